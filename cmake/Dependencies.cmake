@@ -1,0 +1,30 @@
+# All third-party libraries come from Debian packages (scripts/install-deps), except the Cassandra
+# C++ driver, which Debian lacks: install-deps builds it once into a cache prefix.
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
+pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv)
+
+set(CASSVAULT_DRIVER_PREFIX "$ENV{HOME}/.cache/cassvault/cpp-driver-2.17.1" CACHE PATH
+    "Where scripts/install-deps installed the Cassandra C++ driver")
+find_library(CASS_DRIVER_LIB NAMES cassandra_static PATHS "${CASSVAULT_DRIVER_PREFIX}/lib" NO_DEFAULT_PATH)
+find_library(CASS_DRIVER_LIB NAMES cassandra_static cassandra)
+find_path(CASS_DRIVER_INCLUDE cassandra.h PATHS "${CASSVAULT_DRIVER_PREFIX}/include" NO_DEFAULT_PATH)
+find_path(CASS_DRIVER_INCLUDE cassandra.h)
+if(NOT CASS_DRIVER_LIB OR NOT CASS_DRIVER_INCLUDE)
+  message(FATAL_ERROR "Cassandra C++ driver not found under ${CASSVAULT_DRIVER_PREFIX}: run scripts/install-deps")
+endif()
+add_library(cassandra_driver INTERFACE)
+target_include_directories(cassandra_driver SYSTEM INTERFACE "${CASS_DRIVER_INCLUDE}")
+target_link_libraries(cassandra_driver INTERFACE "${CASS_DRIVER_LIB}" PkgConfig::LIBUV OpenSSL::SSL OpenSSL::Crypto
+                      ZLIB::ZLIB Threads::Threads)

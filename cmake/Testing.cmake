@@ -1,0 +1,17 @@
+if(CASSVAULT_TESTS)
+  enable_testing()
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()
+
+# cv_unit_test(NAME SOURCES... DEPS ...): a GoogleTest binary; every case is a CTest test labelled `unit`.
+function(cv_unit_test name)
+  if(NOT CASSVAULT_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main cassvault_warnings)
+  target_compile_definitions(${name} PRIVATE CASSVAULT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${name} PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
+endfunction()

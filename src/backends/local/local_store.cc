@@ -1,0 +1,171 @@
+#include "backends/local/local_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <random>
+
+namespace cv::backends {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Keys come from the vault engine, but a tampered manifest could name anything: refuse whatever could
+// leave the root.
+Status CheckKey(std::string_view key) {
+  if (key.empty() || key.front() == '/' || key.find("..") != std::string_view::npos ||
+      key.find('\0') != std::string_view::npos || key.find("//") != std::string_view::npos) {
+    return Status::InvalidArgument("object key '" + std::string(key) + "'", "not a valid vault object name");
+  }
+  return Status::OK();
+}
+
+Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, path, "write");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(errno, dir, "open directory");
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  return rc == 0 ? Status::OK() : Status::FromErrno(err, dir, "fsync directory");
+}
+
+class LocalStore final : public storage::ObjectStore {
+ public:
+  explicit LocalStore(std::string root) : root_(std::move(root)) {}
+
+  std::string Describe() const override { return "file://" + root_; }
+  storage::StoreProperties Properties() const override { return {.connections = 2, .native_create_only = true}; }
+
+  Status Put(std::string_view key, std::span<const uint8_t> data) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    std::string path = Path(key);
+    std::string dir = fs::path(path).parent_path().string();
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Status::FromErrno(ec.value(), dir, "create directory");
+    std::string tmp = dir + "/.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::FromErrno(errno, tmp, "create");
+    Status st = WriteAll(fd, data, tmp);
+    if (st.ok() && ::fdatasync(fd) != 0) st = Status::FromErrno(errno, tmp, "fdatasync");
+    ::close(fd);
+    if (st.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
+      st = errno == EEXIST ? Status::AlreadyExists(Describe() + "/" + std::string(key))
+                           : Status::FromErrno(errno, path, "link");
+    }
+    ::unlink(tmp.c_str());
+    if (!st.ok()) return st;
+    return SyncDir(dir);
+  }
+
+  Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    std::string path = Path(key);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno(errno, Describe() + "/" + std::string(key), "open");
+    struct stat sb {};
+    if (::fstat(fd, &sb) != 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno(err, path, "stat");
+    }
+    uint64_t size = static_cast<uint64_t>(sb.st_size);
+    if (length == 0) length = offset <= size ? size - offset : 0;
+    if (offset + length > size) {
+      ::close(fd);
+      return Status::Corruption(Describe() + "/" + std::string(key),
+                                "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+    }
+    out->resize(length);
+    uint64_t done = 0;
+    Status st;
+    while (done < length) {
+      ssize_t n = ::pread(fd, out->data() + done, length - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        st = n < 0 ? Status::FromErrno(errno, path, "read") : Status::Corruption(path, "truncated while reading");
+        break;
+      }
+      done += static_cast<uint64_t>(n);
+    }
+    ::close(fd);
+    return st;
+  }
+
+  Result<storage::ObjectInfo> Stat(std::string_view key) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    struct stat sb {};
+    if (::stat(Path(key).c_str(), &sb) != 0) return Status::FromErrno(errno, Describe() + "/" + std::string(key));
+    return storage::ObjectInfo{std::string(key), static_cast<uint64_t>(sb.st_size)};
+  }
+
+  Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
+    // Prefixes are folder-like ("packs/"); walk that folder recursively.
+    std::string base = root_ + "/" + std::string(prefix);
+    std::error_code ec;
+    if (!fs::exists(base, ec)) return Status::OK();
+    fs::recursive_directory_iterator it(base, ec), end;
+    if (ec) return Status::FromErrno(ec.value(), base, "list");
+    for (; it != end; it.increment(ec)) {
+      if (ec) return Status::FromErrno(ec.value(), base, "list");
+      if (!it->is_regular_file(ec)) continue;
+      std::string name = it->path().filename().string();
+      if (name.rfind(".tmp-", 0) == 0) continue;  // an interrupted Put
+      std::string rel = fs::relative(it->path(), root_, ec).string();
+      fn(storage::ObjectInfo{rel, it->file_size(ec)});
+    }
+    return Status::OK();
+  }
+
+  Status Delete(std::string_view key) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    std::string path = Path(key);
+    if (::unlink(path.c_str()) != 0) return Status::FromErrno(errno, Describe() + "/" + std::string(key), "delete");
+    return SyncDir(fs::path(path).parent_path().string());
+  }
+
+ private:
+  std::string Path(std::string_view key) const { return root_ + "/" + std::string(key); }
+
+  std::string root_;
+  std::atomic<uint64_t> counter_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<storage::ObjectStore>> OpenLocalStore(const std::string& root, bool create) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(root, ec);
+  if (ec) return Status::InvalidArgument("vault path '" + root + "'", ec.message());
+  if (create) {
+    fs::create_directories(abs, ec);
+    if (ec) return Status::FromErrno(ec.value(), abs.string(), "create vault directory");
+    fs::permissions(abs, fs::perms::owner_all, ec);
+  } else if (!fs::is_directory(abs, ec)) {
+    return Status::NotFound("vault file://" + abs.string(),
+                            "no such directory; check the vault URL or create the vault with `cassvault init`");
+  }
+  std::string norm = abs.lexically_normal().string();
+  while (norm.size() > 1 && norm.back() == '/') norm.pop_back();
+  return std::unique_ptr<storage::ObjectStore>(new LocalStore(norm));
+}
+
+}  // namespace cv::backends

@@ -1,0 +1,18 @@
+// src/backends/local/local_store.h — a vault in a local directory (the embedded default).
+//
+// Create-only atomic writes the POSIX way: write a temporary file beside the target, fsync it, then
+// link(2) it to the final name (link fails with EEXIST where rename would silently replace), fsync
+// the directory, unlink the temporary. A crash leaves at worst a `.tmp-*` file, which List ignores.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/object_store.h"
+
+namespace cv::backends {
+
+// `root` must exist unless `create` is set (then it and its parents are made, mode 0700).
+Result<std::unique_ptr<storage::ObjectStore>> OpenLocalStore(const std::string& root, bool create);
+
+}  // namespace cv::backends

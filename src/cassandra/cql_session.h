@@ -1,0 +1,61 @@
+// src/cassandra/cql_session.h — what cassvault reads and runs over CQL (DataStax/Apache C++ driver):
+// the node's identity and topology for the manifest, keyspace DDL and user types for restores, and
+// the schema statements a restore replays.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace cv::cassandra {
+
+struct CqlOptions {
+  std::string host = "127.0.0.1";
+  int port = 9042;
+  std::string username;  // empty: no authentication
+  std::string password;  // read from a credentials file by the caller; never logged
+  int connect_timeout_ms = 10000;
+  int request_timeout_ms = 60000;
+};
+
+struct NodeIdentity {
+  std::string host_id;
+  std::vector<std::string> tokens;  // decimal strings, sorted numerically
+  std::string data_center, rack, cluster_name, partitioner, release_version;
+  std::string broadcast_address;
+};
+
+struct KeyspaceSchema {
+  std::string name;
+  std::string create_keyspace;            // CREATE KEYSPACE IF NOT EXISTS ... WITH replication = {...} AND durable_writes = ...;
+  std::vector<std::string> create_types;  // CREATE TYPE IF NOT EXISTS ks.t (...); in dependency order
+};
+
+struct TableInfo {
+  std::string keyspace, table, id;  // id as 32 lowercase hex, no dashes (the directory suffix)
+};
+
+class CqlSession {
+ public:
+  // Unavailable("cql 127.0.0.1:9042", "...") if the node does not answer; Unauthenticated on bad credentials.
+  static Result<std::unique_ptr<CqlSession>> Connect(const CqlOptions& options);
+  ~CqlSession();
+
+  Result<NodeIdentity> ReadLocalNode();
+  Result<std::vector<std::string>> ListKeyspaces();
+  Result<KeyspaceSchema> DescribeKeyspace(const std::string& keyspace);  // NotFound if absent
+  Result<std::vector<TableInfo>> ListTables(const std::string& keyspace);
+  // Current id of a table, NotFound if it does not exist.
+  Result<std::string> TableId(const std::string& keyspace, const std::string& table);
+  // Runs one statement (DDL: waits for schema agreement).
+  Status Execute(const std::string& cql);
+
+ private:
+  struct Impl;
+  explicit CqlSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cv::cassandra

@@ -1,0 +1,172 @@
+#include "core/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+namespace cv {
+namespace {
+
+using nlohmann::json;
+
+json IdsToJson(const std::vector<ObjectId>& ids) {
+  json a = json::array();
+  for (const auto& id : ids) a.push_back(IdToHex(id));
+  return a;
+}
+
+std::vector<ObjectId> IdsFromJson(const json& a) {
+  std::vector<ObjectId> ids;
+  for (const auto& s : a) {
+    auto id = IdFromHex(s.get<std::string>());
+    if (!id) throw std::runtime_error("malformed object id");
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+uint64_t TableEntry::Bytes() const {
+  uint64_t n = 0;
+  for (const auto& f : files) n += f.size;
+  return n;
+}
+
+std::string ManifestToJson(const Manifest& m) {
+  json j;
+  j["version"] = m.version;
+  j["backup_id"] = m.backup_id;
+  j["tag"] = m.tag;
+  j["mode"] = m.mode;
+  j["started"] = m.started;
+  j["finished"] = m.finished;
+  const auto& n = m.node;
+  j["node"] = {{"host_id", n.host_id},
+               {"address", n.address},
+               {"cluster_name", n.cluster_name},
+               {"data_center", n.data_center},
+               {"rack", n.rack},
+               {"partitioner", n.partitioner},
+               {"release_version", n.release_version},
+               {"tokens", n.tokens},
+               {"storage_compatibility_mode", n.storage_compatibility_mode},
+               {"sstable_format", n.sstable_format},
+               {"data_file_directories", n.data_file_directories}};
+  j["keyspaces"] = json::array();
+  for (const auto& k : m.keyspaces) {
+    j["keyspaces"].push_back({{"name", k.name}, {"create_keyspace", k.create_keyspace}, {"create_types", k.create_types}});
+  }
+  j["tables"] = json::array();
+  for (const auto& t : m.tables) {
+    json files = json::array();
+    for (const auto& f : t.files) {
+      files.push_back({{"path", f.path},
+                       {"data_dir", f.data_dir},
+                       {"size", f.size},
+                       {"mode", f.mode},
+                       {"mtime_ns", f.mtime_ns},
+                       {"blobs", IdsToJson(f.blobs)}});
+    }
+    j["tables"].push_back({{"keyspace", t.keyspace},
+                           {"table", t.table},
+                           {"id", t.id},
+                           {"schema_cql", t.schema_cql},
+                           {"files", std::move(files)}});
+  }
+  return j.dump();
+}
+
+Result<Manifest> ManifestFromJson(std::string_view text, std::string_view subject) {
+  try {
+    json j = json::parse(text);
+    Manifest m;
+    m.version = j.at("version").get<int>();
+    if (m.version != 1) return Status::NotSupported(subject, "manifest version " + std::to_string(m.version));
+    m.backup_id = j.at("backup_id").get<std::string>();
+    m.tag = j.at("tag").get<std::string>();
+    m.mode = j.at("mode").get<std::string>();
+    m.started = j.at("started").get<int64_t>();
+    m.finished = j.at("finished").get<int64_t>();
+    const json& n = j.at("node");
+    m.node.host_id = n.at("host_id").get<std::string>();
+    m.node.address = n.at("address").get<std::string>();
+    m.node.cluster_name = n.at("cluster_name").get<std::string>();
+    m.node.data_center = n.at("data_center").get<std::string>();
+    m.node.rack = n.at("rack").get<std::string>();
+    m.node.partitioner = n.at("partitioner").get<std::string>();
+    m.node.release_version = n.at("release_version").get<std::string>();
+    m.node.tokens = n.at("tokens").get<std::vector<std::string>>();
+    m.node.storage_compatibility_mode = n.at("storage_compatibility_mode").get<std::string>();
+    m.node.sstable_format = n.at("sstable_format").get<std::string>();
+    m.node.data_file_directories = n.at("data_file_directories").get<std::vector<std::string>>();
+    for (const auto& k : j.at("keyspaces")) {
+      m.keyspaces.push_back({k.at("name").get<std::string>(), k.at("create_keyspace").get<std::string>(),
+                             k.at("create_types").get<std::vector<std::string>>()});
+    }
+    for (const auto& t : j.at("tables")) {
+      TableEntry te;
+      te.keyspace = t.at("keyspace").get<std::string>();
+      te.table = t.at("table").get<std::string>();
+      te.id = t.at("id").get<std::string>();
+      te.schema_cql = t.at("schema_cql").get<std::string>();
+      for (const auto& f : t.at("files")) {
+        FileEntry fe;
+        fe.path = f.at("path").get<std::string>();
+        fe.data_dir = f.at("data_dir").get<int>();
+        fe.size = f.at("size").get<uint64_t>();
+        fe.mode = f.at("mode").get<uint32_t>();
+        fe.mtime_ns = f.at("mtime_ns").get<int64_t>();
+        fe.blobs = IdsFromJson(f.at("blobs"));
+        te.files.push_back(std::move(fe));
+      }
+      m.tables.push_back(std::move(te));
+    }
+    return m;
+  } catch (const std::exception& e) {
+    return Status::Corruption(subject, std::string("malformed manifest: ") + e.what());
+  }
+}
+
+std::string BackupRecordToJson(const BackupRecord& r) {
+  json j = {{"version", r.version},        {"backup_id", r.backup_id},     {"tag", r.tag},
+            {"mode", r.mode},              {"cluster_name", r.cluster_name}, {"host_id", r.host_id},
+            {"address", r.address},        {"data_center", r.data_center}, {"rack", r.rack},
+            {"started", r.started},        {"finished", r.finished},       {"files", r.files},
+            {"bytes", r.bytes},            {"new_files", r.new_files},     {"new_bytes", r.new_bytes},
+            {"stored_bytes", r.stored_bytes}, {"tables", r.tables},        {"manifest", IdToHex(r.manifest_id)},
+            {"index", IdsToJson(r.index_ids)}};
+  return j.dump();
+}
+
+Result<BackupRecord> BackupRecordFromJson(std::string_view text, std::string_view subject) {
+  try {
+    json j = json::parse(text);
+    BackupRecord r;
+    r.version = j.at("version").get<int>();
+    if (r.version != 1) return Status::NotSupported(subject, "backup record version " + std::to_string(r.version));
+    r.backup_id = j.at("backup_id").get<std::string>();
+    r.tag = j.at("tag").get<std::string>();
+    r.mode = j.at("mode").get<std::string>();
+    r.cluster_name = j.at("cluster_name").get<std::string>();
+    r.host_id = j.at("host_id").get<std::string>();
+    r.address = j.at("address").get<std::string>();
+    r.data_center = j.at("data_center").get<std::string>();
+    r.rack = j.at("rack").get<std::string>();
+    r.started = j.at("started").get<int64_t>();
+    r.finished = j.at("finished").get<int64_t>();
+    r.files = j.at("files").get<uint64_t>();
+    r.bytes = j.at("bytes").get<uint64_t>();
+    r.new_files = j.at("new_files").get<uint64_t>();
+    r.new_bytes = j.at("new_bytes").get<uint64_t>();
+    r.stored_bytes = j.at("stored_bytes").get<uint64_t>();
+    r.tables = j.at("tables").get<uint64_t>();
+    auto mid = IdFromHex(j.at("manifest").get<std::string>());
+    if (!mid) return Status::Corruption(subject, "malformed manifest id");
+    r.manifest_id = *mid;
+    r.index_ids = IdsFromJson(j.at("index"));
+    return r;
+  } catch (const std::exception& e) {
+    return Status::Corruption(subject, std::string("malformed backup record: ") + e.what());
+  }
+}
+
+}  // namespace cv

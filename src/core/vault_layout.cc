@@ -1,0 +1,95 @@
+#include "core/vault_layout.h"
+
+#include <ctime>
+
+namespace cv {
+
+std::string IdToHex(const ObjectId& id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(64, '0');
+  for (size_t i = 0; i < id.size(); ++i) {
+    s[2 * i] = kHex[id[i] >> 4];
+    s[2 * i + 1] = kHex[id[i] & 0xf];
+  }
+  return s;
+}
+
+std::optional<ObjectId> IdFromHex(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  ObjectId id{};
+  for (size_t i = 0; i < 32; ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return id;
+}
+
+namespace layout {
+
+std::string KeySlotKey(std::string_view slot_id) { return std::string(kKeysPrefix) + std::string(slot_id); }
+std::string PackKey(const ObjectId& id) {
+  std::string hex = IdToHex(id);
+  return std::string(kPacksPrefix) + hex.substr(0, 2) + "/" + hex;
+}
+std::string IndexKey(const ObjectId& id) { return std::string(kIndexPrefix) + IdToHex(id); }
+std::string ManifestKey(const ObjectId& id) { return std::string(kManifestsPrefix) + IdToHex(id); }
+std::string BackupKey(std::string_view backup_id) { return std::string(kBackupsPrefix) + std::string(backup_id); }
+
+std::optional<ObjectId> ParsePackKey(std::string_view key) {
+  if (key.substr(0, kPacksPrefix.size()) != kPacksPrefix) return std::nullopt;
+  key.remove_prefix(kPacksPrefix.size());
+  if (key.size() != 2 + 1 + 64 || key[2] != '/' || key.substr(0, 2) != key.substr(3, 2)) return std::nullopt;
+  return IdFromHex(key.substr(3));
+}
+
+std::optional<ObjectId> ParseIndexKey(std::string_view key) {
+  if (key.substr(0, kIndexPrefix.size()) != kIndexPrefix) return std::nullopt;
+  return IdFromHex(key.substr(kIndexPrefix.size()));
+}
+
+std::optional<std::string> ParseBackupKey(std::string_view key) {
+  if (key.substr(0, kBackupsPrefix.size()) != kBackupsPrefix) return std::nullopt;
+  key.remove_prefix(kBackupsPrefix.size());
+  if (!IsValidBackupId(key)) return std::nullopt;
+  return std::string(key);
+}
+
+std::string FormatTime(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string MakeBackupId(int64_t unix_seconds, std::string_view random_hex) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return std::string(buf) + "-" + std::string(random_hex);
+}
+
+bool IsValidBackupId(std::string_view id) {
+  // 20261125T141500Z-1a2b3c4d
+  if (id.size() != 25 || id[8] != 'T' || id[15] != 'Z' || id[16] != '-') return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i == 8 || i == 15 || i == 16) continue;
+    char c = id[i];
+    bool digit = c >= '0' && c <= '9';
+    bool hex = digit || (c >= 'a' && c <= 'f');
+    if (i < 15 ? !digit : !hex) return false;
+  }
+  return true;
+}
+
+}  // namespace layout
+}  // namespace cv

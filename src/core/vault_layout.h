@@ -1,0 +1,46 @@
+// src/core/vault_layout.h — the names of vault objects, built and parsed in one place
+// (LevelDB's filename.h). The format is specified in docs/vault-format.md; names here never change.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cv {
+
+using ObjectId = std::array<uint8_t, 32>;  // SHA-256 of stored bytes, or HMAC-SHA256 naming a blob
+
+std::string IdToHex(const ObjectId& id);
+std::optional<ObjectId> IdFromHex(std::string_view hex);
+
+namespace layout {
+
+inline constexpr std::string_view kConfig = "config";
+inline constexpr std::string_view kKeysPrefix = "keys/";
+inline constexpr std::string_view kPacksPrefix = "packs/";
+inline constexpr std::string_view kIndexPrefix = "index/";
+inline constexpr std::string_view kManifestsPrefix = "manifests/";
+inline constexpr std::string_view kBackupsPrefix = "backups/";
+
+std::string KeySlotKey(std::string_view slot_id);  // keys/<slot id>
+std::string PackKey(const ObjectId& id);           // packs/<first 2 hex>/<64 hex>
+std::string IndexKey(const ObjectId& id);          // index/<64 hex>
+std::string ManifestKey(const ObjectId& id);       // manifests/<64 hex>
+std::string BackupKey(std::string_view backup_id); // backups/<backup id>
+
+// The id in a pack, index or manifest key; nullopt for anything else (stray files, temp files).
+std::optional<ObjectId> ParsePackKey(std::string_view key);
+std::optional<ObjectId> ParseIndexKey(std::string_view key);
+std::optional<std::string> ParseBackupKey(std::string_view key);
+
+// Backup ids sort by time: "20261125T141500Z-1a2b3c4d". `unix_seconds` is the start time (UTC),
+// `random_hex` 8 hex digits that keep two nodes starting in the same second apart.
+std::string MakeBackupId(int64_t unix_seconds, std::string_view random_hex);
+bool IsValidBackupId(std::string_view id);
+// ISO-8601 UTC with seconds: "2026-11-25T14:15:00Z".
+std::string FormatTime(int64_t unix_seconds);
+
+}  // namespace layout
+}  // namespace cv

@@ -1,0 +1,115 @@
+// src/crypto/crypto.h — the primitives the vault is built from, over OpenSSL 3 EVP.
+//
+// Hash32 names content (SHA-256 of stored bytes; HMAC-SHA256 of plaintext under the vault's id key, so
+// object names reveal nothing about what a vault holds). Aead seals every object: AES-256-GCM with a
+// fresh random 96-bit nonce; sealed layout = nonce(12) || ciphertext || tag(16). See docs/vault-format.md.
+// All classes here are cheap to construct and NOT thread-safe; make one per thread.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/status.h"
+
+namespace cv::crypto {
+
+using Bytes = std::vector<uint8_t>;
+using ByteView = std::span<const uint8_t>;
+using Hash32 = std::array<uint8_t, 32>;
+
+inline ByteView AsBytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+// Key material: wiped on destruction, never printed. Move-only.
+class SecretBytes {
+ public:
+  SecretBytes() = default;
+  explicit SecretBytes(size_t n);
+  explicit SecretBytes(ByteView b);
+  ~SecretBytes();
+  SecretBytes(SecretBytes&& o) noexcept;
+  SecretBytes& operator=(SecretBytes&& o) noexcept;
+  SecretBytes(const SecretBytes&) = delete;
+  SecretBytes& operator=(const SecretBytes&) = delete;
+  uint8_t* data() { return buf_.data(); }
+  const uint8_t* data() const { return buf_.data(); }
+  size_t size() const { return buf_.size(); }
+  ByteView view() const { return {buf_.data(), buf_.size()}; }
+
+ private:
+  Bytes buf_;
+};
+
+// Fills `out` from the OS CSPRNG (OpenSSL RAND_bytes).
+Status RandomBytes(std::span<uint8_t> out);
+
+std::string ToHex(ByteView b);
+Result<Bytes> FromHex(std::string_view hex);
+std::string Base64Encode(ByteView b);
+Result<Bytes> Base64Decode(std::string_view s);
+
+Hash32 Sha256(ByteView data);
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  void Update(ByteView data);
+  Hash32 Finish();  // the hasher may be reused after Finish (it resets)
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// HMAC-SHA256 with a fixed key; Compute() is one-shot, Update/Finish stream.
+class HmacSha256 {
+ public:
+  explicit HmacSha256(ByteView key);
+  ~HmacSha256();
+  Hash32 Compute(ByteView data);
+  void Update(ByteView data);
+  Hash32 Finish();  // resets for the next message
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// HKDF-SHA256: derive `len` bytes from `ikm` for the purpose named by `info`.
+Result<SecretBytes> Hkdf(ByteView ikm, ByteView salt, std::string_view info, size_t len);
+
+// scrypt (memory-hard): N=2^log2_n, r, p. Memory used is 128*r*N bytes.
+struct ScryptParams {
+  int log2_n = 15;  // 32 MiB with r=8: a second or less here, costly for a GPU farm
+  int r = 8;
+  int p = 1;
+};
+Result<SecretBytes> Scrypt(std::string_view passphrase, ByteView salt, const ScryptParams& params, size_t len);
+
+// AES-256-GCM. Seal writes SealedSize(plaintext.size()) bytes into `out`.
+class Aead {
+ public:
+  static constexpr size_t kNonceSize = 12;
+  static constexpr size_t kTagSize = 16;
+  static constexpr size_t kOverhead = kNonceSize + kTagSize;
+  static size_t SealedSize(size_t plaintext_size) { return plaintext_size + kOverhead; }
+
+  explicit Aead(ByteView key32);
+  ~Aead();
+  // `aad` binds the ciphertext to its context (object kind), so objects cannot be swapped.
+  Status Seal(ByteView plaintext, ByteView aad, std::span<uint8_t> out);
+  Status Seal(ByteView plaintext, ByteView aad, Bytes* out);  // resizes *out
+  // Corruption if the tag does not verify (tampered, truncated, or wrong key).
+  Status Open(ByteView sealed, ByteView aad, std::span<uint8_t> out);  // out.size() == sealed.size()-kOverhead
+  Status Open(ByteView sealed, ByteView aad, Bytes* out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cv::crypto

@@ -1,0 +1,54 @@
+// src/crypto/key_slot.h — the vault's master key and the slots that wrap it.
+//
+// The master key is 64 random bytes made at `init`; it never changes (rotating a slot rewraps it, it
+// never rewrites data). From it, HKDF derives the data key (AEAD for every object) and the id key
+// (HMAC-SHA256 that names blobs). A key slot is a small JSON document stored in the vault under
+// keys/<slot-id>: the master key sealed by a key-encryption key (KEK) that comes from a passphrase
+// (scrypt) or a key file (HKDF over the file's random bytes). Format: docs/vault-format.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "crypto/crypto.h"
+
+namespace cv::crypto {
+
+class MasterKey {
+ public:
+  static constexpr size_t kSize = 64;
+  static Result<MasterKey> Generate();
+  static Result<MasterKey> FromBytes(ByteView b);  // InvalidArgument if not kSize bytes
+
+  const SecretBytes& raw() const { return raw_; }
+  const SecretBytes& data_key() const { return data_key_; }  // 32 bytes: AEAD key
+  const SecretBytes& id_key() const { return id_key_; }      // 32 bytes: HMAC key naming blobs
+
+ private:
+  SecretBytes raw_, data_key_, id_key_;
+};
+
+enum class KeySlotKind { kPassphrase, kKeyFile };
+
+// What unlocks a slot. The secret is held in memory only, never logged.
+struct KeySecret {
+  KeySlotKind kind = KeySlotKind::kPassphrase;
+  SecretBytes secret;  // the passphrase's UTF-8 bytes, or the key file's contents
+};
+
+// Reads a key file: at least 32 bytes of key material (`cassvault key generate-file` writes 32 random
+// bytes as base64 text). InvalidArgument names the file and what is wrong; the contents never appear.
+Result<KeySecret> LoadKeyFile(std::string_view path);
+KeySecret PassphraseSecret(std::string_view passphrase);
+// Writes a new key file (mode 0600, create-only): 32 random bytes, base64, newline.
+Status WriteNewKeyFile(std::string_view path);
+
+// Serialises the slot as JSON (no secret in clear). `slot_id` is a random 16-hex-digit name.
+Result<std::string> WrapMasterKey(const MasterKey& key, const KeySecret& secret, std::string_view slot_id,
+                                  const ScryptParams& params = {});
+// PermissionDenied("key slot <id>", "the passphrase or key file does not open this vault") on a wrong
+// secret; Corruption on a malformed slot document; InvalidArgument if the slot's kind differs from the secret's.
+Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& secret);
+
+}  // namespace cv::crypto
