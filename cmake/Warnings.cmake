@@ -1,7 +1,7 @@
 # Warnings are errors in every preset: a warning today is a bug report tomorrow.
 add_library(cassvault_warnings INTERFACE)
 target_compile_options(cassvault_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                       -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference
+                       -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
                        -Wimplicit-fallthrough)
 # GCC 12 reports false -Wrestrict/-Wstringop-overflow on std::string concatenation at -O2 (GCC bugs
 # 105329, 105651); they say nothing about our code.

@@ -1,9 +1,25 @@
+// src/cli/main.cc — the `cassvault` command: parses flags, loads the config, calls one operation in
+// ops/, and turns its Status into a message and an exit code. No logic of its own.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
+
+#include "cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"cassvault — backup and restore for Apache Cassandra"};
   app.set_version_flag("--version", std::string("cassvault ") + CASSVAULT_VERSION);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  app.require_subcommand(1);
+  cv::cli::GlobalFlags global;
+  app.add_option("--config", global.config, "config file (default: $CASSVAULT_CONFIG, /etc/cassvault/cassvault.yaml)");
+  app.add_flag("--json", global.json, "machine-readable output on stdout");
+  cv::cli::RegisterCommands(app, global);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : cv::cli::kExitUsage;
+  }
+  return global.exit_code;
 }

@@ -1,0 +1,239 @@
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "backends/registry.h"
+#include "core/vault_layout.h"
+#include "ops/backup.h"
+#include "ops/config.h"
+#include "ops/node_session.h"
+#include "ops/progress.h"
+#include "ops/restore.h"
+#include "ops/verify.h"
+
+namespace cv::cli {
+namespace {
+
+using nlohmann::json;
+
+int ExitFor(StatusCode c) {
+  switch (c) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kInvalidArgument: return kExitConfig;
+    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kCorruption: return kExitCorruption;
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kUnauthenticated: return kExitAccess;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAlreadyExists: return kExitState;
+    case StatusCode::kUnavailable:
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kDeadlineExceeded: return kExitUnavailable;
+    default: return kExitFailure;
+  }
+}
+
+Result<ops::Config> Load(const GlobalFlags& g) { return ops::LoadConfig(ops::ResolveConfigPath(g.config)); }
+
+bool Interactive(const GlobalFlags& g) { return !g.json && ::isatty(STDERR_FILENO); }
+
+void PrintRecordLine(const BackupRecord& r) {
+  std::cout << r.backup_id << "  tag=" << r.tag << "  node=" << r.address << "  dc=" << r.data_center
+            << "  cluster=" << r.cluster_name << "  " << layout::FormatTime(r.started) << "  tables=" << r.tables
+            << "  files=" << r.files << "  size=" << ops::HumanBytes(r.bytes) << "  new=" << ops::HumanBytes(r.new_bytes)
+            << " (" << r.new_files << " files)\n";
+}
+
+json RecordJson(const BackupRecord& r) {
+  return {{"backup_id", r.backup_id}, {"tag", r.tag},         {"mode", r.mode},
+          {"cluster", r.cluster_name}, {"host_id", r.host_id}, {"address", r.address},
+          {"data_center", r.data_center}, {"rack", r.rack},    {"started", layout::FormatTime(r.started)},
+          {"finished", layout::FormatTime(r.finished)},        {"tables", r.tables},
+          {"files", r.files},          {"bytes", r.bytes},     {"new_files", r.new_files},
+          {"new_bytes", r.new_bytes},  {"stored_bytes", r.stored_bytes}};
+}
+
+// --- init ---------------------------------------------------------------------------------------
+void AddInit(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("init", "create a new vault (config and first key slot)");
+  auto url = std::make_shared<std::string>();
+  cmd->add_option("--vault", *url, "vault URL (default: vault.url of the config), e.g. file:///var/backups/cassvault");
+  cmd->callback([&g, url] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) {
+      g.exit_code = Fail(cfg.status());
+      return;
+    }
+    std::string where = url->empty() ? cfg->vault_url : *url;
+    auto store = backends::OpenStore(where, true);
+    if (!store.ok()) {
+      g.exit_code = Fail(store.status());
+      return;
+    }
+    auto secret = ops::LoadKeySecret(*cfg, true);
+    if (!secret.ok()) {
+      g.exit_code = Fail(secret.status());
+      return;
+    }
+    auto v = vault::Vault::Init(std::move(store).value(), *secret);
+    if (!v.ok()) {
+      g.exit_code = Fail(v.status());
+      return;
+    }
+    if (g.json) {
+      std::cout << json{{"vault", where}, {"vault_id", (*v)->vault_id()}}.dump() << "\n";
+    } else {
+      std::cout << "created vault " << (*v)->vault_id() << " at " << where << "\n";
+    }
+  });
+}
+
+// --- backup -------------------------------------------------------------------------------------
+void AddBackup(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("backup", "snapshot the node and store it in the vault");
+  auto o = std::make_shared<ops::BackupOptions>();
+  cmd->add_option("--tag", o->tag, "backup tag (default: manual-<UTC time>); same tag on every node = one cluster backup");
+  cmd->add_option("--keyspace", o->includes, "KS or KS.TABLE to include (globs allowed; repeatable)");
+  cmd->add_option("--exclude", o->excludes, "KS or KS.TABLE to leave out (repeatable)");
+  cmd->add_flag("--offline", o->offline, "the node is stopped: read its live table directories, no nodetool");
+  cmd->callback([&g, o] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto v = ops::OpenVault(*cfg);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    o->show_progress = Interactive(g);
+    auto r = ops::RunBackup(*cfg, **v, *o);
+    if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("backup")));
+    if (g.json) {
+      json j = RecordJson(r->record);
+      j["new_components"] = r->new_components;
+      j["files_read"] = r->files_read;
+      j["bytes_read"] = r->bytes_read;
+      j["cache_hits"] = r->cache_hits;
+      j["seconds"] = r->seconds;
+      std::cout << j.dump() << "\n";
+    } else {
+      const auto& rec = r->record;
+      double mbps = r->seconds > 0 ? static_cast<double>(rec.bytes) / r->seconds / 1e6 : 0;
+      std::cout << "backup " << rec.backup_id << " committed: tag " << rec.tag << ", " << rec.tables << " tables, "
+                << rec.files << " files, " << ops::HumanBytes(rec.bytes) << "; new " << rec.new_files << " files ("
+                << ops::HumanBytes(rec.new_bytes) << "), stored " << ops::HumanBytes(rec.stored_bytes) << "; read "
+                << ops::HumanBytes(r->bytes_read) << " in " << r->seconds << " s (" << static_cast<int>(mbps)
+                << " MB/s)\n";
+    }
+  });
+}
+
+// --- list ---------------------------------------------------------------------------------------
+void AddList(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("list", "list the backups in the vault");
+  cmd->callback([&g] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto v = ops::OpenVault(*cfg);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    auto list = (*v)->ListBackups();
+    if (!list.ok()) return void(g.exit_code = Fail(list.status()));
+    if (g.json) {
+      json a = json::array();
+      for (const auto& r : *list) a.push_back(RecordJson(r));
+      std::cout << a.dump() << "\n";
+    } else {
+      if (list->empty()) std::cout << "no backups yet\n";
+      for (const auto& r : *list) PrintRecordLine(r);
+    }
+  });
+}
+
+// --- restore ------------------------------------------------------------------------------------
+void AddRestore(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("restore", "restore a backup into the node, or into a directory");
+  auto o = std::make_shared<ops::RestoreOptions>();
+  cmd->add_option("--backup", o->backup, "backup id or tag")->required();
+  cmd->add_option("--keyspace", o->includes, "KS or KS.TABLE to restore (repeatable; default: all user tables)");
+  cmd->add_option("--mode", o->mode, "offline (node stopped; files placed) or live (nodetool import)")
+      ->check(CLI::IsMember({"offline", "live"}));
+  cmd->add_option("--target-dir", o->target_dir, "only materialise the SSTables under DIR/<ks>/<table>");
+  cmd->add_option("--rename", o->renames, "KS.T=KS2.T2 or KS=KS2: restore under another name (repeatable)");
+  cmd->add_flag("--dry-run", o->dry_run, "print what would be done; change nothing");
+  cmd->callback([&g, o] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto v = ops::OpenVault(*cfg);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    o->show_progress = Interactive(g) && !o->dry_run;
+    auto r = ops::RunRestore(*cfg, **v, *o);
+    if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("restore")));
+    if (g.json) {
+      std::cout << json{{"backup_id", r->backup_id},       {"dry_run", o->dry_run},
+                        {"plan", r->plan},                 {"tables", r->tables},
+                        {"files_written", r->files_written}, {"files_already_present", r->files_already_present},
+                        {"bytes_written", r->bytes_written}, {"seconds", r->seconds}}
+                       .dump()
+                << "\n";
+    } else if (o->dry_run) {
+      std::cout << "dry run of restoring backup " << r->backup_id << " (nothing is changed):\n";
+      for (const auto& line : r->plan) std::cout << "  " << line << "\n";
+    } else {
+      std::cout << "restored backup " << r->backup_id << ": " << r->tables << " tables, " << r->files_written
+                << " files written (" << ops::HumanBytes(r->bytes_written) << "), " << r->files_already_present
+                << " already in place, in " << r->seconds << " s\n";
+    }
+  });
+}
+
+// --- verify -------------------------------------------------------------------------------------
+void AddVerify(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("verify", "check that backups are complete (and, --deep, intact)");
+  auto backup = std::make_shared<std::string>();
+  auto deep = std::make_shared<bool>(false);
+  cmd->add_option("--backup", *backup, "backup id or tag (default: all)");
+  cmd->add_flag("--deep", *deep, "read and check every byte");
+  cmd->callback([&g, backup, deep] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto v = ops::OpenVault(*cfg);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    auto r = ops::RunVerify(**v, *backup, *deep);
+    if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("verify")));
+    if (g.json) {
+      json probs = json::array();
+      for (const auto& p : r->problems) probs.push_back({{"object", p.object}, {"problem", p.problem}, {"affected", p.affected}});
+      std::cout << json{{"ok", r->ok()}, {"backups", r->backups}, {"blobs", r->blobs}, {"packs", r->packs},
+                        {"bytes_read", r->bytes_read}, {"problems", probs}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << (*deep ? "deep " : "") << "verify of " << r->backups.size() << " backups: " << r->blobs << " blobs in "
+                << r->packs << " packs" << (*deep ? ", " + ops::HumanBytes(r->bytes_read) + " read" : "") << "\n";
+      for (const auto& p : r->problems) {
+        std::cout << "PROBLEM " << p.object << ": " << p.problem << "\n";
+        for (const auto& a : p.affected) std::cout << "  affects " << a << "\n";
+      }
+      std::cout << (r->ok() ? "OK\n" : "FAILED\n");
+    }
+    if (!r->ok()) g.exit_code = kExitCorruption;
+  });
+}
+
+}  // namespace
+
+int ExitCodeFor(const Status& st) { return ExitFor(st.code()); }
+
+int Fail(const Status& st) {
+  std::cerr << "cassvault: " << st.ToString() << "\n";
+  return ExitCodeFor(st);
+}
+
+void RegisterCommands(CLI::App& app, GlobalFlags& g) {
+  AddInit(app, g);
+  AddBackup(app, g);
+  AddList(app, g);
+  AddRestore(app, g);
+  AddVerify(app, g);
+}
+
+}  // namespace cv::cli

@@ -1,0 +1,299 @@
+// The master key and the key slots that wrap it.
+//
+// Key slot document (UTF-8 JSON, one object; stored under keys/<slot id>):
+//   {
+//     "version": 1,
+//     "id": "<slot id>",                      1-64 of [A-Za-z0-9_-]; cassvault makes 16 hex digits
+//     "kind": "passphrase" | "keyfile",
+//     "kdf": {"name": "scrypt", "log2_n": 15, "r": 8, "p": 1, "salt": "<base64 of 16 bytes>"}  (passphrase)
+//            {"name": "hkdf-sha256", "salt": "<base64 of 16 bytes>"}                           (keyfile)
+//     "sealed_master_key": "<base64 of 92 bytes>"
+//   }
+// Base64 is RFC 4648, standard alphabet, padded. The key-encryption key (KEK) is 32 bytes:
+//   passphrase: scrypt(P = the passphrase's bytes as given, S = salt, N = 2^log2_n, r, p, dkLen = 32)
+//   keyfile:    HKDF-SHA256(IKM = key file material (key_file.cc), salt,
+//                           info = "cassvault keyslot kek v1", L = 32)
+// sealed_master_key = AES-256-GCM under the KEK of the 64-byte master key, AAD = "cassvault keyslot v1 <id>",
+// laid out as nonce(12) || ciphertext(64) || tag(16). The AAD ties the sealed key to its slot id, so a
+// sealed key copied into another slot document does not open. Slot documents hold no clock readings:
+// crypto has no clock, and the store records when an object was written.
+//
+// From the master key, HKDF-SHA256 with an empty salt derives
+//   data key = HKDF(master, info = "cassvault data key v1", 32)  — AEAD key of every object
+//   id key   = HKDF(master, info = "cassvault id key v1", 32)    — HMAC-SHA256 key that names blobs
+//
+// Readers ignore members they do not know, so later versions can add some without breaking older readers;
+// a version above 1 is NotSupported. Every other deviation is Corruption naming the slot.
+#include "crypto/key_slot.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace cv::crypto {
+namespace {
+
+constexpr int kSlotVersion = 1;
+constexpr size_t kSaltSize = 16;
+constexpr std::string_view kKindPassphrase = "passphrase";
+constexpr std::string_view kKindKeyFile = "keyfile";
+constexpr std::string_view kKdfScrypt = "scrypt";
+constexpr std::string_view kKdfHkdf = "hkdf-sha256";
+constexpr std::string_view kKeyFileKekInfo = "cassvault keyslot kek v1";
+constexpr std::string_view kDataKeyInfo = "cassvault data key v1";
+constexpr std::string_view kIdKeyInfo = "cassvault id key v1";
+constexpr size_t kKekSize = 32;
+constexpr size_t kSealedMasterKeySize = MasterKey::kSize + Aead::kOverhead;
+
+using Json = nlohmann::json;
+
+bool ValidSlotId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string SlotAad(std::string_view id) { return "cassvault keyslot v1 " + std::string(id); }
+
+Result<SecretBytes> DeriveKek(const KeySecret& secret, ByteView salt, const ScryptParams& params) {
+  if (secret.kind == KeySlotKind::kPassphrase) {
+    std::string_view pass(reinterpret_cast<const char*>(secret.secret.data()), secret.secret.size());
+    return Scrypt(pass, salt, params, kKekSize);
+  }
+  return Hkdf(secret.secret.view(), salt, kKeyFileKekInfo, kKekSize);
+}
+
+// Reads the members of one slot document; every failure is Corruption naming the slot.
+class SlotReader {
+ public:
+  explicit SlotReader(std::string subject) : subject_(std::move(subject)) {}
+  const std::string& subject() const { return subject_; }
+
+  Status Malformed(std::string_view detail) const { return Status::Corruption(subject_, detail); }
+
+  Result<const Json*> Member(const Json& obj, const char* name) const {
+    auto it = obj.find(name);
+    if (it == obj.end()) return Malformed(std::string("has no \"") + name + "\"");
+    return &*it;
+  }
+
+  Result<std::string> String(const Json& obj, const char* name) const {
+    CV_ASSIGN_OR_RETURN(const Json* v, Member(obj, name));
+    if (!v->is_string()) return Malformed(std::string("\"") + name + "\" is not a string");
+    return v->get<std::string>();
+  }
+
+  Result<int> Int(const Json& obj, const char* name, int lo, int hi) const {
+    CV_ASSIGN_OR_RETURN(const Json* v, Member(obj, name));
+    if (!v->is_number_integer()) return Malformed(std::string("\"") + name + "\" is not an integer");
+    // Unsigned first: a huge unsigned value read as int64 would wrap into range.
+    bool in_range = false;
+    int64_t value = 0;
+    if (v->is_number_unsigned()) {
+      in_range = v->get<uint64_t>() <= static_cast<uint64_t>(hi);
+      if (in_range) value = static_cast<int64_t>(v->get<uint64_t>());
+    } else {
+      value = v->get<int64_t>();
+      in_range = value <= hi;
+    }
+    if (!in_range || value < lo) {
+      return Malformed(std::string("\"") + name + "\" is outside " + std::to_string(lo) + ".." +
+                       std::to_string(hi));
+    }
+    return static_cast<int>(value);
+  }
+
+  Result<Bytes> Base64(const Json& obj, const char* name, size_t min_size, size_t max_size) const {
+    CV_ASSIGN_OR_RETURN(std::string text, String(obj, name));
+    Result<Bytes> b = Base64Decode(text);
+    if (!b.ok()) return Malformed(std::string("\"") + name + "\": " + b.status().message());
+    if (b->size() < min_size || b->size() > max_size) {
+      return Malformed(std::string("\"") + name + "\" holds " + std::to_string(b->size()) +
+                       " bytes, expected " +
+                       (min_size == max_size ? std::to_string(min_size)
+                                             : std::to_string(min_size) + ".." + std::to_string(max_size)));
+    }
+    return b;
+  }
+
+ private:
+  std::string subject_;
+};
+
+struct ParsedSlot {
+  std::string id;
+  KeySlotKind kind = KeySlotKind::kPassphrase;
+  ScryptParams scrypt;
+  Bytes salt;
+  Bytes sealed_master_key;
+};
+
+Result<ParsedSlot> ParseSlot(std::string_view slot_json) {
+  Json doc = Json::parse(slot_json.begin(), slot_json.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Status::Corruption("key slot", "is not valid JSON");
+  if (!doc.is_object()) return Status::Corruption("key slot", "is not a JSON object");
+
+  ParsedSlot slot;
+  // The id names the slot in every later error, so read it first.
+  {
+    SlotReader anonymous("key slot");
+    CV_ASSIGN_OR_RETURN(slot.id, anonymous.String(doc, "id"));
+    if (!ValidSlotId(slot.id)) return anonymous.Malformed("\"id\" is not 1-64 characters of [A-Za-z0-9_-]");
+  }
+  SlotReader r("key slot " + slot.id);
+
+  CV_ASSIGN_OR_RETURN(const Json* version, r.Member(doc, "version"));
+  if (!version->is_number_integer()) return r.Malformed("\"version\" is not an integer");
+  if (version->is_number_unsigned() && version->get<uint64_t>() > kSlotVersion) {
+    return Status::NotSupported(r.subject(), "has format version " +
+                                                 std::to_string(version->get<uint64_t>()) +
+                                                 ", newer than this cassvault reads (" +
+                                                 std::to_string(kSlotVersion) + "); upgrade cassvault");
+  }
+  if (version->get<int64_t>() != kSlotVersion) return r.Malformed("\"version\" is not a known version");
+
+  CV_ASSIGN_OR_RETURN(std::string kind, r.String(doc, "kind"));
+  if (kind == kKindPassphrase) {
+    slot.kind = KeySlotKind::kPassphrase;
+  } else if (kind == kKindKeyFile) {
+    slot.kind = KeySlotKind::kKeyFile;
+  } else {
+    // Likely a slot kind added by a later cassvault (a cloud key vault, say), not damage.
+    return Status::NotSupported(r.subject(),
+                                "has a kind this cassvault does not know (it knows \"passphrase\" "
+                                "and \"keyfile\"); upgrade cassvault");
+  }
+
+  CV_ASSIGN_OR_RETURN(const Json* kdf, r.Member(doc, "kdf"));
+  if (!kdf->is_object()) return r.Malformed("\"kdf\" is not an object");
+  CV_ASSIGN_OR_RETURN(std::string kdf_name, r.String(*kdf, "name"));
+  if (slot.kind == KeySlotKind::kPassphrase) {
+    if (kdf_name != kKdfScrypt) return r.Malformed("a passphrase slot needs kdf \"scrypt\"");
+    // Wide bounds here; Scrypt() enforces the memory limit when the key is derived.
+    CV_ASSIGN_OR_RETURN(slot.scrypt.log2_n, r.Int(*kdf, "log2_n", 1, 30));
+    CV_ASSIGN_OR_RETURN(slot.scrypt.r, r.Int(*kdf, "r", 1, 64));
+    CV_ASSIGN_OR_RETURN(slot.scrypt.p, r.Int(*kdf, "p", 1, 64));
+  } else if (kdf_name != kKdfHkdf) {
+    return r.Malformed("a key file slot needs kdf \"hkdf-sha256\"");
+  }
+  CV_ASSIGN_OR_RETURN(slot.salt, r.Base64(*kdf, "salt", kSaltSize, 64));
+  CV_ASSIGN_OR_RETURN(slot.sealed_master_key,
+                      r.Base64(doc, "sealed_master_key", kSealedMasterKeySize, kSealedMasterKeySize));
+  return slot;
+}
+
+}  // namespace
+
+// ---- MasterKey ----
+
+Result<MasterKey> MasterKey::Generate() {
+  SecretBytes raw(kSize);
+  CV_RETURN_IF_ERROR(RandomBytes({raw.data(), raw.size()}));
+  return FromBytes(raw.view());
+}
+
+Result<MasterKey> MasterKey::FromBytes(ByteView b) {
+  if (b.size() != kSize) {
+    return Status::InvalidArgument(
+        "master key", "must be " + std::to_string(kSize) + " bytes, got " + std::to_string(b.size()));
+  }
+  MasterKey key;
+  key.raw_ = SecretBytes(b);
+  CV_ASSIGN_OR_RETURN(key.data_key_, Hkdf(b, {}, kDataKeyInfo, 32));
+  CV_ASSIGN_OR_RETURN(key.id_key_, Hkdf(b, {}, kIdKeyInfo, 32));
+  return key;
+}
+
+// ---- Secrets and slots ----
+
+KeySecret PassphraseSecret(std::string_view passphrase) {
+  KeySecret s;
+  s.kind = KeySlotKind::kPassphrase;
+  s.secret = SecretBytes(AsBytes(passphrase));
+  return s;
+}
+
+Result<std::string> WrapMasterKey(const MasterKey& key, const KeySecret& secret, std::string_view slot_id,
+                                  const ScryptParams& params) {
+  if (!ValidSlotId(slot_id)) {
+    return Status::InvalidArgument("key slot id", "must be 1-64 characters of [A-Za-z0-9_-]");
+  }
+  const std::string subject = "key slot " + std::string(slot_id);
+  if (key.raw().size() != MasterKey::kSize)
+    return Status::InvalidArgument(subject, "the master key is not set");
+  if (secret.secret.size() == 0) {
+    return Status::InvalidArgument(subject, secret.kind == KeySlotKind::kPassphrase
+                                                ? "the passphrase is empty"
+                                                : "the key file is empty");
+  }
+
+  Bytes salt(kSaltSize);
+  CV_RETURN_IF_ERROR(RandomBytes(salt));
+  Result<SecretBytes> kek = DeriveKek(secret, salt, params);
+  if (!kek.ok()) return kek.status().Annotate(subject);
+  Bytes sealed;
+  CV_RETURN_IF_ERROR(Aead(kek->view()).Seal(key.raw().view(), AsBytes(SlotAad(slot_id)), &sealed));
+
+  // ordered_json keeps the members in the documented order, for people reading the store.
+  nlohmann::ordered_json kdf;
+  if (secret.kind == KeySlotKind::kPassphrase) {
+    kdf["name"] = kKdfScrypt;
+    kdf["log2_n"] = params.log2_n;
+    kdf["r"] = params.r;
+    kdf["p"] = params.p;
+  } else {
+    kdf["name"] = kKdfHkdf;
+  }
+  kdf["salt"] = Base64Encode(salt);
+  nlohmann::ordered_json doc;
+  doc["version"] = kSlotVersion;
+  doc["id"] = slot_id;
+  doc["kind"] = secret.kind == KeySlotKind::kPassphrase ? kKindPassphrase : kKindKeyFile;
+  doc["kdf"] = std::move(kdf);
+  doc["sealed_master_key"] = Base64Encode(sealed);
+  try {
+    return doc.dump(2) + "\n";
+  } catch (const nlohmann::json::exception& e) {  // only invalid UTF-8 throws; every string here is ASCII
+    return Status::Internal(subject, std::string("JSON encoding failed: ") + e.what());
+  }
+}
+
+Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& secret) {
+  Result<ParsedSlot> parsed = [&]() -> Result<ParsedSlot> {
+    try {
+      return ParseSlot(slot_json);
+    } catch (const nlohmann::json::exception& e) {  // the reader checks types first; this is a backstop
+      return Status::Corruption("key slot", std::string("unreadable JSON: ") + e.what());
+    }
+  }();
+  if (!parsed.ok()) return parsed.status();
+  const ParsedSlot& slot = *parsed;
+  const std::string subject = "key slot " + slot.id;
+
+  if (slot.kind != secret.kind) {
+    return Status::InvalidArgument(subject, slot.kind == KeySlotKind::kPassphrase
+                                                ? "is a passphrase slot; a key file cannot open it"
+                                                : "is a key file slot; a passphrase cannot open it");
+  }
+  Result<SecretBytes> kek = DeriveKek(secret, slot.salt, slot.scrypt);
+  if (!kek.ok()) {
+    // Parameters no writer would choose (more than the memory limit) mean a damaged or hostile slot.
+    if (kek.status().code() == StatusCode::kInvalidArgument) {
+      return Status::Corruption(subject, "kdf parameters: " + kek.status().message());
+    }
+    return kek.status().Annotate(subject);
+  }
+  SecretBytes raw(MasterKey::kSize);
+  Status s =
+      Aead(kek->view()).Open(slot.sealed_master_key, AsBytes(SlotAad(slot.id)), {raw.data(), raw.size()});
+  // GCM cannot tell a wrong key from a damaged sealed key; a wrong secret is by far the likelier cause.
+  if (s.IsCorruption())
+    return Status::PermissionDenied(subject, "the passphrase or key file does not open this vault");
+  CV_RETURN_IF_ERROR(s);
+  return MasterKey::FromBytes(raw.view());
+}
+
+}  // namespace cv::crypto

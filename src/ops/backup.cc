@@ -1,0 +1,193 @@
+#include "ops/backup.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "cassandra/snapshot_scan.h"
+#include "core/table_filter.h"
+#include "core/vault_layout.h"
+#include "crypto/crypto.h"
+#include "ops/backup_files.h"
+#include "ops/node_session.h"
+#include "pipeline/task_group.h"
+#include "vault/backup_session.h"
+
+namespace cv::ops {
+namespace {
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Clears our snapshot when the backup ends, however it ends (no leaked snapshots).
+class SnapshotGuard {
+ public:
+  SnapshotGuard(cassandra::NodeTool& nt, std::string tag) : nt_(nt), tag_(std::move(tag)) {}
+  ~SnapshotGuard() {
+    if (armed_) (void)nt_.ClearSnapshot(tag_);
+  }
+  void Arm() { armed_ = true; }
+  Status Release() {
+    armed_ = false;
+    return nt_.ClearSnapshot(tag_);
+  }
+
+ private:
+  cassandra::NodeTool& nt_;
+  std::string tag_;
+  bool armed_ = false;
+};
+
+const std::vector<std::string> kAllSystemKeyspaces = {"system",        "system_schema",      "system_auth",
+                                                      "system_distributed", "system_traces"};
+
+// Keyspace names the user typed without wildcards must exist: a typo is an error, not an empty backup.
+Status CheckNamedKeyspacesExist(const std::vector<std::string>& includes, const std::vector<std::string>& existing) {
+  for (const auto& inc : includes) {
+    std::string ks = inc.substr(0, inc.find('.'));
+    if (ks.find_first_of("*?") != std::string::npos) continue;
+    if (std::find(existing.begin(), existing.end(), ks) == existing.end()) {
+      std::string list;
+      for (const auto& e : existing) {
+        if (!TableFilter::IsSystemKeyspace(e)) list += (list.empty() ? "" : ", ") + e;
+      }
+      return Status::NotFound("keyspace '" + ks + "'", "does not exist on this node (user keyspaces: " + list + ")");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  int64_t started = UnixNow();
+  std::string tag = o.tag.empty() ? "manual-" + layout::MakeBackupId(started, "").substr(0, 16) : o.tag;
+  CV_RETURN_IF_ERROR(CheckTag(tag));
+  CV_ASSIGN_OR_RETURN(cassandra::NodeConfig node, cassandra::LoadNodeConfig(config.cassandra_yaml));
+  CV_ASSIGN_OR_RETURN(TableFilter user_filter, TableFilter::Make(o.includes, o.excludes));
+
+  // A whole-node backup also takes the node's schema tables (and, offline, every system keyspace),
+  // so that a wiped node can be brought back from the vault alone.
+  std::vector<std::string> scan_includes = o.includes;
+  if (o.includes.empty()) {
+    scan_includes = {"*", "system_schema"};
+    if (o.offline) scan_includes.insert(scan_includes.end(), kAllSystemKeyspaces.begin(), kAllSystemKeyspaces.end());
+  }
+  CV_ASSIGN_OR_RETURN(TableFilter scan_filter, TableFilter::Make(scan_includes, o.excludes));
+
+  Manifest m;
+  m.tag = tag;
+  m.mode = o.offline ? "offline" : "snapshot";
+  m.started = started;
+  m.node.cluster_name = node.cluster_name;
+  m.node.partitioner = node.partitioner;
+  m.node.storage_compatibility_mode = node.storage_compatibility_mode;
+  m.node.sstable_format = node.sstable_format;
+  m.node.data_file_directories = node.data_file_directories;
+  m.node.address = node.listen_address;
+
+  cassandra::NodeTool nodetool(config.nodetool);
+  SnapshotGuard guard(nodetool, tag);
+  std::vector<cassandra::TableFiles> tables;
+  std::unique_ptr<cassandra::CqlSession> cql;
+  CqlTarget target = ResolveCqlTarget(config, node);
+  if (o.offline) {
+    if (IsPortOpen(target.host, target.port)) {
+      return Status::FailedPrecondition("node " + target.host + ":" + std::to_string(target.port),
+                                        "is running; --offline reads the live table directories of a stopped node. "
+                                        "Back up a running node without --offline (it takes a snapshot)");
+    }
+    CV_ASSIGN_OR_RETURN(tables, cassandra::ScanLiveTables(node.data_file_directories, scan_filter));
+  } else {
+    CV_ASSIGN_OR_RETURN(cql, ConnectCql(config, node));
+    CV_ASSIGN_OR_RETURN(cassandra::NodeIdentity id, cql->ReadLocalNode());
+    m.node.host_id = id.host_id;
+    m.node.tokens = id.tokens;
+    m.node.data_center = id.data_center;
+    m.node.rack = id.rack;
+    m.node.cluster_name = id.cluster_name;
+    m.node.partitioner = id.partitioner;
+    m.node.release_version = id.release_version;
+    if (!id.broadcast_address.empty()) m.node.address = id.broadcast_address;
+    CV_ASSIGN_OR_RETURN(std::vector<std::string> keyspaces, cql->ListKeyspaces());
+    CV_RETURN_IF_ERROR(CheckNamedKeyspacesExist(o.includes, keyspaces));
+    std::vector<std::string> selected;
+    for (const auto& ks : keyspaces) {
+      if (scan_filter.MayMatchKeyspace(ks)) selected.push_back(ks);
+    }
+    if (selected.empty()) return Status::NotFound("--keyspace", "selects no keyspace on this node");
+    // A snapshot with our tag can only be left over from an interrupted run of this same slot.
+    (void)nodetool.ClearSnapshot(tag);
+    guard.Arm();
+    CV_RETURN_IF_ERROR(nodetool.Snapshot(tag, selected, {}));
+    CV_ASSIGN_OR_RETURN(tables, cassandra::ScanSnapshot(node.data_file_directories, tag, scan_filter));
+    std::set<std::string> user_keyspaces;
+    for (const auto& t : tables) {
+      if (!TableFilter::IsSystemKeyspace(t.keyspace)) user_keyspaces.insert(t.keyspace);
+    }
+    for (const auto& ks : user_keyspaces) {
+      CV_ASSIGN_OR_RETURN(cassandra::KeyspaceSchema schema, cql->DescribeKeyspace(ks));
+      m.keyspaces.push_back({schema.name, schema.create_keyspace, schema.create_types});
+    }
+  }
+  if (tables.empty()) return Status::NotFound("backup", "no table matches the selection; nothing to back up");
+
+  uint64_t total_bytes = 0, total_files = 0;
+  for (const auto& t : tables) {
+    for (const auto& f : t.files) {
+      total_bytes += f.size;
+      ++total_files;
+    }
+  }
+  CV_RETURN_IF_ERROR(vault.LoadIndex());
+  std::unique_ptr<FileCache> cache;
+  if (auto c = FileCache::Open(config.cache_dir, vault.vault_id()); c.ok()) cache = std::move(c).value();
+
+  vault::BackupSession session(vault);
+  Progress progress("backup", total_bytes, total_files, o.show_progress);
+  StoreFilesOptions so;
+  so.parallelism = config.parallelism > 0 ? config.parallelism : pipeline::DefaultParallelism();
+  so.zstd_level = config.zstd_level;
+  CV_ASSIGN_OR_RETURN(StoreFilesResult stored, StoreTableFiles(tables, vault, session, cache.get(), progress, so));
+  progress.Finish();
+
+  m.tables = std::move(stored.tables);
+  m.finished = UnixNow();
+  std::vector<uint8_t> rnd(4);
+  CV_RETURN_IF_ERROR(crypto::RandomBytes(rnd));
+  m.backup_id = layout::MakeBackupId(started, crypto::ToHex(rnd));
+
+  BackupRecord r;
+  r.backup_id = m.backup_id;
+  r.tag = tag;
+  r.mode = m.mode;
+  r.cluster_name = m.node.cluster_name;
+  r.host_id = m.node.host_id;
+  r.address = m.node.address;
+  r.data_center = m.node.data_center;
+  r.rack = m.node.rack;
+  r.started = m.started;
+  r.finished = m.finished;
+  r.files = total_files;
+  r.bytes = total_bytes;
+  r.new_files = stored.new_files;
+  r.new_bytes = stored.new_bytes;
+  r.tables = m.tables.size();
+
+  BackupReport report;
+  CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, r));
+  if (cache) (void)cache->Flush();
+  if (!o.offline) CV_RETURN_IF_ERROR(guard.Release().Annotate("backup committed, but clearing snapshot " + tag));
+  report.new_components = std::move(stored.new_components);
+  report.files_read = stored.files_read;
+  report.bytes_read = stored.bytes_read;
+  report.cache_hits = stored.cache_hits;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+}  // namespace cv::ops

@@ -1,0 +1,31 @@
+// src/ops/backup.h — back up one node: snapshot (or, offline, the live dirs of a stopped node), check
+// every SSTable against Cassandra's own checksums, store what the vault lacks, commit the manifest.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/manifest.h"
+#include "ops/config.h"
+#include "vault/vault.h"
+
+namespace cv::ops {
+
+struct BackupOptions {
+  std::string tag;  // empty: "manual-<UTC time>"
+  std::vector<std::string> includes, excludes;  // KS or KS.TABLE globs
+  bool offline = false;
+  bool show_progress = false;
+};
+
+struct BackupReport {
+  BackupRecord record;
+  std::vector<std::string> new_components;  // "ks.table/nb-5-big-Data.db": content the vault lacked
+  uint64_t files_read = 0, bytes_read = 0;   // bytes actually read from disk
+  uint64_t cache_hits = 0;                   // files known unchanged without reading them
+  double seconds = 0;
+};
+
+Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& options);
+
+}  // namespace cv::ops

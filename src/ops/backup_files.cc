@@ -1,0 +1,212 @@
+#include "ops/backup_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "cassandra/sstable_name.h"
+#include "cassandra/sstable_verifier.h"
+#include "pipeline/task_group.h"
+
+namespace cv::ops {
+namespace {
+
+// Per-thread codecs, handed out to tasks (the pool's threads are anonymous).
+class CodecPool {
+ public:
+  CodecPool(vault::Vault& v, int level) : vault_(v), level_(level) {}
+  std::unique_ptr<vault::BlobCodec> Acquire() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return vault_.NewCodec(level_);
+    auto c = std::move(free_.back());
+    free_.pop_back();
+    return c;
+  }
+  void Release(std::unique_ptr<vault::BlobCodec> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(c));
+  }
+
+ private:
+  vault::Vault& vault_;
+  int level_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<vault::BlobCodec>> free_;
+};
+
+Result<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::FromErrno(errno, path, "open");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string DirOf(const std::string& rel) {
+  auto slash = rel.rfind('/');
+  return slash == std::string::npos ? "" : rel.substr(0, slash + 1);
+}
+
+// What Cassandra's own checksums say a Data.db must hash to; built from its sibling components.
+Result<std::unique_ptr<cassandra::DataFileVerifier>> MakeVerifier(const cassandra::TableFiles& table,
+                                                                  const cassandra::ComponentFile& data,
+                                                                  const cassandra::SSTableName& name) {
+  std::optional<std::string> digest;
+  std::optional<cassandra::CompressionInfo> compression;
+  std::optional<std::vector<uint8_t>> crc_db;
+  std::string prefix = DirOf(data.rel_path) + name.Descriptor() + "-";
+  for (const auto& f : table.files) {
+    if (f.rel_path == prefix + "Digest.crc32") {
+      CV_ASSIGN_OR_RETURN(digest, ReadSmallFile(f.abs_path));
+    } else if (f.rel_path == prefix + "CompressionInfo.db") {
+      CV_ASSIGN_OR_RETURN(std::string bytes, ReadSmallFile(f.abs_path));
+      CV_ASSIGN_OR_RETURN(compression, cassandra::ParseCompressionInfo(
+                                           {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
+                                           name.version, f.abs_path));
+    } else if (f.rel_path == prefix + "CRC.db") {
+      CV_ASSIGN_OR_RETURN(std::string bytes, ReadSmallFile(f.abs_path));
+      crc_db = std::vector<uint8_t>(bytes.begin(), bytes.end());
+    }
+  }
+  return std::make_unique<cassandra::DataFileVerifier>(data.abs_path, data.size, digest, compression, crc_db);
+}
+
+Status ReadFully(int fd, uint8_t* buf, size_t len, uint64_t offset, const std::string& path, size_t* got) {
+  *got = 0;
+  while (*got < len) {
+    ssize_t n = ::pread(fd, buf + *got, len - *got, static_cast<off_t>(offset + *got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno(errno, path, "read");
+    if (n == 0) break;
+    *got += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables, vault::Vault& vault,
+                                         vault::BackupSession& session, FileCache* cache, Progress& progress,
+                                         const StoreFilesOptions& o) {
+  StoreFilesResult result;
+  // Entries first, so workers can fill blob slots by index while the reader moves on.
+  std::vector<std::vector<char>> is_new(tables.size());
+  for (size_t t = 0; t < tables.size(); ++t) {
+    const auto& tf = tables[t];
+    TableEntry te{tf.keyspace, tf.table, tf.table_id, tf.schema_cql, {}};
+    for (const auto& f : tf.files) {
+      te.files.push_back(FileEntry{f.rel_path, f.data_dir_index, f.size, f.mode & 07777u, f.mtime_ns, {}});
+    }
+    is_new[t].assign(tf.files.size(), 0);
+    result.tables.push_back(std::move(te));
+  }
+
+  CodecPool codecs(vault, o.zstd_level);
+  pipeline::BufferPool buffers(static_cast<size_t>(o.parallelism) * 2 + 2, o.part_size);
+  pipeline::TaskGroup group(o.parallelism, static_cast<size_t>(o.parallelism) * 2);
+  std::vector<std::pair<FileKey, std::pair<size_t, size_t>>> read_files;  // for the cache, after commit
+
+  for (size_t t = 0; t < tables.size() && !group.failed(); ++t) {
+    const auto& tf = tables[t];
+    for (size_t i = 0; i < tf.files.size() && !group.failed(); ++i) {
+      const auto& f = tf.files[i];
+      FileEntry& entry = result.tables[t].files[i];
+      FileKey key{f.device, f.inode, f.size, f.mtime_ns};
+      size_t parts = f.size == 0 ? 0 : (f.size + o.part_size - 1) / o.part_size;
+      if (cache) {
+        auto known = cache->Lookup(key);
+        if (known && known->size() == parts && session.HasAll(*known)) {
+          entry.blobs = *known;
+          ++result.cache_hits;
+          progress.AddBytes(f.size);
+          progress.AddFile();
+          continue;
+        }
+      }
+      auto name = cassandra::SSTableName::Parse(f.rel_path.substr(DirOf(f.rel_path).size()));
+      std::unique_ptr<cassandra::DataFileVerifier> verifier;
+      if (name && name->component == "Data.db") {
+        auto v = MakeVerifier(tf, f, *name);
+        if (!v.ok()) {
+          group.Fail(v.status());
+          break;
+        }
+        verifier = std::move(v).value();
+      }
+      // LZ4/Deflate chunks do not shrink again; a compressed table's Data.db is never retried.
+      bool try_compress = !(name && name->component == "Data.db" &&
+                            std::any_of(tf.files.begin(), tf.files.end(), [&](const cassandra::ComponentFile& s) {
+                              return s.rel_path == DirOf(f.rel_path) + name->Descriptor() + "-CompressionInfo.db";
+                            }));
+      int fd = ::open(f.abs_path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        group.Fail(Status::FromErrno(errno, f.abs_path, "open"));
+        break;
+      }
+      ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+      entry.blobs.resize(parts);
+      Status st;
+      uint64_t offset = 0;
+      for (size_t p = 0; p < parts && !group.failed(); ++p) {
+        std::vector<uint8_t> buf = buffers.Acquire();
+        size_t want = static_cast<size_t>(std::min<uint64_t>(o.part_size, f.size - offset)), got = 0;
+        st = ReadFully(fd, buf.data(), want, offset, f.abs_path, &got);
+        if (st.ok() && got != want) {
+          st = Status::Corruption(f.abs_path, "file shrank while being read (snapshot files must not change)");
+        }
+        if (!st.ok()) {
+          buffers.Release(std::move(buf));
+          break;
+        }
+        buf.resize(got);
+        if (verifier) verifier->Update(buf);
+        offset += got;
+        result.bytes_read += got;
+        char* new_flag = &is_new[t][i];
+        ObjectId* slot = &entry.blobs[p];
+        group.Submit([&, buf = std::move(buf), new_flag, slot]() mutable -> Status {
+          auto codec = codecs.Acquire();
+          thread_local std::vector<uint8_t> sealed;
+          bool stored = false;
+          auto id = session.StorePart(*codec, buf, try_compress, &sealed, &stored);
+          codecs.Release(std::move(codec));
+          progress.AddBytes(buf.size());
+          buffers.Release(std::move(buf));
+          if (!id.ok()) return id.status();
+          *slot = *id;
+          if (stored) *new_flag = 1;
+          return Status::OK();
+        });
+      }
+      ::close(fd);
+      if (st.ok() && verifier && !group.failed()) st = verifier->Finish();
+      if (!st.ok()) {
+        group.Fail(st);
+        break;
+      }
+      ++result.files_read;
+      progress.AddFile();
+      read_files.push_back({key, {t, i}});
+    }
+  }
+  CV_RETURN_IF_ERROR(group.Wait());
+
+  for (size_t t = 0; t < tables.size(); ++t) {
+    for (size_t i = 0; i < tables[t].files.size(); ++i) {
+      if (!is_new[t][i]) continue;
+      ++result.new_files;
+      result.new_bytes += tables[t].files[i].size;
+      result.new_components.push_back(tables[t].keyspace + "." + tables[t].table + "/" + tables[t].files[i].rel_path);
+    }
+  }
+  if (cache) {
+    for (const auto& [key, pos] : read_files) cache->Remember(key, result.tables[pos.first].files[pos.second].blobs);
+  }
+  return result;
+}
+
+}  // namespace cv::ops

@@ -1,0 +1,34 @@
+// src/ops/backup_files.h — the data path of a backup: read each component once, in large sequential
+// parts, verify Data.db against Digest.crc32 and its chunk CRCs on the way, and hand the parts to
+// worker threads that name, deduplicate, compress, seal and pack them. Memory is a fixed number of
+// part buffers, whatever the data size.
+#pragma once
+
+#include <vector>
+
+#include "cassandra/snapshot_scan.h"
+#include "core/manifest.h"
+#include "ops/file_cache.h"
+#include "ops/progress.h"
+#include "vault/backup_session.h"
+
+namespace cv::ops {
+
+struct StoreFilesResult {
+  std::vector<TableEntry> tables;           // files filled with their blob lists
+  std::vector<std::string> new_components;  // "ks.table/path"
+  uint64_t new_files = 0, new_bytes = 0;
+  uint64_t files_read = 0, bytes_read = 0, cache_hits = 0;
+};
+
+struct StoreFilesOptions {
+  int parallelism = 2;
+  int zstd_level = 3;
+  size_t part_size = 4u << 20;
+};
+
+Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables, vault::Vault& vault,
+                                         vault::BackupSession& session, FileCache* cache, Progress& progress,
+                                         const StoreFilesOptions& options);
+
+}  // namespace cv::ops

@@ -1,0 +1,196 @@
+#include "ops/config.h"
+
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+namespace cv::ops {
+namespace {
+
+Status KeyError(const std::string& path, const std::string& key, const std::string& problem) {
+  return Status::InvalidArgument(path + ": key '" + key + "'", problem);
+}
+
+// Rejects keys we do not know: a typo must not silently fall back to a default.
+Status CheckKeys(const YAML::Node& node, const std::string& path, const std::string& where,
+                 const std::set<std::string>& known) {
+  if (!node.IsMap()) return KeyError(path, where, "expected a mapping");
+  for (const auto& kv : node) {
+    std::string k = kv.first.as<std::string>();
+    if (!known.count(k)) {
+      std::string list;
+      for (const auto& s : known) list += (list.empty() ? "" : ", ") + s;
+      return KeyError(path, where.empty() ? k : where + "." + k, "unknown key (known: " + list + ")");
+    }
+  }
+  return Status::OK();
+}
+
+Result<std::string> GetString(const YAML::Node& node, const std::string& path, const std::string& key) {
+  if (!node.IsScalar()) return KeyError(path, key, "expected a string");
+  return node.as<std::string>();
+}
+
+Result<int> GetInt(const YAML::Node& node, const std::string& path, const std::string& key, int lo, int hi) {
+  int v = 0;
+  if (!node.IsScalar() || !YAML::convert<int>::decode(node, v)) return KeyError(path, key, "expected an integer");
+  if (v < lo || v > hi) {
+    return KeyError(path, key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return v;
+}
+
+std::string DefaultCacheDir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/cassvault";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/cassvault";
+  return "/var/lib/cassvault/cache";
+}
+
+Status ParseConfig(const YAML::Node& root, Config* c) {
+  const std::string& p = c->path;
+  CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "cache_dir"}));
+  const YAML::Node vault = root["vault"];
+  if (!vault) return KeyError(p, "vault", "missing; say where backups go, e.g. vault: {url: file:///var/backups/cassvault}");
+  CV_RETURN_IF_ERROR(CheckKeys(vault, p, "vault", {"url", "key_file", "passphrase_env"}));
+  if (!vault["url"]) return KeyError(p, "vault.url", "missing; e.g. file:///var/backups/cassvault");
+  CV_ASSIGN_OR_RETURN(c->vault_url, GetString(vault["url"], p, "vault.url"));
+  if (vault["key_file"]) {
+    CV_ASSIGN_OR_RETURN(c->key_file, GetString(vault["key_file"], p, "vault.key_file"));
+  }
+  if (vault["passphrase_env"]) {
+    CV_ASSIGN_OR_RETURN(c->passphrase_env, GetString(vault["passphrase_env"], p, "vault.passphrase_env"));
+  }
+
+  const YAML::Node node = root["node"];
+  if (!node) return KeyError(p, "node", "missing; name at least node.cassandra_yaml");
+  CV_RETURN_IF_ERROR(CheckKeys(node, p, "node", {"cassandra_yaml", "nodetool", "cql"}));
+  if (!node["cassandra_yaml"]) return KeyError(p, "node.cassandra_yaml", "missing; the path of the node's cassandra.yaml");
+  CV_ASSIGN_OR_RETURN(c->cassandra_yaml, GetString(node["cassandra_yaml"], p, "node.cassandra_yaml"));
+  if (const YAML::Node nt = node["nodetool"]) {
+    c->nodetool.clear();
+    if (nt.IsScalar()) {
+      c->nodetool.push_back(nt.as<std::string>());
+    } else if (nt.IsSequence() && nt.size() > 0) {
+      for (const auto& a : nt) {
+        CV_ASSIGN_OR_RETURN(std::string s, GetString(a, p, "node.nodetool"));
+        c->nodetool.push_back(s);
+      }
+    } else {
+      return KeyError(p, "node.nodetool", "expected a command: a path, or a list [path, arg, ...]");
+    }
+  }
+  if (const YAML::Node cql = node["cql"]) {
+    CV_RETURN_IF_ERROR(CheckKeys(cql, p, "node.cql", {"host", "port", "credentials_file"}));
+    if (cql["host"]) {
+      CV_ASSIGN_OR_RETURN(c->cql_host, GetString(cql["host"], p, "node.cql.host"));
+    }
+    if (cql["port"]) {
+      CV_ASSIGN_OR_RETURN(c->cql_port, GetInt(cql["port"], p, "node.cql.port", 1, 65535));
+    }
+    if (cql["credentials_file"]) {
+      CV_ASSIGN_OR_RETURN(c->cql_credentials_file, GetString(cql["credentials_file"], p, "node.cql.credentials_file"));
+    }
+  }
+  if (const YAML::Node b = root["backup"]) {
+    CV_RETURN_IF_ERROR(CheckKeys(b, p, "backup", {"parallelism", "zstd_level"}));
+    if (b["parallelism"]) {
+      CV_ASSIGN_OR_RETURN(c->parallelism, GetInt(b["parallelism"], p, "backup.parallelism", 0, 256));
+    }
+    if (b["zstd_level"]) {
+      CV_ASSIGN_OR_RETURN(c->zstd_level, GetInt(b["zstd_level"], p, "backup.zstd_level", 1, 19));
+    }
+  }
+  c->cache_dir = DefaultCacheDir();
+  if (root["cache_dir"]) {
+    CV_ASSIGN_OR_RETURN(c->cache_dir, GetString(root["cache_dir"], p, "cache_dir"));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string ResolveConfigPath(const std::string& explicit_path) {
+  if (!explicit_path.empty()) return explicit_path;
+  if (const char* env = std::getenv("CASSVAULT_CONFIG"); env && *env) return env;
+  return "/etc/cassvault/cassvault.yaml";
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  Config c;
+  c.path = path;
+  std::ifstream in(path);
+  if (!in) {
+    return Status::NotFound("config " + path,
+                            "cannot be read; pass --config FILE or set CASSVAULT_CONFIG (see docs/config.md)");
+  }
+  try {
+    YAML::Node root = YAML::Load(in);
+    if (!root || root.IsNull()) return Status::InvalidArgument(path, "the config file is empty (see docs/config.md)");
+    CV_RETURN_IF_ERROR(ParseConfig(root, &c));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1), "malformed YAML: " + e.msg);
+  }
+  return c;
+}
+
+Result<crypto::KeySecret> LoadKeySecret(const Config& config, bool confirm_new) {
+  if (!config.key_file.empty()) return crypto::LoadKeyFile(config.key_file);
+  if (const char* env = std::getenv(config.passphrase_env.c_str()); env && *env) {
+    return crypto::PassphraseSecret(env);
+  }
+  if (!::isatty(STDIN_FILENO)) {
+    return Status(StatusCode::kUnauthenticated, "vault key",
+                  "no key available: set " + config.passphrase_env + ", or vault.key_file in " + config.path);
+  }
+  auto prompt = [](const char* text) {
+    std::cerr << text << std::flush;
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::string line;
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+    return line;
+  };
+  std::string pass = prompt("Vault passphrase: ");
+  if (pass.empty()) return Status::InvalidArgument("vault passphrase", "empty");
+  if (confirm_new && prompt("Repeat passphrase: ") != pass) {
+    return Status::InvalidArgument("vault passphrase", "the two entries differ; nothing was created");
+  }
+  return crypto::PassphraseSecret(pass);
+}
+
+Result<CqlCredentials> LoadCqlCredentials(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("CQL credentials file " + path, "cannot be read");
+  CqlCredentials c;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument("CQL credentials file " + path + ":" + std::to_string(n),
+                                     "expected username=... or password=...");
+    }
+    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+    if (k == "username") c.username = v;
+    else if (k == "password") c.password = v;
+    else return Status::InvalidArgument("CQL credentials file " + path + ":" + std::to_string(n), "unknown key '" + k + "'");
+  }
+  if (c.username.empty()) return Status::InvalidArgument("CQL credentials file " + path, "no username=");
+  return c;
+}
+
+}  // namespace cv::ops

@@ -1,0 +1,65 @@
+#include "ops/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace cv::ops {
+namespace {
+
+std::string Write(const std::string& text) {
+  static int n = 0;
+  std::string path = std::filesystem::temp_directory_path() /
+                     ("cv-config-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".yaml");
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConfigTest, FullConfig) {
+  auto c = LoadConfig(Write(R"(
+vault:
+  url: file:///var/backups/cv
+  key_file: /etc/cassvault/key
+node:
+  cassandra_yaml: /etc/cassandra/cassandra.yaml
+  nodetool: [/usr/bin/nodetool, -h, 127.0.0.1, -p, "7199"]
+  cql: {host: 127.0.0.2, port: 9043, credentials_file: /etc/cassvault/cql}
+backup: {parallelism: 4, zstd_level: 1}
+cache_dir: /var/cache/cv
+)"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->vault_url, "file:///var/backups/cv");
+  EXPECT_EQ(c->nodetool.size(), 5u);
+  EXPECT_EQ(c->cql_port, 9043);
+  EXPECT_EQ(c->parallelism, 4);
+  EXPECT_EQ(c->cache_dir, "/var/cache/cv");
+}
+
+TEST(ConfigTest, ErrorsNameTheKey) {
+  auto missing = LoadConfig(Write("node: {cassandra_yaml: /x}\n"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("key 'vault'"), std::string::npos) << missing.status().ToString();
+
+  auto typo = LoadConfig(Write("vault: {url: file:///v, keyfile: /k}\nnode: {cassandra_yaml: /x}\n"));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("'vault.keyfile'"), std::string::npos) << typo.status().ToString();
+  EXPECT_NE(typo.status().message().find("unknown key"), std::string::npos);
+
+  auto port = LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, cql: {port: 99999}}\n"));
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.status().message().find("'node.cql.port'"), std::string::npos);
+
+  auto syntax = LoadConfig(Write("vault:\n  url: [unclosed\n"));
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(syntax.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(syntax.status().message().find("malformed YAML"), std::string::npos);
+
+  auto none = LoadConfig("/nonexistent/cassvault.yaml");
+  EXPECT_TRUE(none.status().IsNotFound());
+  EXPECT_NE(none.status().message().find("--config"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cv::ops

@@ -1,0 +1,79 @@
+#include "ops/node_session.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+
+#include "backends/registry.h"
+
+namespace cv::ops {
+
+bool IsPortOpen(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) return false;
+  bool open = false;
+  for (addrinfo* ai = res; ai && !open; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (rc == 0) {
+      open = true;
+    } else if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 1000) == 1) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        open = err == 0;
+      }
+    }
+    ::close(fd);
+  }
+  freeaddrinfo(res);
+  return open;
+}
+
+CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& node) {
+  CqlTarget t;
+  t.host = !config.cql_host.empty() ? config.cql_host : !node.rpc_address.empty() ? node.rpc_address : "127.0.0.1";
+  t.port = config.cql_port > 0 ? config.cql_port : node.native_transport_port;
+  return t;
+}
+
+Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config, const cassandra::NodeConfig& node) {
+  CqlTarget t = ResolveCqlTarget(config, node);
+  cassandra::CqlOptions o;
+  o.host = t.host;
+  o.port = t.port;
+  if (!config.cql_credentials_file.empty()) {
+    CV_ASSIGN_OR_RETURN(CqlCredentials c, LoadCqlCredentials(config.cql_credentials_file));
+    o.username = c.username;
+    o.password = c.password;
+  }
+  return cassandra::CqlSession::Connect(o);
+}
+
+Result<std::unique_ptr<vault::Vault>> OpenVault(const Config& config) {
+  CV_ASSIGN_OR_RETURN(auto store, backends::OpenStore(config.vault_url, false));
+  CV_ASSIGN_OR_RETURN(crypto::KeySecret secret, LoadKeySecret(config, false));
+  return vault::Vault::Open(std::move(store), secret);
+}
+
+Status CheckTag(const std::string& tag) {
+  bool ok = !tag.empty() && tag.size() <= 128 && std::all_of(tag.begin(), tag.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  return ok ? Status::OK()
+            : Status::InvalidArgument("tag '" + tag + "'", "use 1-128 letters, digits, '_' or '-' (it names a snapshot)");
+}
+
+}  // namespace cv::ops

@@ -1,0 +1,32 @@
+// src/ops/node_session.h — the pieces every operation needs about "this node": its cassandra.yaml,
+// nodetool, CQL, and whether it is running. Built from the config.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cassandra/cql_session.h"
+#include "cassandra/node_config.h"
+#include "cassandra/node_tool.h"
+#include "ops/config.h"
+#include "vault/vault.h"
+
+namespace cv::ops {
+
+// True if something accepts TCP connections on host:port (within ~1 s).
+bool IsPortOpen(const std::string& host, int port);
+
+struct CqlTarget {
+  std::string host;
+  int port = 9042;
+};
+CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& node);
+Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config, const cassandra::NodeConfig& node);
+
+// Opens the vault the config names, unlocking it with the configured key. Messages say what to do.
+Result<std::unique_ptr<vault::Vault>> OpenVault(const Config& config);
+
+// Tags name snapshot directories: Cassandra allows [\w-]+.
+Status CheckTag(const std::string& tag);
+
+}  // namespace cv::ops

@@ -1,0 +1,41 @@
+// src/ops/restore.h — bring a backup back: into the node's table directories (offline), through
+// `nodetool import` into a running node (live), or just materialised under a directory (target-dir).
+// Every byte is checked against the vault's keyed hashes and every Data.db against its Digest.crc32;
+// files are written under temporary names and renamed into place, so an interrupted restore resumes
+// and never leaves a half-written SSTable where Cassandra would load it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ops/config.h"
+#include "vault/vault.h"
+
+namespace cv::ops {
+
+struct RestoreOptions {
+  std::string backup;                  // backup id, or tag (the newest backup of this node with it)
+  std::vector<std::string> includes;   // KS or KS.TABLE; default: every user table of the backup
+  std::string mode = "offline";        // "offline" or "live"; ignored with target_dir
+  std::string target_dir;              // materialise only
+  std::vector<std::string> renames;    // "KS.T=KS2.T2" or "KS=KS2"
+  bool dry_run = false;
+  bool show_progress = false;
+};
+
+struct RestoreReport {
+  std::string backup_id;
+  std::vector<std::string> plan;  // what was (or, dry run, would be) done, one action per line
+  uint64_t files_written = 0, bytes_written = 0, files_already_present = 0;
+  uint64_t tables = 0;
+  double seconds = 0;
+};
+
+Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, const RestoreOptions& options);
+
+// Finds the backup a user means: an id, or the newest with that tag for this node (`host_id`,
+// `address` may be empty when unknown). NotFound / InvalidArgument say what exists.
+Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or_tag, const std::string& host_id,
+                                   const std::string& address);
+
+}  // namespace cv::ops

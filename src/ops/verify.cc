@@ -1,0 +1,101 @@
+#include "ops/verify.h"
+
+#include <map>
+#include <set>
+
+#include "core/vault_layout.h"
+#include "ops/restore.h"
+
+namespace cv::ops {
+
+Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, bool deep) {
+  VerifyReport report;
+  std::vector<BackupRecord> records;
+  if (backup.empty()) {
+    CV_ASSIGN_OR_RETURN(records, vault.ListBackups());
+  } else {
+    CV_ASSIGN_OR_RETURN(BackupRecord r, ResolveBackup(vault, backup, "", ""));
+    records.push_back(r);
+  }
+  CV_RETURN_IF_ERROR(vault.LoadIndex());
+
+  // blob -> where it is used, so a problem names what it affects.
+  std::map<ObjectId, std::vector<std::string>> users;
+  for (const auto& r : records) {
+    report.backups.push_back(r.backup_id);
+    auto m = vault.LoadManifest(r);
+    if (!m.ok()) {
+      report.problems.push_back({"backup " + r.backup_id, "manifest unreadable: " + m.status().message(), {"backup " + r.backup_id}});
+      continue;
+    }
+    for (const auto& t : m->tables) {
+      for (const auto& f : t.files) {
+        for (const auto& id : f.blobs) {
+          users[id].push_back("backup " + r.backup_id + " table " + t.keyspace + "." + t.table + " file " + f.path);
+        }
+      }
+    }
+  }
+  std::vector<storage::ObjectInfo> pack_list;
+  CV_RETURN_IF_ERROR(vault.ListPacks(&pack_list));
+  std::map<ObjectId, uint64_t> pack_sizes;
+  for (const auto& p : pack_list) pack_sizes[*layout::ParsePackKey(p.key)] = p.size;
+
+  std::map<ObjectId, std::vector<std::pair<ObjectId, PackEntry>>> by_pack;
+  for (const auto& [id, where] : users) {
+    ++report.blobs;
+    auto loc = vault.FindBlob(id);
+    if (!loc) {
+      report.problems.push_back({"blob " + IdToHex(id), "missing: no pack holds it", where});
+      continue;
+    }
+    auto ps = pack_sizes.find(loc->pack_id);
+    if (ps == pack_sizes.end()) {
+      report.problems.push_back({layout::PackKey(loc->pack_id), "missing pack", where});
+      continue;
+    }
+    if (loc->entry.offset + loc->entry.stored_len > ps->second) {
+      report.problems.push_back({layout::PackKey(loc->pack_id), "truncated: shorter than its blobs", where});
+      continue;
+    }
+    by_pack[loc->pack_id].push_back({id, loc->entry});
+  }
+  report.packs = by_pack.size();
+  if (!deep) return report;
+
+  auto codec = vault.NewCodec();
+  std::vector<uint8_t> bytes, plain;
+  for (const auto& [pack_id, blobs] : by_pack) {
+    std::string key = layout::PackKey(pack_id);
+    Status st = vault.store().Get(key, 0, 0, &bytes);
+    report.bytes_read += bytes.size();
+    std::vector<std::string> affected;
+    auto add_affected = [&](const ObjectId& id) {
+      const auto& u = users[id];
+      affected.insert(affected.end(), u.begin(), u.end());
+    };
+    if (!st.ok()) {
+      for (const auto& b : blobs) add_affected(b.first);
+      report.problems.push_back({key, "unreadable: " + st.message(), affected});
+      continue;
+    }
+    if (crypto::Sha256(bytes) != pack_id) {
+      // The pack is damaged somewhere; find which blobs still open, to name exactly what is lost.
+      for (const auto& [id, e] : blobs) {
+        std::span<const uint8_t> sealed(bytes.data() + e.offset, e.stored_len);
+        if (!codec->Open(e, sealed, &plain).ok()) add_affected(id);
+      }
+      report.problems.push_back({key, "corrupt: content does not match its name", affected});
+      continue;
+    }
+    for (const auto& [id, e] : blobs) {
+      std::span<const uint8_t> sealed(bytes.data() + e.offset, e.stored_len);
+      if (Status bs = codec->Open(e, sealed, &plain); !bs.ok()) {
+        report.problems.push_back({"blob " + IdToHex(id), "corrupt: " + bs.message(), users[id]});
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace cv::ops

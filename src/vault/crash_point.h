@@ -1,0 +1,12 @@
+// src/vault/crash_point.h — named points where tests kill the process (kill -9 semantics), to prove
+// that a crash anywhere leaves the vault consistent. Armed only by the environment variable
+// CASSVAULT_TEST_CRASH_AT=<name>[:<nth hit>]; a no-op otherwise.
+#pragma once
+
+#include <string_view>
+
+namespace cv::vault {
+
+void CrashPoint(std::string_view name);
+
+}  // namespace cv::vault

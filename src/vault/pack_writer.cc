@@ -1,0 +1,75 @@
+#include "vault/pack_writer.h"
+
+#include "core/vault_layout.h"
+
+namespace cv::vault {
+
+Status PackWriter::Add(const ObjectId& blob_id, std::span<const uint8_t> sealed, uint32_t raw_len,
+                       Compression compression) {
+  OpenPack full;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (current_.bytes.empty()) current_.bytes.reserve(target_size_ + sealed.size() + 4096);
+    PackEntry e;
+    e.blob_id = blob_id;
+    e.offset = current_.bytes.size();
+    e.stored_len = static_cast<uint32_t>(sealed.size());
+    e.raw_len = raw_len;
+    e.compression = compression;
+    current_.bytes.insert(current_.bytes.end(), sealed.begin(), sealed.end());
+    current_.entries.push_back(e);
+    if (current_.bytes.size() < target_size_) return Status::OK();
+    full = std::exchange(current_, {});
+  }
+  return Upload(std::move(full));
+}
+
+Status PackWriter::Flush() {
+  OpenPack last;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (current_.entries.empty()) return Status::OK();
+    last = std::exchange(current_, {});
+  }
+  return Upload(std::move(last));
+}
+
+Status PackWriter::Upload(OpenPack pack) {
+  // The header goes into the pack itself, so a pack is self-describing even if no index names it.
+  std::vector<uint8_t> header = EncodePackHeader(pack.entries);
+  std::vector<uint8_t> sealed_header;
+  crypto::Aead aead(vault_.key().data_key().view());
+  CV_RETURN_IF_ERROR(aead.Seal(header, crypto::AsBytes("cassvault/v1/pack-header"), &sealed_header));
+  pack.bytes.insert(pack.bytes.end(), sealed_header.begin(), sealed_header.end());
+  AppendPackTrailer(static_cast<uint32_t>(sealed_header.size()), &pack.bytes);
+  ObjectId pack_id = crypto::Sha256(pack.bytes);
+  Status st = vault_.store().Put(layout::PackKey(pack_id), pack.bytes);
+  // Same bytes, same name: an existing pack is this pack (random nonces make that unlikely anyway).
+  if (!st.ok() && !st.IsAlreadyExists()) return st.Annotate("upload pack");
+  std::vector<IndexEntry> entries;
+  entries.reserve(pack.entries.size());
+  for (const auto& e : pack.entries) entries.push_back({pack_id, e});
+  vault_.AddToIndex(entries);
+  std::lock_guard<std::mutex> lock(mu_);
+  written_.insert(written_.end(), entries.begin(), entries.end());
+  stored_bytes_ += pack.bytes.size();
+  ++packs_;
+  return Status::OK();
+}
+
+std::vector<IndexEntry> PackWriter::Written() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return written_;
+}
+
+uint64_t PackWriter::stored_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stored_bytes_;
+}
+
+uint64_t PackWriter::packs_written() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return packs_;
+}
+
+}  // namespace cv::vault

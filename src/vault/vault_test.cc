@@ -1,0 +1,189 @@
+// The vault engine over a real local store and real crypto.
+#include "vault/vault.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "backends/local/local_store.h"
+#include "core/vault_layout.h"
+#include "vault/backup_session.h"
+
+namespace cv::vault {
+namespace {
+
+namespace fs = std::filesystem;
+
+crypto::ScryptParams Fast() { return {.log2_n = 10, .r = 8, .p = 1}; }
+
+class VaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("cv-vault-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    auto v = Vault::Init(Store(true), crypto::PassphraseSecret("correct horse"), Fast());
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  std::unique_ptr<storage::ObjectStore> Store(bool create = false) {
+    return std::move(backends::OpenLocalStore(root_.string(), create)).value();
+  }
+  std::unique_ptr<Vault> OpenOk() {
+    auto v = Vault::Open(Store(), crypto::PassphraseSecret("correct horse"));
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return std::move(v).value();
+  }
+  static std::vector<uint8_t> Data(size_t n, uint8_t seed) {
+    std::vector<uint8_t> d(n);
+    uint32_t x = seed * 2654435761u + 1;
+    for (auto& b : d) b = static_cast<uint8_t>((x = x * 1103515245u + 12345u) >> 16);
+    return d;
+  }
+  // Stores parts and commits a backup named by `tag`.
+  BackupRecord Backup(Vault& v, const std::vector<std::vector<uint8_t>>& parts, int* stored_count) {
+    EXPECT_TRUE(v.LoadIndex().ok());
+    BackupSession s(v, 1 << 16);
+    auto codec = v.NewCodec();
+    std::vector<uint8_t> sealed;
+    Manifest m;
+    m.backup_id = layout::MakeBackupId(1764079200 + static_cast<int>(v.BlobCount()), "0000000a");
+    TableEntry t{"ks", "t", "", "", {}};
+    FileEntry f{"nb-1-big-Data.db", 0, 0, 0644, 0, {}};
+    *stored_count = 0;
+    for (const auto& p : parts) {
+      bool stored = false;
+      auto id = s.StorePart(*codec, p, true, &sealed, &stored);
+      EXPECT_TRUE(id.ok());
+      f.blobs.push_back(*id);
+      f.size += p.size();
+      *stored_count += stored;
+    }
+    t.files.push_back(f);
+    m.tables.push_back(t);
+    BackupRecord r;
+    r.backup_id = m.backup_id;
+    auto c = s.Commit(m, r);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return *c;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(VaultTest, WrongKeyMissingVaultAndDoubleInit) {
+  auto wrong = Vault::Open(Store(), crypto::PassphraseSecret("wrong"));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(wrong.status().message().find("wrong"), std::string::npos);  // no secret in messages
+
+  auto again = Vault::Init(Store(), crypto::PassphraseSecret("x"), Fast());
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+
+  fs::create_directories(root_ / "empty");
+  auto empty = Vault::Open(std::move(backends::OpenLocalStore((root_ / "empty").string(), false)).value(),
+                           crypto::PassphraseSecret("x"));
+  EXPECT_TRUE(empty.status().IsNotFound());
+  EXPECT_NE(empty.status().message().find("cassvault init"), std::string::npos);
+}
+
+TEST_F(VaultTest, RoundTripAndDedup) {
+  auto v = OpenOk();
+  std::vector<std::vector<uint8_t>> parts = {Data(70000, 1), Data(100, 2), std::vector<uint8_t>(50000, 'a')};
+  int stored = 0;
+  BackupRecord r1 = Backup(*v, parts, &stored);
+  EXPECT_EQ(stored, 3);
+
+  auto v2 = OpenOk();
+  auto list = v2->ListBackups();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  auto m = v2->LoadManifest((*list)[0]);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE(v2->LoadIndex().ok());
+  auto codec = v2->NewCodec();
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    ASSERT_TRUE(v2->ReadBlob(m->tables[0].files[0].blobs[i], *codec, &out).ok());
+    EXPECT_EQ(out, parts[i]);
+  }
+  // The same content again stores nothing.
+  BackupRecord r2 = Backup(*v2, parts, &stored);
+  EXPECT_EQ(stored, 0);
+  EXPECT_EQ(r2.stored_bytes, 0u);
+}
+
+TEST_F(VaultTest, OrphanPacksAreAdoptedNotUploadedAgain) {
+  {
+    auto v = OpenOk();
+    ASSERT_TRUE(v->LoadIndex().ok());
+    BackupSession s(*v, 1 << 10);  // tiny packs: every part fills one
+    auto codec = v->NewCodec();
+    std::vector<uint8_t> sealed;
+    bool stored = false;
+    ASSERT_TRUE(s.StorePart(*codec, Data(5000, 9), true, &sealed, &stored).ok());
+    EXPECT_TRUE(stored);
+    // No commit: as if killed after the pack upload.
+  }
+  auto v = OpenOk();
+  ASSERT_TRUE(v->LoadIndex().ok());
+  EXPECT_EQ(v->BlobCount(), 1u);
+  int stored = 0;
+  Backup(*v, {Data(5000, 9)}, &stored);
+  EXPECT_EQ(stored, 0);
+  // The adopted pack is now named by a committed index.
+  auto v3 = OpenOk();
+  ASSERT_TRUE(v3->LoadIndex().ok());
+  EXPECT_TRUE(v3->TakeAdopted().empty());
+}
+
+TEST_F(VaultTest, FlippedBitIsCorruption) {
+  auto v = OpenOk();
+  int stored = 0;
+  BackupRecord r = Backup(*v, {Data(30000, 3)}, &stored);
+  std::vector<storage::ObjectInfo> packs;
+  ASSERT_TRUE(v->ListPacks(&packs).ok());
+  ASSERT_EQ(packs.size(), 1u);
+  fs::path p = root_ / packs[0].key;
+  fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
+  {
+    std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    char c;
+    f.seekg(100);
+    f.get(c);
+    f.seekp(100);
+    f.put(static_cast<char>(c ^ 0x10));
+  }
+  auto v2 = OpenOk();
+  ASSERT_TRUE(v2->LoadIndex().ok());
+  auto m = v2->LoadManifest(r);
+  ASSERT_TRUE(m.ok());
+  auto codec = v2->NewCodec();
+  std::vector<uint8_t> out;
+  Status st = v2->ReadBlob(m->tables[0].files[0].blobs[0], *codec, &out);
+  EXPECT_TRUE(st.IsCorruption()) << st.ToString();
+}
+
+TEST_F(VaultTest, TamperedManifestIsDetected) {
+  auto v = OpenOk();
+  int stored = 0;
+  BackupRecord r = Backup(*v, {Data(100, 4)}, &stored);
+  fs::path p = root_ / layout::ManifestKey(r.manifest_id);
+  std::string bytes;
+  {
+    std::ifstream in(p, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  bytes[bytes.size() / 2] ^= 1;
+  fs::remove(p);
+  std::ofstream(p, std::ios::binary) << bytes;
+  auto m = OpenOk()->LoadManifest(r);
+  ASSERT_FALSE(m.ok());
+  EXPECT_TRUE(m.status().IsCorruption()) << m.status().ToString();
+}
+
+}  // namespace
+}  // namespace cv::vault
