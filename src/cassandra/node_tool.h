@@ -23,7 +23,8 @@ class NodeTool {
   explicit NodeTool(std::vector<std::string> command) : command_(std::move(command)) {}
 
   // Each returns Unavailable("nodetool <sub>", "<stderr tail>") when nodetool fails (node down, JMX
-  // unreachable), NotFound when the program is missing.
+  // unreachable), NotFound when the program is missing, AlreadyExists when nodetool says so (a
+  // snapshot tag in use), InvalidArgument for names that are not [\w]+ (tags: [\w-]+) before running.
   Status Flush(const std::vector<std::string>& keyspaces = {});
   // `tables` as "ks.table" (uses -kt) or whole keyspaces (`keyspaces`); both empty = all.
   Status Snapshot(const std::string& tag, const std::vector<std::string>& keyspaces,

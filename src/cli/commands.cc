@@ -203,7 +203,7 @@ void AddVerify(CLI::App& app, GlobalFlags& g) {
       json probs = json::array();
       for (const auto& p : r->problems) probs.push_back({{"object", p.object}, {"problem", p.problem}, {"affected", p.affected}});
       std::cout << json{{"ok", r->ok()}, {"backups", r->backups}, {"blobs", r->blobs}, {"packs", r->packs},
-                        {"bytes_read", r->bytes_read}, {"problems", probs}}
+                        {"bytes_read", r->bytes_read}, {"duplicate_blobs", r->duplicate_blobs}, {"problems", probs}}
                        .dump()
                 << "\n";
     } else {

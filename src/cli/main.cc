@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   CLI::App app{"cassvault — backup and restore for Apache Cassandra"};
   app.set_version_flag("--version", std::string("cassvault ") + CASSVAULT_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global flags (--json, --config) may follow the subcommand
   cv::cli::GlobalFlags global;
   app.add_option("--config", global.config, "config file (default: $CASSVAULT_CONFIG, /etc/cassvault/cassvault.yaml)");
   app.add_flag("--json", global.json, "machine-readable output on stdout");

@@ -73,7 +73,11 @@ Status FileCache::Flush() {
     sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(k.inode));
     sqlite3_bind_int64(st, 3, static_cast<sqlite3_int64>(k.size));
     sqlite3_bind_int64(st, 4, k.mtime_ns);
-    sqlite3_bind_blob(st, 5, ids.data(), static_cast<int>(ids.size() * 32), SQLITE_TRANSIENT);
+    if (ids.empty()) {
+      sqlite3_bind_zeroblob(st, 5, 0);  // an empty file: a NULL pointer would bind SQL NULL
+    } else {
+      sqlite3_bind_blob(st, 5, ids.data(), static_cast<int>(ids.size() * 32), SQLITE_TRANSIENT);
+    }
     sqlite3_step(st);
     sqlite3_reset(st);
   }

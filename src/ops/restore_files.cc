@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "vault/crash_point.h"
+
 namespace cv::ops {
 namespace {
 
@@ -105,6 +107,7 @@ Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::BlobCodec& codec, c
     return Status::FromErrno(err, target.dest, "rename into place");
   }
   progress.AddFile();
+  vault::CrashPoint("restore-file");
   return WriteOutcome::kWritten;
 }
 

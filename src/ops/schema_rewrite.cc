@@ -42,8 +42,9 @@ std::string RewriteTableStatement(const std::string& stmt, const std::string& fr
   s = std::regex_replace(s, qualified, to_ks + "." + to_table);
   // type references and CREATE TYPE ks.x
   if (from_ks != to_ks) s = std::regex_replace(s, std::regex("\\b\"?" + from_ks + "\"?\\."), to_ks + ".");
+  // The id belongs to the original table, which may still exist: a copy gets a fresh one.
+  s = StripTableId(s);
   if (from_table != to_table) {
-    s = StripTableId(s);
     static const std::regex kIndex(R"re(^(CREATE\s+(CUSTOM\s+)?INDEX\s+(IF\s+NOT\s+EXISTS\s+)?)"?(\w+)"?)re",
                                    std::regex::icase);
     s = std::regex_replace(s, kIndex, "$1" + to_table + "_$4");

@@ -16,8 +16,8 @@ struct Rename {
 
 // Rewrites one schema.cql statement for a restore into (to_ks, to_table):
 //  - `from_ks.from_table` becomes `to_ks.to_table`, `from_ks.` type references become `to_ks.`;
-//  - when the table gets a new name, `WITH ID = <uuid>` is dropped (the id belongs to the original)
-//    and index names get the new table's name in front (index names are unique per keyspace).
+//  - `WITH ID = <uuid>` is dropped (the id belongs to the original, which may still exist);
+//  - when the table gets a new name, index names get it in front (index names are unique per keyspace).
 std::string RewriteTableStatement(const std::string& stmt, const std::string& from_ks, const std::string& from_table,
                                   const std::string& to_ks, const std::string& to_table);
 // `CREATE KEYSPACE IF NOT EXISTS old WITH ...` for `new_ks`.

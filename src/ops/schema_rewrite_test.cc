@@ -45,6 +45,11 @@ TEST(SchemaRewriteTest, RenamedKeyspaceMovesTypes) {
   std::string k = RewriteKeyspaceStatement(
       "CREATE KEYSPACE IF NOT EXISTS shop WITH replication = {'class': 'SimpleStrategy'};", "shop", "shop2");
   EXPECT_EQ(k, "CREATE KEYSPACE IF NOT EXISTS shop2 WITH replication = {'class': 'SimpleStrategy'};");
+  std::string t = RewriteTableStatement(s[1], "shop", "orders", "shop2", "orders");
+  EXPECT_NE(t.find("CREATE TABLE IF NOT EXISTS shop2.orders ("), std::string::npos) << t;
+  EXPECT_EQ(t.find("ID ="), std::string::npos) << t;
+  std::string i = RewriteTableStatement(s[2], "shop", "orders", "shop2", "orders");
+  EXPECT_EQ(i.rfind("CREATE CUSTOM INDEX IF NOT EXISTS note_idx ON shop2.orders", 0), 0u) << i;
 }
 
 TEST(SchemaRewriteTest, SameNameIsUntouched) {

@@ -18,6 +18,7 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
     records.push_back(r);
   }
   CV_RETURN_IF_ERROR(vault.LoadIndex());
+  report.duplicate_blobs = vault.DuplicateBlobCount();
 
   // blob -> where it is used, so a problem names what it affects.
   std::map<ObjectId, std::vector<std::string>> users;

@@ -20,6 +20,7 @@ struct VerifyProblem {
 struct VerifyReport {
   std::vector<std::string> backups;  // checked
   uint64_t blobs = 0, packs = 0, bytes_read = 0;
+  uint64_t duplicate_blobs = 0;  // stored in more than one pack: wasted space, not damage
   std::vector<VerifyProblem> problems;
   bool ok() const { return problems.empty(); }
 };

@@ -209,11 +209,14 @@ Status Vault::LoadIndex() {
   }));
   std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs;
   std::set<ObjectId> indexed_packs;
+  size_t duplicates = 0;
   for (const auto& k : index_keys) {
     CV_ASSIGN_OR_RETURN(auto bytes, GetContentObject(*this, k, "index"));
     CV_ASSIGN_OR_RETURN(auto entries, DecodeIndex(bytes, k));
     for (const auto& e : entries) {
-      blobs.emplace(e.entry.blob_id, e);
+      auto [it, fresh] = blobs.emplace(e.entry.blob_id, e);
+      // The same entry may be named by two indexes (an adopted pack); only another pack is a duplicate.
+      if (!fresh && it->second.pack_id != e.pack_id) ++duplicates;
       indexed_packs.insert(e.pack_id);
     }
   }
@@ -224,12 +227,17 @@ Status Vault::LoadIndex() {
     if (!header.ok()) continue;  // a damaged orphan: nothing references it; verify reports it
     for (const auto& pe : *header) {
       IndexEntry e{pack_id, pe};
-      if (blobs.emplace(pe.blob_id, e).second) adopted.push_back(e);
+      if (blobs.emplace(pe.blob_id, e).second) {
+        adopted.push_back(e);
+      } else {
+        ++duplicates;
+      }
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
   blobs_ = std::move(blobs);
   adopted_ = std::move(adopted);
+  duplicates_ = duplicates;
   return Status::OK();
 }
 
@@ -273,6 +281,11 @@ std::optional<IndexEntry> Vault::FindBlob(const ObjectId& id) const {
 size_t Vault::BlobCount() const {
   std::lock_guard<std::mutex> lock(mu_);
   return blobs_.size();
+}
+
+size_t Vault::DuplicateBlobCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return duplicates_;
 }
 
 void Vault::AddToIndex(std::span<const IndexEntry> entries) {

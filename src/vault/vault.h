@@ -82,6 +82,8 @@ class Vault {
   Status LoadIndex();
   std::optional<IndexEntry> FindBlob(const ObjectId& id) const;
   size_t BlobCount() const;
+  // Blobs found in more than one pack by the last LoadIndex: 0 unless a blob was stored twice.
+  size_t DuplicateBlobCount() const;
   void AddToIndex(std::span<const IndexEntry> entries);
   // Entries of packs adopted by LoadIndex: the next committed backup writes them into its index.
   std::vector<IndexEntry> TakeAdopted();
@@ -109,6 +111,7 @@ class Vault {
   mutable std::mutex mu_;
   std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs_;  // GUARDED_BY(mu_)
   std::vector<IndexEntry> adopted_;                                // GUARDED_BY(mu_)
+  size_t duplicates_ = 0;                                          // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::vault
