@@ -393,8 +393,14 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     return report;
   }
   for (auto& p : plans) {
-    for (const auto& d : p.dest_dirs) {
-      std::string like = to_dir ? o.target_dir : fs::path(d).parent_path().parent_path().string();
+    std::set<std::string> dirs(p.dest_dirs.begin(), p.dest_dirs.end());
+    for (const auto& f : p.source->files) {
+      // Legacy secondary indexes live in a `.<index>/` sub-directory of the table dir.
+      if (!SubDir(f.path).empty()) dirs.insert(p.dest_dirs[static_cast<size_t>(f.data_dir) % p.dest_dirs.size()] + "/" + SubDir(f.path));
+    }
+    for (const auto& d : dirs) {
+      std::string like = to_dir ? o.target_dir : live ? node.data_file_directories.at(0)
+                                                      : fs::path(d).parent_path().parent_path().string();
       CV_RETURN_IF_ERROR(MakeDirLike(d, like));
     }
   }
