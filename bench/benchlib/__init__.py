@@ -1,0 +1,1 @@
+"""Benchmark harness for cassvault (bench/gen-data, bench/run); see bench/README.md."""
