@@ -60,15 +60,107 @@ Status CheckNamedKeyspacesExist(const std::vector<std::string>& includes, const 
   return Status::OK();
 }
 
+NodeInfo NodeInfoFromYaml(const cassandra::NodeConfig& node) {
+  NodeInfo n;
+  n.cluster_name = node.cluster_name;
+  n.partitioner = node.partitioner;
+  n.storage_compatibility_mode = node.storage_compatibility_mode;
+  n.sstable_format = node.sstable_format;
+  n.data_file_directories = node.data_file_directories;
+  n.address = node.listen_address;
+  return n;
+}
+
+// What the node says about itself over CQL wins over what its yaml says.
+void ApplyIdentity(const cassandra::NodeIdentity& id, NodeInfo* n) {
+  n->host_id = id.host_id;
+  n->tokens = id.tokens;
+  n->data_center = id.data_center;
+  n->rack = id.rack;
+  n->cluster_name = id.cluster_name;
+  n->partitioner = id.partitioner;
+  n->release_version = id.release_version;
+  if (!id.broadcast_address.empty()) n->address = id.broadcast_address;
+}
+
+// The catalog entry: everything `list` shows, derived from the manifest and what was stored.
+BackupRecord RecordFor(const Manifest& m, const StoreFilesResult& stored) {
+  BackupRecord r;
+  r.backup_id = m.backup_id;
+  r.tag = m.tag;
+  r.mode = m.mode;
+  r.cluster_name = m.node.cluster_name;
+  r.host_id = m.node.host_id;
+  r.address = m.node.address;
+  r.data_center = m.node.data_center;
+  r.rack = m.node.rack;
+  r.started = m.started;
+  r.finished = m.finished;
+  for (const auto& t : m.tables) {
+    r.files += t.files.size();
+    r.bytes += t.Bytes();
+  }
+  r.new_files = stored.new_files;
+  r.new_bytes = stored.new_bytes;
+  r.tables = m.tables.size();
+  return r;
+}
+
+// Snapshot mode: identity and keyspace DDL over CQL, then `nodetool snapshot` of the selected
+// keyspaces and a scan of the snapshot in every data directory. The guard clears the snapshot.
+Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(const Config& config, const cassandra::NodeConfig& node,
+                                                           const BackupOptions& o, const TableFilter& scan_filter,
+                                                           cassandra::NodeTool& nodetool, SnapshotGuard& guard,
+                                                           Manifest* m) {
+  CV_ASSIGN_OR_RETURN(auto cql, ConnectCql(config, node));
+  CV_ASSIGN_OR_RETURN(cassandra::NodeIdentity id, cql->ReadLocalNode());
+  ApplyIdentity(id, &m->node);
+  CV_ASSIGN_OR_RETURN(std::vector<std::string> keyspaces, cql->ListKeyspaces());
+  CV_RETURN_IF_ERROR(CheckNamedKeyspacesExist(o.includes, keyspaces));
+  std::vector<std::string> selected;
+  for (const auto& ks : keyspaces) {
+    if (scan_filter.MayMatchKeyspace(ks)) selected.push_back(ks);
+  }
+  if (selected.empty()) return Status::NotFound("--keyspace", "selects no keyspace on this node");
+  // A snapshot with our tag can only be left over from an interrupted run of this same slot.
+  (void)nodetool.ClearSnapshot(m->tag);
+  guard.Arm();
+  CV_RETURN_IF_ERROR(nodetool.Snapshot(m->tag, selected, {}));
+  CV_ASSIGN_OR_RETURN(auto tables, cassandra::ScanSnapshot(node.data_file_directories, m->tag, scan_filter));
+  std::set<std::string> user_keyspaces;
+  for (const auto& t : tables) {
+    if (!TableFilter::IsSystemKeyspace(t.keyspace)) user_keyspaces.insert(t.keyspace);
+  }
+  for (const auto& ks : user_keyspaces) {
+    CV_ASSIGN_OR_RETURN(cassandra::KeyspaceSchema schema, cql->DescribeKeyspace(ks));
+    m->keyspaces.push_back({schema.name, schema.create_keyspace, schema.create_types});
+  }
+  return tables;
+}
+
+// Offline mode: the live table directories of a node that must be stopped.
+Result<std::vector<cassandra::TableFiles>> ScanStoppedNode(const Config& config, const cassandra::NodeConfig& node,
+                                                           const TableFilter& scan_filter) {
+  CqlTarget target = ResolveCqlTarget(config, node);
+  if (IsPortOpen(target.host, target.port)) {
+    return Status::FailedPrecondition("node " + target.host + ":" + std::to_string(target.port),
+                                      "is running; --offline reads the live table directories of a stopped node. "
+                                      "Back up a running node without --offline (it takes a snapshot)");
+  }
+  return cassandra::ScanLiveTables(node.data_file_directories, scan_filter);
+}
+
 }  // namespace
 
 Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
-  int64_t started = UnixNow();
-  std::string tag = o.tag.empty() ? "manual-" + layout::MakeBackupId(started, "").substr(0, 16) : o.tag;
-  CV_RETURN_IF_ERROR(CheckTag(tag));
+  Manifest m;
+  m.started = UnixNow();
+  m.tag = o.tag.empty() ? "manual-" + layout::MakeBackupId(m.started, "").substr(0, 16) : o.tag;
+  m.mode = o.offline ? "offline" : "snapshot";
+  CV_RETURN_IF_ERROR(CheckTag(m.tag));
   CV_ASSIGN_OR_RETURN(cassandra::NodeConfig node, cassandra::LoadNodeConfig(config.cassandra_yaml));
-  CV_ASSIGN_OR_RETURN(TableFilter user_filter, TableFilter::Make(o.includes, o.excludes));
+  m.node = NodeInfoFromYaml(node);
 
   // A whole-node backup also takes the node's schema tables (and, offline, every system keyspace),
   // so that a wiped node can be brought back from the vault alone.
@@ -79,61 +171,10 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   }
   CV_ASSIGN_OR_RETURN(TableFilter scan_filter, TableFilter::Make(scan_includes, o.excludes));
 
-  Manifest m;
-  m.tag = tag;
-  m.mode = o.offline ? "offline" : "snapshot";
-  m.started = started;
-  m.node.cluster_name = node.cluster_name;
-  m.node.partitioner = node.partitioner;
-  m.node.storage_compatibility_mode = node.storage_compatibility_mode;
-  m.node.sstable_format = node.sstable_format;
-  m.node.data_file_directories = node.data_file_directories;
-  m.node.address = node.listen_address;
-
   cassandra::NodeTool nodetool(config.nodetool);
-  SnapshotGuard guard(nodetool, tag);
-  std::vector<cassandra::TableFiles> tables;
-  std::unique_ptr<cassandra::CqlSession> cql;
-  CqlTarget target = ResolveCqlTarget(config, node);
-  if (o.offline) {
-    if (IsPortOpen(target.host, target.port)) {
-      return Status::FailedPrecondition("node " + target.host + ":" + std::to_string(target.port),
-                                        "is running; --offline reads the live table directories of a stopped node. "
-                                        "Back up a running node without --offline (it takes a snapshot)");
-    }
-    CV_ASSIGN_OR_RETURN(tables, cassandra::ScanLiveTables(node.data_file_directories, scan_filter));
-  } else {
-    CV_ASSIGN_OR_RETURN(cql, ConnectCql(config, node));
-    CV_ASSIGN_OR_RETURN(cassandra::NodeIdentity id, cql->ReadLocalNode());
-    m.node.host_id = id.host_id;
-    m.node.tokens = id.tokens;
-    m.node.data_center = id.data_center;
-    m.node.rack = id.rack;
-    m.node.cluster_name = id.cluster_name;
-    m.node.partitioner = id.partitioner;
-    m.node.release_version = id.release_version;
-    if (!id.broadcast_address.empty()) m.node.address = id.broadcast_address;
-    CV_ASSIGN_OR_RETURN(std::vector<std::string> keyspaces, cql->ListKeyspaces());
-    CV_RETURN_IF_ERROR(CheckNamedKeyspacesExist(o.includes, keyspaces));
-    std::vector<std::string> selected;
-    for (const auto& ks : keyspaces) {
-      if (scan_filter.MayMatchKeyspace(ks)) selected.push_back(ks);
-    }
-    if (selected.empty()) return Status::NotFound("--keyspace", "selects no keyspace on this node");
-    // A snapshot with our tag can only be left over from an interrupted run of this same slot.
-    (void)nodetool.ClearSnapshot(tag);
-    guard.Arm();
-    CV_RETURN_IF_ERROR(nodetool.Snapshot(tag, selected, {}));
-    CV_ASSIGN_OR_RETURN(tables, cassandra::ScanSnapshot(node.data_file_directories, tag, scan_filter));
-    std::set<std::string> user_keyspaces;
-    for (const auto& t : tables) {
-      if (!TableFilter::IsSystemKeyspace(t.keyspace)) user_keyspaces.insert(t.keyspace);
-    }
-    for (const auto& ks : user_keyspaces) {
-      CV_ASSIGN_OR_RETURN(cassandra::KeyspaceSchema schema, cql->DescribeKeyspace(ks));
-      m.keyspaces.push_back({schema.name, schema.create_keyspace, schema.create_types});
-    }
-  }
+  SnapshotGuard guard(nodetool, m.tag);
+  CV_ASSIGN_OR_RETURN(auto tables, o.offline ? ScanStoppedNode(config, node, scan_filter)
+                                             : SnapshotAndScan(config, node, o, scan_filter, nodetool, guard, &m));
   if (tables.empty()) return Status::NotFound("backup", "no table matches the selection; nothing to back up");
 
   uint64_t total_bytes = 0, total_files = 0;
@@ -144,7 +185,7 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
     }
   }
   CV_RETURN_IF_ERROR(vault.LoadIndex());
-  std::unique_ptr<FileCache> cache;
+  std::unique_ptr<FileCache> cache;  // optional: without it, every file is read
   if (auto c = FileCache::Open(config.cache_dir, vault.vault_id()); c.ok()) cache = std::move(c).value();
 
   vault::BackupSession session(vault);
@@ -159,29 +200,12 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   m.finished = UnixNow();
   std::vector<uint8_t> rnd(4);
   CV_RETURN_IF_ERROR(crypto::RandomBytes(rnd));
-  m.backup_id = layout::MakeBackupId(started, crypto::ToHex(rnd));
-
-  BackupRecord r;
-  r.backup_id = m.backup_id;
-  r.tag = tag;
-  r.mode = m.mode;
-  r.cluster_name = m.node.cluster_name;
-  r.host_id = m.node.host_id;
-  r.address = m.node.address;
-  r.data_center = m.node.data_center;
-  r.rack = m.node.rack;
-  r.started = m.started;
-  r.finished = m.finished;
-  r.files = total_files;
-  r.bytes = total_bytes;
-  r.new_files = stored.new_files;
-  r.new_bytes = stored.new_bytes;
-  r.tables = m.tables.size();
+  m.backup_id = layout::MakeBackupId(m.started, crypto::ToHex(rnd));
 
   BackupReport report;
-  CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, r));
+  CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, RecordFor(m, stored)));
   if (cache) (void)cache->Flush();
-  if (!o.offline) CV_RETURN_IF_ERROR(guard.Release().Annotate("backup committed, but clearing snapshot " + tag));
+  if (!o.offline) CV_RETURN_IF_ERROR(guard.Release().Annotate("backup committed, but clearing snapshot " + m.tag));
   report.new_components = std::move(stored.new_components);
   report.files_read = stored.files_read;
   report.bytes_read = stored.bytes_read;

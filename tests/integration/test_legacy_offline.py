@@ -94,6 +94,38 @@ class LegacyOfflineTest(unittest.TestCase):
         # No backup record was committed (packs of the good files may exist; nothing references them).
         self.assertFalse(any(k.startswith("backups/") for k in self.vault.vault_files() - before))
 
+    def test_verify_names_what_damage_affects(self):
+        self.place("oa")
+        self.vault.json("backup", "--offline", "--tag", "v1")
+        self.assertTrue(self.vault.json("verify", "--deep")["ok"])
+        packs = sorted(k for k in self.vault.vault_files() if k.startswith("packs/"))
+        self.assertTrue(packs)
+        victim = os.path.join(self.vault.vault_dir, packs[0])
+        with open(victim, "r+b") as f:
+            f.seek(200)
+            b = f.read(1)
+            f.seek(200)
+            f.write(bytes([b[0] ^ 0x80]))
+        # Fast verify only checks presence and sizes: a flipped bit needs --deep.
+        self.assertTrue(self.vault.json("verify")["ok"])
+        proc = self.vault.run("verify", "--deep", "--json", check=False)
+        self.assertEqual(proc.returncode, 5, proc.stderr)
+        import json
+        report = json.loads(proc.stdout)
+        self.assertFalse(report["ok"])
+        affected = [a for p in report["problems"] for a in p["affected"]]
+        self.assertTrue(any("table legacy_tables.legacy_oa_" in a and "file oa-1-big-" in a for a in affected), affected)
+        # A restore of the damaged data fails loudly instead of writing it.
+        out = os.path.join(self.work, "out")
+        r = self.vault.run("restore", "--backup", "v1", "--target-dir", out, check=False)
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("Corruption", r.stderr)
+        # A missing pack is found by the fast check.
+        os.remove(victim)
+        fast = self.vault.run("verify", "--json", check=False)
+        self.assertEqual(fast.returncode, 5)
+        self.assertIn("missing", fast.stdout)
+
     def test_offline_refuses_a_running_node(self):
         self.place("oa")
         import socket
