@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,17 @@ int ExitFor(StatusCode c) {
 Result<ops::Config> Load(const GlobalFlags& g) { return ops::LoadConfig(ops::ResolveConfigPath(g.config)); }
 
 bool Interactive(const GlobalFlags& g) { return !g.json && ::isatty(STDERR_FILENO); }
+
+// Off a terminal (cron, systemd, CI) each finished operation leaves one JSON log line on stderr, for
+// log collectors; on a terminal the progress line and the summary on stdout say the same.
+void LogEvent(const GlobalFlags& g, const std::string& op, json fields) {
+  if (g.json || ::isatty(STDERR_FILENO)) return;
+  auto now = std::chrono::system_clock::now();
+  fields["ts"] = layout::FormatTime(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+  fields["level"] = "info";
+  fields["op"] = op;
+  std::cerr << fields.dump() << "\n";
+}
 
 void PrintRecordLine(const BackupRecord& r) {
   std::cout << r.backup_id << "  tag=" << r.tag << "  node=" << r.address << "  dc=" << r.data_center
@@ -107,6 +119,7 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
     o->show_progress = Interactive(g);
     auto r = ops::RunBackup(*cfg, **v, *o);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("backup")));
+    LogEvent(g, "backup", RecordJson(r->record));
     if (g.json) {
       json j = RecordJson(r->record);
       j["new_components"] = r->new_components;
@@ -167,6 +180,9 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
     o->show_progress = Interactive(g) && !o->dry_run;
     auto r = ops::RunRestore(*cfg, **v, *o);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("restore")));
+    LogEvent(g, "restore", {{"backup_id", r->backup_id}, {"dry_run", o->dry_run}, {"tables", r->tables},
+                            {"files_written", r->files_written}, {"bytes_written", r->bytes_written},
+                            {"seconds", r->seconds}});
     if (g.json) {
       std::cout << json{{"backup_id", r->backup_id},       {"dry_run", o->dry_run},
                         {"plan", r->plan},                 {"tables", r->tables},
@@ -199,6 +215,8 @@ void AddVerify(CLI::App& app, GlobalFlags& g) {
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     auto r = ops::RunVerify(**v, *backup, *deep);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("verify")));
+    LogEvent(g, "verify", {{"ok", r->ok()}, {"deep", *deep}, {"backups", r->backups.size()},
+                           {"problems", r->problems.size()}});
     if (g.json) {
       json probs = json::array();
       for (const auto& p : r->problems) probs.push_back({{"object", p.object}, {"problem", p.problem}, {"affected", p.affected}});
