@@ -5,6 +5,9 @@
 // chunk length or the caller's buffer size.
 #include "cassandra/sstable_verifier.h"
 
+#include "cassandra/read_file.h"
+#include "cassandra/sstable_name.h"
+
 #include <isa-l.h>
 
 #include <algorithm>
@@ -328,6 +331,35 @@ Status DataFileVerifier::Finish() {
                                           std::to_string(*s.expected_digest) + ")");
   }
   return Status::OK();
+}
+
+Result<std::unique_ptr<DataFileVerifier>> OpenDataFileVerifier(const std::string& data_path, uint64_t data_size) {
+  constexpr std::string_view kData = "Data.db";
+  if (data_path.size() < kData.size() || data_path.compare(data_path.size() - kData.size(), kData.size(), kData) != 0) {
+    return Status::InvalidArgument(data_path, "not a Data.db component");
+  }
+  std::string prefix = data_path.substr(0, data_path.size() - kData.size());
+  constexpr size_t kMaxSidecar = 256u << 20;  // CompressionInfo of a multi-TB SSTable stays far below
+  auto read_if_present = [&](const std::string& path) -> Result<std::optional<std::string>> {
+    auto r = ReadSmallFile(path, kMaxSidecar);
+    if (r.ok()) return std::optional<std::string>(std::move(r).value());
+    if (r.status().IsNotFound()) return std::optional<std::string>();
+    return r.status();
+  };
+  CV_ASSIGN_OR_RETURN(std::optional<std::string> digest, read_if_present(prefix + "Digest.crc32"));
+  CV_ASSIGN_OR_RETURN(std::optional<std::string> comp_bytes, read_if_present(prefix + "CompressionInfo.db"));
+  CV_ASSIGN_OR_RETURN(std::optional<std::string> crc_bytes, read_if_present(prefix + "CRC.db"));
+  std::optional<CompressionInfo> compression;
+  if (comp_bytes) {
+    std::string file = prefix.substr(prefix.rfind('/') + 1);
+    auto name = SSTableName::Parse(file + "Data.db");
+    CV_ASSIGN_OR_RETURN(compression,
+                        ParseCompressionInfo({reinterpret_cast<const uint8_t*>(comp_bytes->data()), comp_bytes->size()},
+                                             name ? name->version : "nb", prefix + "CompressionInfo.db"));
+  }
+  std::optional<std::vector<uint8_t>> crc_db;
+  if (crc_bytes) crc_db = std::vector<uint8_t>(crc_bytes->begin(), crc_bytes->end());
+  return std::make_unique<DataFileVerifier>(data_path, data_size, digest, compression, crc_db);
 }
 
 }  // namespace cv::cassandra

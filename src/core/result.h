@@ -41,7 +41,8 @@ class [[nodiscard]] Result {
 
 #define CV_CONCAT_INNER(a, b) a##b
 #define CV_CONCAT(a, b) CV_CONCAT_INNER(a, b)
-// CV_ASSIGN_OR_RETURN(auto x, Foo()); — returns Foo()'s Status on failure.
+// CV_ASSIGN_OR_RETURN(auto x, Foo()); — returns Foo()'s Status on failure. It expands to several
+// statements: after an `if`, put it in braces.
 #define CV_ASSIGN_OR_RETURN(lhs, expr) CV_ASSIGN_OR_RETURN_IMPL(CV_CONCAT(_cv_res_, __LINE__), lhs, expr)
 #define CV_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,39 +39,9 @@ class CodecPool {
   std::vector<std::unique_ptr<vault::BlobCodec>> free_;
 };
 
-Result<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::FromErrno(errno, path, "open");
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::string DirOf(const std::string& rel) {
   auto slash = rel.rfind('/');
   return slash == std::string::npos ? "" : rel.substr(0, slash + 1);
-}
-
-// What Cassandra's own checksums say a Data.db must hash to; built from its sibling components.
-Result<std::unique_ptr<cassandra::DataFileVerifier>> MakeVerifier(const cassandra::TableFiles& table,
-                                                                  const cassandra::ComponentFile& data,
-                                                                  const cassandra::SSTableName& name) {
-  std::optional<std::string> digest;
-  std::optional<cassandra::CompressionInfo> compression;
-  std::optional<std::vector<uint8_t>> crc_db;
-  std::string prefix = DirOf(data.rel_path) + name.Descriptor() + "-";
-  for (const auto& f : table.files) {
-    if (f.rel_path == prefix + "Digest.crc32") {
-      CV_ASSIGN_OR_RETURN(digest, ReadSmallFile(f.abs_path));
-    } else if (f.rel_path == prefix + "CompressionInfo.db") {
-      CV_ASSIGN_OR_RETURN(std::string bytes, ReadSmallFile(f.abs_path));
-      CV_ASSIGN_OR_RETURN(compression, cassandra::ParseCompressionInfo(
-                                           {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
-                                           name.version, f.abs_path));
-    } else if (f.rel_path == prefix + "CRC.db") {
-      CV_ASSIGN_OR_RETURN(std::string bytes, ReadSmallFile(f.abs_path));
-      crc_db = std::vector<uint8_t>(bytes.begin(), bytes.end());
-    }
-  }
-  return std::make_unique<cassandra::DataFileVerifier>(data.abs_path, data.size, digest, compression, crc_db);
 }
 
 Status ReadFully(int fd, uint8_t* buf, size_t len, uint64_t offset, const std::string& path, size_t* got) {
@@ -130,7 +99,7 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
       auto name = cassandra::SSTableName::Parse(f.rel_path.substr(DirOf(f.rel_path).size()));
       std::unique_ptr<cassandra::DataFileVerifier> verifier;
       if (name && name->component == "Data.db") {
-        auto v = MakeVerifier(tf, f, *name);
+        auto v = cassandra::OpenDataFileVerifier(f.abs_path, f.size);
         if (!v.ok()) {
           group.Fail(v.status());
           break;

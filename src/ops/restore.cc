@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -415,25 +414,10 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     for (const auto& job : *jobs) {
       group.Submit([&, &job = job]() -> Status {
         auto codec = vault.NewCodec();
+        // The Digest and CompressionInfo restored beside it in the first pass say what it must hash to.
         std::unique_ptr<cassandra::DataFileVerifier> verifier;
         if (job.is_data) {
-          std::string prefix = job.target.dest.substr(0, job.target.dest.size() - std::string("Data.db").size());
-          std::optional<std::string> digest;
-          if (std::ifstream in(prefix + "Digest.crc32"); in) digest = std::string(std::istreambuf_iterator<char>(in), {});
-          std::optional<cassandra::CompressionInfo> comp;
-          if (std::ifstream in(prefix + "CompressionInfo.db", std::ios::binary); in) {
-            std::string b(std::istreambuf_iterator<char>(in), {});
-            auto name = cassandra::SSTableName::Parse(FileName(job.target.dest));
-            CV_ASSIGN_OR_RETURN(comp, cassandra::ParseCompressionInfo(
-                                          {reinterpret_cast<const uint8_t*>(b.data()), b.size()},
-                                          name ? name->version : "nb", prefix + "CompressionInfo.db"));
-          }
-          std::optional<std::vector<uint8_t>> crc;
-          if (std::ifstream in(prefix + "CRC.db", std::ios::binary); in) {
-            std::string b(std::istreambuf_iterator<char>(in), {});
-            crc = std::vector<uint8_t>(b.begin(), b.end());
-          }
-          verifier = std::make_unique<cassandra::DataFileVerifier>(job.target.dest, job.file->size, digest, comp, crc);
+          CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(job.target.dest, job.file->size));
         }
         CV_ASSIGN_OR_RETURN(WriteOutcome out, RestoreFile(vault, *codec, *job.file, job.target, verifier.get(), progress));
         (out == WriteOutcome::kWritten ? written : present)++;
