@@ -130,12 +130,13 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
       std::cout << j.dump() << "\n";
     } else {
       const auto& rec = r->record;
+      // Throughput over what the backup covers: unchanged files count, unread, at cache speed.
       double mbps = r->seconds > 0 ? static_cast<double>(rec.bytes) / r->seconds / 1e6 : 0;
       std::cout << "backup " << rec.backup_id << " committed: tag " << rec.tag << ", " << rec.tables << " tables, "
-                << rec.files << " files, " << ops::HumanBytes(rec.bytes) << "; new " << rec.new_files << " files ("
+                << rec.files << " files, " << ops::HumanBytes(rec.bytes) << " in " << r->seconds << " s ("
+                << static_cast<int>(mbps) << " MB/s); new " << rec.new_files << " files ("
                 << ops::HumanBytes(rec.new_bytes) << "), stored " << ops::HumanBytes(rec.stored_bytes) << "; read "
-                << ops::HumanBytes(r->bytes_read) << " in " << r->seconds << " s (" << static_cast<int>(mbps)
-                << " MB/s)\n";
+                << ops::HumanBytes(r->bytes_read) << ", " << r->cache_hits << " files known unchanged\n";
     }
   });
 }

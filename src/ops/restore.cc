@@ -1,10 +1,12 @@
 #include "ops/restore.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -428,6 +430,18 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     CV_RETURN_IF_ERROR(group.Wait());
   }
   progress.Finish();
+  // Durable before anyone starts Cassandra on it or imports it: one syncfs per filesystem.
+  for (const auto& [dir, unused_bytes] : bytes_per_dir) {
+    (void)unused_bytes;
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (::syncfs(fd) != 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno(err, dir, "sync restored files");
+    }
+    ::close(fd);
+  }
 
   if (live) {
     cassandra::NodeTool nodetool(config.nodetool);
