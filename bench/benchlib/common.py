@@ -59,9 +59,12 @@ def write_json(path, obj):
 
 def run(cmd, what, env=None, cwd=None, timeout=None, capture=True):
     """Run cmd; on failure raise BenchError naming `what`, the command and the tail of its output."""
-    proc = subprocess.run(cmd, env=env, cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE if capture else None,
-                          stderr=subprocess.STDOUT if capture else None, text=True)
+    try:
+        proc = subprocess.run(cmd, env=env, cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE if capture else None,
+                              stderr=subprocess.STDOUT if capture else None, text=True)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BenchError("%s: cannot run %s: %s" % (what, " ".join(cmd), e))
     if proc.returncode != 0:
         out = "\n".join((proc.stdout or "").splitlines()[-30:])
         raise BenchError("%s failed (exit %d): %s\n%s" % (what, proc.returncode, " ".join(cmd), out))

@@ -1,0 +1,342 @@
+"""The results file (Markdown) and the throughput chart (PNG) from one run's JSON document."""
+
+import os
+import shlex
+import statistics
+
+SCENARIO_TITLES = {
+    "full": "1. full backup",
+    "nochange": "2. nothing changed",
+    "compaction": "3. after compaction",
+    "repair": "4. after incremental repair",
+    "restore": "5. full restore",
+    "restore_table": "6. restore one table",
+    "list": "7. list backups",
+}
+MAIN_SCENARIOS = ["full", "nochange", "compaction", "repair", "restore", "restore_table"]
+TOOL_ORDER = ["cassvault", "restic", "borg", "cp", "medusa", "cassvault-online"]
+COLORS = {"cassvault": "#1f77b4", "restic": "#ff7f0e", "borg": "#2ca02c", "cp": "#7f7f7f", "medusa": "#d62728",
+          "cassvault-online": "#17becf"}
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt_s(x):
+    if x is None:
+        return "—"
+    return "%.3f" % x if x < 1 else "%.2f" % x if x < 100 else "%.0f" % x
+
+
+def fmt_mbps(x):
+    if x is None:
+        return "—"
+    return "%.0f" % x if x >= 10 else "%.1f" % x
+
+
+def fmt_mb(b):
+    return "—" if b is None else "%.0f" % (b / 1e6) if b >= 1e7 else "%.1f" % (b / 1e6)
+
+
+def stats(runs):
+    walls = [r["wall"] for r in runs]
+    nbytes = med([r["bytes"] for r in runs]) or 0
+    wall = med(walls)
+    cpu = med([r["cpu"] for r in runs])
+    return dict(wall=wall, wmin=min(walls), wmax=max(walls), mbps=nbytes / wall / 1e6 if wall and nbytes else None,
+                mbps_min=nbytes / max(walls) / 1e6 if nbytes else None,
+                mbps_max=nbytes / min(walls) / 1e6 if nbytes else None, cpu=cpu,
+                cpu_per_gb=cpu / (nbytes / 1e9) if nbytes else None, rss_mib=max(r["rss_kb"] for r in runs) / 1024,
+                n=len(runs), bytes=nbytes)
+
+
+def pair_ratios(results, scenario, peer, ours="cassvault"):
+    """peer wall / cassvault wall for each repetition both ran: cassvault's speed-up over the peer
+    (> 1: cassvault faster). Per pair, so both members of a ratio saw the same conditions."""
+    a = {r["rep"]: r["wall"] for r in results.get(scenario, {}).get(ours, [])}
+    b = {r["rep"]: r["wall"] for r in results.get(scenario, {}).get(peer, [])}
+    return [b[k] / a[k] for k in sorted(a) if k in b and a[k] > 0]
+
+
+def tools_in(results, scenario):
+    present = results.get(scenario, {})
+    return [t for t in TOOL_ORDER if t in present] + sorted(t for t in present if t not in TOOL_ORDER)
+
+
+def rel(path, doc):
+    return path.replace(doc["work_dir"], "$WORK").replace(doc["dataset"]["dir"], "$DATA").replace(
+        os.path.expanduser("~"), "~")
+
+
+def bar_lines(doc):
+    """Issue 5's bars, each with the measured value and, where missed, by how much."""
+    r = doc["results"]
+    out = []
+
+    def speedup(scenario, peer, need, what, ours="cassvault"):
+        ratios = pair_ratios(r, scenario, peer, ours)
+        if not ratios:
+            return
+        m = med(ratios)
+        ok = m >= need
+        detail = "" if ok else ": needs %.1f× more speed" % (need / m)
+        out.append("| %s | ≥ %s× | %.2f× (pairs: %s) | %s%s |" % (
+            what, ("%g" % need), m, ", ".join("%.2f" % x for x in ratios), "holds" if ok else "**missed**", detail))
+
+    speedup("full", "restic", 10, "full backup vs restic")
+    speedup("full", "borg", 5, "full backup vs borg")
+    speedup("medusa_full", "medusa", 10, "full backup vs Medusa (live node)", "cassvault-online")
+    cp = pair_ratios(r, "full", "cp")
+    if cp:
+        m = med(cp)
+        ok = m >= 0.6
+        out.append("| full backup vs `cp -a` (cp time ÷ cassvault time) | ≥ 0.60 | %.2f (pairs: %s) | %s%s |" % (
+            m, ", ".join("%.2f" % x for x in cp), "holds" if ok else "**missed**",
+            "" if ok else ": needs %.1f× more speed" % (0.6 / m)))
+    speedup("restore", "restic", 4, "full restore vs restic")
+    speedup("medusa_restore", "medusa", 4, "full restore vs Medusa download (live node)", "cassvault-online")
+    speedup("nochange", "restic", 4, "nothing changed: ≤ ¼ of restic's time")
+    nc = r.get("nochange", {}).get("cassvault")
+    if nc:
+        w = med([x["wall"] for x in nc])
+        inner = med([x.get("seconds") for x in nc])
+        files = doc["dataset"]["files"]
+        est = w * max(1.0, 10000.0 / files)
+        ok = est < 0.5
+        out.append("| nothing changed: 10,000 components < 0.5 s | < 0.5 s | %.3f s wall (%s s inside the backup, "
+                   "cassvault's own figure) for %d files → ≤ %.2f s per 10,000 (upper bound: scales the whole wall "
+                   "time, fixed start-up included) | %s |" % (
+                       w, "%.3f" % inner if inner is not None else "?", files, est,
+                       "holds" if ok else "**missed** by up to %.1f×" % (est / 0.5)))
+    rss = [x["rss_kb"] / 1024 for s in r for t, runs in r[s].items() if t.startswith("cassvault") for x in runs]
+    if rss:
+        m = max(rss)
+        out.append("| peak RSS, every cassvault run | ≤ 128 MiB | %.0f MiB | %s |" % (
+            m, "holds" if m <= 128 else "**missed** by %.0f MiB" % (m - 128)))
+    ls = r.get("list", {}).get("cassvault")
+    if ls:
+        m = med([x["wall"] for x in ls])
+        out.append("| `list` of %d backups (bar: 1,000) | < 1 s | %.3f s (median of %d) | %s |" % (
+            doc["list_info"]["backups"], m, len(ls), "holds" if m < 1 else "**missed** by %.1f×" % m))
+    return out
+
+
+def write(doc, md_path, png_path):
+    os.makedirs(os.path.dirname(md_path), exist_ok=True)
+    chart(doc, png_path)
+    r = doc["results"]
+    ds = doc["dataset"]
+    lim = doc["limits"]
+    L = []
+    add = L.append
+    add("# cassvault benchmark — %s%s" % (doc["date"], " (quick)" if doc["quick"] else ""))
+    add("")
+    add("Produced by `bench/run%s` in %.0f s. %d repetitions per scenario, tools in alternating order "
+        "(A B C D / D C B A), %s. Medians with [min–max]; ratios are taken per pair of runs from the same "
+        "repetition. MB/s = 10^6 bytes/s; RSS in MiB." % (
+            " --quick" if doc["quick"] else "", doc["elapsed_seconds"], doc["reps"],
+            "**cold cache**: `sync; echo 3 > /proc/sys/vm/drop_caches` before every timed step, for every tool"
+            if doc["cold"] else "**warm cache**: no cache drop (only `sync`) before timed steps"))
+    add("")
+    add("![throughput per tool and scenario](%s)" % os.path.basename(png_path))
+    add("")
+    add("## Data set")
+    add("")
+    comp = {}
+    for t in ds["layout"]:
+        key = ("uncompressed" if t["compression"] == "none" else "LZ4") + (", BTI (da)" if t["format"] == "bti"
+                                                                            else ", BIG (oa)")
+        c = comp.setdefault(key, [0, 0, 0])
+        c[0] += 1
+        c[1] += t["bytes"]
+        c[2] += t["sstables"]
+    add("%.2f GB in %d files: %d SSTables of %d tables, written by Cassandra %s's `CQLSSTableWriter` "
+        "(bench/gen-data, seed-deterministic, cached as `%s`; generation took %.0f s). Checked by "
+        "`cassvault backup --offline` (Digest.crc32 and chunk CRCs) when generated." % (
+            ds["bytes"] / 1e9, ds["files"], ds["sstables"], ds["tables"], doc["versions"].get(
+                "cassandra-all (SSTable writer)"), ds["key"], ds["generation_seconds"]))
+    add("")
+    add("| kind | tables | SSTables | bytes |")
+    add("|---|---|---|---|")
+    for k, (n, b, s) in sorted(comp.items()):
+        add("| %s | %d | %d | %.1f MB |" % (k, n, s, b / 1e6))
+    add("")
+    add("Scenario 3 replaces all SSTables of %s (%.1f MB, %.0f%% of the bytes) with compacted ones: new rows, "
+        "fewer and larger files, new generations. Scenario 4 runs Cassandra's `SSTableRepairedAtSetter "
+        "--really-set --is-repaired` on every SSTable but each fifth. Scenario 6 restores `%s` (%.1f MB)." % (
+            ", ".join(ds["compaction_tables"][:3]) + (" and %d small tables" % (len(ds["compaction_tables"]) - 3)
+                                                       if len(ds["compaction_tables"]) > 3 else ""),
+            ds["compaction_bytes"] / 1e6, 100.0 * ds["compaction_bytes"] / ds["bytes"], ds["restore_table"],
+            ds["restore_table_bytes"] / 1e6))
+    for n in doc["notes"]:
+        add(n)
+    add("")
+    add("## Bars (issue 5)")
+    add("")
+    add("| bar | target | measured | verdict |")
+    add("|---|---|---|---|")
+    L.extend(bar_lines(doc))
+    add("")
+    add("## Results")
+    add("")
+    add("MB/s is the data set's size (the snapshot each backup covers, or the bytes restored) over wall time, so "
+        "for scenarios 2–4 it is an *effective* rate. Speed-up = peer's wall ÷ cassvault's wall in the same "
+        "repetition (> 1: cassvault is faster); for `cp` it is the fraction of the floor reached.")
+    add("")
+    add("| scenario | tool | wall s | MB/s | CPU s | CPU s/GB | peak RSS | stored MB | cassvault speed-up (per pair) |")
+    add("|---|---|---|---|---|---|---|---|---|")
+    for s in MAIN_SCENARIOS + ["medusa_full", "medusa_nochange", "medusa_compaction", "medusa_repair",
+                               "medusa_restore", "medusa_restore_table"]:
+        if s not in r or not r[s]:
+            continue
+        for t in tools_in(r, s):
+            st = stats(r[s][t])
+            stored = ""
+            if s == "full" and t in doc["stored"]:
+                stored = fmt_mb(med(doc["stored"][t].get("after full", [])))
+            elif s == "repair" and t in doc["stored"]:
+                stored = fmt_mb(med(doc["stored"][t].get("after repair", [])))
+            elif s.startswith("medusa_") and doc.get("medusa") and t in doc["medusa"].get("stored", {}).get(s, {}):
+                stored = fmt_mb(med(doc["medusa"]["stored"][s][t]))
+            ours = "cassvault-online" if s.startswith("medusa_") else "cassvault"
+            ratio = ""
+            if t != ours:
+                pr = pair_ratios(r, s, t, ours)
+                ratio = "%.2f× (%s)" % (med(pr), ", ".join("%.2f" % x for x in pr)) if pr else "—"
+            add("| %s | %s | %s [%s–%s] | %s | %s | %s | %.0f MiB | %s | %s |" % (
+                SCENARIO_TITLES.get(s, s.replace("medusa_", "live node: ")), t, fmt_s(st["wall"]), fmt_s(st["wmin"]),
+                fmt_s(st["wmax"]), fmt_mbps(st["mbps"]), fmt_s(st["cpu"]),
+                "%.2f" % st["cpu_per_gb"] if st["cpu_per_gb"] else "—", st["rss_mib"], stored, ratio))
+    if "list" in r and r["list"]:
+        st = stats(r["list"]["cassvault"])
+        li = doc["list_info"]
+        add("| 7. list %d backups | cassvault | %s [%s–%s] | — | %s | — | %.0f MiB | %s | — |" % (
+            li["backups"], fmt_s(st["wall"]), fmt_s(st["wmin"]), fmt_s(st["wmax"]), fmt_s(st["cpu"]),
+            st["rss_mib"], fmt_mb(li["vault_bytes"])))
+    add("")
+    if "list_info" in doc and doc["list_info"]:
+        li = doc["list_info"]
+        add("Scenario 7: %d offline backups of `%s` (%d files) were made into one vault (key file) in %.1f s, "
+            "%.1f ms per backup, before `cassvault list` was timed." % (
+                li["backups"], li["table"], li["files"], li["create_seconds"], 1000 * li["create_seconds"] / li["backups"]))
+        add("")
+    add("### What cassvault read (its `--json` report)")
+    add("")
+    add("| scenario | files read | MB read | cache hits | new files | new MB | stored MB |")
+    add("|---|---|---|---|---|---|---|")
+    for s in ["full", "nochange", "compaction", "repair"]:
+        runs = r.get(s, {}).get("cassvault", [])
+        if not runs:
+            continue
+
+        def m(k):
+            return med([x.get(k) for x in runs])
+        add("| %s | %s | %s | %s | %s | %s | %s |" % (
+            SCENARIO_TITLES[s], fmt_int(m("files_read")), fmt_mb(m("bytes_read")), fmt_int(m("cache_hits")),
+            fmt_int(m("new_files")), fmt_mb(m("new_bytes")), fmt_mb(m("stored_bytes"))))
+    add("")
+    add("## Machine limits, measured in the same run")
+    add("")
+    full = r.get("full", {}).get("cassvault")
+    rest = r.get("restore", {}).get("cassvault")
+    fb = stats(full)["mbps"] * 1e6 if full else None
+    rb = stats(rest)["mbps"] * 1e6 if rest else None
+    add("| primitive | speed | cassvault full backup as a fraction | cassvault full restore as a fraction |")
+    add("|---|---|---|---|")
+    for name, key in (("sequential read, cold page cache, 1 MiB reads, 1 thread", "cold_read"),
+                      ("SHA-256, `openssl speed -evp sha256`, 8 MiB, 1 core", "sha256"),
+                      ("AES-256-GCM, `openssl speed -evp aes-256-gcm`, 8 MiB, 1 core", "aes_256_gcm")):
+        v = lim[key]
+        add("| %s | %.0f MB/s | %s | %s |" % (name, v / 1e6, "%.0f%%" % (100 * fb / v) if fb else "—",
+                                            "%.0f%%" % (100 * rb / v) if rb else "—"))
+    add("")
+    add("Cold read runs: %s MB/s (the best is used). Machine: %s, %d cores, %.1f GiB RAM." % (
+        ", ".join("%.0f" % (x / 1e6) for x in lim["cold_read_runs"]), doc["machine"]["cpu"], doc["machine"]["cores"],
+        doc["machine"]["mem_gib"]))
+    add("")
+    if doc.get("medusa"):
+        add("## Medusa (live node)")
+        add("")
+        for line in doc["medusa"].get("notes", []):
+            add(line)
+        add("")
+    add("## Versions")
+    add("")
+    for k, v in doc["versions"].items():
+        add("- %s: `%s`" % (k, v))
+    add("")
+    add("## Exact commands")
+    add("")
+    add("`$WORK` is the repetition's scratch dir, `$DATA` the cached data set. Environment: "
+        "`CASSVAULT_PASSPHRASE`, `RESTIC_PASSWORD`, `BORG_PASSPHRASE` set; `RESTIC_CACHE_DIR` and `BORG_BASE_DIR` "
+        "inside `$WORK`; each command runs as `/usr/bin/time -v -o FILE <command>`.")
+    add("")
+    add("```")
+    for key in sorted(doc["commands"], key=lambda k: (order_key(k.split("|")[0]), k)):
+        s, t = key.split("|")
+        c = doc["commands"][key]
+        cmd = " ".join(shlex.quote(rel(x, doc)) for x in c["cmd"])
+        add("# %s — %s" % (SCENARIO_TITLES.get(s, s.replace("medusa_", "live node: ")), t))
+        add(("(cd %s && %s)" % (shlex.quote(rel(c["cwd"], doc)), cmd)) if c.get("cwd") else cmd)
+    add("```")
+    add("")
+    add("Per-repetition figures are in `%s`." % os.path.basename(md_path[:-3] + ".json"))
+    with open(md_path, "w") as f:
+        f.write("\n".join(L) + "\n")
+
+
+def fmt_int(x):
+    return "—" if x is None else "%d" % x
+
+
+def order_key(s):
+    keys = MAIN_SCENARIOS + ["list"]
+    return keys.index(s) if s in keys else len(keys)
+
+
+def chart(doc, png_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    r = doc["results"]
+    scen = [s for s in MAIN_SCENARIOS if r.get(s)]
+    scen += [s for s in ["medusa_full", "medusa_nochange", "medusa_restore"] if r.get(s)]
+    tools = [t for t in TOOL_ORDER if any(t in r.get(s, {}) for s in scen)]
+    fig, ax = plt.subplots(figsize=(12, 6), dpi=110)
+    width = 0.8 / max(1, len(tools))
+    for i, t in enumerate(tools):
+        xs, ys, lo, hi = [], [], [], []
+        for j, s in enumerate(scen):
+            if t not in r.get(s, {}):
+                continue
+            st = stats(r[s][t])
+            if not st["mbps"]:
+                continue
+            xs.append(j + (i - (len(tools) - 1) / 2) * width)
+            ys.append(st["mbps"])
+            lo.append(st["mbps"] - st["mbps_min"])
+            hi.append(st["mbps_max"] - st["mbps"])
+        if not xs:
+            continue
+        bars = ax.bar(xs, ys, width, label=t, color=COLORS.get(t), yerr=[lo, hi], capsize=2, error_kw=dict(lw=0.8))
+        for b, y, h in zip(bars, ys, hi):
+            # Above the error bar's top, so the label never sits on the whisker.
+            ax.annotate(fmt_mbps(y), (b.get_x() + b.get_width() / 2, y + h), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=7, rotation=90)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(scen)))
+    ax.set_xticklabels([SCENARIO_TITLES.get(s, s.replace("medusa_", "live: ")).replace(". ", ".\n", 1)
+                        for s in scen], fontsize=8)
+    ax.set_ylabel("MB/s (data set or restored bytes ÷ wall; log scale)")
+    ax.set_title("cassvault vs peers on %.2f GB of real SSTables (%d files), %s cache, median of %d (bars: min–max)"
+                 % (doc["dataset"]["bytes"] / 1e9, doc["dataset"]["files"], "cold" if doc["cold"] else "warm",
+                    doc["reps"]), fontsize=10)
+    ax.grid(axis="y", which="both", alpha=0.3)
+    ax.legend(fontsize=8, ncol=len(tools), loc="upper left")
+    ax.margins(y=0.15)
+    fig.tight_layout()
+    fig.savefig(png_path)
+    plt.close(fig)
