@@ -1,15 +1,30 @@
 #include "vault/pack_writer.h"
 
+#include <algorithm>
+
 #include "core/vault_layout.h"
 
 namespace cv::vault {
+
+namespace {
+// Room the sealed header and trailer take, so a pack's buffer never reallocates (a pack of many tiny
+// components, TOC.txt and Digest.crc32, has a header of 49 bytes per blob).
+size_t HeaderRoom(size_t entries) { return entries * 49 + 8 + crypto::Aead::kOverhead + kPackTrailerSize; }
+}  // namespace
 
 Status PackWriter::Add(const ObjectId& blob_id, std::span<const uint8_t> sealed, uint32_t raw_len,
                        Compression compression) {
   OpenPack full;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (current_.bytes.empty()) current_.bytes.reserve(target_size_ + sealed.size() + 4096);
+    // Close the pack before it would outgrow its target: packs stay within one fixed-size buffer.
+    if (!current_.entries.empty() &&
+        current_.bytes.size() + sealed.size() + HeaderRoom(current_.entries.size() + 1) > target_size_) {
+      full = std::exchange(current_, {});
+    }
+    if (current_.entries.empty()) {
+      current_.bytes.reserve(std::max(target_size_, sealed.size() + HeaderRoom(1)));
+    }
     PackEntry e;
     e.blob_id = blob_id;
     e.offset = current_.bytes.size();
@@ -18,9 +33,12 @@ Status PackWriter::Add(const ObjectId& blob_id, std::span<const uint8_t> sealed,
     e.compression = compression;
     current_.bytes.insert(current_.bytes.end(), sealed.begin(), sealed.end());
     current_.entries.push_back(e);
-    if (current_.bytes.size() < target_size_) return Status::OK();
-    full = std::exchange(current_, {});
+    // Full already (a big blob): upload it now rather than holding it until the next Add.
+    if (full.entries.empty() && current_.bytes.size() + HeaderRoom(current_.entries.size()) >= target_size_) {
+      full = std::exchange(current_, {});
+    }
   }
+  if (full.entries.empty()) return Status::OK();
   return Upload(std::move(full));
 }
 
