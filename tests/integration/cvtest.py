@@ -21,6 +21,15 @@ BIN = os.environ.get("CASSVAULT_BIN") or os.path.join(ROOT, "build", "release", 
 PASSPHRASE = "integration test passphrase"
 
 
+def all_files(root):
+    """Every file under root, as paths relative to it."""
+    out = set()
+    for base, _, files in os.walk(root):
+        for f in files:
+            out.add(os.path.relpath(os.path.join(base, f), root))
+    return out
+
+
 class CassvaultError(AssertionError):
     def __init__(self, args, proc):
         super().__init__("`cassvault %s` exited %d\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
@@ -70,11 +79,7 @@ class Vault:
 
     def vault_files(self):
         """Every object key in the vault (relative paths), to prove that a failed command wrote nothing."""
-        out = set()
-        for base, _, files in os.walk(self.vault_dir):
-            for f in files:
-                out.add(os.path.relpath(os.path.join(base, f), self.vault_dir))
-        return out
+        return all_files(self.vault_dir)
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)

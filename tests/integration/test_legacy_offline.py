@@ -13,19 +13,11 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cvtest import Vault  # noqa: E402
+from cvtest import Vault, all_files  # noqa: E402
 from rigtest import ROOT  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
 VERSIONS = ["ma", "mb", "mc", "md", "me", "na", "nb", "nc", "oa", "da"]
-
-
-def all_files(root):
-    out = set()
-    for base, _, files in os.walk(root):
-        for f in files:
-            out.add(os.path.relpath(os.path.join(base, f), root))
-    return out
 
 
 class LegacyOfflineTest(unittest.TestCase):

@@ -1,0 +1,249 @@
+#include "backends/azure/azure_store.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <cstdlib>
+
+#include "backends/azure/blob_client.h"
+#include "backends/azure/blob_errors.h"
+#include "backends/azure/blob_xml.h"
+
+namespace cv::backends {
+namespace {
+
+using azure::BlobError;
+using azure::BlobOp;
+using azure::QueryParams;
+
+// Appends `name: base64(MD5(data))`, which the service checks against the body it received (400
+// Md5Mismatch). Where MD5 is unavailable (an OpenSSL in FIPS mode) the header is left out: the vault's
+// AEAD tags still catch damage when the object is read.
+void AddMd5(std::vector<http::Header>* headers, std::string_view name, std::span<const uint8_t> data) {
+  std::array<uint8_t, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_md5(), nullptr) != 1) return;
+  headers->push_back({std::string(name), crypto::Base64Encode({md.data(), len})});
+}
+
+std::span<const uint8_t> AsSpan(const std::string& s) { return crypto::AsBytes(s); }
+
+// The same key rules as the local store: the vault engine builds keys, but a tampered manifest could
+// name anything, and Azure would quietly normalise "a/../b".
+Status CheckKey(std::string_view key) {
+  if (key.empty() || key.front() == '/' || key.find("..") != std::string_view::npos ||
+      key.find('\0') != std::string_view::npos || key.find("//") != std::string_view::npos) {
+    return Status::InvalidArgument("object key '" + std::string(key) + "'", "not a valid vault object name");
+  }
+  return Status::OK();
+}
+
+// "bytes a-b/TOTAL" -> TOTAL, for the message of a short read; 0 if absent.
+uint64_t RangeTotal(std::string_view content_range) {
+  size_t slash = content_range.rfind('/');
+  if (slash == std::string_view::npos) return 0;
+  uint64_t v = 0;
+  for (char c : content_range.substr(slash + 1)) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+bool ParseUint(std::string_view s, uint64_t* v) {
+  if (s.empty()) return false;
+  *v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    *v = *v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return true;
+}
+
+class AzureStore final : public storage::ObjectStore {
+ public:
+  AzureStore(std::unique_ptr<azure::BlobClient> client, AzureOptions options)
+      : client_(std::move(client)), options_(std::move(options)) {}
+
+  std::string Describe() const override { return loc().Describe(); }
+  storage::StoreProperties Properties() const override {
+    return {.connections = options_.connections, .native_create_only = true};
+  }
+
+  Status Put(std::string_view key, std::span<const uint8_t> data) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    if (data.size() <= options_.single_put_max) return PutBlob(key, data);
+    return PutBlocks(key, data);
+  }
+
+  Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    std::vector<http::Header> headers;
+    if (offset > 0 || length > 0) {
+      std::string range = "bytes=" + std::to_string(offset) + "-";
+      if (length > 0) range += std::to_string(offset + length - 1);
+      headers.push_back({"x-ms-range", range});
+    }
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("GET", Blob(key), {}, std::move(headers)));
+    if (r.status == 416) {
+      // The range starts at or past the end. An open range starting exactly at the end is an empty read,
+      // as on the local store; anything else is a range the caller was told exists.
+      CV_ASSIGN_OR_RETURN(storage::ObjectInfo info, Stat(key));
+      if (length == 0 && info.size == offset) {
+        out->clear();
+        return Status::OK();
+      }
+      return Short(key, info.size);
+    }
+    if (r.status != 200 && r.status != 206) return Fail(BlobOp::kGetBlob, key, r);
+    if (length > 0 && r.body.size() != length) return Short(key, RangeTotal(r.Find("Content-Range")));
+    *out = std::move(r.body);
+    return Status::OK();
+  }
+
+  Result<storage::ObjectInfo> Stat(std::string_view key) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("HEAD", Blob(key), {}, {}));
+    if (r.status != 200) return Fail(BlobOp::kGetProperties, key, r);
+    uint64_t size = 0;
+    if (!ParseUint(r.Find("Content-Length"), &size)) {
+      return Status::IOError(Subject(key), "Get Blob Properties: response without a Content-Length");
+    }
+    return storage::ObjectInfo{std::string(key), size};
+  }
+
+  Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
+    const std::string& base = loc().prefix;
+    std::string marker;
+    do {
+      QueryParams q = {{"restype", "container"}, {"comp", "list"}};
+      if (!base.empty() || !prefix.empty()) q.emplace_back("prefix", base + std::string(prefix));
+      if (!marker.empty()) q.emplace_back("marker", marker);
+      q.emplace_back("maxresults", std::to_string(options_.list_page_size));
+      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("GET", "", q, {}));
+      if (r.status != 200) return Fail(BlobOp::kListBlobs, prefix, r);
+      auto page = azure::ParseListBlobs(r.BodyText());
+      if (!page.ok()) return page.status().Annotate(Subject(prefix));
+      for (const auto& b : page->blobs) {
+        if (b.name.size() <= base.size() || b.name.compare(0, base.size(), base) != 0) continue;
+        fn(storage::ObjectInfo{b.name.substr(base.size()), b.size});
+      }
+      marker = std::move(page->next_marker);
+    } while (!marker.empty());
+    return Status::OK();
+  }
+
+  Status Delete(std::string_view key) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_ASSIGN_OR_RETURN(http::Response r,
+                        client_->Send("DELETE", Blob(key), {}, {{"x-ms-delete-snapshots", "include"}}));
+    if (r.status != 202 && r.status != 200) return Fail(BlobOp::kDeleteBlob, key, r);
+    return Status::OK();
+  }
+
+  // PUT ?restype=container; an existing container is fine.
+  Status CreateContainer() {
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", "", {{"restype", "container"}}, {}));
+    if (r.status == 201) return Status::OK();
+    Status st = BlobError(BlobOp::kCreateContainer, Describe(), loc().account, loc().container, r);
+    return st.IsAlreadyExists() ? Status::OK() : st;
+  }
+
+ private:
+  const azure::AzureLocation& loc() const { return client_->location(); }
+  std::string Blob(std::string_view key) const { return loc().prefix + std::string(key); }
+  std::string Subject(std::string_view key) const { return Describe() + "/" + std::string(key); }
+  Status Fail(BlobOp op, std::string_view key, const http::Response& r) const {
+    return BlobError(op, Subject(key), loc().account, loc().container, r);
+  }
+  Status Short(std::string_view key, uint64_t size) const {
+    return Status::Corruption(
+        Subject(key), "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+  }
+
+  // The create-only answer: 409 BlobAlreadyExists, or 412 from servers that phrase it as a failed
+  // precondition. Either way the existing object is untouched.
+  Status CreateOnlyResult(BlobOp op, std::string_view key, const http::Response& r) const {
+    if (r.status == 201) return Status::OK();
+    if (r.status == 412)
+      return Status::AlreadyExists(Subject(key), std::string(azure::BlobOpName(op)) + ": HTTP 412");
+    return Fail(op, key, r);
+  }
+
+  Status PutBlob(std::string_view key, std::span<const uint8_t> data) {
+    std::vector<http::Header> h = {{"x-ms-blob-type", "BlockBlob"},
+                                   {"If-None-Match", "*"},
+                                   {"Content-Type", "application/octet-stream"}};
+    AddMd5(&h, "Content-MD5", data);
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {}, std::move(h), data));
+    return CreateOnlyResult(BlobOp::kPutBlob, key, r);
+  }
+
+  // Blocks in sequence, then one create-only commit. Block ids: 8-byte big-endian index + 8 random bytes
+  // (24 base64 characters): the same length for every block, as the API requires, and unique per attempt
+  // so that two racing writers of one key never commit each other's blocks.
+  Status PutBlocks(std::string_view key, std::span<const uint8_t> data) {
+    std::array<uint8_t, 16> raw{};
+    CV_RETURN_IF_ERROR(crypto::RandomBytes(std::span<uint8_t>(raw).subspan(8)));
+    std::vector<std::string> ids;
+    const uint64_t block = std::max<uint64_t>(options_.block_size, 1);
+    for (uint64_t off = 0, index = 0; off < data.size(); off += block, ++index) {
+      for (int i = 0; i < 8; ++i) raw[static_cast<size_t>(i)] = static_cast<uint8_t>(index >> (56 - 8 * i));
+      ids.push_back(crypto::Base64Encode(raw));
+      auto chunk = data.subspan(off, std::min<uint64_t>(block, data.size() - off));
+      std::vector<http::Header> bh;
+      AddMd5(&bh, "Content-MD5", chunk);
+      CV_ASSIGN_OR_RETURN(http::Response r,
+                          client_->Send("PUT", Blob(key), {{"comp", "block"}, {"blockid", ids.back()}},
+                                        std::move(bh), chunk));
+      if (r.status != 201) return Fail(BlobOp::kPutBlock, key, r);
+    }
+    std::string xml = azure::BlockListXml(ids);
+    std::vector<http::Header> h = {{"If-None-Match", "*"},
+                                   {"Content-Type", "application/xml"},
+                                   {"x-ms-blob-content-type", "application/octet-stream"}};
+    AddMd5(&h, "Content-MD5", AsSpan(xml));
+    // Stored as the whole blob's MD5: for a block blob the service cannot compute one itself.
+    AddMd5(&h, "x-ms-blob-content-md5", data);
+    CV_ASSIGN_OR_RETURN(http::Response r,
+                        client_->Send("PUT", Blob(key), {{"comp", "blocklist"}}, std::move(h), AsSpan(xml)));
+    return CreateOnlyResult(BlobOp::kPutBlockList, key, r);
+  }
+
+  std::unique_ptr<azure::BlobClient> client_;
+  AzureOptions options_;
+};
+
+}  // namespace
+
+Result<AzureOptions> AzureOptionsFromEnv() {
+  AzureOptions o;
+  const char* key = std::getenv("AZURE_STORAGE_KEY");
+  if (key == nullptr || *key == '\0') {
+    return Status(StatusCode::kUnauthenticated, "Azure credentials",
+                  "AZURE_STORAGE_KEY is not set: set it to the storage account key (base64); other Azure "
+                  "identities are not supported yet");
+  }
+  o.account_key = key;
+  if (const char* ep = std::getenv("CASSVAULT_AZURE_ENDPOINT"); ep != nullptr) o.endpoint = ep;
+  return o;
+}
+
+Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& url,
+                                                             const AzureOptions& options, bool create) {
+  CV_ASSIGN_OR_RETURN(azure::AzureLocation loc, azure::ParseAzureUrl(url, options.endpoint));
+  auto decoded = crypto::Base64Decode(options.account_key);
+  if (!decoded.ok() || decoded->empty()) {
+    return Status::InvalidArgument("Azure account key (AZURE_STORAGE_KEY)", "not valid base64");
+  }
+  crypto::SecretBytes key(*decoded);
+  OPENSSL_cleanse(decoded->data(), decoded->size());
+  CV_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, http::Client::Create(options.http));
+  auto client = std::make_unique<azure::BlobClient>(std::move(loc), std::move(key), std::move(http));
+  auto store = std::make_unique<AzureStore>(std::move(client), options);
+  if (create) CV_RETURN_IF_ERROR(store->CreateContainer());
+  return std::unique_ptr<storage::ObjectStore>(std::move(store));
+}
+
+}  // namespace cv::backends
