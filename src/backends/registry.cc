@@ -4,8 +4,17 @@
 #include "backends/local/local_store.h"
 
 namespace cv::backends {
+namespace {
 
-Result<std::unique_ptr<storage::ObjectStore>> OpenStore(const std::string& url, bool create) {
+void ApplyTransferSettings(const StoreSettings& settings, http::ClientOptions* http) {
+  http->ca_file = settings.ca_file;
+  http->insecure = settings.insecure_tls;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<storage::ObjectStore>> OpenStore(const std::string& url, const StoreSettings& settings,
+                                                        bool create) {
   constexpr std::string_view kFile = "file://";
   constexpr std::string_view kAzure = "azure://";
   if (url.rfind(kFile, 0) == 0) {
@@ -18,6 +27,8 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenStore(const std::string& url, 
   }
   if (url.rfind(kAzure, 0) == 0) {
     CV_ASSIGN_OR_RETURN(AzureOptions options, AzureOptionsFromEnv());
+    ApplyTransferSettings(settings, &options.http);
+    if (settings.max_connections > 0) options.connections = settings.max_connections;
     return OpenAzureStore(url, options, create);
   }
   if (!url.empty() && url.front() == '/') return OpenLocalStore(url, create);

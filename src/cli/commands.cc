@@ -80,7 +80,7 @@ void AddInit(CLI::App& app, GlobalFlags& g) {
       return;
     }
     std::string where = url->empty() ? cfg->vault_url : *url;
-    auto store = backends::OpenStore(where, true);
+    auto store = backends::OpenStore(where, cfg->store, true);
     if (!store.ok()) {
       g.exit_code = Fail(store.status());
       return;

@@ -5,7 +5,9 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cstdlib>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -47,6 +49,69 @@ Result<int> GetInt(const YAML::Node& node, const std::string& path, const std::s
   return v;
 }
 
+Result<bool> GetBool(const YAML::Node& node, const std::string& path, const std::string& key) {
+  bool v = false;
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v)) return KeyError(path, key, "expected true or false");
+  return v;
+}
+
+// "50MiB", "100M", "1g", "750k" (per second), or a plain number of bytes.
+Result<uint64_t> GetByteRate(const YAML::Node& node, const std::string& path, const std::string& key) {
+  std::string s = node.IsScalar() ? node.as<std::string>() : "";
+  size_t i = 0;
+  uint64_t v = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9' && v < (1ull << 50)) v = v * 10 + static_cast<uint64_t>(s[i++] - '0');
+  std::string unit = s.substr(i);
+  for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!unit.empty() && unit.back() == 's' && unit.size() > 1 && unit[unit.size() - 2] == '/') unit.resize(unit.size() - 2);
+  if (unit.size() > 1 && unit.back() == 'b') unit.pop_back();
+  if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
+  static const std::map<std::string, uint64_t> kUnits = {{"", 1}, {"k", 1ull << 10}, {"m", 1ull << 20}, {"g", 1ull << 30}};
+  auto u = kUnits.find(unit);
+  if (i == 0 || u == kUnits.end()) return KeyError(path, key, "expected a rate such as 50MiB (per second) or 0 for unlimited");
+  return v * u->second;
+}
+
+// Backend sections are copied as scalar maps: the backend that the URL picks validates its own keys.
+Status CopyScalars(const YAML::Node& node, const std::string& path, const std::string& where,
+                   std::map<std::string, std::string>* out) {
+  if (!node.IsMap()) return KeyError(path, where, "expected a mapping");
+  for (const auto& kv : node) {
+    std::string k = kv.first.as<std::string>();
+    if (!kv.second.IsScalar()) return KeyError(path, where + "." + k, "expected a string");
+    (*out)[k] = kv.second.as<std::string>();
+  }
+  return Status::OK();
+}
+
+Status ParseStoreSettings(const YAML::Node& vault, const std::string& p, backends::StoreSettings* s) {
+  s->config_path = p;
+  if (const YAML::Node tls = vault["tls"]) {
+    CV_RETURN_IF_ERROR(CheckKeys(tls, p, "vault.tls", {"ca_file", "insecure_skip_verify"}));
+    if (tls["ca_file"]) {
+      CV_ASSIGN_OR_RETURN(s->ca_file, GetString(tls["ca_file"], p, "vault.tls.ca_file"));
+    }
+    if (tls["insecure_skip_verify"]) {
+      CV_ASSIGN_OR_RETURN(s->insecure_tls, GetBool(tls["insecure_skip_verify"], p, "vault.tls.insecure_skip_verify"));
+    }
+  }
+  if (const YAML::Node t = vault["transfer"]) {
+    CV_RETURN_IF_ERROR(CheckKeys(t, p, "vault.transfer", {"max_connections", "max_bandwidth", "max_attempts"}));
+    if (t["max_connections"]) {
+      CV_ASSIGN_OR_RETURN(s->max_connections, GetInt(t["max_connections"], p, "vault.transfer.max_connections", 1, 256));
+    }
+    if (t["max_bandwidth"]) {
+      CV_ASSIGN_OR_RETURN(s->max_bandwidth, GetByteRate(t["max_bandwidth"], p, "vault.transfer.max_bandwidth"));
+    }
+    if (t["max_attempts"]) {
+      CV_ASSIGN_OR_RETURN(s->max_attempts, GetInt(t["max_attempts"], p, "vault.transfer.max_attempts", 1, 100));
+    }
+  }
+  if (vault["azure"]) CV_RETURN_IF_ERROR(CopyScalars(vault["azure"], p, "vault.azure", &s->azure));
+  if (vault["s3"]) CV_RETURN_IF_ERROR(CopyScalars(vault["s3"], p, "vault.s3", &s->s3));
+  return Status::OK();
+}
+
 std::string DefaultCacheDir() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/cassvault";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/cassvault";
@@ -58,7 +123,8 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
   CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "cache_dir"}));
   const YAML::Node vault = root["vault"];
   if (!vault) return KeyError(p, "vault", "missing; say where backups go, e.g. vault: {url: file:///var/backups/cassvault}");
-  CV_RETURN_IF_ERROR(CheckKeys(vault, p, "vault", {"url", "key_file", "passphrase_env"}));
+  CV_RETURN_IF_ERROR(
+      CheckKeys(vault, p, "vault", {"url", "key_file", "passphrase_env", "tls", "transfer", "azure", "s3"}));
   if (!vault["url"]) return KeyError(p, "vault.url", "missing; e.g. file:///var/backups/cassvault");
   CV_ASSIGN_OR_RETURN(c->vault_url, GetString(vault["url"], p, "vault.url"));
   if (vault["key_file"]) {
@@ -67,6 +133,7 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
   if (vault["passphrase_env"]) {
     CV_ASSIGN_OR_RETURN(c->passphrase_env, GetString(vault["passphrase_env"], p, "vault.passphrase_env"));
   }
+  CV_RETURN_IF_ERROR(ParseStoreSettings(vault, p, &c->store));
 
   const YAML::Node node = root["node"];
   if (!node) return KeyError(p, "node", "missing; name at least node.cassandra_yaml");

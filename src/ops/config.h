@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/store_settings.h"
 #include "core/result.h"
 #include "crypto/key_slot.h"
 
@@ -16,6 +17,7 @@ struct Config {
   std::string vault_url;
   std::string key_file;              // unlock with a key file ...
   std::string passphrase_env = "CASSVAULT_PASSPHRASE";  // ... or a passphrase from this variable / a prompt
+  backends::StoreSettings store;     // vault.tls, vault.transfer, vault.azure, vault.s3
   // node
   std::string cassandra_yaml;
   std::vector<std::string> nodetool = {"nodetool"};

@@ -61,5 +61,32 @@ TEST(ConfigTest, ErrorsNameTheKey) {
   EXPECT_NE(none.status().message().find("--config"), std::string::npos);
 }
 
+TEST(ConfigTest, StoreSettingsGoToTheBackend) {
+  auto c = LoadConfig(Write(R"(
+vault:
+  url: azure://acct/backups
+  passphrase_env: CV_PASS
+  tls: {ca_file: /etc/ssl/test-ca.pem}
+  transfer: {max_connections: 12, max_bandwidth: 50MiB, max_attempts: 4}
+  azure: {auth: managed-identity, client_id: 11111111-2222-3333-4444-555555555555}
+node: {cassandra_yaml: /x}
+)"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->store.ca_file, "/etc/ssl/test-ca.pem");
+  EXPECT_FALSE(c->store.insecure_tls);
+  EXPECT_EQ(c->store.max_connections, 12);
+  EXPECT_EQ(c->store.max_bandwidth, 50ull << 20);
+  EXPECT_EQ(c->store.max_attempts, 4);
+  EXPECT_EQ(c->store.azure.at("auth"), "managed-identity");
+  EXPECT_TRUE(c->store.s3.empty());
+
+  auto rate = LoadConfig(Write("vault: {url: file:///v, transfer: {max_bandwidth: fast}}\nnode: {cassandra_yaml: /x}\n"));
+  ASSERT_FALSE(rate.ok());
+  EXPECT_NE(rate.status().message().find("'vault.transfer.max_bandwidth'"), std::string::npos);
+  auto nested = LoadConfig(Write("vault: {url: file:///v, s3: {region: [a]}}\nnode: {cassandra_yaml: /x}\n"));
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.status().message().find("'vault.s3.region'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cv::ops

@@ -63,7 +63,7 @@ Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config, 
 }
 
 Result<std::unique_ptr<vault::Vault>> OpenVault(const Config& config) {
-  CV_ASSIGN_OR_RETURN(auto store, backends::OpenStore(config.vault_url, false));
+  CV_ASSIGN_OR_RETURN(auto store, backends::OpenStore(config.vault_url, config.store, false));
   CV_ASSIGN_OR_RETURN(crypto::KeySecret secret, LoadKeySecret(config, false));
   return vault::Vault::Open(std::move(store), secret);
 }

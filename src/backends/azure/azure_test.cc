@@ -267,17 +267,17 @@ TEST(AzureRegistry, AzureUrlsNeedTheKeyFromTheEnvironment) {
   const char* saved = std::getenv("AZURE_STORAGE_KEY");
   std::string keep = saved ? saved : "";
   ::unsetenv("AZURE_STORAGE_KEY");
-  auto none = OpenStore("azure://devstoreaccount1/backups", false);
+  auto none = OpenStore("azure://devstoreaccount1/backups", {}, false);
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(none.status().message().find("AZURE_STORAGE_KEY"), std::string::npos);
 
   ::setenv("AZURE_STORAGE_KEY", kDevKey, 1);
   ::setenv("CASSVAULT_AZURE_ENDPOINT", "http://127.0.0.1:1/devstoreaccount1", 1);
-  auto ok = OpenStore("azure://devstoreaccount1/backups/p", false);
+  auto ok = OpenStore("azure://devstoreaccount1/backups/p", {}, false);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ((*ok)->Describe(), "azure://devstoreaccount1/backups/p");
-  EXPECT_EQ(OpenStore("azure://devstoreaccount1/B", false).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("azure://devstoreaccount1/B", {}, false).status().code(), StatusCode::kInvalidArgument);
   ::unsetenv("CASSVAULT_AZURE_ENDPOINT");
   if (saved) {
     ::setenv("AZURE_STORAGE_KEY", keep.c_str(), 1);
