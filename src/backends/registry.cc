@@ -9,6 +9,7 @@ namespace {
 void ApplyTransferSettings(const StoreSettings& settings, http::ClientOptions* http) {
   http->ca_file = settings.ca_file;
   http->insecure = settings.insecure_tls;
+  http->max_bandwidth = settings.max_bandwidth;
 }
 
 }  // namespace

@@ -37,7 +37,15 @@ int ExitFor(StatusCode c) {
   }
 }
 
-Result<ops::Config> Load(const GlobalFlags& g) { return ops::LoadConfig(ops::ResolveConfigPath(g.config)); }
+Result<ops::Config> Load(const GlobalFlags& g) {
+  CV_ASSIGN_OR_RETURN(ops::Config config, ops::LoadConfig(ops::ResolveConfigPath(g.config)));
+  if (!g.max_bandwidth.empty()) {
+    auto rate = ops::ParseByteRate(g.max_bandwidth);
+    if (!rate.ok()) return rate.status().Annotate("--max-bandwidth");
+    config.store.max_bandwidth = *rate;
+  }
+  return config;
+}
 
 bool Interactive(const GlobalFlags& g) { return !g.json && ::isatty(STDERR_FILENO); }
 
