@@ -38,7 +38,7 @@ struct AzureOptions {
   http::ClientOptions http;
   http::RetryPolicy retry;
   // Objects up to this size go up in one Put Blob: one request and one MD5-checked body. A vault pack is
-  // ~16 MiB, so the default keeps a pack to one request; bigger objects go up in blocks.
+  // ~8 MiB, so the default keeps a pack to one request; bigger objects go up in blocks.
   uint64_t single_put_max = 32ull << 20;
   uint64_t block_size = 8ull << 20;  // Put Block size for larger objects (<= 4000 MiB by the API)
   int list_page_size = 5000;         // maxresults of List Blobs (5000 is the service's ceiling)
