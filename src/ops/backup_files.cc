@@ -131,19 +131,20 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
           buffers.Release(std::move(buf));
           break;
         }
-        buf.resize(got);
-        if (verifier) verifier->Update(buf);
+        // The buffer keeps its full size and the part is its first `got` bytes: shrinking it would make
+        // the pool zero-fill 4 MiB again for the next part (most components are tiny files).
+        std::span<const uint8_t> part(buf.data(), got);
+        if (verifier) verifier->Update(part);
         offset += got;
         result.bytes_read += got;
         char* new_flag = &is_new[t][i];
         ObjectId* slot = &entry.blobs[p];
-        group.Submit([&, buf = std::move(buf), new_flag, slot]() mutable -> Status {
+        group.Submit([&, buf = std::move(buf), part, new_flag, slot]() mutable -> Status {
           auto codec = codecs.Acquire();
-          thread_local std::vector<uint8_t> sealed;
           bool stored = false;
-          auto id = session.StorePart(*codec, buf, try_compress, &sealed, &stored);
+          auto id = session.StorePart(*codec, part, try_compress, &stored);
           codecs.Release(std::move(codec));
-          progress.AddBytes(buf.size());
+          progress.AddBytes(part.size());
           buffers.Release(std::move(buf));
           if (!id.ok()) return id.status();
           *slot = *id;

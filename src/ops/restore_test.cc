@@ -34,9 +34,9 @@ class HostileManifestTest : public ::testing::Test {
     ASSERT_TRUE(vault_->LoadIndex().ok());
     vault::BackupSession s(*vault_);
     auto codec = vault_->NewCodec();
-    std::vector<uint8_t> sealed, data = {'p', 'w', 'n', 'd'};
+    std::vector<uint8_t> data = {'p', 'w', 'n', 'd'};
     bool stored;
-    auto id = s.StorePart(*codec, data, false, &sealed, &stored);
+    auto id = s.StorePart(*codec, data, false, &stored);
     ASSERT_TRUE(id.ok());
     Manifest m;
     m.backup_id = layout::MakeBackupId(1764079200 + static_cast<int64_t>(++n_), "deadbeef");

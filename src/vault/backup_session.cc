@@ -7,7 +7,7 @@ namespace cv::vault {
 BackupSession::BackupSession(Vault& vault, size_t pack_target_size) : vault_(vault), packs_(vault, pack_target_size) {}
 
 Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint8_t> plaintext, bool try_compress,
-                                          std::vector<uint8_t>* sealed, bool* stored) {
+                                          bool* stored) {
   *stored = false;
   ObjectId id = codec.BlobId(plaintext);
   if (vault_.FindBlob(id)) return id;
@@ -15,8 +15,9 @@ Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint
     std::lock_guard<std::mutex> lock(mu_);
     if (!claimed_.insert(id).second) return id;
   }
-  CV_ASSIGN_OR_RETURN(Compression c, codec.Seal(id, plaintext, try_compress, sealed));
-  CV_RETURN_IF_ERROR(packs_.Add(id, *sealed, static_cast<uint32_t>(plaintext.size()), c));
+  std::span<const uint8_t> sealed;
+  CV_ASSIGN_OR_RETURN(Compression c, codec.Seal(id, plaintext, try_compress, &sealed));
+  CV_RETURN_IF_ERROR(packs_.Add(id, sealed, static_cast<uint32_t>(plaintext.size()), c));
   *stored = true;
   new_raw_bytes_ += plaintext.size();
   ++new_blobs_;

@@ -31,10 +31,14 @@ BlobCodec::BlobCodec(const crypto::MasterKey& key, int zstd_level)
     : aead_(key.data_key().view()), hmac_(key.id_key().view()), compressor_(zstd_level) {}
 
 Result<Compression> BlobCodec::Seal(const ObjectId& id, std::span<const uint8_t> plaintext, bool try_compress,
-                                    std::vector<uint8_t>* sealed) {
-  Compression c = try_compress ? compressor_.MaybeCompress(plaintext, &scratch_) : Compression::kNone;
-  std::span<const uint8_t> payload = c == Compression::kZstd ? std::span<const uint8_t>(scratch_) : plaintext;
-  CV_RETURN_IF_ERROR(aead_.Seal(payload, Str(BlobAad(id)), sealed));
+                                    std::span<const uint8_t>* sealed) {
+  std::span<const uint8_t> compressed = try_compress ? compressor_.MaybeCompressView(plaintext) : std::span<const uint8_t>();
+  Compression c = compressed.empty() ? Compression::kNone : Compression::kZstd;
+  std::span<const uint8_t> payload = compressed.empty() ? plaintext : compressed;
+  size_t n = crypto::Aead::SealedSize(payload.size());
+  if (sealed_.size() < n) sealed_.resize(n);
+  CV_RETURN_IF_ERROR(aead_.Seal(payload, Str(BlobAad(id)), std::span<uint8_t>(sealed_.data(), n)));
+  *sealed = std::span<const uint8_t>(sealed_.data(), n);
   return c;
 }
 

@@ -41,9 +41,10 @@ class BlobCodec {
  public:
   BlobCodec(const crypto::MasterKey& key, int zstd_level);
   ObjectId BlobId(std::span<const uint8_t> plaintext) { return hmac_.Compute(plaintext); }
-  // Compresses when asked and when it pays, then seals into *sealed. Returns the compression used.
+  // Compresses when asked and when it pays, then seals. *sealed views the codec's own buffer, valid until
+  // its next Seal. Returns the compression used.
   Result<Compression> Seal(const ObjectId& id, std::span<const uint8_t> plaintext, bool try_compress,
-                           std::vector<uint8_t>* sealed);
+                           std::span<const uint8_t>* sealed);
   // Opens a sealed blob, decompresses, and checks that its content hashes to `id`.
   Status Open(const PackEntry& e, std::span<const uint8_t> sealed, std::vector<uint8_t>* plaintext);
   crypto::Aead& aead() { return aead_; }
@@ -52,7 +53,8 @@ class BlobCodec {
   crypto::Aead aead_;
   crypto::HmacSha256 hmac_;
   Compressor compressor_;
-  std::vector<uint8_t> scratch_;
+  std::vector<uint8_t> scratch_;  // for Open
+  std::vector<uint8_t> sealed_;   // grows, never shrinks (see Compressor::buf_)
 };
 
 class Vault {

@@ -47,7 +47,6 @@ class VaultTest : public ::testing::Test {
     EXPECT_TRUE(v.LoadIndex().ok());
     BackupSession s(v, 1 << 16);
     auto codec = v.NewCodec();
-    std::vector<uint8_t> sealed;
     Manifest m;
     m.backup_id = layout::MakeBackupId(1764079200 + static_cast<int>(v.BlobCount()), "0000000a");
     TableEntry t{"ks", "t", "", "", {}};
@@ -55,7 +54,7 @@ class VaultTest : public ::testing::Test {
     *stored_count = 0;
     for (const auto& p : parts) {
       bool stored = false;
-      auto id = s.StorePart(*codec, p, true, &sealed, &stored);
+      auto id = s.StorePart(*codec, p, true, &stored);
       EXPECT_TRUE(id.ok());
       f.blobs.push_back(*id);
       f.size += p.size();
@@ -121,9 +120,8 @@ TEST_F(VaultTest, OrphanPacksAreAdoptedNotUploadedAgain) {
     ASSERT_TRUE(v->LoadIndex().ok());
     BackupSession s(*v, 1 << 10);  // tiny packs: every part fills one
     auto codec = v->NewCodec();
-    std::vector<uint8_t> sealed;
     bool stored = false;
-    ASSERT_TRUE(s.StorePart(*codec, Data(5000, 9), true, &sealed, &stored).ok());
+    ASSERT_TRUE(s.StorePart(*codec, Data(5000, 9), true, &stored).ok());
     EXPECT_TRUE(stored);
     // No commit: as if killed after the pack upload.
   }
