@@ -10,6 +10,7 @@
 #include "core/vault_layout.h"
 #include "ops/backup.h"
 #include "ops/config.h"
+#include "ops/doctor.h"
 #include "ops/node_session.h"
 #include "ops/progress.h"
 #include "ops/restore.h"
@@ -37,7 +38,15 @@ int ExitFor(StatusCode c) {
   }
 }
 
-Result<ops::Config> Load(const GlobalFlags& g) { return ops::LoadConfig(ops::ResolveConfigPath(g.config)); }
+Result<ops::Config> Load(const GlobalFlags& g) {
+  CV_ASSIGN_OR_RETURN(ops::Config config, ops::LoadConfig(ops::ResolveConfigPath(g.config)));
+  if (!g.max_bandwidth.empty()) {
+    auto rate = ops::ParseByteRate(g.max_bandwidth);
+    if (!rate.ok()) return rate.status().Annotate("--max-bandwidth");
+    config.store.max_bandwidth = *rate;
+  }
+  return config;
+}
 
 bool Interactive(const GlobalFlags& g) { return !g.json && ::isatty(STDERR_FILENO); }
 
@@ -247,7 +256,38 @@ int Fail(const Status& st) {
   return ExitCodeFor(st);
 }
 
+// --- doctor -------------------------------------------------------------------------------------
+void AddDoctor(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("doctor", "check that the vault is reachable and what this identity may do there");
+  cmd->callback([&g] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto store = backends::OpenStore(cfg->vault_url, cfg->store, false);
+    if (!store.ok()) return void(g.exit_code = Fail(store.status().Annotate("doctor")));
+    ops::DoctorReport r = ops::RunDoctor(*cfg, std::move(store).value());
+    if (g.json) {
+      json checks = json::array();
+      for (const auto& c : r.checks) {
+        checks.push_back({{"check", c.name}, {"outcome", ops::OutcomeName(c.outcome)}, {"detail", c.detail}});
+      }
+      std::cout << json{{"vault", r.vault}, {"checks", checks}, {"can_read", r.can_read},
+                        {"can_list", r.can_list}, {"can_create", r.can_create}, {"can_delete", r.can_delete}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << "vault " << r.vault << "\n";
+      for (const auto& c : r.checks) {
+        std::string outcome(ops::OutcomeName(c.outcome));
+        outcome.resize(8, ' ');
+        std::cout << "  " << outcome << c.name << ": " << c.detail << "\n";
+      }
+    }
+    if (!r.first_failure.ok()) g.exit_code = ExitFor(r.first_failure.code());
+  });
+}
+
 void RegisterCommands(CLI::App& app, GlobalFlags& g) {
+  AddDoctor(app, g);
   AddInit(app, g);
   AddBackup(app, g);
   AddList(app, g);

@@ -21,6 +21,7 @@ inline constexpr int kExitUnavailable = 8;   // node / endpoint unreachable, dis
 struct GlobalFlags {
   std::string config;
   bool json = false;
+  std::string max_bandwidth;  // overrides vault.transfer.max_bandwidth
   int exit_code = 0;
 };
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "http/rate_limiter.h"
+
 namespace cv::http {
 namespace {
 
@@ -43,11 +45,13 @@ struct Transfer {
   curl_off_t last_down = 0, last_up = 0;
   std::chrono::seconds stall_timeout{0};
   bool stalled = false;
+  RateLimiter* limiter = nullptr;  // shared bandwidth budget, or null
 };
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const auto* p = reinterpret_cast<const uint8_t*>(data);
+  if (t->limiter != nullptr) t->limiter->Take(size * n);
   t->response->body.insert(t->response->body.end(), p, p + size * n);
   return size * n;
 }
@@ -81,6 +85,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 size_t OnRead(char* buf, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t want = std::min(size * n, t->upload.size() - t->upload_pos);
+  if (t->limiter != nullptr) t->limiter->Take(want);
   std::memcpy(buf, t->upload.data() + t->upload_pos, want);
   t->upload_pos += want;
   return want;
@@ -213,6 +218,7 @@ struct Client::Pool {
 
 Client::Client(ClientOptions options) : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
   pool_->max_idle = options_.max_idle_handles;
+  if (options_.max_bandwidth > 0) limiter_ = std::make_unique<RateLimiter>(options_.max_bandwidth);
 }
 
 Client::~Client() = default;
@@ -239,6 +245,7 @@ Result<Response> Client::Send(const Request& request) {
   t.upload = request.body;
   t.response = &response;
   t.head = request.method == "HEAD";
+  t.limiter = limiter_.get();
 
   // Appending returns the list's head: new on the first append, the same pointer after; null when out of
   // memory, and then the request must not go out without a header it was meant to carry.

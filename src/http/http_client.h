@@ -63,7 +63,11 @@ struct ClientOptions {
   std::chrono::seconds stall_timeout{60};
   std::chrono::seconds total_timeout{0};  // 0 = none (the stall watchdog bounds a request instead)
   size_t max_idle_handles = 16;           // curl handles (and their open connections) kept for reuse
+  // Bytes per second over all of this client's transfers, up and down together; 0 = unlimited.
+  uint64_t max_bandwidth = 0;
 };
+
+class RateLimiter;
 
 class Client {
  public:
@@ -81,6 +85,7 @@ class Client {
   struct Pool;
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;
+  std::unique_ptr<RateLimiter> limiter_;  // null when unlimited
 };
 
 // "scheme://host[:port]/path" of a URL: what a message may show of it (the query may hold a token).

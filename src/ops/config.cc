@@ -55,21 +55,10 @@ Result<bool> GetBool(const YAML::Node& node, const std::string& path, const std:
   return v;
 }
 
-// "50MiB", "100M", "1g", "750k" (per second), or a plain number of bytes.
 Result<uint64_t> GetByteRate(const YAML::Node& node, const std::string& path, const std::string& key) {
-  std::string s = node.IsScalar() ? node.as<std::string>() : "";
-  size_t i = 0;
-  uint64_t v = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9' && v < (1ull << 50)) v = v * 10 + static_cast<uint64_t>(s[i++] - '0');
-  std::string unit = s.substr(i);
-  for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (!unit.empty() && unit.back() == 's' && unit.size() > 1 && unit[unit.size() - 2] == '/') unit.resize(unit.size() - 2);
-  if (unit.size() > 1 && unit.back() == 'b') unit.pop_back();
-  if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
-  static const std::map<std::string, uint64_t> kUnits = {{"", 1}, {"k", 1ull << 10}, {"m", 1ull << 20}, {"g", 1ull << 30}};
-  auto u = kUnits.find(unit);
-  if (i == 0 || u == kUnits.end()) return KeyError(path, key, "expected a rate such as 50MiB (per second) or 0 for unlimited");
-  return v * u->second;
+  auto rate = ParseByteRate(node.IsScalar() ? node.as<std::string>() : "");
+  if (!rate.ok()) return KeyError(path, key, "expected a rate such as 50MiB (per second) or 0 for unlimited");
+  return rate;
 }
 
 // Backend sections are copied as scalar maps: the backend that the URL picks validates its own keys.
@@ -182,6 +171,25 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
 }
 
 }  // namespace
+
+Result<uint64_t> ParseByteRate(const std::string& text) {
+  size_t i = 0;
+  uint64_t v = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9' && v < (1ull << 50)) {
+    v = v * 10 + static_cast<uint64_t>(text[i++] - '0');
+  }
+  std::string unit = text.substr(i);
+  for (char& ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (unit.size() > 2 && unit.substr(unit.size() - 2) == "/s") unit.resize(unit.size() - 2);
+  if (unit.size() > 1 && unit.back() == 'b') unit.pop_back();
+  if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
+  static const std::map<std::string, uint64_t> kUnits = {{"", 1}, {"k", 1ull << 10}, {"m", 1ull << 20}, {"g", 1ull << 30}};
+  auto u = kUnits.find(unit);
+  if (i == 0 || u == kUnits.end()) {
+    return Status::InvalidArgument("rate '" + text + "'", "expected bytes per second such as 50MiB, 800k or 0 (unlimited)");
+  }
+  return v * u->second;
+}
 
 std::string ResolveConfigPath(const std::string& explicit_path) {
   if (!explicit_path.empty()) return explicit_path;

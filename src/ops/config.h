@@ -30,6 +30,9 @@ struct Config {
   int zstd_level = 3;
 };
 
+// "50MiB", "50M", "1g", "800k", "800KiB/s" or plain bytes, per second; 0 = unlimited.
+Result<uint64_t> ParseByteRate(const std::string& text);
+
 // Path resolution: `explicit_path`, else $CASSVAULT_CONFIG, else /etc/cassvault/cassvault.yaml.
 std::string ResolveConfigPath(const std::string& explicit_path);
 Result<Config> LoadConfig(const std::string& path);

@@ -88,5 +88,17 @@ node: {cassandra_yaml: /x}
   EXPECT_NE(nested.status().message().find("'vault.s3.region'"), std::string::npos);
 }
 
+TEST(ConfigTest, ByteRates) {
+  EXPECT_EQ(*ParseByteRate("0"), 0u);
+  EXPECT_EQ(*ParseByteRate("1500"), 1500u);
+  EXPECT_EQ(*ParseByteRate("800k"), 800u << 10);
+  EXPECT_EQ(*ParseByteRate("50MiB"), 50ull << 20);
+  EXPECT_EQ(*ParseByteRate("50M/s"), 50ull << 20);
+  EXPECT_EQ(*ParseByteRate("2g"), 2ull << 30);
+  for (const char* bad : {"", "fast", "10 MB", "5x", "M"}) {
+    EXPECT_EQ(ParseByteRate(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace cv::ops

@@ -77,6 +77,7 @@ Result<std::unique_ptr<http::Client>> TokenHttp(const http::ClientOptions& base,
   o.stall_timeout = std::chrono::seconds(30);
   o.total_timeout = std::chrono::seconds(60);
   o.max_idle_handles = 2;
+  o.max_bandwidth = 0;  // a few hundred bytes: not worth a share of the data's budget
   return http::Client::Create(o);
 }
 

@@ -227,6 +227,7 @@ Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings, con
   }
   o.http.ca_file = settings.ca_file;
   o.http.insecure = settings.insecure_tls;
+  o.http.max_bandwidth = settings.max_bandwidth;
   if (settings.max_connections > 0) o.connections = settings.max_connections;
   return o;
 }
