@@ -163,12 +163,22 @@ class AzureStore final : public storage::ObjectStore {
   }
 
   // The create-only answer: 409 BlobAlreadyExists, or 412 from servers that phrase it as a failed
-  // precondition. Either way the existing object is untouched.
-  Status CreateOnlyResult(BlobOp op, std::string_view key, const http::Response& r) const {
+  // precondition. Either way the existing object is untouched. After a retry the object may be our own
+  // first attempt, whose response was lost: the same MD5 means it is ours, and the Put succeeded.
+  Status CreateOnlyResult(BlobOp op, std::string_view key, const http::Response& r, int attempts,
+                          std::span<const uint8_t> data) {
     if (r.status == 201) return Status::OK();
-    if (r.status == 412)
-      return Status::AlreadyExists(Subject(key), std::string(azure::BlobOpName(op)) + ": HTTP 412");
-    return Fail(op, key, r);
+    Status st = r.status == 412
+                    ? Status::AlreadyExists(Subject(key), std::string(azure::BlobOpName(op)) + ": HTTP 412")
+                    : Fail(op, key, r);
+    if (!st.IsAlreadyExists() || attempts <= 1) return st;
+    std::vector<http::Header> mine;
+    AddMd5(&mine, "Content-MD5", data);
+    Result<http::Response> head = client_->Send("HEAD", Blob(key), {}, {});
+    if (!mine.empty() && head.ok() && head->status == 200 && head->Find("Content-MD5") == mine[0].value) {
+      return Status::OK();
+    }
+    return st;
   }
 
   Status PutBlob(std::string_view key, std::span<const uint8_t> data) {
@@ -176,8 +186,9 @@ class AzureStore final : public storage::ObjectStore {
                                    {"If-None-Match", "*"},
                                    {"Content-Type", "application/octet-stream"}};
     AddMd5(&h, "Content-MD5", data);
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {}, std::move(h), data));
-    return CreateOnlyResult(BlobOp::kPutBlob, key, r);
+    int attempts = 0;
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {}, std::move(h), data, &attempts));
+    return CreateOnlyResult(BlobOp::kPutBlob, key, r, attempts, data);
   }
 
   // Blocks in sequence, then one create-only commit. Block ids: 8-byte big-endian index + 8 random bytes
@@ -206,9 +217,10 @@ class AzureStore final : public storage::ObjectStore {
     AddMd5(&h, "Content-MD5", AsSpan(xml));
     // Stored as the whole blob's MD5: for a block blob the service cannot compute one itself.
     AddMd5(&h, "x-ms-blob-content-md5", data);
-    CV_ASSIGN_OR_RETURN(http::Response r,
-                        client_->Send("PUT", Blob(key), {{"comp", "blocklist"}}, std::move(h), AsSpan(xml)));
-    return CreateOnlyResult(BlobOp::kPutBlockList, key, r);
+    int attempts = 0;
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {{"comp", "blocklist"}}, std::move(h),
+                                                        AsSpan(xml), &attempts));
+    return CreateOnlyResult(BlobOp::kPutBlockList, key, r, attempts, data);
   }
 
   std::unique_ptr<azure::BlobClient> client_;
@@ -229,6 +241,7 @@ Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings, con
   o.http.insecure = settings.insecure_tls;
   o.http.max_bandwidth = settings.max_bandwidth;
   if (settings.max_connections > 0) o.connections = settings.max_connections;
+  o.retry.max_attempts = settings.max_attempts;
   return o;
 }
 
@@ -238,7 +251,7 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& 
   const bool https = loc.endpoint.rfind("https://", 0) == 0;
   CV_ASSIGN_OR_RETURN(std::unique_ptr<azure::Authorizer> auth, azure::MakeAuthorizer(options.auth, options.http, https));
   CV_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, http::Client::Create(options.http));
-  auto client = std::make_unique<azure::BlobClient>(std::move(loc), std::move(auth), std::move(http));
+  auto client = std::make_unique<azure::BlobClient>(std::move(loc), std::move(auth), std::move(http), options.retry);
   auto store = std::make_unique<AzureStore>(std::move(client), options);
   if (create) CV_RETURN_IF_ERROR(store->CreateContainer());
   return std::unique_ptr<storage::ObjectStore>(std::move(store));

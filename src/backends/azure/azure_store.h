@@ -16,7 +16,8 @@
 //   Stat    Get Blob Properties (HEAD).
 //   List    List Blobs with prefix, page after page until NextMarker is empty.
 //   Delete  Delete Blob.
-// Nothing is retried here: a retrying decorator in storage/ will wrap every backend alike.
+// Each request is retried by http::SendWithRetry (signed afresh each time); a create-only Put that was
+// retried and meets an object with its own MD5 found its own first attempt, and succeeds.
 #pragma once
 
 #include <memory>
@@ -25,6 +26,7 @@
 #include "backends/azure/azure_auth.h"
 #include "backends/store_settings.h"
 #include "http/http_client.h"
+#include "http/retry.h"
 #include "storage/object_store.h"
 
 namespace cv::backends {
@@ -39,6 +41,7 @@ struct AzureOptions {
   uint64_t block_size = 8ull << 20;  // Put Block size for larger objects (<= 4000 MiB by the API)
   int list_page_size = 5000;         // maxresults of List Blobs (5000 is the service's ceiling)
   int connections = 8;               // Properties().connections: parallel requests worth making
+  http::RetryPolicy retry;           // per request; max_attempts from vault.transfer.max_attempts
 };
 
 // vault.azure.* (`settings.azure`, validated: errors name the key and settings.config_path), the

@@ -5,8 +5,11 @@
 namespace cv::backends::azure {
 
 BlobClient::BlobClient(AzureLocation location, std::unique_ptr<Authorizer> authorizer,
-                       std::unique_ptr<http::Client> http)
-    : location_(std::move(location)), authorizer_(std::move(authorizer)), http_(std::move(http)) {}
+                       std::unique_ptr<http::Client> http, http::RetryPolicy retry)
+    : location_(std::move(location)),
+      authorizer_(std::move(authorizer)),
+      http_(std::move(http)),
+      retry_(std::move(retry)) {}
 
 bool CredentialRejected(const http::Response& response) {
   if (response.status == 401) return true;
@@ -17,7 +20,7 @@ bool CredentialRejected(const http::Response& response) {
 
 Result<http::Response> BlobClient::Send(std::string_view method, std::string_view blob,
                                         const QueryParams& query, std::vector<http::Header> headers,
-                                        std::span<const uint8_t> body) const {
+                                        std::span<const uint8_t> body, int* attempts_out) const {
   std::string path = location_.base_path + "/" + location_.container;
   if (!blob.empty()) path += "/" + PercentEncode(blob, /*keep_slash=*/true);
   std::string base_url =
@@ -27,9 +30,8 @@ Result<http::Response> BlobClient::Send(std::string_view method, std::string_vie
         (i == 0 ? "?" : "&") + query[i].first + "=" + PercentEncode(query[i].second, /*keep_slash=*/false);
   }
 
-  std::vector<http::Header> sent;
-  // Builds, signs and sends one attempt.
-  auto attempt = [&]() -> Result<http::Response> {
+  // Builds, signs and sends one request.
+  auto sign_and_send = [&](std::vector<http::Header>* sent) -> Result<http::Response> {
     auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     http::Request req;
@@ -42,13 +44,17 @@ Result<http::Response> BlobClient::Send(std::string_view method, std::string_vie
     RequestToSign r{method, location_.account, path, query, body.size(), req.headers, req.url};
     CV_RETURN_IF_ERROR(authorizer_->Authorize(r));
     Result<http::Response> resp = http_->Send(req);
-    sent = std::move(req.headers);
+    *sent = std::move(req.headers);
     return resp;
   };
-
-  CV_ASSIGN_OR_RETURN(http::Response response, attempt());
-  if (CredentialRejected(response) && authorizer_->Invalidate(sent)) return attempt();
-  return response;
+  // One attempt: a refused token is dropped and the request signed again with a fresh one, once.
+  auto attempt = [&]() -> Result<http::Response> {
+    std::vector<http::Header> sent;
+    CV_ASSIGN_OR_RETURN(http::Response response, sign_and_send(&sent));
+    if (CredentialRejected(response) && authorizer_->Invalidate(sent)) return sign_and_send(&sent);
+    return response;
+  };
+  return http::SendWithRetry(retry_, attempt, attempts_out);
 }
 
 }  // namespace cv::backends::azure

@@ -15,7 +15,7 @@ namespace cv::backends::azure::identity {
 class ClientCertificateCredential final : public TokenCredential {
  public:
   ClientCertificateCredential(EntraApp app, ClientCertificate cert, std::unique_ptr<http::Client> http,
-                              TokenRetry retry = {})
+                              http::RetryPolicy retry = TokenRetryPolicy())
       : app_(std::move(app)), cert_(std::move(cert)), http_(std::move(http)), retry_(std::move(retry)) {}
 
   Result<AccessToken> GetToken(std::string_view scope) override {
@@ -33,7 +33,7 @@ class ClientCertificateCredential final : public TokenCredential {
   EntraApp app_;
   ClientCertificate cert_;
   std::unique_ptr<http::Client> http_;
-  TokenRetry retry_;
+  http::RetryPolicy retry_;
 };
 
 }  // namespace cv::backends::azure::identity

@@ -13,7 +13,7 @@ namespace cv::backends::azure::identity {
 class ClientSecretCredential final : public TokenCredential {
  public:
   ClientSecretCredential(EntraApp app, std::string secret, std::unique_ptr<http::Client> http,
-                         TokenRetry retry = {})
+                         http::RetryPolicy retry = TokenRetryPolicy())
       : app_(std::move(app)), secret_(std::move(secret)), http_(std::move(http)), retry_(std::move(retry)) {}
 
   Result<AccessToken> GetToken(std::string_view scope) override {
@@ -25,7 +25,7 @@ class ClientSecretCredential final : public TokenCredential {
   EntraApp app_;
   std::string secret_;  // Secret.
   std::unique_ptr<http::Client> http_;
-  TokenRetry retry_;
+  http::RetryPolicy retry_;
 };
 
 }  // namespace cv::backends::azure::identity

@@ -28,6 +28,6 @@ Status CheckEntraApp(const EntraApp& app, std::string_view who);
 
 // One client-credentials token request; `proof` holds client_secret or the client_assertion pair.
 Result<AccessToken> RequestEntraToken(http::Client& http, const EntraApp& app, const FormFields& proof,
-                                      std::string_view scope, std::string_view who, const TokenRetry& retry);
+                                      std::string_view scope, std::string_view who, const http::RetryPolicy& retry);
 
 }  // namespace cv::backends::azure::identity

@@ -148,14 +148,6 @@ TEST(TokenResponse, AadErrorsNameTheCodeAndDescriptionFirstLine) {
   EXPECT_EQ(TokenEndpointError("w", Resp(404, "")).code(), StatusCode::kUnauthenticated);
 }
 
-TEST(TokenRetry, RetryAfterInSecondsOrMilliseconds) {
-  using std::chrono::milliseconds;
-  EXPECT_EQ(RetryAfter(Resp(429, "", {{"Retry-After", "2"}}), milliseconds(1)), milliseconds(2000));
-  EXPECT_EQ(RetryAfter(Resp(429, "", {{"retry-after-ms", "150"}}), milliseconds(1)), milliseconds(150));
-  EXPECT_EQ(RetryAfter(Resp(429, "", {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}}), milliseconds(7)),
-            milliseconds(7));
-}
-
 TEST(TokenEndpoints, UrlsAndFormsAreSpelledAsTheServicesDocumentThem) {
   EXPECT_EQ(FormEncode({{"scope", "https://storage.azure.com/.default"}, {"a b", "x&y=z"}}),
             "scope=https%3A%2F%2Fstorage.azure.com%2F.default&a%20b=x%26y%3Dz");

@@ -31,7 +31,7 @@ class ImdsCredential final : public TokenCredential {
   // means "not on Azure" (Unauthenticated) rather than an outage; the http client should have a short
   // connect timeout for it. Once IMDS has answered, requests are retried as usual.
   ImdsCredential(std::string host, ManagedIdentityId id, std::unique_ptr<http::Client> http, bool probe,
-                 TokenRetry retry = {});
+                 http::RetryPolicy retry = TokenRetryPolicy());
   Result<AccessToken> GetToken(std::string_view scope) override;
   std::string Name() const override { return "Azure identity 'managed identity' (IMDS, " + id_.Describe() + ")"; }
 
@@ -42,13 +42,13 @@ class ImdsCredential final : public TokenCredential {
   ManagedIdentityId id_;
   std::unique_ptr<http::Client> http_;
   std::atomic<bool> probe_;
-  TokenRetry retry_;
+  http::RetryPolicy retry_;
 };
 
 class AppServiceCredential final : public TokenCredential {
  public:
   AppServiceCredential(std::string endpoint, std::string header, ManagedIdentityId id,
-                       std::unique_ptr<http::Client> http, TokenRetry retry = {})
+                       std::unique_ptr<http::Client> http, http::RetryPolicy retry = TokenRetryPolicy())
       : endpoint_(std::move(endpoint)), header_(std::move(header)), id_(std::move(id)), http_(std::move(http)),
         retry_(std::move(retry)) {}
   Result<AccessToken> GetToken(std::string_view scope) override;
@@ -63,7 +63,7 @@ class AppServiceCredential final : public TokenCredential {
   std::string header_;  // IDENTITY_HEADER. Secret.
   ManagedIdentityId id_;
   std::unique_ptr<http::Client> http_;
-  TokenRetry retry_;
+  http::RetryPolicy retry_;
 };
 
 }  // namespace cv::backends::azure::identity

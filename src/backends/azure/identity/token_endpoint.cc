@@ -1,8 +1,6 @@
 #include "backends/azure/identity/token_endpoint.h"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "backends/azure/identity/token_cache.h"
 
@@ -72,10 +70,6 @@ std::string FirstLine(std::string s) {
   return s;
 }
 
-bool Retryable(long status) {
-  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
 }  // namespace
 
 std::string FormEncode(const FormFields& fields) {
@@ -95,41 +89,21 @@ std::string ScopeToResource(std::string_view scope) {
   return std::string(scope);
 }
 
-std::chrono::milliseconds RetryAfter(const http::Response& response, std::chrono::milliseconds fallback) {
-  int64_t v = 0;
-  for (std::string_view ms : {"retry-after-ms", "x-ms-retry-after-ms"}) {
-    if (ParseInt(response.Find(ms), &v)) return std::chrono::milliseconds(v);
-  }
-  // Retry-After may also be an HTTP date; token endpoints send seconds, so a date falls back.
-  if (ParseInt(response.Find("Retry-After"), &v)) return std::chrono::seconds(v);
-  return fallback;
+http::RetryPolicy TokenRetryPolicy() {
+  http::RetryPolicy p;
+  p.max_attempts = 4;
+  p.base_delay = std::chrono::milliseconds(1000);
+  p.max_delay = std::chrono::milliseconds(8000);
+  p.max_retry_after = std::chrono::milliseconds(60'000);
+  return p;
 }
 
 Result<AccessToken> FetchToken(http::Client& http, const http::Request& request, std::string_view who,
-                               const TokenRetry& retry) {
-  std::chrono::milliseconds backoff = retry.first_delay;
-  for (int attempt = 1;; ++attempt) {
-    Result<http::Response> r = http.Send(request);
-    const bool last = attempt >= retry.max_attempts;
-    std::chrono::milliseconds wait = backoff;
-    if (r.ok()) {
-      if (r->status == 200) return ParseTokenResponse(r->BodyText(), SystemNow(), who);
-      if (!Retryable(r->status) || last) return TokenEndpointError(who, *r);
-      wait = RetryAfter(*r, backoff);
-    } else {
-      const StatusCode code = r.status().code();
-      if ((code != StatusCode::kUnavailable && code != StatusCode::kDeadlineExceeded) || last) {
-        return r.status().Annotate(who);
-      }
-    }
-    wait = std::min(wait, retry.max_delay);
-    if (retry.sleep) {
-      retry.sleep(wait);
-    } else {
-      std::this_thread::sleep_for(wait);
-    }
-    backoff = std::min(backoff * 2, retry.max_delay);
-  }
+                               const http::RetryPolicy& retry) {
+  Result<http::Response> r = http::SendWithRetry(retry, [&] { return http.Send(request); });
+  if (!r.ok()) return r.status().Annotate(who);
+  if (r->status != 200) return TokenEndpointError(who, *r);
+  return ParseTokenResponse(r->BodyText(), SystemNow(), who);
 }
 
 Result<AccessToken> ParseTokenResponse(std::string_view body, int64_t now, std::string_view who) {

@@ -1,18 +1,15 @@
 // src/backends/azure/identity/token_endpoint.h — what every identity kind shares on the wire: one token
 // request sent with retries, its JSON answer read into an AccessToken, its error body into a Status.
 //
-// Retries: 408, 429, 500, 502, 503, 504 and transport failures, honouring Retry-After (seconds) and
-// retry-after-ms / x-ms-retry-after-ms, else 1 s, 2 s, 4 s; at most `max_attempts` tries, no single wait
-// over a minute. Entra ID and IMDS throttle with 429 + Retry-After (azure.md §9).
+// Retries: http::SendWithRetry's (408, 429, 5xx and transport failures, backoff with jitter, never
+// sooner than Retry-After asks). Entra ID and IMDS throttle with 429 + Retry-After (azure.md §9).
 //
 // Errors name the credential kind and carry what the endpoint said that helps an operator — HTTP status,
 // `error`, `error_description` (the AADSTS code and text), `message` — and nothing else: never the
 // request (its form holds the secret or assertion) and never a token.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +17,7 @@
 
 #include "backends/azure/identity/token_credential.h"
 #include "http/http_client.h"
+#include "http/retry.h"
 
 namespace cv::backends::azure::identity {
 
@@ -31,20 +29,12 @@ std::string FormEncode(const FormFields& fields);
 // "https://storage.azure.com/.default" -> "https://storage.azure.com/" (what v1 endpoints want).
 std::string ScopeToResource(std::string_view scope);
 
-struct TokenRetry {
-  int max_attempts = 4;
-  std::chrono::milliseconds first_delay{1000};
-  std::chrono::milliseconds max_delay{60000};
-  // Replaced in tests; the default sleeps.
-  std::function<void(std::chrono::milliseconds)> sleep;
-};
-
-// How long a response asks to wait before the next try; `fallback` when it does not say.
-std::chrono::milliseconds RetryAfter(const http::Response& response, std::chrono::milliseconds fallback);
+// Token endpoints: 4 tries from 1 s (MSAL's 1, 2, 4 s), a server's Retry-After up to a minute.
+http::RetryPolicy TokenRetryPolicy();
 
 // Sends `request` (retrying as above) and reads the token. `who` names the credential in messages.
 Result<AccessToken> FetchToken(http::Client& http, const http::Request& request, std::string_view who,
-                               const TokenRetry& retry = {});
+                               const http::RetryPolicy& retry = TokenRetryPolicy());
 
 // Reads access_token and expires_in / expires_on (numbers or numeric strings: IMDS sends strings).
 // expires_in wins when both are present: it does not depend on the two clocks agreeing.

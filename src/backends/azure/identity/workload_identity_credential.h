@@ -15,7 +15,7 @@ namespace cv::backends::azure::identity {
 class WorkloadIdentityCredential final : public TokenCredential {
  public:
   WorkloadIdentityCredential(EntraApp app, std::string token_file, std::unique_ptr<http::Client> http,
-                             TokenRetry retry = {})
+                             http::RetryPolicy retry = TokenRetryPolicy())
       : app_(std::move(app)), file_(std::move(token_file)), http_(std::move(http)), retry_(std::move(retry)) {}
 
   Result<AccessToken> GetToken(std::string_view scope) override {
@@ -45,7 +45,7 @@ class WorkloadIdentityCredential final : public TokenCredential {
   EntraApp app_;
   std::string file_;
   std::unique_ptr<http::Client> http_;
-  TokenRetry retry_;
+  http::RetryPolicy retry_;
 };
 
 }  // namespace cv::backends::azure::identity
