@@ -8,6 +8,7 @@
 
 #include "backends/registry.h"
 #include "core/vault_layout.h"
+#include "http/retry.h"
 #include "ops/backup.h"
 #include "ops/config.h"
 #include "ops/doctor.h"
@@ -58,6 +59,10 @@ void LogEvent(const GlobalFlags& g, const std::string& op, json fields) {
   fields["ts"] = layout::FormatTime(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
   fields["level"] = "info";
   fields["op"] = op;
+  if (auto c = http::GlobalRetryCounters(); c.attempts > 0) {
+    fields["requests"] = c.attempts;
+    fields["retries"] = c.retries;
+  }
   std::cerr << fields.dump() << "\n";
 }
 
@@ -136,6 +141,8 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
       j["bytes_read"] = r->bytes_read;
       j["cache_hits"] = r->cache_hits;
       j["seconds"] = r->seconds;
+      j["requests"] = http::GlobalRetryCounters().attempts;
+      j["retries"] = http::GlobalRetryCounters().retries;
       std::cout << j.dump() << "\n";
     } else {
       const auto& rec = r->record;
@@ -197,7 +204,9 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
       std::cout << json{{"backup_id", r->backup_id},       {"dry_run", o->dry_run},
                         {"plan", r->plan},                 {"tables", r->tables},
                         {"files_written", r->files_written}, {"files_already_present", r->files_already_present},
-                        {"bytes_written", r->bytes_written}, {"seconds", r->seconds}}
+                        {"bytes_written", r->bytes_written}, {"seconds", r->seconds},
+                        {"requests", http::GlobalRetryCounters().attempts},
+                        {"retries", http::GlobalRetryCounters().retries}}
                        .dump()
                 << "\n";
     } else if (o->dry_run) {

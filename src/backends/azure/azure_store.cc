@@ -2,7 +2,11 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 
 #include "backends/azure/blob_client.h"
@@ -135,8 +139,11 @@ class AzureStore final : public storage::ObjectStore {
 
   Status Delete(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckKey(key));
-    CV_ASSIGN_OR_RETURN(http::Response r,
-                        client_->Send("DELETE", Blob(key), {}, {{"x-ms-delete-snapshots", "include"}}));
+    int attempts = 0;
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", Blob(key), {}, {{"x-ms-delete-snapshots", "include"}},
+                                                        {}, &attempts));
+    // A 404 on a retry: our first attempt deleted it and its answer was lost.
+    if (r.status == 404 && attempts > 1) return Status::OK();
     if (r.status != 202 && r.status != 200) return Fail(BlobOp::kDeleteBlob, key, r);
     return Status::OK();
   }
@@ -163,19 +170,24 @@ class AzureStore final : public storage::ObjectStore {
   }
 
   // The create-only answer: 409 BlobAlreadyExists, or 412 from servers that phrase it as a failed
-  // precondition. Either way the existing object is untouched. After a retry the object may be our own
-  // first attempt, whose response was lost: the same MD5 means it is ours, and the Put succeeded.
-  Status CreateOnlyResult(BlobOp op, std::string_view key, const http::Response& r, int attempts,
-                          std::span<const uint8_t> data) {
+  // precondition. Either way the existing object is untouched.
+  Status CreateOnlyResult(BlobOp op, std::string_view key, const http::Response& r) const {
     if (r.status == 201) return Status::OK();
-    Status st = r.status == 412
-                    ? Status::AlreadyExists(Subject(key), std::string(azure::BlobOpName(op)) + ": HTTP 412")
-                    : Fail(op, key, r);
+    if (r.status == 412)
+      return Status::AlreadyExists(Subject(key), std::string(azure::BlobOpName(op)) + ": HTTP 412");
+    return Fail(op, key, r);
+  }
+
+  // After a retried create-only write: "already exists" may be our own first attempt, whose answer was
+  // lost. It is, if the stored bytes are ours (the names of most vault objects are hashes of their bytes,
+  // so this only costs a read on a path that faults already made slow).
+  Status CreateOnlyAfterRetry(BlobOp op, std::string_view key, const http::Response& r, int attempts,
+                              std::span<const uint8_t> data) {
+    Status st = CreateOnlyResult(op, key, r);
     if (!st.IsAlreadyExists() || attempts <= 1) return st;
-    std::vector<http::Header> mine;
-    AddMd5(&mine, "Content-MD5", data);
-    Result<http::Response> head = client_->Send("HEAD", Blob(key), {}, {});
-    if (!mine.empty() && head.ok() && head->status == 200 && head->Find("Content-MD5") == mine[0].value) {
+    std::vector<uint8_t> stored;
+    if (Get(key, 0, 0, &stored).ok() && stored.size() == data.size() &&
+        std::equal(stored.begin(), stored.end(), data.begin())) {
       return Status::OK();
     }
     return st;
@@ -188,12 +200,13 @@ class AzureStore final : public storage::ObjectStore {
     AddMd5(&h, "Content-MD5", data);
     int attempts = 0;
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {}, std::move(h), data, &attempts));
-    return CreateOnlyResult(BlobOp::kPutBlob, key, r, attempts, data);
+    return CreateOnlyAfterRetry(BlobOp::kPutBlob, key, r, attempts, data);
   }
 
-  // Blocks in sequence, then one create-only commit. Block ids: 8-byte big-endian index + 8 random bytes
-  // (24 base64 characters): the same length for every block, as the API requires, and unique per attempt
-  // so that two racing writers of one key never commit each other's blocks.
+  // Blocks in parallel (options_.parallel_blocks in flight), then one create-only commit. Block ids:
+  // 8-byte big-endian index + 8 random bytes (24 base64 characters): the same length for every block, as
+  // the API requires, and unique per attempt so that two racing writers of one key never commit each
+  // other's blocks.
   Status PutBlocks(std::string_view key, std::span<const uint8_t> data) {
     std::array<uint8_t, 16> raw{};
     CV_RETURN_IF_ERROR(crypto::RandomBytes(std::span<uint8_t>(raw).subspan(8)));
@@ -202,14 +215,34 @@ class AzureStore final : public storage::ObjectStore {
     for (uint64_t off = 0, index = 0; off < data.size(); off += block, ++index) {
       for (int i = 0; i < 8; ++i) raw[static_cast<size_t>(i)] = static_cast<uint8_t>(index >> (56 - 8 * i));
       ids.push_back(crypto::Base64Encode(raw));
-      auto chunk = data.subspan(off, std::min<uint64_t>(block, data.size() - off));
-      std::vector<http::Header> bh;
-      AddMd5(&bh, "Content-MD5", chunk);
-      CV_ASSIGN_OR_RETURN(http::Response r,
-                          client_->Send("PUT", Blob(key), {{"comp", "block"}, {"blockid", ids.back()}},
-                                        std::move(bh), chunk));
-      if (r.status != 201) return Fail(BlobOp::kPutBlock, key, r);
     }
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    Status first_error;  // guarded by mu
+    auto worker = [&] {
+      for (size_t i = next++; i < ids.size(); i = next++) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!first_error.ok()) return;
+        }
+        auto chunk = data.subspan(i * block, std::min<uint64_t>(block, data.size() - i * block));
+        std::vector<http::Header> bh;
+        AddMd5(&bh, "Content-MD5", chunk);
+        auto r = client_->Send("PUT", Blob(key), {{"comp", "block"}, {"blockid", ids[i]}}, std::move(bh), chunk);
+        Status st = !r.ok() ? r.status() : (r->status == 201 ? Status::OK() : Fail(BlobOp::kPutBlock, key, *r));
+        if (!st.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (first_error.ok()) first_error = st;
+          return;
+        }
+      }
+    };
+    size_t n_threads = std::min<size_t>(static_cast<size_t>(std::max(options_.parallel_blocks, 1)), ids.size());
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+    CV_RETURN_IF_ERROR(first_error);
     std::string xml = azure::BlockListXml(ids);
     std::vector<http::Header> h = {{"If-None-Match", "*"},
                                    {"Content-Type", "application/xml"},
@@ -220,7 +253,7 @@ class AzureStore final : public storage::ObjectStore {
     int attempts = 0;
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {{"comp", "blocklist"}}, std::move(h),
                                                         AsSpan(xml), &attempts));
-    return CreateOnlyResult(BlobOp::kPutBlockList, key, r, attempts, data);
+    return CreateOnlyAfterRetry(BlobOp::kPutBlockList, key, r, attempts, data);
   }
 
   std::unique_ptr<azure::BlobClient> client_;
@@ -240,6 +273,7 @@ Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings, con
   o.http.ca_file = settings.ca_file;
   o.http.insecure = settings.insecure_tls;
   o.http.max_bandwidth = settings.max_bandwidth;
+  o.http.stall_timeout = std::chrono::seconds(settings.stall_timeout_s);
   if (settings.max_connections > 0) o.connections = settings.max_connections;
   o.retry.max_attempts = settings.max_attempts;
   return o;

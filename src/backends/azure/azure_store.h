@@ -16,8 +16,9 @@
 //   Stat    Get Blob Properties (HEAD).
 //   List    List Blobs with prefix, page after page until NextMarker is empty.
 //   Delete  Delete Blob.
-// Each request is retried by http::SendWithRetry (signed afresh each time); a create-only Put that was
-// retried and meets an object with its own MD5 found its own first attempt, and succeeds.
+// Every request is retried on transient faults (http/retry.h). A create-only write whose first attempt
+// succeeded but whose answer was lost comes back "already exists" on the retry: when a write was retried,
+// an existing object with the same bytes is our own and the write succeeded.
 #pragma once
 
 #include <memory>
@@ -35,13 +36,14 @@ struct AzureOptions {
   std::string endpoint;  // empty = https://ACCOUNT.blob.core.windows.net
   azure::AzureAuth auth;
   http::ClientOptions http;
+  http::RetryPolicy retry;
   // Objects up to this size go up in one Put Blob: one request and one MD5-checked body. A vault pack is
   // ~16 MiB, so the default keeps a pack to one request; bigger objects go up in blocks.
   uint64_t single_put_max = 32ull << 20;
   uint64_t block_size = 8ull << 20;  // Put Block size for larger objects (<= 4000 MiB by the API)
   int list_page_size = 5000;         // maxresults of List Blobs (5000 is the service's ceiling)
   int connections = 8;               // Properties().connections: parallel requests worth making
-  http::RetryPolicy retry;           // per request; max_attempts from vault.transfer.max_attempts
+  int parallel_blocks = 4;           // Put Block requests in flight for one large object
 };
 
 // vault.azure.* (`settings.azure`, validated: errors name the key and settings.config_path), the
