@@ -4,17 +4,6 @@
 #include "backends/local/local_store.h"
 
 namespace cv::backends {
-namespace {
-
-void ApplyTransferSettings(const StoreSettings& settings, http::ClientOptions* http) {
-  http->ca_file = settings.ca_file;
-  http->insecure = settings.insecure_tls;
-  http->max_bandwidth = settings.max_bandwidth;
-  http->stall_timeout = std::chrono::seconds(settings.stall_timeout_s);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<storage::ObjectStore>> OpenStore(const std::string& url, const StoreSettings& settings,
                                                         bool create) {
   constexpr std::string_view kFile = "file://";
@@ -28,10 +17,7 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenStore(const std::string& url, 
     return OpenLocalStore(path, create);
   }
   if (url.rfind(kAzure, 0) == 0) {
-    CV_ASSIGN_OR_RETURN(AzureOptions options, AzureOptionsFromEnv());
-    ApplyTransferSettings(settings, &options.http);
-    if (settings.max_connections > 0) options.connections = settings.max_connections;
-    options.retry.max_attempts = settings.max_attempts;
+    CV_ASSIGN_OR_RETURN(AzureOptions options, AzureOptionsFromSettings(settings));
     return OpenAzureStore(url, options, create);
   }
   if (!url.empty() && url.front() == '/') return OpenLocalStore(url, create);

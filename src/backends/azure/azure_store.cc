@@ -1,6 +1,5 @@
 #include "backends/azure/azure_store.h"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -153,7 +152,8 @@ class AzureStore final : public storage::ObjectStore {
   Status CreateContainer() {
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", "", {{"restype", "container"}}, {}));
     if (r.status == 201) return Status::OK();
-    Status st = BlobError(BlobOp::kCreateContainer, Describe(), loc().account, loc().container, r);
+    Status st = BlobError(BlobOp::kCreateContainer, Describe(), loc().account, loc().container, r,
+                          client_->CheckHint());
     return st.IsAlreadyExists() ? Status::OK() : st;
   }
 
@@ -162,7 +162,7 @@ class AzureStore final : public storage::ObjectStore {
   std::string Blob(std::string_view key) const { return loc().prefix + std::string(key); }
   std::string Subject(std::string_view key) const { return Describe() + "/" + std::string(key); }
   Status Fail(BlobOp op, std::string_view key, const http::Response& r) const {
-    return BlobError(op, Subject(key), loc().account, loc().container, r);
+    return BlobError(op, Subject(key), loc().account, loc().container, r, client_->CheckHint());
   }
   Status Short(std::string_view key, uint64_t size) const {
     return Status::Corruption(
@@ -262,30 +262,30 @@ class AzureStore final : public storage::ObjectStore {
 
 }  // namespace
 
-Result<AzureOptions> AzureOptionsFromEnv() {
+Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings, const azure::EnvLookup& env) {
   AzureOptions o;
-  const char* key = std::getenv("AZURE_STORAGE_KEY");
-  if (key == nullptr || *key == '\0') {
-    return Status(StatusCode::kUnauthenticated, "Azure credentials",
-                  "AZURE_STORAGE_KEY is not set: set it to the storage account key (base64); other Azure "
-                  "identities are not supported yet");
+  CV_ASSIGN_OR_RETURN(o.auth, azure::AzureAuthFromSettings(settings.azure, settings.config_path, env));
+  if (auto it = settings.azure.find("endpoint"); it != settings.azure.end() && !it->second.empty()) {
+    o.endpoint = it->second;
+  } else {
+    o.endpoint = env("CASSVAULT_AZURE_ENDPOINT");  // the variable from before vault.azure.endpoint
   }
-  o.account_key = key;
-  if (const char* ep = std::getenv("CASSVAULT_AZURE_ENDPOINT"); ep != nullptr) o.endpoint = ep;
+  o.http.ca_file = settings.ca_file;
+  o.http.insecure = settings.insecure_tls;
+  o.http.max_bandwidth = settings.max_bandwidth;
+  o.http.stall_timeout = std::chrono::seconds(settings.stall_timeout_s);
+  if (settings.max_connections > 0) o.connections = settings.max_connections;
+  o.retry.max_attempts = settings.max_attempts;
   return o;
 }
 
 Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& url,
                                                              const AzureOptions& options, bool create) {
   CV_ASSIGN_OR_RETURN(azure::AzureLocation loc, azure::ParseAzureUrl(url, options.endpoint));
-  auto decoded = crypto::Base64Decode(options.account_key);
-  if (!decoded.ok() || decoded->empty()) {
-    return Status::InvalidArgument("Azure account key (AZURE_STORAGE_KEY)", "not valid base64");
-  }
-  crypto::SecretBytes key(*decoded);
-  OPENSSL_cleanse(decoded->data(), decoded->size());
+  const bool https = loc.endpoint.rfind("https://", 0) == 0;
+  CV_ASSIGN_OR_RETURN(std::unique_ptr<azure::Authorizer> auth, azure::MakeAuthorizer(options.auth, options.http, https));
   CV_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, http::Client::Create(options.http));
-  auto client = std::make_unique<azure::BlobClient>(std::move(loc), std::move(key), std::move(http), options.retry);
+  auto client = std::make_unique<azure::BlobClient>(std::move(loc), std::move(auth), std::move(http), options.retry);
   auto store = std::make_unique<AzureStore>(std::move(client), options);
   if (create) CV_RETURN_IF_ERROR(store->CreateContainer());
   return std::unique_ptr<storage::ObjectStore>(std::move(store));

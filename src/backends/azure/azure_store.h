@@ -1,13 +1,11 @@
 // src/backends/azure/azure_store.h — a vault in an Azure Blob Storage container:
 // `azure://ACCOUNT/CONTAINER/PREFIX`, over the Blob REST API with Shared Key authorization.
 //
-// Configuration, for now from the environment (registry.cc reads it with AzureOptionsFromEnv):
-//   AZURE_STORAGE_KEY         the storage account key, base64 (required). It is a secret: it is never
-//                             logged, printed or put in a message.
-//   CASSVAULT_AZURE_ENDPOINT  optional blob endpoint for sovereign clouds and emulators, e.g.
-//                             https://ACCOUNT.blob.core.usgovcloudapi.net, or for Azurite's path-style
-//                             URLs http://127.0.0.1:10000/devstoreaccount1. Default:
-//                             https://ACCOUNT.blob.core.windows.net.
+// Identity: Shared Key, a SAS token or an Entra ID token (client secret, certificate, workload
+// identity, managed identity, Azure CLI, or the default chain), chosen by `vault.azure.auth` — see
+// azure_auth.h and docs/config.md. The endpoint: `vault.azure.endpoint`, else CASSVAULT_AZURE_ENDPOINT,
+// else https://ACCOUNT.blob.core.windows.net (sovereign clouds and emulators set one; Azurite's URLs are
+// path-style: https://127.0.0.1:10000/devstoreaccount1).
 //
 // How the ObjectStore contract maps onto the service:
 //   Put     create-only through `If-None-Match: *` (409 BlobAlreadyExists -> AlreadyExists), the service
@@ -26,6 +24,8 @@
 #include <memory>
 #include <string>
 
+#include "backends/azure/azure_auth.h"
+#include "backends/store_settings.h"
 #include "http/http_client.h"
 #include "http/retry.h"
 #include "storage/object_store.h"
@@ -33,8 +33,8 @@
 namespace cv::backends {
 
 struct AzureOptions {
-  std::string endpoint;     // empty = https://ACCOUNT.blob.core.windows.net
-  std::string account_key;  // base64, as the portal shows it. Secret.
+  std::string endpoint;  // empty = https://ACCOUNT.blob.core.windows.net
+  azure::AzureAuth auth;
   http::ClientOptions http;
   http::RetryPolicy retry;
   // Objects up to this size go up in one Put Blob: one request and one MD5-checked body. A vault pack is
@@ -46,11 +46,13 @@ struct AzureOptions {
   int parallel_blocks = 4;           // Put Block requests in flight for one large object
 };
 
-// AZURE_STORAGE_KEY and CASSVAULT_AZURE_ENDPOINT. Unauthenticated if the key is missing (the message
-// names the variable, never a value).
-Result<AzureOptions> AzureOptionsFromEnv();
+// vault.azure.* (`settings.azure`, validated: errors name the key and settings.config_path), the
+// environment variables they point to, and vault.tls / vault.transfer. Unauthenticated when the chosen
+// identity lacks a variable (the message names it, never a value).
+Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings,
+                                              const azure::EnvLookup& env = azure::ProcessEnv);
 
-// Parses the URL, checks the key, creates the HTTP client. With `create`, creates the container if it
+// Parses the URL, builds the identity's Authorizer, creates the HTTP client. With `create`, creates the container if it
 // does not exist (what `cassvault init` wants); otherwise makes no request: the first operation reports
 // a missing container or a rejected key, naming it.
 Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& url,

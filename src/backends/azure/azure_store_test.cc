@@ -35,7 +35,7 @@ Result<AzureOptions> TestOptions() {
     return Status::FailedPrecondition(
         "azure_store_test", "needs Azurite: run tests/integration/test_azurite.py (or ctest -R azurite)");
   }
-  return AzureOptionsFromEnv();
+  return AzureOptionsFromSettings(StoreSettings{});
 }
 
 Result<std::unique_ptr<storage::ObjectStore>> OpenSmall(const std::string& unique) {
@@ -59,9 +59,9 @@ INSTANTIATE_TEST_SUITE_P(Azurite, ObjectStoreContract,
 TEST(AzuriteStore, WrongKeyIsPermissionDeniedNamingOperationKeyStatusAndCode) {
   auto o = TestOptions();
   ASSERT_TRUE(o.ok()) << o.status().ToString();
-  const std::string right_key = o->account_key;
+  const std::string right_key = o->auth.account_key;
   std::vector<uint8_t> zeros(64, 0);
-  o->account_key = crypto::Base64Encode(zeros);
+  o->auth.account_key = crypto::Base64Encode(zeros);
   auto store = OpenAzureStore(Url("wrong-key"), *o, false);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Status st = (*store)->Put("config", crypto::AsBytes("x"));
@@ -71,7 +71,7 @@ TEST(AzuriteStore, WrongKeyIsPermissionDeniedNamingOperationKeyStatusAndCode) {
   EXPECT_EQ(m.rfind(Url("wrong-key/config") + ": Put Blob failed: HTTP 403 Auth", 0), 0u) << m;
   EXPECT_NE(m.find("AZURE_STORAGE_KEY"), std::string::npos) << m;
   for (const std::string& secret :
-       {right_key, o->account_key, std::string("SharedKey"), std::string("MAC")}) {
+       {right_key, o->auth.account_key, std::string("SharedKey"), std::string("MAC")}) {
     EXPECT_EQ(m.find(secret), std::string::npos) << "message leaks '" << secret << "': " << m;
   }
   auto stat = (*store)->Stat("config");  // HEAD: no body, the code comes from x-ms-error-code
@@ -122,10 +122,10 @@ TEST(AzuriteStore, PrefixesKeepVaultsInOneContainerApart) {
 // The wire, below the store: a client that signs like the store does.
 std::unique_ptr<azure::BlobClient> RawClient(const AzureOptions& o, const std::string& path) {
   auto loc = azure::ParseAzureUrl(Url(path), o.endpoint);
-  auto key = crypto::Base64Decode(o.account_key);
-  auto http = http::Client::Create({});
-  if (!loc.ok() || !key.ok() || !http.ok()) return nullptr;
-  return std::make_unique<azure::BlobClient>(*loc, crypto::SecretBytes(*key), std::move(http).value());
+  auto auth = azure::MakeAuthorizer(o.auth, o.http, /*endpoint_is_https=*/false);
+  auto http = http::Client::Create(o.http);
+  if (!loc.ok() || !auth.ok() || !http.ok()) return nullptr;
+  return std::make_unique<azure::BlobClient>(*loc, std::move(auth).value(), std::move(http).value());
 }
 
 TEST(AzuriteStore, TheServiceChecksContentMd5) {

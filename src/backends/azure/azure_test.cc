@@ -243,7 +243,7 @@ int ClosedPort() {
 
 TEST(AzureStore, UnreachableEndpointIsUnavailableAndTheKeyNeverShows) {
   AzureOptions o;
-  o.account_key = kDevKey;
+  o.auth.account_key = kDevKey;
   o.endpoint = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/devstoreaccount1";
   auto store = OpenAzureStore("azure://devstoreaccount1/backups/v1", o, false);
   ASSERT_TRUE(store.ok()) << store.status().ToString();  // no request without `create`
@@ -256,7 +256,7 @@ TEST(AzureStore, UnreachableEndpointIsUnavailableAndTheKeyNeverShows) {
 
 TEST(AzureStore, BadKeyIsRefusedWithoutEchoingIt) {
   AzureOptions o;
-  o.account_key = "not base64 at all: s3cr3t!";
+  o.auth.account_key = "not base64 at all: s3cr3t!";
   auto store = OpenAzureStore("azure://devstoreaccount1/backups", o, false);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
@@ -267,7 +267,9 @@ TEST(AzureRegistry, AzureUrlsNeedTheKeyFromTheEnvironment) {
   const char* saved = std::getenv("AZURE_STORAGE_KEY");
   std::string keep = saved ? saved : "";
   ::unsetenv("AZURE_STORAGE_KEY");
-  auto none = OpenStore("azure://devstoreaccount1/backups", {}, false);
+  StoreSettings shared_key;
+  shared_key.azure["auth"] = "shared-key";
+  auto none = OpenStore("azure://devstoreaccount1/backups", shared_key, false);
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(none.status().message().find("AZURE_STORAGE_KEY"), std::string::npos);

@@ -1,9 +1,13 @@
-// src/backends/azure/blob_client.h — one signed Blob REST call: URL, x-ms-date, the pinned x-ms-version,
-// Shared Key Authorization, then the HTTP client.
+// src/backends/azure/blob_client.h — one authorized Blob REST call: URL, x-ms-date, the pinned
+// x-ms-version, the Authorizer's proof (Shared Key, SAS or Bearer token), then the HTTP client.
 //
 // It knows the wire spelling (path-style or virtual-host endpoints, percent-encoding, the canonical
-// resource Shared Key signs) and nothing of what the calls mean; azure_store.cc does. Safe for
-// concurrent use: the key is only read, and each call signs with its own HMAC context.
+// resource Shared Key signs) and nothing of what the calls mean; azure_store.cc does. Each attempt is
+// built and signed by one function, so that a retry (http::SendWithRetry: 408, 429, 5xx, transport
+// failures) carries a fresh date and a current token. When the
+// service refuses a token (401, or 403 AuthenticationFailed: a token that expired early, a clock that
+// drifted), the token is dropped and the request tried once more with a fresh one: a token that expires
+// mid-backup does not fail the backup. Safe for concurrent use.
 #pragma once
 
 #include <memory>
@@ -12,9 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "backends/azure/authorizer.h"
 #include "backends/azure/azure_location.h"
-#include "backends/azure/shared_key.h"
-#include "crypto/crypto.h"
 #include "http/http_client.h"
 #include "http/retry.h"
 
@@ -26,24 +29,29 @@ inline constexpr std::string_view kApiVersion = "2025-07-05";
 
 class BlobClient {
  public:
-  BlobClient(AzureLocation location, crypto::SecretBytes account_key, std::unique_ptr<http::Client> http,
+  BlobClient(AzureLocation location, std::unique_ptr<Authorizer> authorizer, std::unique_ptr<http::Client> http,
              http::RetryPolicy retry = {});
 
   const AzureLocation& location() const { return location_; }
+  // Completes "check that ..." in messages about a refused credential.
+  std::string CheckHint() const { return authorizer_->CheckHint(location_.account); }
 
   // `blob` is the full blob name (prefix included, not encoded); empty addresses the container itself.
-  // Transient faults are retried (http/retry.h), each attempt signed anew; `attempts`, if given, says how
-  // many were made. Transport failures come back as the http client's Status; any other HTTP status is a
-  // response.
+  // Transport failures come back as the http client's Status (after http::SendWithRetry's retries);
+  // any HTTP status is a response. `attempts_out` receives the number of attempts sent (a create-only
+  // PUT that was retried may meet its own first attempt).
   Result<http::Response> Send(std::string_view method, std::string_view blob, const QueryParams& query,
                               std::vector<http::Header> headers, std::span<const uint8_t> body = {},
-                              int* attempts = nullptr) const;
+                              int* attempts_out = nullptr) const;
 
  private:
   AzureLocation location_;
-  crypto::SecretBytes key_;
+  std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<http::Client> http_;
   http::RetryPolicy retry_;
 };
+
+// A refusal of the credential itself, which a fresh token may cure.
+bool CredentialRejected(const http::Response& response);
 
 }  // namespace cv::backends::azure

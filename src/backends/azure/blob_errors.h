@@ -29,8 +29,10 @@ enum class BlobOp {
 
 std::string_view BlobOpName(BlobOp op);
 
-// `subject` names the object ("azure://acct/c/p/key"); `account` and `container` feed the hints.
+// `subject` names the object ("azure://acct/c/p/key"); `account` and `container` feed the hints;
+// `check_hint` completes "check that ..." when the credential is refused (BlobClient::CheckHint; empty =
+// the Shared Key hint).
 Status BlobError(BlobOp op, std::string_view subject, std::string_view account, std::string_view container,
-                 const http::Response& response);
+                 const http::Response& response, std::string_view check_hint = {});
 
 }  // namespace cv::backends::azure
