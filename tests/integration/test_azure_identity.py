@@ -188,6 +188,47 @@ class AzureIdentityTest(unittest.TestCase):
         return dict({"tenant_id": self.ts.tenant, "client_id": self.ts.client_id,
                      "authority_host": self.ts.authority}, **extra)
 
+    # ---- doctor: what may this identity do? ---------------------------------------------------------
+    def doctor(self, vault, env):
+        proc = self.run_cv(vault, "doctor", "--json", env=env, check=False)
+        report = json.loads(proc.stdout)
+        return proc.returncode, {c["check"]: c for c in report["checks"]}, report
+
+    def test_doctor_warns_when_the_identity_can_delete(self):
+        vault, _ = self.vault("id-doctor", {"auth": "shared-key"})
+        env = self.env(AZURE_STORAGE_KEY=KEY, CASSVAULT_PASSPHRASE="doctor passphrase")
+        self.run_cv(vault, "init", env=env)
+        rc, checks, report = self.doctor(vault, env)
+        self.assertEqual(rc, 0, report)
+        for name in ("read", "list", "create", "create-only", "read-back", "vault key"):
+            self.assertEqual(checks[name]["outcome"], "ok", checks[name])
+        self.assertEqual(checks["delete"]["outcome"], "warn")
+        self.assertIn("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete", checks["delete"]["detail"])
+        self.assertTrue(report["can_delete"])
+
+        # A backup identity as it should be: a SAS without 'd'. Delete is refused, and that is the good case.
+        sas = account_sas(permissions="racwl")
+        self.secrets.append(urllib.parse.parse_qs(sas)["sig"][0])
+        env = self.env(CV_TEST_SAS=sas, CASSVAULT_PASSPHRASE="doctor passphrase")
+        with open(vault.config) as f:
+            text = f.read()
+        with open(vault.config, "w") as f:
+            f.write(text.replace('"auth": "shared-key"', '"auth": "sas", "sas_env": "CV_TEST_SAS"'))
+        rc, checks, report = self.doctor(vault, env)
+        self.assertEqual(rc, 0, report)
+        self.assertEqual(checks["delete"]["outcome"], "ok", checks["delete"])
+        self.assertFalse(report["can_delete"])
+        self.assertEqual(checks["create-only"]["outcome"], "ok")
+
+        # A read-only SAS: create is refused, and doctor names what to grant; exit code 6 (access).
+        sas = account_sas(permissions="rl")
+        self.secrets.append(urllib.parse.parse_qs(sas)["sig"][0])
+        rc, checks, report = self.doctor(vault, self.env(CV_TEST_SAS=sas))
+        self.assertEqual(rc, 6, report)
+        self.assertEqual(checks["read"]["outcome"], "ok")
+        self.assertEqual(checks["create"]["outcome"], "FAIL")
+        self.assertIn("blobs/write", checks["create"]["detail"])
+
     # ---- one round trip per identity -----------------------------------------------------------
     def test_shared_key(self):
         self.round_trip("id-sharedkey", {"auth": "shared-key"}, self.env(AZURE_STORAGE_KEY=KEY))
