@@ -8,8 +8,8 @@
 namespace cv::backends::s3 {
 
 uint64_t PartSizeFor(uint64_t object_size, uint64_t preferred) {
-  constexpr uint64_t kMaxParts = 10000, kMiB = 1ull << 20;
-  uint64_t part = std::max<uint64_t>(preferred, 1);
+  constexpr uint64_t kMaxParts = 10000, kMiB = 1ull << 20, kMinPart = 5 * kMiB;
+  uint64_t part = std::max<uint64_t>(preferred, kMinPart);  // S3 refuses smaller parts (EntityTooSmall)
   if ((object_size + part - 1) / part > kMaxParts) part = ((object_size + kMaxParts - 1) / kMaxParts + kMiB - 1) / kMiB * kMiB;
   return part;
 }

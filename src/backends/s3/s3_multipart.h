@@ -15,8 +15,8 @@
 
 namespace cv::backends::s3 {
 
-// The part size for an object: `preferred`, grown (to a whole MiB) if the object would need more than
-// S3's 10,000 parts.
+// The part size for an object: `preferred`, at least S3's 5 MiB minimum, grown (to a whole MiB) if the
+// object would need more than S3's 10,000 parts.
 uint64_t PartSizeFor(uint64_t object_size, uint64_t preferred);
 
 // UploadPart for every part of `data` under `upload_id`; the ETags in part order. `fail` maps an

@@ -251,6 +251,7 @@ TEST(S3Errors, CodesFollowWhatTheCallerDoesNext) {
 
 TEST(S3Multipart, PartSizeGrowsToStayWithinTenThousandParts) {
   EXPECT_EQ(PartSizeFor(100ull << 20, 16ull << 20), 16ull << 20);
+  EXPECT_EQ(PartSizeFor(100ull << 20, 1ull << 20), 5ull << 20) << "S3's minimum part size";
   const uint64_t huge = 400ull << 30;  // 400 GiB: 16 MiB parts would be 25,600
   const uint64_t part = PartSizeFor(huge, 16ull << 20);
   EXPECT_LE((huge + part - 1) / part, 10000u);
