@@ -11,6 +11,7 @@ void ApplyTransferSettings(const StoreSettings& settings, http::ClientOptions* h
   http->ca_file = settings.ca_file;
   http->insecure = settings.insecure_tls;
   http->max_bandwidth = settings.max_bandwidth;
+  http->stall_timeout = std::chrono::seconds(settings.stall_timeout_s);
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ struct StoreSettings {
   int max_connections = 0;     // 0 = the backend's default
   uint64_t max_bandwidth = 0;  // bytes/s over all uploads and downloads; 0 = unlimited
   int max_attempts = 6;        // per request, first try included
+  int stall_timeout_s = 60;    // a transfer that moves no byte this long is cut and retried
 };
 
 }  // namespace cv::backends

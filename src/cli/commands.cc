@@ -8,8 +8,10 @@
 
 #include "backends/registry.h"
 #include "core/vault_layout.h"
+#include "http/retry.h"
 #include "ops/backup.h"
 #include "ops/config.h"
+#include "ops/doctor.h"
 #include "ops/node_session.h"
 #include "ops/progress.h"
 #include "ops/restore.h"
@@ -57,6 +59,10 @@ void LogEvent(const GlobalFlags& g, const std::string& op, json fields) {
   fields["ts"] = layout::FormatTime(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
   fields["level"] = "info";
   fields["op"] = op;
+  if (auto c = http::GlobalRetryCounters(); c.attempts > 0) {
+    fields["requests"] = c.attempts;
+    fields["retries"] = c.retries;
+  }
   std::cerr << fields.dump() << "\n";
 }
 
@@ -135,6 +141,8 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
       j["bytes_read"] = r->bytes_read;
       j["cache_hits"] = r->cache_hits;
       j["seconds"] = r->seconds;
+      j["requests"] = http::GlobalRetryCounters().attempts;
+      j["retries"] = http::GlobalRetryCounters().retries;
       std::cout << j.dump() << "\n";
     } else {
       const auto& rec = r->record;
@@ -196,7 +204,9 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
       std::cout << json{{"backup_id", r->backup_id},       {"dry_run", o->dry_run},
                         {"plan", r->plan},                 {"tables", r->tables},
                         {"files_written", r->files_written}, {"files_already_present", r->files_already_present},
-                        {"bytes_written", r->bytes_written}, {"seconds", r->seconds}}
+                        {"bytes_written", r->bytes_written}, {"seconds", r->seconds},
+                        {"requests", http::GlobalRetryCounters().attempts},
+                        {"retries", http::GlobalRetryCounters().retries}}
                        .dump()
                 << "\n";
     } else if (o->dry_run) {
@@ -255,7 +265,38 @@ int Fail(const Status& st) {
   return ExitCodeFor(st);
 }
 
+// --- doctor -------------------------------------------------------------------------------------
+void AddDoctor(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("doctor", "check that the vault is reachable and what this identity may do there");
+  cmd->callback([&g] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto store = backends::OpenStore(cfg->vault_url, cfg->store, false);
+    if (!store.ok()) return void(g.exit_code = Fail(store.status().Annotate("doctor")));
+    ops::DoctorReport r = ops::RunDoctor(*cfg, std::move(store).value());
+    if (g.json) {
+      json checks = json::array();
+      for (const auto& c : r.checks) {
+        checks.push_back({{"check", c.name}, {"outcome", ops::OutcomeName(c.outcome)}, {"detail", c.detail}});
+      }
+      std::cout << json{{"vault", r.vault}, {"checks", checks}, {"can_read", r.can_read},
+                        {"can_list", r.can_list}, {"can_create", r.can_create}, {"can_delete", r.can_delete}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << "vault " << r.vault << "\n";
+      for (const auto& c : r.checks) {
+        std::string outcome(ops::OutcomeName(c.outcome));
+        outcome.resize(8, ' ');
+        std::cout << "  " << outcome << c.name << ": " << c.detail << "\n";
+      }
+    }
+    if (!r.first_failure.ok()) g.exit_code = ExitFor(r.first_failure.code());
+  });
+}
+
 void RegisterCommands(CLI::App& app, GlobalFlags& g) {
+  AddDoctor(app, g);
   AddInit(app, g);
   AddBackup(app, g);
   AddList(app, g);

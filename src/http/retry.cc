@@ -1,6 +1,7 @@
 #include "http/retry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <ctime>
 #include <random>
 #include <string>
@@ -29,12 +30,19 @@ bool SecondsUntilHttpDate(std::string_view s, long long* seconds) {
   return true;
 }
 
+std::atomic<uint64_t> g_attempts{0};
+std::atomic<uint64_t> g_retries{0};
+
 double DefaultRandom01() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 }  // namespace
+
+RetryCounters GlobalRetryCounters() {
+  return {g_attempts.load(std::memory_order_relaxed), g_retries.load(std::memory_order_relaxed)};
+}
 
 bool IsRetryableStatus(long status) {
   return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
@@ -58,6 +66,8 @@ Result<Response> SendWithRetry(const RetryPolicy& policy, const std::function<Re
   const int max_attempts = std::max(1, policy.max_attempts);
   for (int n = 1;; ++n) {
     if (attempts_out != nullptr) *attempts_out = n;
+    g_attempts.fetch_add(1, std::memory_order_relaxed);
+    if (n > 1) g_retries.fetch_add(1, std::memory_order_relaxed);
     Result<Response> r = attempt();
     bool retryable = r.ok() ? IsRetryableStatus(r->status) : IsRetryableFailure(r.status());
     if (!retryable) return r;

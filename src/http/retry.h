@@ -22,6 +22,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string_view>
 
@@ -39,6 +40,14 @@ struct RetryPolicy {
   std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
   std::function<double()> random01;                       // default: a thread-local PRNG in [0, 1)
 };
+
+// Process-wide counts, for the operation's report (`backup --json` shows "requests" and "retries"): a
+// backup that succeeded only thanks to many retries is worth an operator's look.
+struct RetryCounters {
+  uint64_t attempts = 0;  // requests sent, retries included
+  uint64_t retries = 0;   // of which were retries
+};
+RetryCounters GlobalRetryCounters();
 
 bool IsRetryableStatus(long status);
 bool IsRetryableFailure(const Status& status);

@@ -85,7 +85,8 @@ Status ParseStoreSettings(const YAML::Node& vault, const std::string& p, backend
     }
   }
   if (const YAML::Node t = vault["transfer"]) {
-    CV_RETURN_IF_ERROR(CheckKeys(t, p, "vault.transfer", {"max_connections", "max_bandwidth", "max_attempts"}));
+    CV_RETURN_IF_ERROR(CheckKeys(t, p, "vault.transfer", {"max_connections", "max_bandwidth", "max_attempts",
+                                                                "stall_timeout"}));
     if (t["max_connections"]) {
       CV_ASSIGN_OR_RETURN(s->max_connections, GetInt(t["max_connections"], p, "vault.transfer.max_connections", 1, 256));
     }
@@ -94,6 +95,9 @@ Status ParseStoreSettings(const YAML::Node& vault, const std::string& p, backend
     }
     if (t["max_attempts"]) {
       CV_ASSIGN_OR_RETURN(s->max_attempts, GetInt(t["max_attempts"], p, "vault.transfer.max_attempts", 1, 100));
+    }
+    if (t["stall_timeout"]) {
+      CV_ASSIGN_OR_RETURN(s->stall_timeout_s, GetInt(t["stall_timeout"], p, "vault.transfer.stall_timeout", 1, 3600));
     }
   }
   if (vault["azure"]) CV_RETURN_IF_ERROR(CopyScalars(vault["azure"], p, "vault.azure", &s->azure));

@@ -40,23 +40,27 @@ class CassvaultError(AssertionError):
 class Vault:
     """A vault in a temp dir plus a config naming a node: what an operator sets up once."""
 
-    def __init__(self, cassandra_yaml, nodetool, cql_host="127.0.0.1", cql_port=9042, workdir=None):
+    def __init__(self, cassandra_yaml, nodetool, cql_host="127.0.0.1", cql_port=9042, workdir=None, url=None,
+                 vault_yaml=""):
+        """`url` replaces the local vault (azure://, s3://); `vault_yaml` is more of the `vault:` section,
+        indented two spaces (tls, transfer, azure, s3)."""
         self.dir = workdir or tempfile.mkdtemp(prefix="cv-it-")
         os.makedirs(self.dir, exist_ok=True)
         self.vault_dir = os.path.join(self.dir, "vault")
         self.config = os.path.join(self.dir, "cassvault.yaml")
         with open(self.config, "w") as f:
-            f.write("vault:\n  url: file://%s\n" % self.vault_dir)
+            f.write("vault:\n  url: %s\n" % (url or "file://" + self.vault_dir))
+            f.write(vault_yaml)
             f.write("node:\n  cassandra_yaml: %s\n" % cassandra_yaml)
             f.write("  nodetool: [%s]\n" % ", ".join(json.dumps(a) for a in nodetool))
             f.write("  cql: {host: %s, port: %d}\n" % (cql_host, cql_port))
             f.write("cache_dir: %s\n" % os.path.join(self.dir, "cache"))
 
     @classmethod
-    def for_rig_node(cls, n):
+    def for_rig_node(cls, n, **kw):
         env = rig_env(n)
         return cls(env["cassandra_yaml"], [env["nodetool"], "-h", env["jmx_host"], "-p", str(env["jmx_port"])],
-                   cql_host=env["cql_host"], cql_port=int(env["cql_port"]))
+                   cql_host=env["cql_host"], cql_port=int(env["cql_port"]), **kw)
 
     def run(self, *args, check=True, env_extra=None, passphrase=PASSPHRASE, timeout=900):
         args = [str(a) for a in args]

@@ -1,0 +1,205 @@
+"""Fault injection between cassvault and a storage server, for the retry tests.
+
+Two real tools, in the order a request meets them:
+
+    from faults import Toxiproxy, FaultProxy
+    toxi = Toxiproxy.start()                        # the real toxiproxy server (Go), TCP level
+    port = toxi.proxy("azurite", upstream_port)     # 127.0.0.1:port -> 127.0.0.1:upstream_port
+    toxi.toxic("azurite", "reset_peer", {"timeout": 0}, toxicity=0.1)
+    fp = FaultProxy.start(upstream_port, rate=0.15) # ours, HTTP level: 503/429/500 with Retry-After
+    ... fp.stats() -> {"requests": n, "faults": k, ...}
+
+FaultProxy is the tests' own small HTTP proxy (toxiproxy works on TCP bytes and cannot answer with an HTTP
+status). It forwards every request byte for byte (headers, Host included, so signatures still verify) and,
+for a seeded pseudo-random `rate` of requests, answers instead with one of:
+  - 503 ServerBusy with `Retry-After: 1` before forwarding (the request never reached the server);
+  - 429 TooManyRequests with `x-ms-retry-after-ms` before forwarding;
+  - 500 InternalError AFTER forwarding: the server did the work, the client never hears of it. This is the
+    case that makes a create-only PUT come back "already exists" on its retry — our own object.
+"""
+
+import atexit
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CACHE = os.environ.get("CASSVAULT_CACHE") or os.path.expanduser("~/.cache/cassvault")
+TOXIPROXY = os.path.join(CACHE, "toxiproxy-2.12.0", "bin", "server")
+
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Toxiproxy:
+    """The real toxiproxy server (installed by scripts/install-deps), driven over its HTTP API."""
+
+    def __init__(self, proc, api_port, workdir):
+        self.proc, self.api_port, self.workdir = proc, api_port, workdir
+
+    @classmethod
+    def start(cls):
+        if not os.path.exists(TOXIPROXY):
+            raise RuntimeError("toxiproxy is not installed at %s: run scripts/install-deps" % TOXIPROXY)
+        api_port = free_port()
+        workdir = tempfile.mkdtemp(prefix="cv-toxi-")
+        log = open(os.path.join(workdir, "toxiproxy.log"), "w")
+        proc = subprocess.Popen([TOXIPROXY, "-host", "127.0.0.1", "-port", str(api_port)], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        tp = cls(proc, api_port, workdir)
+        atexit.register(tp.stop)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                tp._call("GET", "/version")
+                return tp
+            except OSError:
+                time.sleep(0.1)
+        tp.stop()
+        raise RuntimeError("toxiproxy did not answer on 127.0.0.1:%d" % api_port)
+
+    def _call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.api_port, path), data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read().decode()
+            return json.loads(text) if text.strip().startswith(("{", "[")) else text
+
+    def proxy(self, name, upstream_port):
+        """A new listen port forwarding to 127.0.0.1:upstream_port; returns the listen port."""
+        port = free_port()
+        self._call("POST", "/proxies", {"name": name, "listen": "127.0.0.1:%d" % port,
+                                        "upstream": "127.0.0.1:%d" % upstream_port, "enabled": True})
+        return port
+
+    def toxic(self, proxy, kind, attributes, toxicity=1.0, stream="downstream", name=None):
+        self._call("POST", "/proxies/%s/toxics" % proxy, {
+            "name": name or "%s_%s" % (kind, stream), "type": kind, "stream": stream, "toxicity": toxicity,
+            "attributes": attributes})
+
+    def clear(self, proxy):
+        for t in self._call("GET", "/proxies/%s/toxics" % proxy):
+            self._call("DELETE", "/proxies/%s/toxics/%s" % (proxy, t["name"]))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class FaultProxy:
+    """Our HTTP-level fault injector (see the module docstring). Thread-safe counters."""
+
+    def __init__(self, server, thread, upstream_port, rate, seed):
+        self.server, self.thread = server, thread
+        self.port = server.server_address[1]
+        self.upstream_port, self.rate = upstream_port, rate
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.counts = {"requests": 0, "faults": 0, "503_before": 0, "429_before": 0, "500_after": 0}
+
+    @classmethod
+    def start(cls, upstream_port, rate=0.15, seed=20261125):
+        holder = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _relay(self):
+                holder["proxy"]._handle(self)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        fp = cls(server, thread, upstream_port, rate, seed)
+        holder["proxy"] = fp
+        thread.start()
+        atexit.register(fp.stop)
+        return fp
+
+    def _pick(self):
+        with self.lock:
+            self.counts["requests"] += 1
+            if self.rng.random() >= self.rate:
+                return None
+            kind = self.rng.choice(["503_before", "429_before", "500_after"])
+            self.counts["faults"] += 1
+            self.counts[kind] += 1
+            return kind
+
+    def _answer(self, h, status, reason, headers, body=b""):
+        h.send_response(status, reason)
+        for k, v in headers:
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        if h.command != "HEAD" and body:
+            h.wfile.write(body)
+
+    def _handle(self, h):
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        fault = self._pick()
+        if fault == "503_before":
+            xml = b"<?xml version=\"1.0\"?><Error><Code>ServerBusy</Code><Message>injected</Message></Error>"
+            return self._answer(h, 503, "Server Busy", [("Retry-After", "1"), ("Content-Type", "application/xml")], xml)
+        if fault == "429_before":
+            xml = b"<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>injected</Message></Error>"
+            return self._answer(h, 429, "Too Many Requests", [("x-ms-retry-after-ms", "300"),
+                                                              ("Content-Type", "application/xml")], xml)
+        conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=120)
+        try:
+            headers = {k: v for k, v in h.headers.items() if k.lower() not in HOP_BY_HOP}
+            conn.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
+            for k, v in headers.items():
+                conn.putheader(k, v)
+            conn.endheaders(body if body or h.command in ("PUT", "POST") else None)
+            resp = conn.getresponse()
+            data = resp.read()
+            if fault == "500_after":
+                xml = b"<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>injected</Message></Error>"
+                return self._answer(h, 500, "Internal Server Error", [("Content-Type", "application/xml")], xml)
+            h.send_response(resp.status, resp.reason)
+            for k, v in resp.getheaders():
+                if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
+                    h.send_header(k, v)
+            if h.command == "HEAD":
+                h.send_header("Content-Length", resp.getheader("Content-Length") or "0")
+                h.end_headers()
+            else:
+                h.send_header("Content-Length", str(len(data)))
+                h.end_headers()
+                h.wfile.write(data)
+        finally:
+            conn.close()
+
+    def stats(self):
+        with self.lock:
+            return dict(self.counts)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
