@@ -26,6 +26,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cvtest import Vault, all_files  # noqa: E402
+from faults import FaultProxy  # noqa: E402
 from rigtest import ROOT  # noqa: E402
 from versitygw import ACCESS_KEY, SECRET_KEY, Versitygw, free_port  # noqa: E402
 
@@ -118,7 +119,7 @@ class S3Test(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.work, ignore_errors=True)
 
-    def offline_vault(self, url, s3_extra=""):
+    def offline_vault(self, url, s3_extra="", endpoint=None):
         """A stopped node's data dir and a config whose vault is `url` on the gateway."""
         data = os.path.join(self.work, "data")
         os.makedirs(data, exist_ok=True)
@@ -133,7 +134,8 @@ class S3Test(unittest.TestCase):
         local = "url: file://%s" % vault.vault_dir
         self.assertIn(local, text)
         with open(vault.config, "w") as f:
-            f.write(text.replace(local, "url: %s\n  s3: {endpoint: \"%s\"%s}" % (url, self.gw.endpoint, s3_extra)))
+            f.write(text.replace(local, "url: %s\n  s3: {endpoint: \"%s\"%s}" % (url, endpoint or self.gw.endpoint,
+                                                                              s3_extra)))
         return vault, data
 
     def env(self, **extra):
@@ -155,8 +157,8 @@ class S3Test(unittest.TestCase):
                 print("\n  s3_store_test: %s" % line, file=sys.stderr)
         print("  s3_store_test: %.1f s" % (time.time() - start), file=sys.stderr)
 
-    def test_offline_backup_to_s3_restores_bit_for_bit(self):
-        vault, data = self.offline_vault("s3://cv-e2e/cluster1/node1")
+    def round_trip(self, vault, data, tag):
+        """Backup of the legacy fixtures, restore to a directory, byte-equal, verify --deep clean."""
         env = self.env()
         for v in VERSIONS:
             shutil.copytree(os.path.join(FIXTURES, v, "legacy_tables"), os.path.join(data, "legacy_tables"),
@@ -167,13 +169,13 @@ class S3Test(unittest.TestCase):
         expected = all_files(data)
 
         vault.run("init", env_extra=env)  # creates the bucket
-        report = vault.json("backup", "--offline", "--tag", "s3", env_extra=env)
+        report = vault.json("backup", "--offline", "--tag", tag, env_extra=env)
         self.assertEqual(report["files"], len(expected))
         self.assertGreater(report["new_files"], 0)
         self.assertEqual(len(vault.json("list", env_extra=env)), 1)
 
         out = os.path.join(self.work, "restored")
-        r = vault.json("restore", "--backup", "s3", "--target-dir", out, env_extra=env)
+        r = vault.json("restore", "--backup", tag, "--target-dir", out, env_extra=env)
         self.assertEqual(r["files_written"], len(expected))
         self.assertEqual(all_files(out), expected)
         for rel in sorted(expected):
@@ -183,8 +185,29 @@ class S3Test(unittest.TestCase):
         self.assertFalse(os.path.exists(vault.vault_dir), "the vault went to a local directory, not to S3")
         # Dedup reads the index back from S3: nothing new is stored the second time.
         shutil.rmtree(os.path.join(vault.dir, "cache"), ignore_errors=True)
-        again = vault.json("backup", "--offline", "--tag", "s3-2", env_extra=env)
+        again = vault.json("backup", "--offline", "--tag", tag + "-2", env_extra=env)
         self.assertEqual(again["new_components"], [])
+        return report
+
+    def test_offline_backup_to_s3_restores_bit_for_bit(self):
+        vault, data = self.offline_vault("s3://cv-e2e/cluster1/node1")
+        self.round_trip(vault, data, "s3")
+
+    def test_round_trip_through_injected_faults(self):
+        """The same round trip with FaultProxy (faults.py) between cassvault and the gateway: 503 and 429
+        before the server sees a request, and 500 AFTER it did the work — for a create-only PUT the retry
+        then meets its own object (412) and must count it as written."""
+        proxy = FaultProxy.start(self.gw.port, rate=0.2)
+        try:
+            vault, data = self.offline_vault("s3://cv-faults/v", endpoint="http://127.0.0.1:%d" % proxy.port)
+            report = self.round_trip(vault, data, "faults")
+        finally:
+            proxy.stop()
+        counts = proxy.counts
+        print("\n  fault proxy: %s; backup report: requests %s, retries %s" % (
+            counts, report.get("requests"), report.get("retries")), file=sys.stderr)
+        self.assertGreater(counts["500_after"], 0, counts)
+        self.assertGreater(counts["503_before"] + counts["429_before"], 0, counts)
 
     def test_wrong_or_missing_credentials_fail_naming_the_source_never_a_secret(self):
         vault, _ = self.offline_vault("s3://cv-keys/v")

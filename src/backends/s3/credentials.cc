@@ -33,7 +33,8 @@ CredentialChain::CredentialChain(std::vector<CredentialSource> sources, std::fun
 Result<Credentials> CredentialChain::Get() {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = now_();
-  if (cached_ && (cached_->expiration == 0 || now < cached_->expiration - kRefreshMarginSeconds)) return *cached_;
+  if (cached_ && (cached_->expiration == 0 || now < cached_->expiration - kRefreshMarginSeconds))
+    return *cached_;
   if (cached_) {
     // Refresh from the source that gave them; keep the old ones while they still work.
     auto fresh = sources_[static_cast<size_t>(source_index_)].fetch();
@@ -98,9 +99,10 @@ Result<Credentials> CredentialsFromEnvironment() {
     return Status::NotFound("AWS_ACCESS_KEY_ID is not set");
   }
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
-    return Status(StatusCode::kUnauthenticated, "S3 credentials from the environment",
-                  std::string(c.access_key_id.empty() ? "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not"
-                                                      : "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"));
+    return Status(
+        StatusCode::kUnauthenticated, "S3 credentials from the environment",
+        std::string(c.access_key_id.empty() ? "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not"
+                                            : "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"));
   }
   return c;
 }
@@ -164,7 +166,8 @@ std::vector<CredentialSource> DefaultCredentialSources(const CredentialConfig& c
   std::vector<CredentialSource> s;
   s.push_back({"cassvault.yaml", [config] { return CredentialsFromConfig(config); }});
   s.push_back({"environment", [] { return CredentialsFromEnvironment(); }});
-  s.push_back({"shared credentials file", [profile = config.profile] { return CredentialsFromSharedFile(profile); }});
+  s.push_back(
+      {"shared credentials file", [profile = config.profile] { return CredentialsFromSharedFile(profile); }});
   s.push_back({"EC2 instance metadata", MakeImdsFetcher(config.imds_endpoint)});
   return s;
 }

@@ -14,8 +14,8 @@
 namespace cv::backends::s3 {
 namespace {
 
-constexpr const char* kVars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                                 "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "CV_TEST_S3_SECRET",
+constexpr const char* kVars[] = {"AWS_ACCESS_KEY_ID",           "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                                 "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE",           "CV_TEST_S3_SECRET",
                                  "AWS_EC2_METADATA_DISABLED"};
 
 class CredentialsTest : public ::testing::Test {
@@ -91,7 +91,8 @@ TEST_F(CredentialsTest, SharedFileProfiles) {
 
   ::unsetenv("AWS_PROFILE");
   ::setenv("AWS_SHARED_CREDENTIALS_FILE", (dir_ + "/absent").c_str(), 1);
-  EXPECT_TRUE(CredentialsFromSharedFile("").status().IsNotFound()) << "no file, no choice: try the next source";
+  EXPECT_TRUE(CredentialsFromSharedFile("").status().IsNotFound())
+      << "no file, no choice: try the next source";
   EXPECT_EQ(CredentialsFromSharedFile("backup").status().code(), StatusCode::kUnauthenticated);
 }
 
@@ -112,9 +113,10 @@ TEST_F(CredentialsTest, TheDefaultChainTakesTheFirstConfiguredSource) {
   auto none = CredentialChain(DefaultCredentialSources({})).Get();
   ASSERT_EQ(none.status().code(), StatusCode::kUnauthenticated);
   const std::string& m = none.status().message();
-  for (std::string tried : std::vector<std::string>{"cassvault.yaml: vault.s3.access_key_id is not set", "environment: AWS_ACCESS_KEY_ID",
-                            "shared credentials file: " + dir_ + "/absent does not exist",
-                            "EC2 instance metadata: disabled by AWS_EC2_METADATA_DISABLED"}) {
+  for (std::string tried : std::vector<std::string>{
+           "cassvault.yaml: vault.s3.access_key_id is not set", "environment: AWS_ACCESS_KEY_ID",
+           "shared credentials file: " + dir_ + "/absent does not exist",
+           "EC2 instance metadata: disabled by AWS_EC2_METADATA_DISABLED"}) {
     EXPECT_NE(m.find(tried), std::string::npos) << tried << " in: " << m;
   }
   for (std::string secret : {"config-secret", "env-secret", "default-secret", "backup-secret"}) {
@@ -151,9 +153,17 @@ TEST(CredentialChain, CachesAndRefreshesTemporaryCredentialsBeforeTheyExpire) {
 
 TEST(CredentialChain, ABrokenSourceStopsTheChain) {
   int later = 0;
-  CredentialChain chain({{"a", [] { return Result<Credentials>(Status::NotFound("not here")); }},
-                         {"b", [] { return Result<Credentials>(Status(StatusCode::kUnauthenticated, "b", "half a key")); }},
-                         {"c", [&] { ++later; return Result<Credentials>(Credentials{.access_key_id = "x", .secret_access_key = "", .session_token = "", .expiration = 0, .source = ""}); }}});
+  CredentialChain chain(
+      {{"a", [] { return Result<Credentials>(Status::NotFound("not here")); }},
+       {"b", [] { return Result<Credentials>(Status(StatusCode::kUnauthenticated, "b", "half a key")); }},
+       {"c", [&] {
+          ++later;
+          return Result<Credentials>(Credentials{.access_key_id = "x",
+                                                 .secret_access_key = "",
+                                                 .session_token = "",
+                                                 .expiration = 0,
+                                                 .source = ""});
+        }}});
   EXPECT_EQ(chain.Get().status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(later, 0) << "a typo must not silently switch identity";
 }

@@ -1,11 +1,10 @@
 #include "backends/s3/imds.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "http/http_client.h"
 
@@ -74,7 +73,8 @@ class Imds {
     if (!r.ok()) return Status::Unavailable(subject, "GET " + path + ": " + r.status().message());
     if (r->status == 404) return Status::NotFound(subject + ": no IAM role is attached to this instance");
     if (r->status != 200) {
-      return Status(StatusCode::kUnauthenticated, subject, "GET " + path + ": HTTP " + std::to_string(r->status));
+      return Status(StatusCode::kUnauthenticated, subject,
+                    "GET " + path + ": HTTP " + std::to_string(r->status));
     }
     return std::string(r->BodyText());
   }
@@ -84,7 +84,8 @@ class Imds {
     auto str = [&j](const char* k) {
       return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
     };
-    if (!j.is_object()) return Status(StatusCode::kUnauthenticated, subject, "credentials are not a JSON object");
+    if (!j.is_object())
+      return Status(StatusCode::kUnauthenticated, subject, "credentials are not a JSON object");
     if (std::string code = str("Code"); !code.empty() && code != "Success") {
       return Status(StatusCode::kUnauthenticated, subject, "the metadata service says " + code);
     }
@@ -94,15 +95,17 @@ class Imds {
     c.session_token = str("Token");
     c.expiration = ParseIso8601Utc(str("Expiration"));
     c.source = subject;
-    if (c.access_key_id.empty() || c.secret_access_key.empty() || c.session_token.empty() || c.expiration < 0) {
-      return Status(StatusCode::kUnauthenticated, subject,
-                    "the credentials document lacks AccessKeyId, SecretAccessKey, Token or a valid Expiration");
+    if (c.access_key_id.empty() || c.secret_access_key.empty() || c.session_token.empty() ||
+        c.expiration < 0) {
+      return Status(
+          StatusCode::kUnauthenticated, subject,
+          "the credentials document lacks AccessKeyId, SecretAccessKey, Token or a valid Expiration");
     }
     return c;
   }
 
   std::mutex mu_;
-  std::string endpoint_;                 // guarded by mu_
+  std::string endpoint_;                  // guarded by mu_
   std::unique_ptr<http::Client> client_;  // guarded by mu_
 };
 

@@ -23,7 +23,8 @@ Result<http::Response> S3Client::Send(const S3Request& request, int* attempts) {
   const std::string payload_hash = crypto::ToHex(crypto::Sha256(request.body));
   http::RetryPolicy policy;
   policy.max_attempts = max_attempts_;
-  return http::SendWithRetry(policy, [&] { return SendOnce(request, payload_hash); }, attempts);
+  return http::SendWithRetry(
+      policy, [&] { return SendOnce(request, payload_hash); }, attempts);
 }
 
 Result<http::Response> S3Client::SendOnce(const S3Request& request, const std::string& payload_hash) {

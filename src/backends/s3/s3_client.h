@@ -1,9 +1,9 @@
 // src/backends/s3/s3_client.h — one signed S3 REST call: URL, x-amz-date, x-amz-content-sha256,
 // x-amz-security-token, SigV4 Authorization, then the HTTP client.
 //
-// Every request of the S3 backend goes through Send, which builds, signs and sends: a retry (Send's one
-// loop) therefore signs each attempt afresh, with a current date and the credentials of the moment (a
-// refreshed session token). The payload is hashed once per request; S3 checks the body against that
+// Every request of the S3 backend goes through Send, which builds, signs and sends inside
+// http::SendWithRetry: each attempt is signed afresh, with a current date and the credentials of the
+// moment (a refreshed session token). The payload is hashed once per request; S3 checks the body against that
 // hash (XAmzContentSHA256Mismatch), so it is also the upload's integrity check.
 //
 // It knows the wire spelling (virtual-host or path-style, encoding) and nothing of what calls mean;
@@ -43,8 +43,8 @@ inline S3Request MakeRequest(std::string method, std::string key = {}, QueryPara
 
 class S3Client {
  public:
-  S3Client(S3Location location, std::unique_ptr<CredentialChain> credentials, std::unique_ptr<http::Client> http,
-           int max_attempts);
+  S3Client(S3Location location, std::unique_ptr<CredentialChain> credentials,
+           std::unique_ptr<http::Client> http, int max_attempts);
 
   const S3Location& location() const { return location_; }
 

@@ -75,14 +75,16 @@ Result<S3Location> ParseS3Url(std::string_view url, std::string_view region, std
   }
   const std::string ep_subject = "S3 endpoint '" + std::string(endpoint) + "'";
   size_t sep = endpoint.find("://");
-  if (sep == std::string_view::npos || (endpoint.substr(0, sep) != "https" && endpoint.substr(0, sep) != "http")) {
+  if (sep == std::string_view::npos ||
+      (endpoint.substr(0, sep) != "https" && endpoint.substr(0, sep) != "http")) {
     return Status::InvalidArgument(ep_subject, "must start with https:// (or http:// for a local server)");
   }
   loc.scheme = std::string(endpoint.substr(0, sep));
   std::string_view after = endpoint.substr(sep + 3);
   while (!after.empty() && after.back() == '/') after.remove_suffix(1);
   if (after.find_first_of("?#@") != std::string_view::npos) {
-    return Status::InvalidArgument(ep_subject, "must be scheme://host[:port][/path] without query or user info");
+    return Status::InvalidArgument(ep_subject,
+                                   "must be scheme://host[:port][/path] without query or user info");
   }
   size_t path = after.find('/');
   loc.host = std::string(after.substr(0, path));

@@ -10,12 +10,14 @@ namespace cv::backends::s3 {
 uint64_t PartSizeFor(uint64_t object_size, uint64_t preferred) {
   constexpr uint64_t kMaxParts = 10000, kMiB = 1ull << 20, kMinPart = 5 * kMiB;
   uint64_t part = std::max<uint64_t>(preferred, kMinPart);  // S3 refuses smaller parts (EntityTooSmall)
-  if ((object_size + part - 1) / part > kMaxParts) part = ((object_size + kMaxParts - 1) / kMaxParts + kMiB - 1) / kMiB * kMiB;
+  if ((object_size + part - 1) / part > kMaxParts)
+    part = ((object_size + kMaxParts - 1) / kMaxParts + kMiB - 1) / kMiB * kMiB;
   return part;
 }
 
-Result<std::vector<std::string>> UploadParts(S3Client& client, const std::string& key, const std::string& upload_id,
-                                             std::span<const uint8_t> data, uint64_t part_size, int threads,
+Result<std::vector<std::string>> UploadParts(S3Client& client, const std::string& key,
+                                             const std::string& upload_id, std::span<const uint8_t> data,
+                                             uint64_t part_size, int threads,
                                              const std::function<Status(const http::Response&)>& fail) {
   const size_t parts = static_cast<size_t>((data.size() + part_size - 1) / part_size);
   std::vector<std::string> etags(parts);
@@ -27,8 +29,9 @@ Result<std::vector<std::string>> UploadParts(S3Client& client, const std::string
   auto worker = [&] {
     for (size_t i = next++; i < parts && !stop.load(); i = next++) {
       const uint64_t off = i * part_size;
-      S3Request req = MakeRequest("PUT", key, {{"partNumber", std::to_string(i + 1)}, {"uploadId", upload_id}}, {},
-                                  data.subspan(off, std::min<uint64_t>(part_size, data.size() - off)));
+      S3Request req =
+          MakeRequest("PUT", key, {{"partNumber", std::to_string(i + 1)}, {"uploadId", upload_id}}, {},
+                      data.subspan(off, std::min<uint64_t>(part_size, data.size() - off)));
       Status st;
       auto r = client.Send(req);
       if (!r.ok()) {

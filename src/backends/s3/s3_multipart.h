@@ -21,8 +21,9 @@ uint64_t PartSizeFor(uint64_t object_size, uint64_t preferred);
 
 // UploadPart for every part of `data` under `upload_id`; the ETags in part order. `fail` maps an
 // unexpected response to a Status (the store's error mapping, which names the object).
-Result<std::vector<std::string>> UploadParts(S3Client& client, const std::string& key, const std::string& upload_id,
-                                             std::span<const uint8_t> data, uint64_t part_size, int threads,
+Result<std::vector<std::string>> UploadParts(S3Client& client, const std::string& key,
+                                             const std::string& upload_id, std::span<const uint8_t> data,
+                                             uint64_t part_size, int threads,
                                              const std::function<Status(const http::Response&)>& fail);
 
 }  // namespace cv::backends::s3

@@ -37,15 +37,22 @@ std::string EnvOr(const char* a, const char* b, const char* fallback) {
 }  // namespace
 
 Result<S3Options> S3OptionsFromSettings(const StoreSettings& settings) {
-  static const std::set<std::string> kKnown = {"region",        "endpoint",      "path_style",
-                                               "storage_class", "create_only",   "access_key_id",
-                                               "secret_access_key_env", "session_token_env", "profile"};
+  static const std::set<std::string> kKnown = {"region",
+                                               "endpoint",
+                                               "path_style",
+                                               "storage_class",
+                                               "create_only",
+                                               "access_key_id",
+                                               "secret_access_key_env",
+                                               "session_token_env",
+                                               "profile"};
   const auto& m = settings.s3;
   for (const auto& [k, v] : m) {
     if (k == "secret_access_key" || k == "session_token") {
       return KeyError(settings, k,
                       "secrets never go into cassvault.yaml: put it in an environment variable and name that "
-                      "variable in vault.s3." + k + "_env");
+                      "variable in vault.s3." +
+                          k + "_env");
     }
     if (!kKnown.count(k)) {
       std::string list;
@@ -101,7 +108,8 @@ Result<S3Options> S3OptionsFromSettings(const StoreSettings& settings) {
                     "secret access key");
   }
   if (c.access_key_id.empty() && (!c.secret_access_key_env.empty() || !c.session_token_env.empty())) {
-    return KeyError(settings, "access_key_id", "required with vault.s3.secret_access_key_env / session_token_env");
+    return KeyError(settings, "access_key_id",
+                    "required with vault.s3.secret_access_key_env / session_token_env");
   }
   for (const char* k : {"secret_access_key_env", "session_token_env"}) {
     std::string v = get(k);

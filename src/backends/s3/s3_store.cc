@@ -62,7 +62,8 @@ class S3Store final : public storage::ObjectStore {
 
   std::string Describe() const override { return loc().Describe(); }
   storage::StoreProperties Properties() const override {
-    return {.connections = options_.connections, .native_create_only = mode_.load() != S3CreateOnly::kCheckThenPut};
+    return {.connections = options_.connections,
+            .native_create_only = mode_.load() != S3CreateOnly::kCheckThenPut};
   }
 
   Status Put(std::string_view key, std::span<const uint8_t> data) override {
@@ -119,8 +120,8 @@ class S3Store final : public storage::ObjectStore {
     const std::string& base = loc().prefix;
     std::string token;
     do {
-      S3Request req =
-          s3::MakeRequest("GET", "", {{"list-type", "2"}, {"max-keys", std::to_string(options_.list_page_size)}});
+      S3Request req = s3::MakeRequest(
+          "GET", "", {{"list-type", "2"}, {"max-keys", std::to_string(options_.list_page_size)}});
       if (!base.empty() || !prefix.empty()) req.query.emplace_back("prefix", base + std::string(prefix));
       if (!token.empty()) req.query.emplace_back("continuation-token", token);
       CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
@@ -157,7 +158,8 @@ class S3Store final : public storage::ObjectStore {
     if (r.status == 200) return Status::OK();
     std::lock_guard<std::mutex> lock(context_mu_);
     Status st = s3::S3Error(S3Op::kCreateBucket, Describe(), Context(), r);
-    if (st.IsAlreadyExists() && s3::ParseErrorBody(r.BodyText()).code == "BucketAlreadyOwnedByYou") return Status::OK();
+    if (st.IsAlreadyExists() && s3::ParseErrorBody(r.BodyText()).code == "BucketAlreadyOwnedByYou")
+      return Status::OK();
     return st;
   }
 
@@ -174,8 +176,8 @@ class S3Store final : public storage::ObjectStore {
     return s3::S3Error(op, Subject(key), Context(), r);
   }
   Status Short(std::string_view key, uint64_t size) const {
-    return Status::Corruption(Subject(key),
-                              "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+    return Status::Corruption(
+        Subject(key), "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
   }
 
   Result<Head> HeadObject(std::string_view key) {
@@ -190,7 +192,8 @@ class S3Store final : public storage::ObjectStore {
       return Status::IOError(Subject(key), "HeadObject: response without a Content-Length");
     }
     h.etag = std::string(r.Find("ETag"));
-    if (h.etag.size() >= 2 && h.etag.front() == '"' && h.etag.back() == '"') h.etag = h.etag.substr(1, h.etag.size() - 2);
+    if (h.etag.size() >= 2 && h.etag.front() == '"' && h.etag.back() == '"')
+      h.etag = h.etag.substr(1, h.etag.size() - 2);
     return h;
   }
 
@@ -198,7 +201,8 @@ class S3Store final : public storage::ObjectStore {
   // attempt whose response was lost — then the object has our size (and our MD5, when the ETag is one).
   Status AlreadyExistsOrOurs(std::string_view key, std::span<const uint8_t> data, int attempts, S3Op op,
                              bool single_put) {
-    Status exists = Status::AlreadyExists(Subject(key), std::string(s3::S3OpName(op)) + ": HTTP 412 PreconditionFailed");
+    Status exists =
+        Status::AlreadyExists(Subject(key), std::string(s3::S3OpName(op)) + ": HTTP 412 PreconditionFailed");
     if (attempts <= 1) return exists;
     CV_ASSIGN_OR_RETURN(Head h, HeadObject(key));
     if (h.size != data.size()) return exists;
@@ -238,20 +242,23 @@ class S3Store final : public storage::ObjectStore {
 
   Status CompleteParts(std::string_view key, const std::string& upload_id, std::span<const uint8_t> data) {
     const uint64_t part_size = s3::PartSizeFor(data.size(), options_.part_size);
-    CV_ASSIGN_OR_RETURN(std::vector<std::string> etags,
-                        s3::UploadParts(*client_, Full(key), upload_id, data, part_size, options_.upload_threads,
-                                        [&](const http::Response& resp) { return Fail(S3Op::kUploadPart, key, resp); }));
+    CV_ASSIGN_OR_RETURN(
+        std::vector<std::string> etags,
+        s3::UploadParts(*client_, Full(key), upload_id, data, part_size, options_.upload_threads,
+                        [&](const http::Response& resp) { return Fail(S3Op::kUploadPart, key, resp); }));
     const std::string xml = s3::CompleteMultipartXml(etags);
     int attempts = 0;
-    S3Request done = s3::MakeRequest("POST", Full(key), {{"uploadId", upload_id}},
-                                     {{"Content-Type", "application/xml"}, {"If-None-Match", "*"}},
-                                     crypto::AsBytes(xml));
+    S3Request done =
+        s3::MakeRequest("POST", Full(key), {{"uploadId", upload_id}},
+                        {{"Content-Type", "application/xml"}, {"If-None-Match", "*"}}, crypto::AsBytes(xml));
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(done, &attempts));
     if (r.status == 200 && !s3::IsErrorDocument(r.BodyText())) return Status::OK();
-    if (r.status == 412) return AlreadyExistsOrOurs(key, data, attempts, S3Op::kCompleteMultipartUpload, false);
+    if (r.status == 412)
+      return AlreadyExistsOrOurs(key, data, attempts, S3Op::kCompleteMultipartUpload, false);
     if (r.status == 404 && attempts > 1) {
       // NoSuchUpload on a retry: an earlier attempt completed the upload and its answer was lost.
-      if (AlreadyExistsOrOurs(key, data, attempts, S3Op::kCompleteMultipartUpload, false).ok()) return Status::OK();
+      if (AlreadyExistsOrOurs(key, data, attempts, S3Op::kCompleteMultipartUpload, false).ok())
+        return Status::OK();
     }
     if (r.status == 200) r.status = 500;  // "200 with an <Error> body": S3 says to retry the request
     return Fail(S3Op::kCompleteMultipartUpload, key, r);
@@ -270,8 +277,7 @@ class S3Store final : public storage::ObjectStore {
     if (mode_.load() != S3CreateOnly::kAuto) return mode_.load();
     const std::string body = "cassvault create-only probe\n";
     for (int i = 0; i < 2; ++i) {
-      S3Request req =
-          s3::MakeRequest("PUT", Full(kProbeKey), {}, ObjectHeaders(true), crypto::AsBytes(body));
+      S3Request req = s3::MakeRequest("PUT", Full(kProbeKey), {}, ObjectHeaders(true), crypto::AsBytes(body));
       CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
       if (r.status == 412) {
         mode_ = S3CreateOnly::kNative;

@@ -50,9 +50,9 @@ enum class S3CreateOnly { kAuto, kNative, kCheckThenPut };
 
 struct S3Options {
   std::string region = "us-east-1";
-  std::string endpoint;              // empty = AWS; else scheme://host[:port][/path] of an S3-compatible server
-  std::optional<bool> path_style;    // unset: path-style when an endpoint is given, virtual-host for AWS
-  std::string storage_class;         // x-amz-storage-class of every object; empty = the bucket's default
+  std::string endpoint;            // empty = AWS; else scheme://host[:port][/path] of an S3-compatible server
+  std::optional<bool> path_style;  // unset: path-style when an endpoint is given, virtual-host for AWS
+  std::string storage_class;       // x-amz-storage-class of every object; empty = the bucket's default
   S3CreateOnly create_only = S3CreateOnly::kAuto;
   s3::CredentialConfig credentials;
   http::ClientOptions http;
@@ -62,10 +62,10 @@ struct S3Options {
   // Part size (S3: 5 MiB to 5 GiB, all but the last part; at most 10,000 parts — larger objects get
   // larger parts). 16 MiB parts keep four in flight within the memory the pipeline already holds.
   uint64_t part_size = 16ull << 20;
-  int upload_threads = 4;      // parts of one object in flight at once
-  int list_page_size = 1000;   // max-keys of ListObjectsV2 (1000 is S3's ceiling)
-  int connections = 8;         // Properties().connections
-  int max_attempts = 6;        // per request, first try included (vault.transfer.max_attempts)
+  int upload_threads = 4;     // parts of one object in flight at once
+  int list_page_size = 1000;  // max-keys of ListObjectsV2 (1000 is S3's ceiling)
+  int connections = 8;        // Properties().connections
+  int max_attempts = 6;       // per request, first try included (vault.transfer.max_attempts)
 };
 
 // Reads vault.s3.* of `settings`: region (default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1),

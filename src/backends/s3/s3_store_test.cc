@@ -34,7 +34,8 @@ std::string Url(const std::string& path) {
 
 Result<S3Options> TestOptions() {
   if (Env("CASSVAULT_TEST_S3_BUCKET").empty()) {
-    return Status::FailedPrecondition("s3_store_test", "needs an S3 server: run tests/integration/test_s3.py");
+    return Status::FailedPrecondition("s3_store_test",
+                                      "needs an S3 server: run tests/integration/test_s3.py");
   }
   S3Options o;
   o.endpoint = Env("CASSVAULT_TEST_S3_ENDPOINT");
@@ -124,7 +125,8 @@ TEST(S3Store, ParallelMultipartRoundTripsByteForByte) {
   EXPECT_TRUE(std::equal(out.begin(), out.end(), big.begin() + static_cast<std::ptrdiff_t>(across)));
   EXPECT_EQ(out.size(), 300u);
   Status again = (*store)->Put("packs/ff/big", Random(big.size(), 8));
-  EXPECT_TRUE(again.IsAlreadyExists()) << "CompleteMultipartUpload carries If-None-Match: " << again.ToString();
+  EXPECT_TRUE(again.IsAlreadyExists())
+      << "CompleteMultipartUpload carries If-None-Match: " << again.ToString();
   ASSERT_TRUE((*store)->Get("packs/ff/big", big.size() - 10, 10, &out).ok());
   EXPECT_TRUE(std::equal(out.begin(), out.end(), big.end() - 10)) << "the first object's bytes are kept";
 }
@@ -141,10 +143,11 @@ TEST(S3Store, WrongSecretIsPermissionDeniedNamingOperationStatusAndCodeButNoSecr
   Status st = (*store)->Put("config", crypto::AsBytes("x"));
   ASSERT_EQ(st.code(), StatusCode::kPermissionDenied) << st.ToString();
   const std::string& m = st.message();
-  EXPECT_EQ(m.rfind(Url("wrong-secret/config") + ": PutObject failed: HTTP 403 SignatureDoesNotMatch", 0), 0u) << m;
+  EXPECT_EQ(m.rfind(Url("wrong-secret/config") + ": PutObject failed: HTTP 403 SignatureDoesNotMatch", 0), 0u)
+      << m;
   EXPECT_NE(m.find("CV_TEST_WRONG_SECRET"), std::string::npos) << "names where the secret came from: " << m;
-  for (const std::string& secret : {right, std::string("not-the-secret"), std::string("AWS4-HMAC-SHA256"),
-                                    std::string("Signature=")}) {
+  for (const std::string& secret :
+       {right, std::string("not-the-secret"), std::string("AWS4-HMAC-SHA256"), std::string("Signature=")}) {
     EXPECT_EQ(m.find(secret), std::string::npos) << "message leaks '" << secret << "': " << m;
   }
   auto stat = (*store)->Stat("config");  // HEAD: no body, no code; still PermissionDenied
@@ -158,7 +161,8 @@ TEST(S3Store, MissingBucketIsNotFoundAndNamed) {
   ASSERT_TRUE(store.ok());
   Status list = (*store)->List("packs/", [](const storage::ObjectInfo&) {});
   EXPECT_TRUE(list.IsNotFound()) << list.ToString();
-  EXPECT_NE(list.message().find("bucket 'no-such-bucket-cv' does not exist"), std::string::npos) << list.message();
+  EXPECT_NE(list.message().find("bucket 'no-such-bucket-cv' does not exist"), std::string::npos)
+      << list.message();
   EXPECT_NE(list.message().find("NoSuchBucket"), std::string::npos) << list.message();
   std::vector<uint8_t> out;
   EXPECT_TRUE((*store)->Get("config", 0, 0, &out).IsNotFound());
@@ -177,10 +181,12 @@ TEST(S3Store, CreatingTheBucketTwiceIsFineAndPrefixesKeepVaultsApart) {
   ASSERT_TRUE((*a)->Put("config", crypto::AsBytes("a")).ok());
   ASSERT_TRUE((*b)->Put("config", crypto::AsBytes("b")).ok());
   int seen = 0;
-  ASSERT_TRUE((*a)->List("", [&](const storage::ObjectInfo& info) {
-                    EXPECT_EQ(info.key, "config");
-                    ++seen;
-                  }).ok());
+  ASSERT_TRUE((*a)->List("",
+                         [&](const storage::ObjectInfo& info) {
+                           EXPECT_EQ(info.key, "config");
+                           ++seen;
+                         })
+                  .ok());
   EXPECT_EQ(seen, 1);
 }
 

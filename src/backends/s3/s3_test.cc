@@ -24,8 +24,8 @@ http::Response Resp(long status, std::string body = {}, std::vector<http::Header
 }
 
 std::string ErrorXml(std::string_view code, std::string_view message = "m") {
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + std::string(code) + "</Code><Message>" +
-         std::string(message) + "</Message><RequestId>r</RequestId></Error>";
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + std::string(code) +
+         "</Code><Message>" + std::string(message) + "</Message><RequestId>r</RequestId></Error>";
 }
 
 TEST(S3Url, ParsesBucketAndPrefixForAwsAndForAnEndpoint) {
@@ -56,9 +56,10 @@ TEST(S3Url, ParsesBucketAndPrefixForAwsAndForAnEndpoint) {
 }
 
 TEST(S3Url, RefusesWhatS3WouldRefuseNamingTheRule) {
-  for (std::string bad : std::vector<std::string>{"s3://", "s3://ab", "s3://Upper", "s3://a_b", "s3://-ab", "s3://ab-", "s3://a..b",
-                          "s3://192.168.1.1", "s3://bucket/a//b", "s3://bucket/../x", "s3://bucket/x?y",
-                          "azure://acct/c", std::string("s3://") + std::string(64, 'a')}) {
+  for (std::string bad : std::vector<std::string>{
+           "s3://", "s3://ab", "s3://Upper", "s3://a_b", "s3://-ab", "s3://ab-", "s3://a..b",
+           "s3://192.168.1.1", "s3://bucket/a//b", "s3://bucket/../x", "s3://bucket/x?y", "azure://acct/c",
+           std::string("s3://") + std::string(64, 'a')}) {
     auto loc = ParseS3Url(bad, "us-east-1", "", false);
     ASSERT_FALSE(loc.ok()) << bad;
     EXPECT_EQ(loc.status().code(), StatusCode::kInvalidArgument) << bad;
@@ -117,7 +118,9 @@ TEST(S3Settings, ErrorsNameTheFileAndTheKey) {
   };
   const std::vector<Case> cases = {
       {{{"regoin", "x"}}, "vault.s3.regoin", "unknown key"},
-      {{{"secret_access_key", "wJalr"}}, "vault.s3.secret_access_key", "secrets never go into cassvault.yaml"},
+      {{{"secret_access_key", "wJalr"}},
+       "vault.s3.secret_access_key",
+       "secrets never go into cassvault.yaml"},
       {{{"session_token", "tok"}}, "vault.s3.session_token", "session_token_env"},
       {{{"region", "EU West"}}, "vault.s3.region", "not a region name"},
       {{{"endpoint", "127.0.0.1:7070"}}, "vault.s3.endpoint", "https://"},
@@ -126,7 +129,8 @@ TEST(S3Settings, ErrorsNameTheFileAndTheKey) {
       {{{"create_only", "yes"}}, "vault.s3.create_only", "auto, native or check-then-put"},
       {{{"access_key_id", "AKID"}}, "vault.s3.secret_access_key_env", "environment variable"},
       {{{"secret_access_key_env", "X"}}, "vault.s3.access_key_id", "required"},
-      {{{"access_key_id", "AKID"}, {"secret_access_key_env", "wJalr/K7+X"}}, "vault.s3.secret_access_key_env",
+      {{{"access_key_id", "AKID"}, {"secret_access_key_env", "wJalr/K7+X"}},
+       "vault.s3.secret_access_key_env",
        "NAME of an environment variable"},
   };
   for (const auto& c : cases) {
@@ -176,10 +180,12 @@ TEST(S3Xml, ParsesAListObjectsV2Page) {
   EXPECT_TRUE(last->objects.empty());
   EXPECT_FALSE(last->truncated);
   EXPECT_FALSE(ParseListObjectsV2(ErrorXml("NoSuchBucket")).ok());
-  EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>").ok())
+  EXPECT_FALSE(
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>").ok())
       << "a truncated page without a token would loop forever";
   EXPECT_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Key>k</Key><Size>x</Size></Contents>"
-                                  "</ListBucketResult>").ok());
+                                  "</ListBucketResult>")
+                   .ok());
 }
 
 TEST(S3Xml, ErrorInitiateAndCompleteDocuments) {
@@ -187,33 +193,37 @@ TEST(S3Xml, ErrorInitiateAndCompleteDocuments) {
   EXPECT_EQ(e.code, "NoSuchKey");
   EXPECT_EQ(e.message, "The specified key does not exist.");
   EXPECT_TRUE(IsErrorDocument(ErrorXml("InternalError")));
-  EXPECT_FALSE(IsErrorDocument("<?xml version=\"1.0\"?><CompleteMultipartUploadResult><ETag>x</ETag>"
-                               "</CompleteMultipartUploadResult>"));
+  EXPECT_FALSE(
+      IsErrorDocument("<?xml version=\"1.0\"?><CompleteMultipartUploadResult><ETag>x</ETag>"
+                      "</CompleteMultipartUploadResult>"));
   auto id = ParseUploadId(R"(<?xml version="1.0" encoding="UTF-8"?>
 <InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket><Key>k</Key>
 <UploadId>VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA</UploadId></InitiateMultipartUploadResult>)");
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   EXPECT_EQ(*id, "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
   EXPECT_FALSE(ParseUploadId(ErrorXml("AccessDenied")).ok());
-  EXPECT_EQ(CompleteMultipartXml({"\"a1\"", "\"b&2\""}),
-            "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-            "<Part><PartNumber>1</PartNumber><ETag>&quot;a1&quot;</ETag></Part>"
-            "<Part><PartNumber>2</PartNumber><ETag>&quot;b&amp;2&quot;</ETag></Part></CompleteMultipartUpload>");
+  EXPECT_EQ(
+      CompleteMultipartXml({"\"a1\"", "\"b&2\""}),
+      "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Part><PartNumber>1</PartNumber><ETag>&quot;a1&quot;</ETag></Part>"
+      "<Part><PartNumber>2</PartNumber><ETag>&quot;b&amp;2&quot;</ETag></Part></CompleteMultipartUpload>");
   EXPECT_NE(CreateBucketXml("eu-west-1").find("<LocationConstraint>eu-west-1</LocationConstraint>"),
             std::string::npos);
   EXPECT_EQ(XmlUnescape("a&#x41;&#66;&lt;&unknown;"), "aAB<&unknown;");
 }
 
 TEST(S3Errors, CodesFollowWhatTheCallerDoesNext) {
-  const ErrorContext ctx{.bucket = "vault", .region = "eu-west-1", .credential_source = "environment (AWS_ACCESS_KEY_ID)"};
+  const ErrorContext ctx{
+      .bucket = "vault", .region = "eu-west-1", .credential_source = "environment (AWS_ACCESS_KEY_ID)"};
   auto map = [&](S3Op op, long status, std::string body, std::vector<http::Header> h = {}) {
     return S3Error(op, "s3://vault/v/config", ctx, Resp(status, std::move(body), std::move(h)));
   };
   Status denied = map(S3Op::kPutObject, 403, ErrorXml("AccessDenied"), {{"x-amz-request-id", "R1"}});
   EXPECT_EQ(denied.code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(denied.message(),
-            "s3://vault/v/config: PutObject failed: HTTP 403 AccessDenied (request id R1): the identity (the "
-            "credentials from environment (AWS_ACCESS_KEY_ID)) probably lacks s3:PutObject on bucket 'vault'");
+  EXPECT_EQ(
+      denied.message(),
+      "s3://vault/v/config: PutObject failed: HTTP 403 AccessDenied (request id R1): the identity (the "
+      "credentials from environment (AWS_ACCESS_KEY_ID)) probably lacks s3:PutObject on bucket 'vault'");
   EXPECT_NE(map(S3Op::kListObjectsV2, 403, "").message().find("s3:ListBucket"), std::string::npos);
   EXPECT_NE(map(S3Op::kGetObject, 403, "").message().find("s3:GetObject"), std::string::npos);
   EXPECT_NE(map(S3Op::kDeleteObject, 403, "").message().find("s3:DeleteObject"), std::string::npos);
@@ -234,10 +244,12 @@ TEST(S3Errors, CodesFollowWhatTheCallerDoesNext) {
   EXPECT_TRUE(map(S3Op::kGetObject, 404, ErrorXml("NoSuchKey")).IsNotFound());
   EXPECT_EQ(map(S3Op::kGetObject, 400, ErrorXml("ExpiredToken")).code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(map(S3Op::kGetObject, 403, ErrorXml("InvalidAccessKeyId")).code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(map(S3Op::kGetObject, 403, ErrorXml("RequestTimeTooSkewed")).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(map(S3Op::kGetObject, 403, ErrorXml("RequestTimeTooSkewed")).code(),
+            StatusCode::kFailedPrecondition);
   Status region = map(S3Op::kGetObject, 301, "", {{"x-amz-bucket-region", "us-west-2"}});
   EXPECT_EQ(region.code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(region.message().find("but in 'us-west-2': set vault.s3.region"), std::string::npos) << region.message();
+  EXPECT_NE(region.message().find("but in 'us-west-2': set vault.s3.region"), std::string::npos)
+      << region.message();
   EXPECT_TRUE(map(S3Op::kPutObject, 409, ErrorXml("ConditionalRequestConflict")).IsRetryable());
   EXPECT_TRUE(map(S3Op::kPutObject, 400, ErrorXml("XAmzContentSHA256Mismatch")).IsRetryable());
   EXPECT_EQ(map(S3Op::kPutObject, 503, ErrorXml("SlowDown")).code(), StatusCode::kResourceExhausted);

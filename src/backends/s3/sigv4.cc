@@ -95,7 +95,8 @@ std::string CredentialScope(std::string_view amz_date, std::string_view region, 
          "/aws4_request";
 }
 
-std::string StringToSign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request) {
+std::string StringToSign(std::string_view amz_date, std::string_view scope,
+                         std::string_view canonical_request) {
   return "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + std::string(scope) + "\n" +
          HexSha256(canonical_request);
 }

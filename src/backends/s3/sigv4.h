@@ -30,10 +30,10 @@ std::string UriEncode(std::string_view s, bool keep_slash);
 // The parts of one request that are signed.
 struct SignedRequest {
   std::string_view method;
-  std::string_view path;                // as sent: already encoded, starting with '/'
-  const QueryParams* query = nullptr;   // decoded; may be null
+  std::string_view path;                               // as sent: already encoded, starting with '/'
+  const QueryParams* query = nullptr;                  // decoded; may be null
   const std::vector<http::Header>* headers = nullptr;  // every header to sign; must include host
-  std::string_view payload_hash;        // hex SHA-256 of the body (or UNSIGNED-PAYLOAD)
+  std::string_view payload_hash;                       // hex SHA-256 of the body (or UNSIGNED-PAYLOAD)
 };
 
 // Canonical request (step 1); `signed_headers` receives "host;x-amz-date;..." when not null.
@@ -43,7 +43,8 @@ std::string CanonicalRequest(const SignedRequest& r, std::string* signed_headers
 std::string CredentialScope(std::string_view amz_date, std::string_view region, std::string_view service);
 
 // String to sign (step 2): algorithm, x-amz-date, scope, hex SHA-256 of the canonical request.
-std::string StringToSign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request);
+std::string StringToSign(std::string_view amz_date, std::string_view scope,
+                         std::string_view canonical_request);
 
 // HMAC chain from "AWS4" + secret over date, region, service, "aws4_request" (step 3).
 crypto::Hash32 SigningKey(std::string_view secret, std::string_view date, std::string_view region,

@@ -21,7 +21,8 @@ std::string SignatureOf(const std::string& authorization) {
 
 TEST(SigV4, GetVanilla) {
   std::vector<http::Header> h = {{"Host", "example.amazonaws.com"}, {"X-Amz-Date", "20150830T123600Z"}};
-  SignedRequest r{.method = "GET", .path = "/", .query = nullptr, .headers = &h, .payload_hash = kEmptyPayloadHash};
+  SignedRequest r{
+      .method = "GET", .path = "/", .query = nullptr, .headers = &h, .payload_hash = kEmptyPayloadHash};
   EXPECT_EQ(CanonicalRequest(r),
             "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -37,8 +38,9 @@ TEST(SigV4, PostXWwwFormUrlencoded) {
                                  {"X-Amz-Date", "20150830T123600Z"}};
   const std::string payload = Hex("Param1=value1");
   SignedRequest r{.method = "POST", .path = "/", .query = nullptr, .headers = &h, .payload_hash = payload};
-  EXPECT_EQ(SignatureOf(Authorization(r, "AKIDEXAMPLE", kSuiteSecret, "20150830T123600Z", "us-east-1", "service")),
-            "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a");
+  EXPECT_EQ(
+      SignatureOf(Authorization(r, "AKIDEXAMPLE", kSuiteSecret, "20150830T123600Z", "us-east-1", "service")),
+      "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a");
 }
 
 TEST(SigV4, S3GetObjectWithRange) {
@@ -46,7 +48,11 @@ TEST(SigV4, S3GetObjectWithRange) {
                                  {"Range", "bytes=0-9"},
                                  {"x-amz-content-sha256", std::string(kEmptyPayloadHash)},
                                  {"x-amz-date", std::string(kS3Date)}};
-  SignedRequest r{.method = "GET", .path = "/test.txt", .query = nullptr, .headers = &h, .payload_hash = kEmptyPayloadHash};
+  SignedRequest r{.method = "GET",
+                  .path = "/test.txt",
+                  .query = nullptr,
+                  .headers = &h,
+                  .payload_hash = kEmptyPayloadHash};
   const std::string canonical = CanonicalRequest(r);
   EXPECT_EQ(Hex(canonical), "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
   EXPECT_EQ(StringToSign(kS3Date, CredentialScope(kS3Date, "us-east-1", "s3"), canonical),
@@ -77,7 +83,8 @@ TEST(SigV4, S3QueryWithoutValueAndSortedParameters) {
                                  {"x-amz-date", std::string(kS3Date)},
                                  {"x-amz-content-sha256", std::string(kEmptyPayloadHash)}};
   QueryParams lifecycle = {{"lifecycle", ""}};
-  SignedRequest r{.method = "GET", .path = "/", .query = &lifecycle, .headers = &h, .payload_hash = kEmptyPayloadHash};
+  SignedRequest r{
+      .method = "GET", .path = "/", .query = &lifecycle, .headers = &h, .payload_hash = kEmptyPayloadHash};
   EXPECT_NE(CanonicalRequest(r).find("\nlifecycle=\n"), std::string::npos);
   EXPECT_EQ(SignatureOf(Authorization(r, "AKIAIOSFODNN7EXAMPLE", kS3Secret, kS3Date, "us-east-1", "s3")),
             "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
@@ -90,11 +97,13 @@ TEST(SigV4, S3QueryWithoutValueAndSortedParameters) {
 TEST(SigV4, CanonicalFormsFoldSpacesAndEncodeQueries) {
   std::vector<http::Header> h = {{"Host", "h"}, {"X-Amz-Meta-A", "  a   b  "}};
   QueryParams q = {{"continuation-token", "1/a+b=="}, {"uploads", ""}};
-  SignedRequest r{.method = "GET", .path = "/k", .query = &q, .headers = &h, .payload_hash = "UNSIGNED-PAYLOAD"};
+  SignedRequest r{
+      .method = "GET", .path = "/k", .query = &q, .headers = &h, .payload_hash = "UNSIGNED-PAYLOAD"};
   std::string signed_headers;
-  EXPECT_EQ(CanonicalRequest(r, &signed_headers),
-            "GET\n/k\ncontinuation-token=1%2Fa%2Bb%3D%3D&uploads=\nhost:h\nx-amz-meta-a:a b\n\nhost;x-amz-meta-a\n"
-            "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(
+      CanonicalRequest(r, &signed_headers),
+      "GET\n/k\ncontinuation-token=1%2Fa%2Bb%3D%3D&uploads=\nhost:h\nx-amz-meta-a:a b\n\nhost;x-amz-meta-a\n"
+      "UNSIGNED-PAYLOAD");
   EXPECT_EQ(signed_headers, "host;x-amz-meta-a");
 }
 
