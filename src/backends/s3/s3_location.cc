@@ -29,6 +29,10 @@ bool ValidBucketName(std::string_view b) {
   return b.find("..") == std::string_view::npos && !LooksLikeIpv4(b);
 }
 
+bool DefaultPathStyle(std::string_view bucket, std::string_view endpoint) {
+  return !endpoint.empty() || bucket.find('.') != std::string_view::npos;
+}
+
 std::string S3Location::Describe() const {
   std::string s = "s3://" + bucket;
   if (!prefix.empty()) s += "/" + prefix.substr(0, prefix.size() - 1);

@@ -30,6 +30,11 @@ struct S3Location {
   std::string Path(std::string_view key) const;
 };
 
+// The addressing style when vault.s3.path_style is not set: path-style for an endpoint, and for an AWS
+// bucket whose name has a '.', which cannot match the *.s3.REGION.amazonaws.com certificate as a host;
+// virtual-host otherwise.
+bool DefaultPathStyle(std::string_view bucket, std::string_view endpoint);
+
 // Bucket names as S3 enforces them for new buckets: 3-63 characters, lower-case letters, digits, '.'
 // and '-', starting and ending with a letter or digit, no "..", not an IPv4 address.
 bool ValidBucketName(std::string_view bucket);

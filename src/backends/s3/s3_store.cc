@@ -302,7 +302,9 @@ class S3Store final : public storage::ObjectStore {
 
 Result<std::unique_ptr<storage::ObjectStore>> OpenS3Store(const std::string& url, const S3Options& options,
                                                           bool create) {
-  const bool path_style = options.path_style.value_or(!options.endpoint.empty());
+  std::string_view bucket = std::string_view(url).substr(url.rfind("s3://", 0) == 0 ? 5 : 0);
+  bucket = bucket.substr(0, bucket.find('/'));
+  const bool path_style = options.path_style.value_or(s3::DefaultPathStyle(bucket, options.endpoint));
   CV_ASSIGN_OR_RETURN(s3::S3Location loc, s3::ParseS3Url(url, options.region, options.endpoint, path_style));
   CV_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, http::Client::Create(options.http));
   auto chain = std::make_unique<s3::CredentialChain>(s3::DefaultCredentialSources(options.credentials));

@@ -51,7 +51,7 @@ enum class S3CreateOnly { kAuto, kNative, kCheckThenPut };
 struct S3Options {
   std::string region = "us-east-1";
   std::string endpoint;            // empty = AWS; else scheme://host[:port][/path] of an S3-compatible server
-  std::optional<bool> path_style;  // unset: path-style when an endpoint is given, virtual-host for AWS
+  std::optional<bool> path_style;  // unset: s3::DefaultPathStyle (path-style for an endpoint)
   std::string storage_class;       // x-amz-storage-class of every object; empty = the bucket's default
   S3CreateOnly create_only = S3CreateOnly::kAuto;
   s3::CredentialConfig credentials;

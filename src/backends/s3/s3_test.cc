@@ -55,6 +55,12 @@ TEST(S3Url, ParsesBucketAndPrefixForAwsAndForAnEndpoint) {
   EXPECT_EQ(vhost->host, "b12.gw.example");
 }
 
+TEST(S3Url, PathStyleByDefaultForEndpointsAndDottedAwsBuckets) {
+  EXPECT_TRUE(DefaultPathStyle("bucket", "http://127.0.0.1:7070"));
+  EXPECT_TRUE(DefaultPathStyle("my.bucket", ""));
+  EXPECT_FALSE(DefaultPathStyle("my-bucket", ""));
+}
+
 TEST(S3Url, RefusesWhatS3WouldRefuseNamingTheRule) {
   for (std::string bad : std::vector<std::string>{
            "s3://", "s3://ab", "s3://Upper", "s3://a_b", "s3://-ab", "s3://ab-", "s3://a..b",
