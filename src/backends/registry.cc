@@ -33,6 +33,7 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenStore(const std::string& url, 
     CV_ASSIGN_OR_RETURN(AzureOptions options, AzureOptionsFromEnv());
     ApplyTransferSettings(settings, &options.http);
     if (settings.max_connections > 0) options.connections = settings.max_connections;
+    options.retry.max_attempts = settings.max_attempts;
     return OpenAzureStore(url, options, create);
   }
   if (url.rfind(kS3, 0) == 0) {

@@ -17,7 +17,7 @@ namespace cv::vault {
 
 class BackupSession {
  public:
-  explicit BackupSession(Vault& vault, size_t pack_target_size = 16u << 20);
+  explicit BackupSession(Vault& vault, size_t pack_target_size = 8u << 20);
 
   // Thread-safe. Returns the part's blob id; stores it unless already held (then *stored is false).
   // `sealed` is the caller's (per-thread) scratch buffer.

@@ -91,6 +91,53 @@ class Toxiproxy:
             "name": name or "%s_%s" % (kind, stream), "type": kind, "stream": stream, "toxicity": toxicity,
             "attributes": attributes})
 
+    def set_enabled(self, proxy, enabled):
+        """Disabling a proxy closes every connection through it (a reset mid-transfer) and refuses new ones."""
+        self._call("POST", "/proxies/%s" % proxy, {"enabled": enabled})
+
+    def remove(self, proxy, toxic_name):
+        self._call("DELETE", "/proxies/%s/toxics/%s" % (proxy, toxic_name))
+
+    def flap(self, proxy, period=0.8):
+        """Starts a thread that, every `period` seconds, hits every open connection with the next fault of
+        a cycle — connections reset (proxy disabled for 0.2 s), a stall (all bytes dropped for 0.5 s), a cut
+        body (each connection closed after 16 KiB more, for 0.5 s) — until the returned stop() is called.
+        Toxicity per new connection alone would rarely hit: clients keep their connections alive."""
+        stop = threading.Event()
+        events = {"reset": 0, "stall": 0, "cut": 0}
+
+        def run():
+            cycle = ["reset", "stall", "cut"]
+            i = 0
+            while not stop.wait(period):
+                kind = cycle[i % len(cycle)]
+                i += 1
+                try:
+                    if kind == "reset":
+                        self.set_enabled(proxy, False)
+                        time.sleep(0.2)
+                        self.set_enabled(proxy, True)
+                    elif kind == "stall":
+                        self.toxic(proxy, "timeout", {"timeout": 0}, name="flap_stall")
+                        time.sleep(0.5)
+                        self.remove(proxy, "flap_stall")
+                    else:
+                        self.toxic(proxy, "limit_data", {"bytes": 16384}, name="flap_cut")
+                        time.sleep(0.5)
+                        self.remove(proxy, "flap_cut")
+                    events[kind] += 1
+                except OSError:
+                    pass
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+
+        def stopper():
+            stop.set()
+            thread.join()
+            return dict(events)
+        return stopper
+
     def clear(self, proxy):
         for t in self._call("GET", "/proxies/%s/toxics" % proxy):
             self._call("DELETE", "/proxies/%s/toxics/%s" % (proxy, t["name"]))

@@ -3,7 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 
 #include "backends/azure/blob_client.h"
@@ -136,8 +140,11 @@ class AzureStore final : public storage::ObjectStore {
 
   Status Delete(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckKey(key));
-    CV_ASSIGN_OR_RETURN(http::Response r,
-                        client_->Send("DELETE", Blob(key), {}, {{"x-ms-delete-snapshots", "include"}}));
+    int attempts = 0;
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", Blob(key), {}, {{"x-ms-delete-snapshots", "include"}},
+                                                        {}, &attempts));
+    // A 404 on a retry: our first attempt deleted it and its answer was lost.
+    if (r.status == 404 && attempts > 1) return Status::OK();
     if (r.status != 202 && r.status != 200) return Fail(BlobOp::kDeleteBlob, key, r);
     return Status::OK();
   }
@@ -171,18 +178,35 @@ class AzureStore final : public storage::ObjectStore {
     return Fail(op, key, r);
   }
 
+  // After a retried create-only write: "already exists" may be our own first attempt, whose answer was
+  // lost. It is, if the stored bytes are ours (the names of most vault objects are hashes of their bytes,
+  // so this only costs a read on a path that faults already made slow).
+  Status CreateOnlyAfterRetry(BlobOp op, std::string_view key, const http::Response& r, int attempts,
+                              std::span<const uint8_t> data) {
+    Status st = CreateOnlyResult(op, key, r);
+    if (!st.IsAlreadyExists() || attempts <= 1) return st;
+    std::vector<uint8_t> stored;
+    if (Get(key, 0, 0, &stored).ok() && stored.size() == data.size() &&
+        std::equal(stored.begin(), stored.end(), data.begin())) {
+      return Status::OK();
+    }
+    return st;
+  }
+
   Status PutBlob(std::string_view key, std::span<const uint8_t> data) {
     std::vector<http::Header> h = {{"x-ms-blob-type", "BlockBlob"},
                                    {"If-None-Match", "*"},
                                    {"Content-Type", "application/octet-stream"}};
     AddMd5(&h, "Content-MD5", data);
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {}, std::move(h), data));
-    return CreateOnlyResult(BlobOp::kPutBlob, key, r);
+    int attempts = 0;
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {}, std::move(h), data, &attempts));
+    return CreateOnlyAfterRetry(BlobOp::kPutBlob, key, r, attempts, data);
   }
 
-  // Blocks in sequence, then one create-only commit. Block ids: 8-byte big-endian index + 8 random bytes
-  // (24 base64 characters): the same length for every block, as the API requires, and unique per attempt
-  // so that two racing writers of one key never commit each other's blocks.
+  // Blocks in parallel (options_.parallel_blocks in flight), then one create-only commit. Block ids:
+  // 8-byte big-endian index + 8 random bytes (24 base64 characters): the same length for every block, as
+  // the API requires, and unique per attempt so that two racing writers of one key never commit each
+  // other's blocks.
   Status PutBlocks(std::string_view key, std::span<const uint8_t> data) {
     std::array<uint8_t, 16> raw{};
     CV_RETURN_IF_ERROR(crypto::RandomBytes(std::span<uint8_t>(raw).subspan(8)));
@@ -191,14 +215,34 @@ class AzureStore final : public storage::ObjectStore {
     for (uint64_t off = 0, index = 0; off < data.size(); off += block, ++index) {
       for (int i = 0; i < 8; ++i) raw[static_cast<size_t>(i)] = static_cast<uint8_t>(index >> (56 - 8 * i));
       ids.push_back(crypto::Base64Encode(raw));
-      auto chunk = data.subspan(off, std::min<uint64_t>(block, data.size() - off));
-      std::vector<http::Header> bh;
-      AddMd5(&bh, "Content-MD5", chunk);
-      CV_ASSIGN_OR_RETURN(http::Response r,
-                          client_->Send("PUT", Blob(key), {{"comp", "block"}, {"blockid", ids.back()}},
-                                        std::move(bh), chunk));
-      if (r.status != 201) return Fail(BlobOp::kPutBlock, key, r);
     }
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    Status first_error;  // guarded by mu
+    auto worker = [&] {
+      for (size_t i = next++; i < ids.size(); i = next++) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!first_error.ok()) return;
+        }
+        auto chunk = data.subspan(i * block, std::min<uint64_t>(block, data.size() - i * block));
+        std::vector<http::Header> bh;
+        AddMd5(&bh, "Content-MD5", chunk);
+        auto r = client_->Send("PUT", Blob(key), {{"comp", "block"}, {"blockid", ids[i]}}, std::move(bh), chunk);
+        Status st = !r.ok() ? r.status() : (r->status == 201 ? Status::OK() : Fail(BlobOp::kPutBlock, key, *r));
+        if (!st.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (first_error.ok()) first_error = st;
+          return;
+        }
+      }
+    };
+    size_t n_threads = std::min<size_t>(static_cast<size_t>(std::max(options_.parallel_blocks, 1)), ids.size());
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+    CV_RETURN_IF_ERROR(first_error);
     std::string xml = azure::BlockListXml(ids);
     std::vector<http::Header> h = {{"If-None-Match", "*"},
                                    {"Content-Type", "application/xml"},
@@ -206,9 +250,10 @@ class AzureStore final : public storage::ObjectStore {
     AddMd5(&h, "Content-MD5", AsSpan(xml));
     // Stored as the whole blob's MD5: for a block blob the service cannot compute one itself.
     AddMd5(&h, "x-ms-blob-content-md5", data);
-    CV_ASSIGN_OR_RETURN(http::Response r,
-                        client_->Send("PUT", Blob(key), {{"comp", "blocklist"}}, std::move(h), AsSpan(xml)));
-    return CreateOnlyResult(BlobOp::kPutBlockList, key, r);
+    int attempts = 0;
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {{"comp", "blocklist"}}, std::move(h),
+                                                        AsSpan(xml), &attempts));
+    return CreateOnlyAfterRetry(BlobOp::kPutBlockList, key, r, attempts, data);
   }
 
   std::unique_ptr<azure::BlobClient> client_;
@@ -240,7 +285,7 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& 
   crypto::SecretBytes key(*decoded);
   OPENSSL_cleanse(decoded->data(), decoded->size());
   CV_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, http::Client::Create(options.http));
-  auto client = std::make_unique<azure::BlobClient>(std::move(loc), std::move(key), std::move(http));
+  auto client = std::make_unique<azure::BlobClient>(std::move(loc), std::move(key), std::move(http), options.retry);
   auto store = std::make_unique<AzureStore>(std::move(client), options);
   if (create) CV_RETURN_IF_ERROR(store->CreateContainer());
   return std::unique_ptr<storage::ObjectStore>(std::move(store));

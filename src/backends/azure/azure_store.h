@@ -18,13 +18,16 @@
 //   Stat    Get Blob Properties (HEAD).
 //   List    List Blobs with prefix, page after page until NextMarker is empty.
 //   Delete  Delete Blob.
-// Nothing is retried here: a retrying decorator in storage/ will wrap every backend alike.
+// Every request is retried on transient faults (http/retry.h). A create-only write whose first attempt
+// succeeded but whose answer was lost comes back "already exists" on the retry: when a write was retried,
+// an existing object with the same bytes is our own and the write succeeded.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "http/http_client.h"
+#include "http/retry.h"
 #include "storage/object_store.h"
 
 namespace cv::backends {
@@ -33,12 +36,14 @@ struct AzureOptions {
   std::string endpoint;     // empty = https://ACCOUNT.blob.core.windows.net
   std::string account_key;  // base64, as the portal shows it. Secret.
   http::ClientOptions http;
+  http::RetryPolicy retry;
   // Objects up to this size go up in one Put Blob: one request and one MD5-checked body. A vault pack is
-  // ~16 MiB, so the default keeps a pack to one request; bigger objects go up in blocks.
+  // ~8 MiB, so the default keeps a pack to one request; bigger objects go up in blocks.
   uint64_t single_put_max = 32ull << 20;
   uint64_t block_size = 8ull << 20;  // Put Block size for larger objects (<= 4000 MiB by the API)
   int list_page_size = 5000;         // maxresults of List Blobs (5000 is the service's ceiling)
   int connections = 8;               // Properties().connections: parallel requests worth making
+  int parallel_blocks = 4;           // Put Block requests in flight for one large object
 };
 
 // AZURE_STORAGE_KEY and CASSVAULT_AZURE_ENDPOINT. Unauthenticated if the key is missing (the message

@@ -16,6 +16,7 @@
 #include "backends/azure/shared_key.h"
 #include "crypto/crypto.h"
 #include "http/http_client.h"
+#include "http/retry.h"
 
 namespace cv::backends::azure {
 
@@ -25,19 +26,24 @@ inline constexpr std::string_view kApiVersion = "2025-07-05";
 
 class BlobClient {
  public:
-  BlobClient(AzureLocation location, crypto::SecretBytes account_key, std::unique_ptr<http::Client> http);
+  BlobClient(AzureLocation location, crypto::SecretBytes account_key, std::unique_ptr<http::Client> http,
+             http::RetryPolicy retry = {});
 
   const AzureLocation& location() const { return location_; }
 
   // `blob` is the full blob name (prefix included, not encoded); empty addresses the container itself.
-  // Transport failures come back as the http client's Status; any HTTP status is a response.
+  // Transient faults are retried (http/retry.h), each attempt signed anew; `attempts`, if given, says how
+  // many were made. Transport failures come back as the http client's Status; any other HTTP status is a
+  // response.
   Result<http::Response> Send(std::string_view method, std::string_view blob, const QueryParams& query,
-                              std::vector<http::Header> headers, std::span<const uint8_t> body = {}) const;
+                              std::vector<http::Header> headers, std::span<const uint8_t> body = {},
+                              int* attempts = nullptr) const;
 
  private:
   AzureLocation location_;
   crypto::SecretBytes key_;
   std::unique_ptr<http::Client> http_;
+  http::RetryPolicy retry_;
 };
 
 }  // namespace cv::backends::azure
