@@ -1,7 +1,7 @@
 // src/backends/s3/s3_multipart.h — the parts of a multipart upload, sent in parallel.
 //
 // Parts are spans of the caller's buffer (no copies) and go up `threads` at a time on short-lived
-// threads: a 64 MiB+ object is rare in a vault (packs are ~16 MiB), so a standing pool would idle.
+// threads: a 64 MiB+ object is rare in a vault (packs are ~8 MiB), so a standing pool would idle.
 // The first failure stops the threads from starting further parts; parts in flight finish.
 #pragma once
 

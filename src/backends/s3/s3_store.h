@@ -56,7 +56,7 @@ struct S3Options {
   S3CreateOnly create_only = S3CreateOnly::kAuto;
   s3::CredentialConfig credentials;
   http::ClientOptions http;
-  // Objects above this go up by multipart upload. A vault pack is ~16 MiB, so packs are one PutObject
+  // Objects above this go up by multipart upload. A vault pack is ~8 MiB, so packs are one PutObject
   // (one request, one hash); only unusually large objects are split.
   uint64_t multipart_threshold = 64ull << 20;
   // Part size (S3: 5 MiB to 5 GiB, all but the last part; at most 10,000 parts — larger objects get
