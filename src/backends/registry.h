@@ -10,10 +10,11 @@
 
 namespace cv::backends {
 
-// `file:///abs/path` (or a bare absolute path), or `azure://ACCOUNT/CONTAINER/PREFIX` configured by
-// `settings` and the environment (azure/azure_store.h says which variables). s3:// comes with its backend.
-// InvalidArgument names the URL and the schemes understood; NotFound if a local vault dir is missing
-// and `create` is false; with `create`, an Azure container is created if missing.
+// `file:///abs/path` (or a bare absolute path), `azure://ACCOUNT/CONTAINER/PREFIX` configured by
+// `settings` and the environment (azure/azure_store.h says which variables), or `s3://BUCKET/PREFIX`
+// configured by `settings.s3` (s3/s3_store.h). InvalidArgument names the URL and the schemes understood;
+// NotFound if a local vault dir is missing and `create` is false; with `create`, an Azure container or
+// an S3 bucket is created if missing.
 Result<std::unique_ptr<storage::ObjectStore>> OpenStore(const std::string& url, const StoreSettings& settings,
                                                         bool create);
 

@@ -5,9 +5,11 @@ and through injected faults.
 
     /usr/bin/python3 tests/integration/test_cloud_roundtrip.py [-v]
 
-Real parts: Cassandra 5.0 (scripts/rig), Azurite (npm), toxiproxy (Go), and the binary under test.
-FaultProxy (faults.py) is the tests' own HTTP proxy: it answers 503/429 with Retry-After before forwarding,
-or 500 after the server did the work, on a seeded 15 % of requests.
+Real parts: Cassandra 5.0 (scripts/rig), Azurite (npm; over HTTPS with --oauth basic for bearer tokens),
+Versity S3 Gateway (Go), toxiproxy (Go), and the binary under test. Two stand-ins, because the real thing
+cannot run here: token_server.py speaks Entra ID's token endpoint protocol (it mints the tokens Azurite
+checks), and FaultProxy (faults.py) is the tests' own HTTP proxy: it answers 503/429 with Retry-After before
+forwarding, or 500 after the server did the work, on a seeded 15 % of requests.
 """
 
 import os
@@ -16,7 +18,12 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import base64  # noqa: E402
+import json  # noqa: E402
+
 from azurite import ACCOUNT, KEY, Azurite  # noqa: E402
+from token_server import TokenServer  # noqa: E402
+from versitygw import Versitygw  # noqa: E402
 from cvtest import Vault  # noqa: E402
 from faults import FaultProxy, Toxiproxy  # noqa: E402
 from rigtest import close_sessions, cql, dump, rig  # noqa: E402
@@ -32,6 +39,7 @@ class CloudRoundTripTest(unittest.TestCase):
         rig("load", "--scale", 1)
         cls.before = dump(KEYSPACE)
         cls.azurite = Azurite.start()
+        cls.gateway = Versitygw.start()
         cls.vaults = []
 
     @classmethod
@@ -39,6 +47,7 @@ class CloudRoundTripTest(unittest.TestCase):
         close_sessions()
         rig("down")
         cls.azurite.stop()
+        cls.gateway.stop()
         for v in cls.vaults:
             v.cleanup()
 
@@ -98,6 +107,44 @@ class CloudRoundTripTest(unittest.TestCase):
             events, backup["requests"], backup["retries"], restore["requests"], restore["retries"]), file=sys.stderr)
         self.assertGreater(min(events.values()), 0, events)
         self.assertGreater(backup["retries"] + restore["retries"], 0)
+
+
+    def test_azure_entra_id_token_over_https(self):
+        """A service principal's bearer token (client secret), Azurite over HTTPS trusting the test CA."""
+        azurite = Azurite.start(https=True)
+        ts = TokenServer.start(azurite.pki.cert_file, azurite.pki.key_file)
+        try:
+            ts.client_secret = "stand-in-secret-" + base64.b32encode(os.urandom(10)).decode()
+            azure = {"auth": "client-secret", "tenant_id": ts.tenant, "client_id": ts.client_id,
+                     "client_secret_env": "CV_RT_SECRET", "authority_host": ts.authority,
+                     "endpoint": azurite.endpoint}
+            yaml = "  azure: %s\n  tls: {ca_file: %s}\n" % (json.dumps(azure), azurite.ca_file)
+            env = {"CV_RT_SECRET": ts.client_secret, "AZURE_STORAGE_KEY": ""}
+            self.round_trip("az-entra", "azure://%s/cv-entra/node1" % ACCOUNT, vault_yaml=yaml, env=env)
+            self.assertGreater(len(ts.issued), 0, "no token was minted: the round trip did not use Entra ID")
+        finally:
+            ts.stop()
+            azurite.stop()
+
+    def s3_yaml(self, port):
+        return "  s3: {endpoint: 'http://127.0.0.1:%d', region: us-east-1}\n" % port
+
+    def test_s3(self):
+        self.round_trip("s3-plain", "s3://cv-plain/node1", vault_yaml=self.s3_yaml(self.gateway.port),
+                        env=self.gateway.env())
+
+    def test_s3_through_http_faults(self):
+        proxy = FaultProxy.start(self.gateway.port, rate=0.15, seed=7)
+        try:
+            backup, restore, _ = self.round_trip("s3-5xx", "s3://cv-5xx/node1", vault_yaml=self.s3_yaml(proxy.port),
+                                                 env=self.gateway.env())
+        finally:
+            proxy.stop()
+        stats = proxy.stats()
+        print("\n  fault proxy: %s; cassvault: backup %d requests (%d retries), restore %d (%d)" % (
+            stats, backup["requests"], backup["retries"], restore["requests"], restore["retries"]), file=sys.stderr)
+        self.assertGreaterEqual(stats["faults"], 0.10 * stats["requests"], stats)
+        self.assertGreater(stats["500_after"], 0, stats)
 
 
 if __name__ == "__main__":

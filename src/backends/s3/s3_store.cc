@@ -1,0 +1,318 @@
+#include "backends/s3/s3_store.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+
+#include "backends/s3/s3_client.h"
+#include "backends/s3/s3_errors.h"
+#include "backends/s3/s3_multipart.h"
+#include "backends/s3/s3_xml.h"
+#include "crypto/crypto.h"
+
+namespace cv::backends {
+namespace {
+
+using s3::S3Op;
+using s3::S3Request;
+
+// Under the vault prefix, but hidden from List: the engine never sees it (s3_store.h, create-only auto).
+constexpr std::string_view kProbeKey = ".cassvault-create-only-probe";
+
+// The same key rules as the other stores: the engine builds keys, but a tampered manifest could name
+// anything, and some servers quietly normalise "a/../b".
+Status CheckKey(std::string_view key) {
+  if (key.empty() || key.front() == '/' || key.find("..") != std::string_view::npos ||
+      key.find('\0') != std::string_view::npos || key.find("//") != std::string_view::npos) {
+    return Status::InvalidArgument("object key '" + std::string(key) + "'", "not a valid vault object name");
+  }
+  return Status::OK();
+}
+
+bool ParseUint(std::string_view s, uint64_t* v) {
+  if (s.empty() || s.size() > 19) return false;
+  *v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    *v = *v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return true;
+}
+
+// Hex MD5, which S3 reports as the ETag of an object written by one unencrypted (or SSE-S3) PutObject.
+// Empty where MD5 is unavailable (OpenSSL in FIPS mode).
+std::string Md5Hex(std::span<const uint8_t> data) {
+  std::array<uint8_t, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_md5(), nullptr) != 1) return {};
+  return crypto::ToHex({md.data(), len});
+}
+
+struct Head {
+  uint64_t size = 0;
+  std::string etag;  // without quotes
+};
+
+class S3Store final : public storage::ObjectStore {
+ public:
+  S3Store(std::unique_ptr<s3::S3Client> client, S3Options options)
+      : client_(std::move(client)), options_(std::move(options)), mode_(options_.create_only) {}
+
+  std::string Describe() const override { return loc().Describe(); }
+  storage::StoreProperties Properties() const override {
+    return {.connections = options_.connections,
+            .native_create_only = mode_.load() != S3CreateOnly::kCheckThenPut};
+  }
+
+  Status Put(std::string_view key, std::span<const uint8_t> data) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_ASSIGN_OR_RETURN(S3CreateOnly mode, CreateOnlyMode());
+    if (mode == S3CreateOnly::kCheckThenPut) {
+      auto head = HeadObject(key);
+      if (head.ok()) return Status::AlreadyExists(Subject(key), "HeadObject: the object exists");
+      if (!head.status().IsNotFound()) return head.status();
+    }
+    if (data.size() > options_.multipart_threshold) return PutMultipart(key, data);
+    return PutSingle(key, data);
+  }
+
+  Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    S3Request req = s3::MakeRequest("GET", Full(key));
+    if (offset > 0 || length > 0) {
+      std::string range = "bytes=" + std::to_string(offset) + "-";
+      if (length > 0) range += std::to_string(offset + length - 1);
+      req.headers.push_back({"Range", range});
+    }
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
+    if (r.status == 416) {
+      // The range starts at or past the end. An open range starting exactly at the end is an empty read,
+      // as on the local store; anything else is a range the caller was told exists.
+      CV_ASSIGN_OR_RETURN(Head info, HeadObject(key));
+      if (length == 0 && info.size == offset) {
+        out->clear();
+        return Status::OK();
+      }
+      return Short(key, info.size);
+    }
+    if (r.status != 200 && r.status != 206) return Fail(S3Op::kGetObject, key, r);
+    if (offset > 0 && r.status == 200) {
+      // A server that ignored the Range sent the whole object: never hand that out as the range.
+      return Status::IOError(Subject(key), "GetObject: the server ignored the Range header (HTTP 200)");
+    }
+    if (length > 0 && r.body.size() != length) {
+      CV_ASSIGN_OR_RETURN(Head info, HeadObject(key));
+      return Short(key, info.size);
+    }
+    *out = std::move(r.body);
+    return Status::OK();
+  }
+
+  Result<storage::ObjectInfo> Stat(std::string_view key) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_ASSIGN_OR_RETURN(Head h, HeadObject(key));
+    return storage::ObjectInfo{std::string(key), h.size};
+  }
+
+  Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
+    const std::string& base = loc().prefix;
+    std::string token;
+    do {
+      S3Request req = s3::MakeRequest(
+          "GET", "", {{"list-type", "2"}, {"max-keys", std::to_string(options_.list_page_size)}});
+      if (!base.empty() || !prefix.empty()) req.query.emplace_back("prefix", base + std::string(prefix));
+      if (!token.empty()) req.query.emplace_back("continuation-token", token);
+      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
+      if (r.status != 200) return Fail(S3Op::kListObjectsV2, prefix, r);
+      auto page = s3::ParseListObjectsV2(r.BodyText());
+      if (!page.ok()) return page.status().Annotate(Subject(prefix));
+      for (const auto& o : page->objects) {
+        if (o.key.size() <= base.size() || o.key.compare(0, base.size(), base) != 0) continue;
+        std::string key = o.key.substr(base.size());
+        if (key == kProbeKey) continue;
+        fn(storage::ObjectInfo{std::move(key), o.size});
+      }
+      token = page->truncated ? std::move(page->next_token) : std::string();
+    } while (!token.empty());
+    return Status::OK();
+  }
+
+  Status Delete(std::string_view key) override {
+    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(HeadObject(key).status());  // S3 deletes a missing key "successfully"
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(s3::MakeRequest("DELETE", Full(key))));
+    if (r.status != 204 && r.status != 200) return Fail(S3Op::kDeleteObject, key, r);
+    return Status::OK();
+  }
+
+  // HEAD the bucket; create it if missing. An existing bucket needs no s3:CreateBucket.
+  Status CreateBucket() {
+    CV_ASSIGN_OR_RETURN(http::Response head, client_->Send(s3::MakeRequest("HEAD")));
+    if (head.status == 200) return Status::OK();
+    std::string xml = loc().region == "us-east-1" ? std::string() : s3::CreateBucketXml(loc().region);
+    S3Request req = s3::MakeRequest("PUT", "", {}, {}, crypto::AsBytes(xml));
+    if (!xml.empty()) req.headers.push_back({"Content-Type", "application/xml"});
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
+    if (r.status == 200) return Status::OK();
+    std::lock_guard<std::mutex> lock(context_mu_);
+    Status st = s3::S3Error(S3Op::kCreateBucket, Describe(), Context(), r);
+    if (st.IsAlreadyExists() && s3::ParseErrorBody(r.BodyText()).code == "BucketAlreadyOwnedByYou")
+      return Status::OK();
+    return st;
+  }
+
+ private:
+  const s3::S3Location& loc() const { return client_->location(); }
+  std::string Full(std::string_view key) const { return loc().prefix + std::string(key); }
+  std::string Subject(std::string_view key) const { return Describe() + "/" + std::string(key); }
+  s3::ErrorContext Context() {  // REQUIRES: context_mu_ held
+    credential_source_ = client_->CredentialSource();
+    return {.bucket = loc().bucket, .region = loc().region, .credential_source = credential_source_};
+  }
+  Status Fail(S3Op op, std::string_view key, const http::Response& r) {
+    std::lock_guard<std::mutex> lock(context_mu_);
+    return s3::S3Error(op, Subject(key), Context(), r);
+  }
+  Status Short(std::string_view key, uint64_t size) const {
+    return Status::Corruption(
+        Subject(key), "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+  }
+
+  Result<Head> HeadObject(std::string_view key) {
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(s3::MakeRequest("HEAD", Full(key))));
+    if (r.status == 404) {
+      // HEAD has no body, so S3's code is unknown: a missing key, or a missing bucket.
+      return Status::NotFound(Subject(key), "HeadObject: HTTP 404 (no such key, or no such bucket)");
+    }
+    if (r.status != 200) return Fail(S3Op::kHeadObject, key, r);
+    Head h;
+    if (!ParseUint(r.Find("Content-Length"), &h.size)) {
+      return Status::IOError(Subject(key), "HeadObject: response without a Content-Length");
+    }
+    h.etag = std::string(r.Find("ETag"));
+    if (h.etag.size() >= 2 && h.etag.front() == '"' && h.etag.back() == '"')
+      h.etag = h.etag.substr(1, h.etag.size() - 2);
+    return h;
+  }
+
+  // A create-only write answered 412. At once: someone else's object. On a retry: possibly ours, from an
+  // attempt whose response was lost — then the object has our size (and our MD5, when the ETag is one).
+  Status AlreadyExistsOrOurs(std::string_view key, std::span<const uint8_t> data, int attempts, S3Op op,
+                             bool single_put) {
+    Status exists =
+        Status::AlreadyExists(Subject(key), std::string(s3::S3OpName(op)) + ": HTTP 412 PreconditionFailed");
+    if (attempts <= 1) return exists;
+    CV_ASSIGN_OR_RETURN(Head h, HeadObject(key));
+    if (h.size != data.size()) return exists;
+    if (single_put && h.etag.size() == 32 && h.etag.find('-') == std::string::npos) {
+      std::string md5 = Md5Hex(data);
+      if (!md5.empty() && md5 != h.etag) return exists;
+    }
+    return Status::OK();
+  }
+
+  std::vector<http::Header> ObjectHeaders(bool create_only) const {
+    std::vector<http::Header> h = {{"Content-Type", "application/octet-stream"}};
+    if (create_only) h.push_back({"If-None-Match", "*"});
+    if (!options_.storage_class.empty()) h.push_back({"x-amz-storage-class", options_.storage_class});
+    return h;
+  }
+
+  Status PutSingle(std::string_view key, std::span<const uint8_t> data) {
+    int attempts = 0;
+    S3Request req = s3::MakeRequest("PUT", Full(key), {}, ObjectHeaders(true), data);
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req, &attempts));
+    if (r.status == 200) return Status::OK();
+    if (r.status == 412) return AlreadyExistsOrOurs(key, data, attempts, S3Op::kPutObject, true);
+    return Fail(S3Op::kPutObject, key, r);
+  }
+
+  Status PutMultipart(std::string_view key, std::span<const uint8_t> data) {
+    S3Request init = s3::MakeRequest("POST", Full(key), {{"uploads", ""}}, ObjectHeaders(false));
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(init));
+    if (r.status != 200) return Fail(S3Op::kCreateMultipartUpload, key, r);
+    auto upload_id = s3::ParseUploadId(r.BodyText());
+    if (!upload_id.ok()) return upload_id.status().Annotate(Subject(key));
+    Status st = CompleteParts(key, *upload_id, data);
+    if (!st.ok()) Abort(key, *upload_id);  // failed, or a lost race: the parts are not needed
+    return st;
+  }
+
+  Status CompleteParts(std::string_view key, const std::string& upload_id, std::span<const uint8_t> data) {
+    const uint64_t part_size = s3::PartSizeFor(data.size(), options_.part_size);
+    CV_ASSIGN_OR_RETURN(
+        std::vector<std::string> etags,
+        s3::UploadParts(*client_, Full(key), upload_id, data, part_size, options_.upload_threads,
+                        [&](const http::Response& resp) { return Fail(S3Op::kUploadPart, key, resp); }));
+    const std::string xml = s3::CompleteMultipartXml(etags);
+    int attempts = 0;
+    S3Request done =
+        s3::MakeRequest("POST", Full(key), {{"uploadId", upload_id}},
+                        {{"Content-Type", "application/xml"}, {"If-None-Match", "*"}}, crypto::AsBytes(xml));
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(done, &attempts));
+    if (r.status == 200 && !s3::IsErrorDocument(r.BodyText())) return Status::OK();
+    if (r.status == 412)
+      return AlreadyExistsOrOurs(key, data, attempts, S3Op::kCompleteMultipartUpload, false);
+    if (r.status == 404 && attempts > 1) {
+      // NoSuchUpload on a retry: an earlier attempt completed the upload and its answer was lost.
+      if (AlreadyExistsOrOurs(key, data, attempts, S3Op::kCompleteMultipartUpload, false).ok())
+        return Status::OK();
+    }
+    if (r.status == 200) r.status = 500;  // "200 with an <Error> body": S3 says to retry the request
+    return Fail(S3Op::kCompleteMultipartUpload, key, r);
+  }
+
+  // Best effort: an upload left behind costs storage until a lifecycle rule removes it, nothing more.
+  void Abort(std::string_view key, const std::string& upload_id) {
+    (void)client_->Send(s3::MakeRequest("DELETE", Full(key), {{"uploadId", upload_id}}));
+  }
+
+  // The resolved create-only mode; in auto mode, probes once (s3_store.h says how).
+  Result<S3CreateOnly> CreateOnlyMode() {
+    S3CreateOnly mode = mode_.load();
+    if (mode != S3CreateOnly::kAuto) return mode;
+    std::lock_guard<std::mutex> lock(probe_mu_);
+    if (mode_.load() != S3CreateOnly::kAuto) return mode_.load();
+    const std::string body = "cassvault create-only probe\n";
+    for (int i = 0; i < 2; ++i) {
+      S3Request req = s3::MakeRequest("PUT", Full(kProbeKey), {}, ObjectHeaders(true), crypto::AsBytes(body));
+      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
+      if (r.status == 412) {
+        mode_ = S3CreateOnly::kNative;
+        return mode_.load();
+      }
+      if (r.status == 501 || s3::ParseErrorBody(r.BodyText()).code == "NotImplemented") break;
+      if (r.status != 200) return Fail(S3Op::kPutObject, kProbeKey, r);
+    }
+    mode_ = S3CreateOnly::kCheckThenPut;
+    return mode_.load();
+  }
+
+  std::unique_ptr<s3::S3Client> client_;
+  S3Options options_;
+  std::atomic<S3CreateOnly> mode_;
+  std::mutex probe_mu_;
+  std::mutex context_mu_;
+  std::string credential_source_;  // guarded by context_mu_ (ErrorContext borrows it)
+};
+
+}  // namespace
+
+Result<std::unique_ptr<storage::ObjectStore>> OpenS3Store(const std::string& url, const S3Options& options,
+                                                          bool create) {
+  std::string_view bucket = std::string_view(url).substr(url.rfind("s3://", 0) == 0 ? 5 : 0);
+  bucket = bucket.substr(0, bucket.find('/'));
+  const bool path_style = options.path_style.value_or(s3::DefaultPathStyle(bucket, options.endpoint));
+  CV_ASSIGN_OR_RETURN(s3::S3Location loc, s3::ParseS3Url(url, options.region, options.endpoint, path_style));
+  CV_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, http::Client::Create(options.http));
+  auto chain = std::make_unique<s3::CredentialChain>(s3::DefaultCredentialSources(options.credentials));
+  auto client = std::make_unique<s3::S3Client>(std::move(loc), std::move(chain), std::move(http),
+                                               std::max(options.max_attempts, 1));
+  auto store = std::make_unique<S3Store>(std::move(client), options);
+  if (create) CV_RETURN_IF_ERROR(store->CreateBucket());
+  return std::unique_ptr<storage::ObjectStore>(std::move(store));
+}
+
+}  // namespace cv::backends

@@ -1,0 +1,194 @@
+// The S3 backend against a real S3 server: Versity S3 Gateway, started by tests/integration/test_s3.py,
+// which passes CASSVAULT_TEST_S3_ENDPOINT, CASSVAULT_TEST_S3_BUCKET and the gateway's root credentials
+// as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Not a unit test (it needs the server), so CTest runs it
+// only through that script, labelled `integration`.
+//
+// The shared ObjectStore contract runs twice: with a small multipart threshold and list pages, so that
+// parallel multipart uploads and continuation tokens are exercised on small data, and with the defaults.
+#include "backends/s3/s3_store.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+#include "crypto/crypto.h"
+#include "storage/store_contract.h"
+
+namespace cv::backends {
+namespace {
+
+using storage::testing::ContractTarget;
+using storage::testing::ObjectStoreContract;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string Url(const std::string& path) {
+  return "s3://" + Env("CASSVAULT_TEST_S3_BUCKET") + (path.empty() ? "" : "/" + path);
+}
+
+Result<S3Options> TestOptions() {
+  if (Env("CASSVAULT_TEST_S3_BUCKET").empty()) {
+    return Status::FailedPrecondition("s3_store_test",
+                                      "needs an S3 server: run tests/integration/test_s3.py");
+  }
+  S3Options o;
+  o.endpoint = Env("CASSVAULT_TEST_S3_ENDPOINT");
+  o.create_only = S3CreateOnly::kNative;
+  return o;
+}
+
+// Multipart from 1 MiB (the contract's 3 MiB object becomes a one-part multipart upload: parts under
+// 5 MiB are refused by S3 and by versitygw alike, so ParallelMultipartRoundTripsByteForByte below is
+// where many parts go up at once); the contract's 23-key listing takes 4 pages.
+Result<std::unique_ptr<storage::ObjectStore>> OpenSmall(const std::string& unique) {
+  CV_ASSIGN_OR_RETURN(S3Options o, TestOptions());
+  o.multipart_threshold = 1 << 20;
+  o.list_page_size = 7;
+  return OpenS3Store(Url(unique), o, true);
+}
+
+Result<std::unique_ptr<storage::ObjectStore>> OpenDefault(const std::string& unique) {
+  CV_ASSIGN_OR_RETURN(S3Options o, TestOptions());
+  o.create_only = S3CreateOnly::kAuto;  // the probe decides: versitygw enforces If-None-Match
+  return OpenS3Store(Url(unique), o, true);
+}
+
+INSTANTIATE_TEST_SUITE_P(Versitygw, ObjectStoreContract,
+                         ::testing::Values(ContractTarget{"SmallPartsAndPages", &OpenSmall, {}},
+                                           ContractTarget{"Defaults", &OpenDefault, {}}),
+                         storage::testing::ContractTargetName);
+
+std::vector<uint8_t> Random(size_t n, uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> v(n);
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    uint64_t x = rng();
+    std::memcpy(v.data() + i, &x, 8);
+  }
+  return v;
+}
+
+TEST(S3Store, CreateOnlyKeepsTheFirstBytes) {
+  auto store = OpenDefault("create-only");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->Put("backups/1", crypto::AsBytes("first")).ok());
+  Status again = (*store)->Put("backups/1", crypto::AsBytes("second"));
+  EXPECT_TRUE(again.IsAlreadyExists()) << again.ToString();
+  EXPECT_NE(again.message().find("HTTP 412"), std::string::npos) << again.message();
+  std::vector<uint8_t> out;
+  ASSERT_TRUE((*store)->Get("backups/1", 0, 0, &out).ok());
+  EXPECT_EQ(std::string(out.begin(), out.end()), "first");
+  EXPECT_TRUE((*store)->Properties().native_create_only) << "auto mode should find If-None-Match enforced";
+  int listed = 0;
+  ASSERT_TRUE((*store)->List("", [&](const storage::ObjectInfo&) { ++listed; }).ok());
+  EXPECT_EQ(listed, 1) << "the create-only probe is hidden from List";
+}
+
+TEST(S3Store, CheckThenPutModeIsCreateOnlyWithoutTheHeader) {
+  auto o = TestOptions();
+  ASSERT_TRUE(o.ok());
+  o->create_only = S3CreateOnly::kCheckThenPut;
+  auto store = OpenS3Store(Url("check-then-put"), *o, true);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_FALSE((*store)->Properties().native_create_only);
+  ASSERT_TRUE((*store)->Put("packs/aa/x", crypto::AsBytes("one")).ok());
+  Status again = (*store)->Put("packs/aa/x", crypto::AsBytes("two"));
+  EXPECT_TRUE(again.IsAlreadyExists()) << again.ToString();
+  EXPECT_NE(again.message().find("HeadObject"), std::string::npos);
+}
+
+TEST(S3Store, ParallelMultipartRoundTripsByteForByte) {
+  auto o = TestOptions();
+  ASSERT_TRUE(o.ok());
+  o->multipart_threshold = 8 << 20;  // well below the 64 MiB default
+  o->part_size = 5 << 20;            // S3's minimum part size
+  auto store = OpenS3Store(Url("multipart"), *o, true);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const auto big = Random((48u << 20) + 12345, 7);  // 10 parts, 4 in flight
+  auto t0 = std::chrono::steady_clock::now();
+  Status put = (*store)->Put("packs/ff/big", big);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(put.ok()) << put.ToString();
+  std::printf("[ multipart ] %.1f MiB in %.2f s: %.0f MiB/s\n", big.size() / 1048576.0, secs,
+              big.size() / 1048576.0 / secs);
+  std::vector<uint8_t> out;
+  ASSERT_TRUE((*store)->Get("packs/ff/big", 0, 0, &out).ok());
+  EXPECT_TRUE(out == big);
+  const uint64_t across = (5u << 20) - 100;  // a range across the first part boundary
+  ASSERT_TRUE((*store)->Get("packs/ff/big", across, 300, &out).ok());
+  EXPECT_TRUE(std::equal(out.begin(), out.end(), big.begin() + static_cast<std::ptrdiff_t>(across)));
+  EXPECT_EQ(out.size(), 300u);
+  Status again = (*store)->Put("packs/ff/big", Random(big.size(), 8));
+  EXPECT_TRUE(again.IsAlreadyExists())
+      << "CompleteMultipartUpload carries If-None-Match: " << again.ToString();
+  ASSERT_TRUE((*store)->Get("packs/ff/big", big.size() - 10, 10, &out).ok());
+  EXPECT_TRUE(std::equal(out.begin(), out.end(), big.end() - 10)) << "the first object's bytes are kept";
+}
+
+TEST(S3Store, WrongSecretIsPermissionDeniedNamingOperationStatusAndCodeButNoSecret) {
+  auto o = TestOptions();
+  ASSERT_TRUE(o.ok());
+  const std::string right = Env("AWS_SECRET_ACCESS_KEY");
+  ::setenv("CV_TEST_WRONG_SECRET", "not-the-secret-0123456789", 1);
+  o->credentials.access_key_id = Env("AWS_ACCESS_KEY_ID");
+  o->credentials.secret_access_key_env = "CV_TEST_WRONG_SECRET";
+  auto store = OpenS3Store(Url("wrong-secret"), *o, false);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Status st = (*store)->Put("config", crypto::AsBytes("x"));
+  ASSERT_EQ(st.code(), StatusCode::kPermissionDenied) << st.ToString();
+  const std::string& m = st.message();
+  EXPECT_EQ(m.rfind(Url("wrong-secret/config") + ": PutObject failed: HTTP 403 SignatureDoesNotMatch", 0), 0u)
+      << m;
+  EXPECT_NE(m.find("CV_TEST_WRONG_SECRET"), std::string::npos) << "names where the secret came from: " << m;
+  for (const std::string& secret :
+       {right, std::string("not-the-secret"), std::string("AWS4-HMAC-SHA256"), std::string("Signature=")}) {
+    EXPECT_EQ(m.find(secret), std::string::npos) << "message leaks '" << secret << "': " << m;
+  }
+  auto stat = (*store)->Stat("config");  // HEAD: no body, no code; still PermissionDenied
+  EXPECT_EQ(stat.status().code(), StatusCode::kPermissionDenied) << stat.status().ToString();
+}
+
+TEST(S3Store, MissingBucketIsNotFoundAndNamed) {
+  auto o = TestOptions();
+  ASSERT_TRUE(o.ok());
+  auto store = OpenS3Store("s3://no-such-bucket-cv/v", *o, false);
+  ASSERT_TRUE(store.ok());
+  Status list = (*store)->List("packs/", [](const storage::ObjectInfo&) {});
+  EXPECT_TRUE(list.IsNotFound()) << list.ToString();
+  EXPECT_NE(list.message().find("bucket 'no-such-bucket-cv' does not exist"), std::string::npos)
+      << list.message();
+  EXPECT_NE(list.message().find("NoSuchBucket"), std::string::npos) << list.message();
+  std::vector<uint8_t> out;
+  EXPECT_TRUE((*store)->Get("config", 0, 0, &out).IsNotFound());
+}
+
+TEST(S3Store, CreatingTheBucketTwiceIsFineAndPrefixesKeepVaultsApart) {
+  auto o = TestOptions();
+  ASSERT_TRUE(o.ok());
+  for (int i = 0; i < 2; ++i) {
+    auto s = OpenS3Store("s3://cv-created-twice/v", *o, true);
+    ASSERT_TRUE(s.ok()) << i << ": " << s.status().ToString();
+  }
+  auto a = OpenS3Store(Url("apart-a"), *o, false);
+  auto b = OpenS3Store(Url("apart-b"), *o, false);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Put("config", crypto::AsBytes("a")).ok());
+  ASSERT_TRUE((*b)->Put("config", crypto::AsBytes("b")).ok());
+  int seen = 0;
+  ASSERT_TRUE((*a)->List("",
+                         [&](const storage::ObjectInfo& info) {
+                           EXPECT_EQ(info.key, "config");
+                           ++seen;
+                         })
+                  .ok());
+  EXPECT_EQ(seen, 1);
+}
+
+}  // namespace
+}  // namespace cv::backends

@@ -1,0 +1,55 @@
+// src/backends/s3/s3_xml.h — the few XML documents of the S3 API we read and write, by hand.
+//
+// The responses are flat and machine-written (ListBucketResult, Error, InitiateMultipartUploadResult,
+// CompleteMultipartUploadResult), so a full XML parser would be a dependency for nothing. Handled, as
+// in the Azure backend's blob_xml.cc: the predefined entities and numeric references, self-closing
+// empty elements, attributes (xmlns) on an element, and whole-name matching (<Key> is not <KeyCount>).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace cv::backends::s3 {
+
+struct ListedObject {
+  std::string key;
+  uint64_t size = 0;
+};
+
+struct ListObjectsPage {
+  std::vector<ListedObject> objects;
+  bool truncated = false;
+  std::string next_token;  // NextContinuationToken; set when truncated
+};
+
+// IOError naming what is missing if the document is not a ListObjectsV2 result, or claims more pages
+// without a continuation token (which would loop forever).
+Result<ListObjectsPage> ParseListObjectsV2(std::string_view xml);
+
+// <Error><Code>, and the first line of <Message>; empty strings if absent.
+struct ErrorBody {
+  std::string code;
+  std::string message;
+};
+ErrorBody ParseErrorBody(std::string_view xml);
+
+// True if the document's root element is <Error> (CompleteMultipartUpload may answer 200 with one).
+bool IsErrorDocument(std::string_view xml);
+
+// InitiateMultipartUploadResult's <UploadId>; IOError if absent.
+Result<std::string> ParseUploadId(std::string_view xml);
+
+// CompleteMultipartUpload's body: parts in ascending order, ETags as the server returned them.
+std::string CompleteMultipartXml(const std::vector<std::string>& etags);
+
+// CreateBucketConfiguration naming `region` (for any region but us-east-1).
+std::string CreateBucketXml(std::string_view region);
+
+std::string XmlEscape(std::string_view s);
+std::string XmlUnescape(std::string_view s);
+
+}  // namespace cv::backends::s3
