@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import random
+import select
 import socket
 import subprocess
 import tempfile
@@ -223,7 +224,16 @@ class FaultProxy:
             conn.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
             for k, v in headers.items():
                 conn.putheader(k, v)
-            conn.endheaders(body if body or h.command in ("PUT", "POST") else None)
+            conn.endheaders()
+            # The body in slices, watching for an early answer between them, as curl does: a server may
+            # answer before it has read the body (412 for a create-only PUT of a key that exists) and close.
+            for off in range(0, len(body), 65536):
+                if select.select([conn.sock], [], [], 0)[0]:
+                    break
+                try:
+                    conn.sock.sendall(body[off:off + 65536])
+                except (ConnectionResetError, BrokenPipeError):
+                    break
             resp = conn.getresponse()
             data = resp.read()
             if fault == "500_after":

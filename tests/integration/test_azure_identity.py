@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Every Azure identity kind, end to end, with the real `cassvault` binary against a real Azurite over
-HTTPS (`--oauth basic`, a throwaway test CA trusted through vault.tls.ca_file). No Cassandra: the legacy
-SSTable fixtures are backed up offline, restored to a directory bit for bit, and `verify --deep` is clean
-— the same round trip as test_azurite.py, once per identity:
+HTTPS (`--oauth basic`, a throwaway test CA trusted through vault.tls.ca_file), and a real Cassandra 5.0
+node (scripts/rig). The vault issue's round trip once per identity: back up the live node, DROP KEYSPACE,
+restore it live, rows read back through CQL equal, `verify --deep` clean:
 
   shared key, SAS (an account SAS signed here with the development key), client secret, client
   certificate (a signed client assertion), workload identity (a federated token file), managed identity
@@ -14,7 +14,8 @@ documented protocol — not the real services. `az` is a STAND-IN script put on 
 token endpoint, as a CLI logged in as a service principal would, and prints what `az account
 get-access-token -o json` prints).
 
-Also: a token that dies in the middle of a backup (short lifetimes; tokens that expire before they said)
+Also (on the legacy SSTable fixtures, backed up offline and restored to a directory bit for bit): a
+token that dies in the middle of a backup (short lifetimes; tokens that expire before they said)
 does not fail it; a throttled token endpoint (429 + Retry-After) is waited out; a wrong client secret fails
 with the AADSTS code and no secret; without the CA file TLS fails with a certificate error. After every
 command, stdout and stderr are searched for every secret and every token the stand-in issued.
@@ -41,12 +42,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from azurite import ACCOUNT, KEY, Azurite  # noqa: E402
 from cvtest import Vault, all_files  # noqa: E402
-from rigtest import ROOT  # noqa: E402
+from rigtest import ROOT, close_sessions, cql, dump, rig  # noqa: E402
 from token_server import TokenServer  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
 VERSIONS = ["ma", "mb", "mc", "md", "me", "na", "nb", "nc", "oa", "da"]
 EXIT_ACCESS = 6
+LIVE_KEYSPACE = "cv_simple"
 UAMI_CLIENT = "0b5e7a1c-1111-4222-8333-000000000a11"
 UAMI_OBJECT = "0b5e7a1c-1111-4222-8333-000000000b22"
 UAMI_RESOURCE = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
@@ -96,6 +98,10 @@ def account_sas(permissions="racwdl", hours=2):
 class AzureIdentityTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        rig("down")
+        rig("up", "--nodes", 1)
+        rig("load", "--scale", 1)
+        cls.before = dump(LIVE_KEYSPACE)
         cls.azurite = Azurite.start(https=True)
         pki = cls.azurite.pki
         cls.ts = TokenServer.start(pki.cert_file, pki.key_file)
@@ -112,6 +118,8 @@ class AzureIdentityTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.ts.stop()
         cls.azurite.stop()
+        close_sessions()
+        rig("down")
 
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="cv-azid-")
@@ -167,7 +175,35 @@ class AzureIdentityTest(unittest.TestCase):
         self.assertNotIn("Bearer ey", out)
         return proc
 
+    def live_vault(self, container, azure, transfer=None):
+        """A config naming the rig's node 1 and a vault on Azurite reached with `azure` settings."""
+        yaml = "  azure: %s\n  tls: {ca_file: %s}\n" % (json.dumps(dict(azure, endpoint=self.azurite.endpoint)),
+                                                        self.azurite.ca_file)
+        if transfer:
+            yaml += "  transfer: %s\n" % json.dumps(transfer)
+        vault = Vault.for_rig_node(1, url="azure://%s/%s/node1" % (ACCOUNT, container), vault_yaml=yaml,
+                                   workdir=os.path.join(self.work, "cv"))
+        return vault
+
     def round_trip(self, container, azure, env, transfer=None):
+        """The vault issue's round trip on the live node, with this identity."""
+        vault = self.live_vault(container, azure, transfer)
+        self.run_cv(vault, "init", env=env)  # creates the container
+        report = json.loads(self.run_cv(vault, "backup", "--tag", "t1", "--json", env=env).stdout)
+        self.assertGreater(report["new_files"], 0)
+        self.assertTrue(any(c.startswith(LIVE_KEYSPACE + ".") for c in report["new_components"]))
+        cql("DROP KEYSPACE %s" % LIVE_KEYSPACE)
+        r = json.loads(self.run_cv(vault, "restore", "--backup", "t1", "--mode", "live", "--keyspace", LIVE_KEYSPACE,
+                                   "--json", env=env).stdout)
+        self.assertGreater(r["files_written"], 0)
+        self.assertEqual(dump(LIVE_KEYSPACE), self.before, "%s differs after the restore" % LIVE_KEYSPACE)
+        self.assertEqual(json.loads(self.run_cv(vault, "verify", "--deep", "--json", env=env).stdout)["problems"], [])
+        self.assertFalse(os.path.exists(vault.vault_dir), "the vault went to a local directory, not to Azure")
+        return vault
+
+    def offline_round_trip(self, container, azure, env, transfer=None):
+        """Legacy fixtures backed up offline and restored to a directory, bit for bit: small and quick, for
+        the tests that stretch a backup over token lifetimes."""
         vault, data = self.vault(container, azure, transfer=transfer)
         expected = all_files(data)
         self.run_cv(vault, "init", env=env)  # creates the container
@@ -326,7 +362,7 @@ class AzureIdentityTest(unittest.TestCase):
         # 1. Short-lived tokens (3 s): refreshed before they expire.
         self.ts.lifetime = 3
         started = time.time()
-        self.round_trip("id-expiry", azure, env, transfer=transfer)
+        self.offline_round_trip("id-expiry", azure, env, transfer=transfer)
         issued = self.ts.count("entra", 200)
         self.assertGreater(issued, 4 + 1, "backup of %.0f s used one token per command: no refresh happened"
                            % (time.time() - started))
@@ -336,7 +372,7 @@ class AzureIdentityTest(unittest.TestCase):
         shutil.rmtree(self.work)
         os.makedirs(self.bin)
         before = self.ts.count("entra", 200)
-        self.round_trip("id-expiry2", azure, env, transfer=transfer)
+        self.offline_round_trip("id-expiry2", azure, env, transfer=transfer)
         self.assertGreater(self.ts.count("entra", 200) - before, 4 + 1)
 
     def test_throttled_token_endpoint_is_waited_out(self):
