@@ -320,6 +320,22 @@ Result<Response> Client::Send(const Request& request) {
     }
     return TransportError(rc, subject, errbuf);
   }
+  // A body shorter than the server announced is a cut transfer, whatever the framing let through (a
+  // connection closed early looks like the end of a body to a close-delimited reader): retryable.
+  if (!t.head && status != 204 && status != 304) {  // these carry no body whatever Content-Length says
+    std::string_view announced = response.Find("Content-Length");
+    uint64_t want = 0;
+    bool numeric = !announced.empty();
+    for (char c : announced) {
+      if (c < '0' || c > '9') numeric = false;
+      if (numeric) want = want * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (numeric && want != response.body.size()) {
+      curl_easy_cleanup(h);
+      return Status::Unavailable(subject, "response body cut short: " + std::to_string(response.body.size()) +
+                                              " of " + std::to_string(want) + " bytes");
+    }
+  }
   pool_->Release(h);
   response.status = status;
   return response;

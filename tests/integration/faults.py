@@ -99,11 +99,15 @@ class Toxiproxy:
     def remove(self, proxy, toxic_name):
         self._call("DELETE", "/proxies/%s/toxics/%s" % (proxy, toxic_name))
 
-    def flap(self, proxy, period=0.8):
+    def flap(self, proxy, period=0.8, stall_seconds=4.0):
         """Starts a thread that, every `period` seconds, hits every open connection with the next fault of
-        a cycle — connections reset (proxy disabled for 0.2 s), a stall (all bytes dropped for 0.5 s), a cut
-        body (each connection closed after 16 KiB more, for 0.5 s) — until the returned stop() is called.
-        Toxicity per new connection alone would rarely hit: clients keep their connections alive."""
+        a cycle, until the returned stop() is called (which returns how many of each it injected):
+          - reset: the proxy disabled for 0.2 s — every connection closed mid-transfer, new ones refused;
+          - stall: 20 s of latency for `stall_seconds` — bytes held back, not lost, so a client's stall
+            watchdog (set it below `stall_seconds`) must notice and retry;
+          - cut: each connection closed after 16 KiB more (for 0.5 s) — bodies end early.
+        Toxicity per new connection alone would rarely hit: clients keep their connections alive. No
+        fault here loses bytes in the middle of a stream that stays open (TCP does not do that)."""
         stop = threading.Event()
         events = {"reset": 0, "stall": 0, "cut": 0}
 
@@ -119,8 +123,8 @@ class Toxiproxy:
                         time.sleep(0.2)
                         self.set_enabled(proxy, True)
                     elif kind == "stall":
-                        self.toxic(proxy, "timeout", {"timeout": 0}, name="flap_stall")
-                        time.sleep(0.5)
+                        self.toxic(proxy, "latency", {"latency": 20000}, name="flap_stall")
+                        stop.wait(stall_seconds)
                         self.remove(proxy, "flap_stall")
                     else:
                         self.toxic(proxy, "limit_data", {"bytes": 16384}, name="flap_cut")

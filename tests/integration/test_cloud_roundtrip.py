@@ -38,6 +38,10 @@ class CloudRoundTripTest(unittest.TestCase):
         rig("up", "--nodes", 1)
         rig("load", "--scale", 1)
         cls.before = dump(KEYSPACE)
+        # A local baseline, so that one failed test cannot leave the next without its keyspace.
+        cls.baseline = Vault.for_rig_node(1)
+        cls.baseline.run("init")
+        cls.baseline.run("backup", "--tag", "baseline", "--keyspace", KEYSPACE)
         cls.azurite = Azurite.start()
         cls.gateway = Versitygw.start()
         cls.vaults = []
@@ -48,8 +52,17 @@ class CloudRoundTripTest(unittest.TestCase):
         rig("down")
         cls.azurite.stop()
         cls.gateway.stop()
-        for v in cls.vaults:
+        for v in cls.vaults + [cls.baseline]:
             v.cleanup()
+
+    def tearDown(self):
+        try:
+            intact = dump(KEYSPACE) == self.before
+        except Exception:  # noqa: BLE001 - a dropped keyspace makes `rig dump` fail
+            intact = False
+        if not intact:
+            cql("DROP KEYSPACE IF EXISTS %s" % KEYSPACE)
+            self.baseline.run("restore", "--backup", "baseline", "--mode", "live", "--keyspace", KEYSPACE)
 
     def round_trip(self, tag, url, vault_yaml="", env=None):
         """init, backup, DROP KEYSPACE, live restore, dump equal, verify --deep clean. Returns the reports."""
@@ -93,8 +106,9 @@ class CloudRoundTripTest(unittest.TestCase):
         try:
             port = toxi.proxy("azurite", self.azurite.port)
             toxi.toxic("azurite", "latency", {"latency": 20, "jitter": 10})
-            # Every 0.8 s the open connections get the next of: reset, stall (the 3 s watchdog cuts it), cut body.
-            stop = toxi.flap("azurite", period=0.8)
+            # Every 0.8 s the open connections get the next of: reset, stall of 4 s (the 3 s watchdog cuts
+            # it), cut body.
+            stop = toxi.flap("azurite", period=0.8, stall_seconds=4.0)
             yaml = "  transfer: {stall_timeout: 3, max_attempts: 10}\n"
             try:
                 backup, restore, _ = self.round_trip("az-tcp", "azure://%s/cv-tcp/node1" % ACCOUNT, vault_yaml=yaml,
