@@ -30,7 +30,7 @@ constexpr std::pair<AuthKind, std::string_view> kKinds[] = {
 const std::set<std::string> kKnownKeys = {
     "auth",          "endpoint",         "tenant_id", "client_id", "client_secret_env", "certificate_file",
     "authority_host", "sas_env",         "managed_identity_client_id", "managed_identity_resource_id",
-    "managed_identity_object_id"};
+    "managed_identity_object_id", "pack_access_tier", "metadata_access_tier"};
 
 Status KeyError(const std::string& config, const std::string& key, const std::string& problem) {
   return Status::InvalidArgument((config.empty() ? std::string("config") : config) + ": key 'vault.azure." + key + "'",

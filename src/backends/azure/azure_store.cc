@@ -197,6 +197,7 @@ class AzureStore final : public storage::ObjectStore {
     std::vector<http::Header> h = {{"x-ms-blob-type", "BlockBlob"},
                                    {"If-None-Match", "*"},
                                    {"Content-Type", "application/octet-stream"}};
+    AddTier(&h, key);
     AddMd5(&h, "Content-MD5", data);
     int attempts = 0;
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {}, std::move(h), data, &attempts));
@@ -247,6 +248,7 @@ class AzureStore final : public storage::ObjectStore {
     std::vector<http::Header> h = {{"If-None-Match", "*"},
                                    {"Content-Type", "application/xml"},
                                    {"x-ms-blob-content-type", "application/octet-stream"}};
+    AddTier(&h, key);
     AddMd5(&h, "Content-MD5", AsSpan(xml));
     // Stored as the whole blob's MD5: for a block blob the service cannot compute one itself.
     AddMd5(&h, "x-ms-blob-content-md5", data);
@@ -254,6 +256,11 @@ class AzureStore final : public storage::ObjectStore {
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {{"comp", "blocklist"}}, std::move(h),
                                                         AsSpan(xml), &attempts));
     return CreateOnlyAfterRetry(BlobOp::kPutBlockList, key, r, attempts, data);
+  }
+
+  void AddTier(std::vector<http::Header>* h, std::string_view key) const {
+    const std::string& tier = key.rfind("packs/", 0) == 0 ? options_.pack_tier : options_.metadata_tier;
+    if (!tier.empty()) h->push_back({"x-ms-access-tier", tier});
   }
 
   std::unique_ptr<azure::BlobClient> client_;
@@ -269,6 +276,19 @@ Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings, con
     o.endpoint = it->second;
   } else {
     o.endpoint = env("CASSVAULT_AZURE_ENDPOINT");  // the variable from before vault.azure.endpoint
+  }
+  for (auto [key, tier] : {std::pair<const char*, std::string*>{"pack_access_tier", &o.pack_tier},
+                           std::pair<const char*, std::string*>{"metadata_access_tier", &o.metadata_tier}}) {
+    auto it = settings.azure.find(key);
+    if (it == settings.azure.end() || it->second.empty()) continue;
+    if (it->second != "Hot" && it->second != "Cool" && it->second != "Cold") {
+      return Status::InvalidArgument(
+          (settings.config_path.empty() ? std::string("config") : settings.config_path) + ": key 'vault.azure." +
+              key + "'",
+          "'" + it->second + "' is not a tier for a vault: use Hot, Cool or Cold (Archive would make every restore "
+          "wait hours for rehydration)");
+    }
+    *tier = it->second;
   }
   o.http.ca_file = settings.ca_file;
   o.http.insecure = settings.insecure_tls;

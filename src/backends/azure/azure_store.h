@@ -44,9 +44,15 @@ struct AzureOptions {
   int list_page_size = 5000;         // maxresults of List Blobs (5000 is the service's ceiling)
   int connections = 8;               // Properties().connections: parallel requests worth making
   int parallel_blocks = 4;           // Put Block requests in flight for one large object
+  // Access tier per object class (x-ms-access-tier on upload; empty = the account's default). Packs are
+  // the bulk and are read only to restore, so Cool or Cold saves most; metadata (index, manifests,
+  // records, key slots) is read by every command and belongs in Hot. Archive is refused: a restore would
+  // first wait hours for rehydration.
+  std::string pack_tier, metadata_tier;
 };
 
-// vault.azure.* (`settings.azure`, validated: errors name the key and settings.config_path), the
+// vault.azure.* (`settings.azure`, validated — including pack_access_tier and metadata_access_tier:
+// Hot, Cool or Cold: errors name the key and settings.config_path), the
 // environment variables they point to, and vault.tls / vault.transfer. Unauthenticated when the chosen
 // identity lacks a variable (the message names it, never a value).
 Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings,

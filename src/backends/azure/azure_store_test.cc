@@ -167,5 +167,36 @@ TEST(AzuriteStore, BlockUploadsRecordTheWholeObjectMd5) {
   EXPECT_TRUE((*store)->Delete("packs/00/p").ok());
 }
 
+TEST(AzuriteStore, AccessTierPerObjectClass) {
+  StoreSettings settings;
+  settings.azure = {{"pack_access_tier", "Cool"}, {"metadata_access_tier", "Hot"}};
+  if (Env("CASSVAULT_TEST_AZURE_CONTAINER").empty()) GTEST_SKIP() << "needs Azurite";
+  auto o = AzureOptionsFromSettings(settings);
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  auto store = OpenAzureStore(Url("tiers"), *o, true);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->Put("packs/00/t", crypto::AsBytes("pack bytes")).ok());
+  ASSERT_TRUE((*store)->Put("index/t", crypto::AsBytes("index bytes")).ok());
+  o->single_put_max = 4;  // and through Put Block List
+  o->block_size = 4;
+  auto blocks = OpenAzureStore(Url("tiers"), *o, false);
+  ASSERT_TRUE(blocks.ok());
+  ASSERT_TRUE((*blocks)->Put("packs/00/b", crypto::AsBytes("bigger pack")).ok());
+  auto client = RawClient(*o, "tiers");
+  ASSERT_NE(client, nullptr);
+  for (auto [blob, tier] : {std::pair<const char*, const char*>{"tiers/packs/00/t", "Cool"},
+                            {"tiers/packs/00/b", "Cool"}, {"tiers/index/t", "Hot"}}) {
+    auto head = client->Send("HEAD", blob, {}, {});
+    ASSERT_TRUE(head.ok()) << head.status().ToString();
+    EXPECT_EQ(head->Find("x-ms-access-tier"), tier) << blob;
+  }
+
+  settings.azure = {{"pack_access_tier", "Archive"}};
+  auto archive = AzureOptionsFromSettings(settings);
+  ASSERT_FALSE(archive.ok());
+  EXPECT_NE(archive.status().message().find("vault.azure.pack_access_tier"), std::string::npos);
+  EXPECT_NE(archive.status().message().find("rehydration"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cv::backends
