@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "backends/wire/uri_encode.h"
 #include "core/result.h"
 
 namespace cv::backends::azure {
@@ -29,6 +30,6 @@ struct AzureLocation {
 Result<AzureLocation> ParseAzureUrl(std::string_view url, std::string_view endpoint);
 
 // RFC 3986 percent-encoding of everything but unreserved characters; `keep_slash` for blob paths.
-std::string PercentEncode(std::string_view s, bool keep_slash);
+using wire::PercentEncode;
 
 }  // namespace cv::backends::azure

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backends/wire/xml_scan.h"
 #include "core/result.h"
 
 namespace cv::backends::azure {
@@ -40,6 +41,6 @@ ErrorBody ParseErrorBody(std::string_view xml);
 std::string BlockListXml(const std::vector<std::string>& block_ids);
 
 // XML text: the predefined entities and &#N; / &#xH; references decoded (UTF-8).
-std::string XmlUnescape(std::string_view s);
+using wire::XmlUnescape;
 
 }  // namespace cv::backends::azure

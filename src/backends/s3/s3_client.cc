@@ -33,8 +33,8 @@ Result<http::Response> S3Client::SendOnce(const S3Request& request, const std::s
   std::string url = location_.scheme + "://" + location_.host + path;
   for (size_t i = 0; i < request.query.size(); ++i) {
     const auto& [k, v] = request.query[i];
-    url += (i == 0 ? "?" : "&") + UriEncode(k, false);
-    if (!v.empty()) url += "=" + UriEncode(v, false);
+    url += (i == 0 ? "?" : "&") + PercentEncode(k, false);
+    if (!v.empty()) url += "=" + PercentEncode(v, false);
   }
 
   const auto now =

@@ -42,7 +42,7 @@ std::string S3Location::Describe() const {
 std::string S3Location::Path(std::string_view key) const {
   std::string p = base_path;
   if (path_style) p += "/" + bucket;
-  p += "/" + UriEncode(key, /*keep_slash=*/true);
+  p += "/" + PercentEncode(key, /*keep_slash=*/true);
   return p;
 }
 

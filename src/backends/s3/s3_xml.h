@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backends/wire/xml_scan.h"
 #include "core/result.h"
 
 namespace cv::backends::s3 {
@@ -49,7 +50,7 @@ std::string CompleteMultipartXml(const std::vector<std::string>& etags);
 // CreateBucketConfiguration naming `region` (for any region but us-east-1).
 std::string CreateBucketXml(std::string_view region);
 
-std::string XmlEscape(std::string_view s);
-std::string XmlUnescape(std::string_view s);
+using wire::XmlEscape;
+using wire::XmlUnescape;
 
 }  // namespace cv::backends::s3

@@ -39,31 +39,13 @@ crypto::Hash32 Hmac(crypto::ByteView key, std::string_view data) {
 
 }  // namespace
 
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string CanonicalRequest(const SignedRequest& r, std::string* signed_headers) {
   std::string out = std::string(r.method) + "\n" + std::string(r.path.empty() ? "/" : r.path) + "\n";
 
   // Query: names and values encoded, then sorted by name, then value ("uploads" becomes "uploads=").
   std::vector<std::pair<std::string, std::string>> q;
   if (r.query != nullptr) {
-    for (const auto& [k, v] : *r.query) q.emplace_back(UriEncode(k, false), UriEncode(v, false));
+    for (const auto& [k, v] : *r.query) q.emplace_back(PercentEncode(k, false), PercentEncode(v, false));
   }
   std::sort(q.begin(), q.end());
   for (size_t i = 0; i < q.size(); ++i) out += (i == 0 ? "" : "&") + q[i].first + "=" + q[i].second;

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "backends/wire/uri_encode.h"
 #include "crypto/crypto.h"
 #include "http/http_client.h"
 
@@ -23,9 +24,9 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;  // decode
 inline constexpr std::string_view kEmptyPayloadHash =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-// RFC 3986 percent-encoding of all but `A-Za-z0-9-_.~` (and '/' with keep_slash), upper-case hex, as
-// SigV4 wants for paths and query components. S3 paths are encoded once, never twice.
-std::string UriEncode(std::string_view s, bool keep_slash);
+// RFC 3986 percent-encoding (backends/wire), as SigV4 wants for paths and query components. S3 paths are
+// encoded once, never twice.
+using wire::PercentEncode;
 
 // The parts of one request that are signed.
 struct SignedRequest {

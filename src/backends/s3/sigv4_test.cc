@@ -71,7 +71,7 @@ TEST(SigV4, S3PutObjectEncodesThePathOnce) {
                                  {"x-amz-date", std::string(kS3Date)},
                                  {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
                                  {"x-amz-content-sha256", payload}};
-  const std::string path = "/" + UriEncode("test$file.text", true);
+  const std::string path = "/" + PercentEncode("test$file.text", true);
   EXPECT_EQ(path, "/test%24file.text");
   SignedRequest r{.method = "PUT", .path = path, .query = nullptr, .headers = &h, .payload_hash = payload};
   EXPECT_EQ(SignatureOf(Authorization(r, "AKIAIOSFODNN7EXAMPLE", kS3Secret, kS3Date, "us-east-1", "s3")),
