@@ -133,25 +133,13 @@ class AzureIdentityTest(unittest.TestCase):
     # ---- helpers -------------------------------------------------------------------------------
     def vault(self, container, azure, ca_file=True, transfer=None):
         """A stopped node's data dir (the legacy fixtures) and a config whose vault is on Azurite."""
-        data = os.path.join(self.work, "data")
-        yaml = os.path.join(self.work, "cassandra.yaml")
-        with open(yaml, "w") as f:
-            f.write("cluster_name: legacy\npartitioner: org.apache.cassandra.dht.Murmur3Partitioner\n"
-                    "data_file_directories: [%s]\ncommitlog_directory: %s/commitlog\n"
-                    "rpc_address: 127.0.0.1\nnative_transport_port: 1\n" % (data, self.work))
-        vault = Vault(yaml, ["/bin/false"], cql_port=1, workdir=os.path.join(self.work, "cv"))
-        with open(vault.config) as f:
-            text = f.read()
-        local = "  url: file://%s\n" % vault.vault_dir
-        self.assertIn(local, text)
-        section = "  url: azure://%s/%s/node1\n" % (ACCOUNT, container)
-        section += "  azure: %s\n" % json.dumps(dict(azure, endpoint=self.azurite.endpoint))
+        section = "  azure: %s\n" % json.dumps(dict(azure, endpoint=self.azurite.endpoint))
         if ca_file:
             section += "  tls: {ca_file: %s}\n" % self.azurite.ca_file
         if transfer:
             section += "  transfer: %s\n" % json.dumps(transfer)
-        with open(vault.config, "w") as f:
-            f.write(text.replace(local, section))
+        vault, data = Vault.for_stopped_node(self.work, url="azure://%s/%s/node1" % (ACCOUNT, container),
+                                             vault_yaml=section)
         for v in VERSIONS:
             shutil.copytree(os.path.join(FIXTURES, v, "legacy_tables"), os.path.join(data, "legacy_tables"),
                             dirs_exist_ok=True)

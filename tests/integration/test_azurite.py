@@ -47,21 +47,7 @@ class AzuriteTest(unittest.TestCase):
 
     def offline_vault(self, url):
         """A stopped node's data dir and a config whose vault is `url` (what an operator writes)."""
-        data = os.path.join(self.work, "data")
-        os.makedirs(data, exist_ok=True)
-        yaml = os.path.join(self.work, "cassandra.yaml")
-        with open(yaml, "w") as f:
-            f.write("cluster_name: legacy\npartitioner: org.apache.cassandra.dht.Murmur3Partitioner\n"
-                    "data_file_directories: [%s]\ncommitlog_directory: %s/commitlog\n"
-                    "rpc_address: 127.0.0.1\nnative_transport_port: 1\n" % (data, self.work))
-        vault = Vault(yaml, ["/bin/false"], cql_port=1, workdir=os.path.join(self.work, "cv"))
-        with open(vault.config) as f:
-            text = f.read()
-        local = "url: file://%s" % vault.vault_dir
-        self.assertIn(local, text)
-        with open(vault.config, "w") as f:
-            f.write(text.replace(local, "url: %s" % url))
-        return vault, data
+        return Vault.for_stopped_node(self.work, url=url)
 
     def test_store_contract_and_azure_specifics(self):
         self.assertTrue(os.path.exists(STORE_TEST), "build the azure_store_test target first: " + STORE_TEST)

@@ -121,22 +121,8 @@ class S3Test(unittest.TestCase):
 
     def offline_vault(self, url, s3_extra="", endpoint=None):
         """A stopped node's data dir and a config whose vault is `url` on the gateway."""
-        data = os.path.join(self.work, "data")
-        os.makedirs(data, exist_ok=True)
-        yaml = os.path.join(self.work, "cassandra.yaml")
-        with open(yaml, "w") as f:
-            f.write("cluster_name: legacy\npartitioner: org.apache.cassandra.dht.Murmur3Partitioner\n"
-                    "data_file_directories: [%s]\ncommitlog_directory: %s/commitlog\n"
-                    "rpc_address: 127.0.0.1\nnative_transport_port: 1\n" % (data, self.work))
-        vault = Vault(yaml, ["/bin/false"], cql_port=1, workdir=os.path.join(self.work, "cv"))
-        with open(vault.config) as f:
-            text = f.read()
-        local = "url: file://%s" % vault.vault_dir
-        self.assertIn(local, text)
-        with open(vault.config, "w") as f:
-            f.write(text.replace(local, "url: %s\n  s3: {endpoint: \"%s\"%s}" % (url, endpoint or self.gw.endpoint,
-                                                                              s3_extra)))
-        return vault, data
+        return Vault.for_stopped_node(self.work, url=url, vault_yaml="  s3: {endpoint: \"%s\"%s}\n" % (
+            endpoint or self.gw.endpoint, s3_extra))
 
     def env(self, **extra):
         # The gateway is on loopback: never through a proxy. No instance metadata lookups unless asked.
