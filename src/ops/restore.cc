@@ -408,7 +408,11 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
 
   Progress progress("restore", total_bytes, small_jobs.size() + data_jobs.size(), o.show_progress);
   std::atomic<uint64_t> written{0}, present{0}, bytes{0};
-  int workers = config.parallelism > 0 ? config.parallelism : pipeline::DefaultParallelism();
+  // Restore workers mostly wait on reads: from a cloud store, more of them than cores keep the link busy
+  // (each holds one blob, so memory grows by a few MiB per worker, not with the data).
+  int workers = config.parallelism > 0
+                    ? config.parallelism
+                    : std::max(pipeline::DefaultParallelism(), std::min(vault.store().Properties().connections, 4));
   // Small components first: a Data.db is checked against the Digest.crc32 and CompressionInfo.db
   // already restored beside it.
   for (auto* jobs : {&small_jobs, &data_jobs}) {

@@ -1,6 +1,7 @@
 #include "vault/pack_writer.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/vault_layout.h"
 
@@ -39,17 +40,47 @@ Status PackWriter::Add(const ObjectId& blob_id, std::span<const uint8_t> sealed,
     }
   }
   if (full.entries.empty()) return Status::OK();
-  return Upload(std::move(full));
+  return UploadInBackground(std::move(full));
+}
+
+PackWriter::~PackWriter() { (void)WaitForUploads(); }
+
+Status PackWriter::UploadInBackground(OpenPack pack) {
+  std::unique_lock<std::mutex> lock(uploads_mu_);
+  Status first_error;
+  // Reap finished uploads; wait for the oldest while every slot is taken.
+  while (!uploads_.empty() &&
+         (uploads_.size() >= max_in_flight_ ||
+          uploads_.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready)) {
+    Status st = uploads_.front().get();
+    uploads_.pop_front();
+    if (first_error.ok() && !st.ok()) first_error = st;
+  }
+  if (!first_error.ok()) return first_error;
+  uploads_.push_back(std::async(std::launch::async, [this, p = std::move(pack)]() mutable { return Upload(std::move(p)); }));
+  return Status::OK();
+}
+
+Status PackWriter::WaitForUploads() {
+  std::lock_guard<std::mutex> lock(uploads_mu_);
+  Status first_error;
+  while (!uploads_.empty()) {
+    Status st = uploads_.front().get();
+    uploads_.pop_front();
+    if (first_error.ok() && !st.ok()) first_error = st;
+  }
+  return first_error;
 }
 
 Status PackWriter::Flush() {
   OpenPack last;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (current_.entries.empty()) return Status::OK();
     last = std::exchange(current_, {});
   }
-  return Upload(std::move(last));
+  Status st = last.entries.empty() ? Status::OK() : Upload(std::move(last));
+  Status waited = WaitForUploads();
+  return st.ok() ? waited : st;
 }
 
 Status PackWriter::Upload(OpenPack pack) {
