@@ -137,6 +137,52 @@ TEST_F(VaultTest, OrphanPacksAreAdoptedNotUploadedAgain) {
   EXPECT_TRUE(v3->TakeAdopted().empty());
 }
 
+// A store whose pack uploads fail, as a full disk or a revoked credential would make them.
+class FailingPacks final : public storage::ObjectStore {
+ public:
+  explicit FailingPacks(std::unique_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
+  std::string Describe() const override { return inner_->Describe(); }
+  storage::StoreProperties Properties() const override { return inner_->Properties(); }
+  Status Put(std::string_view k, std::span<const uint8_t> d) override {
+    if (k.rfind("packs/", 0) == 0) return Status::PermissionDenied("PUT " + std::string(k), "403 AuthorizationFailure");
+    return inner_->Put(k, d);
+  }
+  Status Get(std::string_view k, uint64_t o, uint64_t l, std::vector<uint8_t>* out) override {
+    return inner_->Get(k, o, l, out);
+  }
+  Result<storage::ObjectInfo> Stat(std::string_view k) override { return inner_->Stat(k); }
+  Status List(std::string_view p, const std::function<void(const storage::ObjectInfo&)>& fn) override {
+    return inner_->List(p, fn);
+  }
+  Status Delete(std::string_view k) override { return inner_->Delete(k); }
+
+ private:
+  std::unique_ptr<storage::ObjectStore> inner_;
+};
+
+TEST_F(VaultTest, AFailedBackgroundUploadFailsTheBackupAndCommitsNothing) {
+  auto v = Vault::Open(std::make_unique<FailingPacks>(Store()), crypto::PassphraseSecret("correct horse"));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_TRUE((*v)->LoadIndex().ok());
+  Status first_failure;
+  {
+    BackupSession s(**v, 1 << 10);  // tiny packs: every part fills one, so uploads run in the background
+    auto codec = (*v)->NewCodec();
+    Manifest m;
+    m.backup_id = layout::MakeBackupId(1764079200, "0000000b");
+    for (uint8_t i = 0; i < 8 && first_failure.ok(); ++i) {
+      bool stored = false;
+      first_failure = s.StorePart(*codec, Data(3000, i), false, &stored).status();
+    }
+    BackupRecord r;
+    r.backup_id = m.backup_id;
+    if (first_failure.ok()) first_failure = s.Commit(m, r).status();
+  }
+  EXPECT_EQ(first_failure.code(), StatusCode::kPermissionDenied) << first_failure.ToString();
+  EXPECT_NE(first_failure.message().find("403 AuthorizationFailure"), std::string::npos);
+  EXPECT_FALSE(fs::exists(root_ / "backups")) << "a backup whose packs failed must not be committed";
+}
+
 TEST_F(VaultTest, FlippedBitIsCorruption) {
   auto v = OpenOk();
   int stored = 0;
