@@ -15,12 +15,12 @@
 namespace cv::backends {
 
 struct StoreSettings {
-  std::string config_path;  // for messages: "cassvault.yaml: key 'vault.azure.auth' ..."
+  std::string config_path;                   // for messages: "cassvault.yaml: key 'vault.azure.auth' ..."
   std::map<std::string, std::string> azure;  // vault.azure.* (scalars)
   std::map<std::string, std::string> s3;     // vault.s3.*
   // vault.tls
-  std::string ca_file;         // extra PEM bundle to trust (a private CA, an emulator's test CA)
-  bool insecure_tls = false;   // DANGER: no certificate verification; warned about loudly
+  std::string ca_file;        // extra PEM bundle to trust (a private CA, an emulator's test CA)
+  bool insecure_tls = false;  // DANGER: no certificate verification; warned about loudly
   // vault.transfer
   int max_connections = 0;     // 0 = the backend's default
   uint64_t max_bandwidth = 0;  // bytes/s over all uploads and downloads; 0 = unlimited

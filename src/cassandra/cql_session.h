@@ -29,7 +29,8 @@ struct NodeIdentity {
 
 struct KeyspaceSchema {
   std::string name;
-  std::string create_keyspace;            // CREATE KEYSPACE IF NOT EXISTS ... WITH replication = {...} AND durable_writes = ...;
+  std::string create_keyspace;            // CREATE KEYSPACE IF NOT EXISTS ... WITH replication = {...} AND
+                                          // durable_writes = ...;
   std::vector<std::string> create_types;  // CREATE TYPE IF NOT EXISTS ks.t (...); in dependency order
 };
 

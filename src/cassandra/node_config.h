@@ -13,10 +13,10 @@ struct NodeConfig {
   std::string cluster_name;
   std::string partitioner;
   std::vector<std::string> data_file_directories;  // all of them, in yaml order
-  std::string local_system_data_file_directory;     // empty when unset
+  std::string local_system_data_file_directory;    // empty when unset
   std::string commitlog_directory;
-  std::string storage_compatibility_mode;           // "CASSANDRA_4" (5.0 default), "UPGRADING", "NONE"
-  std::string sstable_format;                       // "big" (default) or "bti"
+  std::string storage_compatibility_mode;  // "CASSANDRA_4" (5.0 default), "UPGRADING", "NONE"
+  std::string sstable_format;              // "big" (default) or "bti"
   std::string listen_address, rpc_address;
   int native_transport_port = 9042;
   int num_tokens = 1;

@@ -5,14 +5,14 @@
 // chunk length or the caller's buffer size.
 #include "cassandra/sstable_verifier.h"
 
-#include "cassandra/read_file.h"
-#include "cassandra/sstable_name.h"
-
 #include <isa-l.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+
+#include "cassandra/read_file.h"
+#include "cassandra/sstable_name.h"
 
 namespace cv::cassandra {
 
@@ -195,9 +195,9 @@ struct DataFileVerifier::Impl {
     uint64_t n = (size + static_cast<uint64_t>(chunk_size) - 1) / static_cast<uint64_t>(chunk_size);
     // Cassandra 5.0 may close the file with one more flush of an empty buffer, whose CRC (of zero
     // bytes) is 0: seen on a live node, 620 CRCs for 619 chunks of a 40,521,625-byte Data.db.
-    bool trailing_empty = r.remaining() == (n + 1) * 4 && crc_db.size() >= 4 && crc_db[crc_db.size() - 1] == 0 &&
-                          crc_db[crc_db.size() - 2] == 0 && crc_db[crc_db.size() - 3] == 0 &&
-                          crc_db[crc_db.size() - 4] == 0;
+    bool trailing_empty = r.remaining() == (n + 1) * 4 && crc_db.size() >= 4 &&
+                          crc_db[crc_db.size() - 1] == 0 && crc_db[crc_db.size() - 2] == 0 &&
+                          crc_db[crc_db.size() - 3] == 0 && crc_db[crc_db.size() - 4] == 0;
     if (r.remaining() != n * 4 && !trailing_empty) {
       SetError("CRC.db holds " + std::to_string(r.remaining()) + " bytes of checksums; " +
                std::to_string(size) + " bytes in chunks of " + std::to_string(chunk_size) + " need " +
@@ -333,9 +333,11 @@ Status DataFileVerifier::Finish() {
   return Status::OK();
 }
 
-Result<std::unique_ptr<DataFileVerifier>> OpenDataFileVerifier(const std::string& data_path, uint64_t data_size) {
+Result<std::unique_ptr<DataFileVerifier>> OpenDataFileVerifier(const std::string& data_path,
+                                                               uint64_t data_size) {
   constexpr std::string_view kData = "Data.db";
-  if (data_path.size() < kData.size() || data_path.compare(data_path.size() - kData.size(), kData.size(), kData) != 0) {
+  if (data_path.size() < kData.size() ||
+      data_path.compare(data_path.size() - kData.size(), kData.size(), kData) != 0) {
     return Status::InvalidArgument(data_path, "not a Data.db component");
   }
   std::string prefix = data_path.substr(0, data_path.size() - kData.size());
@@ -353,9 +355,10 @@ Result<std::unique_ptr<DataFileVerifier>> OpenDataFileVerifier(const std::string
   if (comp_bytes) {
     std::string file = prefix.substr(prefix.rfind('/') + 1);
     auto name = SSTableName::Parse(file + "Data.db");
-    CV_ASSIGN_OR_RETURN(compression,
-                        ParseCompressionInfo({reinterpret_cast<const uint8_t*>(comp_bytes->data()), comp_bytes->size()},
-                                             name ? name->version : "nb", prefix + "CompressionInfo.db"));
+    CV_ASSIGN_OR_RETURN(
+        compression,
+        ParseCompressionInfo({reinterpret_cast<const uint8_t*>(comp_bytes->data()), comp_bytes->size()},
+                             name ? name->version : "nb", prefix + "CompressionInfo.db"));
   }
   std::optional<std::vector<uint8_t>> crc_db;
   if (crc_bytes) crc_db = std::vector<uint8_t>(crc_bytes->begin(), crc_bytes->end());

@@ -50,6 +50,7 @@ class DataFileVerifier {
 // A verifier for the Data.db at `data_path` from the components beside it (every component of an
 // SSTable lives in one directory): Digest.crc32, CompressionInfo.db or CRC.db, whichever exist.
 // Corruption if one of them is unreadable as what it claims to be.
-Result<std::unique_ptr<DataFileVerifier>> OpenDataFileVerifier(const std::string& data_path, uint64_t data_size);
+Result<std::unique_ptr<DataFileVerifier>> OpenDataFileVerifier(const std::string& data_path,
+                                                               uint64_t data_size);
 
 }  // namespace cv::cassandra

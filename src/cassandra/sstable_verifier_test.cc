@@ -265,7 +265,8 @@ TEST(CrcDbTest, TrailingCrcOfAnEmptyFlushIsAccepted) {
   // As Cassandra 5.0 writes larger uncompressed Data.db files: one extra CRC, of zero bytes (0).
   CrcDbCase c = MakeCrcDbCase(100000, 4096);
   PutBigEndian32(&c.crc_db, 0);
-  DataFileVerifier v("/x/nb-1-big-Data.db", c.data.size(), std::to_string(ZlibCrc(c.data)), std::nullopt, c.crc_db);
+  DataFileVerifier v("/x/nb-1-big-Data.db", c.data.size(), std::to_string(ZlibCrc(c.data)), std::nullopt,
+                     c.crc_db);
   EXPECT_TRUE(Feed(v, c.data, 7919).ok());
   // Any other extra value is still an error.
   c.crc_db.back() = 1;

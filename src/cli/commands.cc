@@ -24,18 +24,26 @@ using nlohmann::json;
 
 int ExitFor(StatusCode c) {
   switch (c) {
-    case StatusCode::kOk: return kExitOk;
-    case StatusCode::kInvalidArgument: return kExitConfig;
-    case StatusCode::kNotFound: return kExitNotFound;
-    case StatusCode::kCorruption: return kExitCorruption;
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kInvalidArgument:
+      return kExitConfig;
+    case StatusCode::kNotFound:
+      return kExitNotFound;
+    case StatusCode::kCorruption:
+      return kExitCorruption;
     case StatusCode::kPermissionDenied:
-    case StatusCode::kUnauthenticated: return kExitAccess;
+    case StatusCode::kUnauthenticated:
+      return kExitAccess;
     case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists: return kExitState;
+    case StatusCode::kAlreadyExists:
+      return kExitState;
     case StatusCode::kUnavailable:
     case StatusCode::kResourceExhausted:
-    case StatusCode::kDeadlineExceeded: return kExitUnavailable;
-    default: return kExitFailure;
+    case StatusCode::kDeadlineExceeded:
+      return kExitUnavailable;
+    default:
+      return kExitFailure;
   }
 }
 
@@ -56,7 +64,8 @@ bool Interactive(const GlobalFlags& g) { return !g.json && ::isatty(STDERR_FILEN
 void LogEvent(const GlobalFlags& g, const std::string& op, json fields) {
   if (g.json || ::isatty(STDERR_FILENO)) return;
   auto now = std::chrono::system_clock::now();
-  fields["ts"] = layout::FormatTime(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+  fields["ts"] =
+      layout::FormatTime(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
   fields["level"] = "info";
   fields["op"] = op;
   if (auto c = http::GlobalRetryCounters(); c.attempts > 0) {
@@ -68,25 +77,36 @@ void LogEvent(const GlobalFlags& g, const std::string& op, json fields) {
 
 void PrintRecordLine(const BackupRecord& r) {
   std::cout << r.backup_id << "  tag=" << r.tag << "  node=" << r.address << "  dc=" << r.data_center
-            << "  cluster=" << r.cluster_name << "  " << layout::FormatTime(r.started) << "  tables=" << r.tables
-            << "  files=" << r.files << "  size=" << ops::HumanBytes(r.bytes) << "  new=" << ops::HumanBytes(r.new_bytes)
-            << " (" << r.new_files << " files)\n";
+            << "  cluster=" << r.cluster_name << "  " << layout::FormatTime(r.started)
+            << "  tables=" << r.tables << "  files=" << r.files << "  size=" << ops::HumanBytes(r.bytes)
+            << "  new=" << ops::HumanBytes(r.new_bytes) << " (" << r.new_files << " files)\n";
 }
 
 json RecordJson(const BackupRecord& r) {
-  return {{"backup_id", r.backup_id}, {"tag", r.tag},         {"mode", r.mode},
-          {"cluster", r.cluster_name}, {"host_id", r.host_id}, {"address", r.address},
-          {"data_center", r.data_center}, {"rack", r.rack},    {"started", layout::FormatTime(r.started)},
-          {"finished", layout::FormatTime(r.finished)},        {"tables", r.tables},
-          {"files", r.files},          {"bytes", r.bytes},     {"new_files", r.new_files},
-          {"new_bytes", r.new_bytes},  {"stored_bytes", r.stored_bytes}};
+  return {{"backup_id", r.backup_id},
+          {"tag", r.tag},
+          {"mode", r.mode},
+          {"cluster", r.cluster_name},
+          {"host_id", r.host_id},
+          {"address", r.address},
+          {"data_center", r.data_center},
+          {"rack", r.rack},
+          {"started", layout::FormatTime(r.started)},
+          {"finished", layout::FormatTime(r.finished)},
+          {"tables", r.tables},
+          {"files", r.files},
+          {"bytes", r.bytes},
+          {"new_files", r.new_files},
+          {"new_bytes", r.new_bytes},
+          {"stored_bytes", r.stored_bytes}};
 }
 
 // --- init ---------------------------------------------------------------------------------------
 void AddInit(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("init", "create a new vault (config and first key slot)");
   auto url = std::make_shared<std::string>();
-  cmd->add_option("--vault", *url, "vault URL (default: vault.url of the config), e.g. file:///var/backups/cassvault");
+  cmd->add_option("--vault", *url,
+                  "vault URL (default: vault.url of the config), e.g. file:///var/backups/cassvault");
   cmd->callback([&g, url] {
     auto cfg = Load(g);
     if (!cfg.ok()) {
@@ -121,7 +141,8 @@ void AddInit(CLI::App& app, GlobalFlags& g) {
 void AddBackup(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("backup", "snapshot the node and store it in the vault");
   auto o = std::make_shared<ops::BackupOptions>();
-  cmd->add_option("--tag", o->tag, "backup tag (default: manual-<UTC time>); same tag on every node = one cluster backup");
+  cmd->add_option("--tag", o->tag,
+                  "backup tag (default: manual-<UTC time>); same tag on every node = one cluster backup");
   cmd->add_option("--keyspace", o->includes, "KS or KS.TABLE to include (globs allowed; repeatable)");
   cmd->add_option("--exclude", o->excludes, "KS or KS.TABLE to leave out (repeatable)");
   cmd->add_flag("--offline", o->offline, "the node is stopped: read its live table directories, no nodetool");
@@ -148,11 +169,12 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
       const auto& rec = r->record;
       // Throughput over what the backup covers: unchanged files count, unread, at cache speed.
       double mbps = r->seconds > 0 ? static_cast<double>(rec.bytes) / r->seconds / 1e6 : 0;
-      std::cout << "backup " << rec.backup_id << " committed: tag " << rec.tag << ", " << rec.tables << " tables, "
-                << rec.files << " files, " << ops::HumanBytes(rec.bytes) << " in " << r->seconds << " s ("
-                << static_cast<int>(mbps) << " MB/s); new " << rec.new_files << " files ("
-                << ops::HumanBytes(rec.new_bytes) << "), stored " << ops::HumanBytes(rec.stored_bytes) << "; read "
-                << ops::HumanBytes(r->bytes_read) << ", " << r->cache_hits << " files known unchanged\n";
+      std::cout << "backup " << rec.backup_id << " committed: tag " << rec.tag << ", " << rec.tables
+                << " tables, " << rec.files << " files, " << ops::HumanBytes(rec.bytes) << " in "
+                << r->seconds << " s (" << static_cast<int>(mbps) << " MB/s); new " << rec.new_files
+                << " files (" << ops::HumanBytes(rec.new_bytes) << "), stored "
+                << ops::HumanBytes(rec.stored_bytes) << "; read " << ops::HumanBytes(r->bytes_read) << ", "
+                << r->cache_hits << " files known unchanged\n";
     }
   });
 }
@@ -183,7 +205,8 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("restore", "restore a backup into the node, or into a directory");
   auto o = std::make_shared<ops::RestoreOptions>();
   cmd->add_option("--backup", o->backup, "backup id or tag")->required();
-  cmd->add_option("--keyspace", o->includes, "KS or KS.TABLE to restore (repeatable; default: all user tables)");
+  cmd->add_option("--keyspace", o->includes,
+                  "KS or KS.TABLE to restore (repeatable; default: all user tables)");
   cmd->add_option("--mode", o->mode, "offline (node stopped; files placed) or live (nodetool import)")
       ->check(CLI::IsMember({"offline", "live"}));
   cmd->add_option("--target-dir", o->target_dir, "only materialise the SSTables under DIR/<ks>/<table>");
@@ -197,14 +220,22 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
     o->show_progress = Interactive(g) && !o->dry_run;
     auto r = ops::RunRestore(*cfg, **v, *o);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("restore")));
-    LogEvent(g, "restore", {{"backup_id", r->backup_id}, {"dry_run", o->dry_run}, {"tables", r->tables},
-                            {"files_written", r->files_written}, {"bytes_written", r->bytes_written},
-                            {"seconds", r->seconds}});
+    LogEvent(g, "restore",
+             {{"backup_id", r->backup_id},
+              {"dry_run", o->dry_run},
+              {"tables", r->tables},
+              {"files_written", r->files_written},
+              {"bytes_written", r->bytes_written},
+              {"seconds", r->seconds}});
     if (g.json) {
-      std::cout << json{{"backup_id", r->backup_id},       {"dry_run", o->dry_run},
-                        {"plan", r->plan},                 {"tables", r->tables},
-                        {"files_written", r->files_written}, {"files_already_present", r->files_already_present},
-                        {"bytes_written", r->bytes_written}, {"seconds", r->seconds},
+      std::cout << json{{"backup_id", r->backup_id},
+                        {"dry_run", o->dry_run},
+                        {"plan", r->plan},
+                        {"tables", r->tables},
+                        {"files_written", r->files_written},
+                        {"files_already_present", r->files_already_present},
+                        {"bytes_written", r->bytes_written},
+                        {"seconds", r->seconds},
                         {"requests", http::GlobalRetryCounters().attempts},
                         {"retries", http::GlobalRetryCounters().retries}}
                        .dump()
@@ -214,8 +245,8 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
       for (const auto& line : r->plan) std::cout << "  " << line << "\n";
     } else {
       std::cout << "restored backup " << r->backup_id << ": " << r->tables << " tables, " << r->files_written
-                << " files written (" << ops::HumanBytes(r->bytes_written) << "), " << r->files_already_present
-                << " already in place, in " << r->seconds << " s\n";
+                << " files written (" << ops::HumanBytes(r->bytes_written) << "), "
+                << r->files_already_present << " already in place, in " << r->seconds << " s\n";
     }
   });
 }
@@ -234,18 +265,23 @@ void AddVerify(CLI::App& app, GlobalFlags& g) {
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     auto r = ops::RunVerify(**v, *backup, *deep);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("verify")));
-    LogEvent(g, "verify", {{"ok", r->ok()}, {"deep", *deep}, {"backups", r->backups.size()},
-                           {"problems", r->problems.size()}});
+    LogEvent(
+        g, "verify",
+        {{"ok", r->ok()}, {"deep", *deep}, {"backups", r->backups.size()}, {"problems", r->problems.size()}});
     if (g.json) {
       json probs = json::array();
-      for (const auto& p : r->problems) probs.push_back({{"object", p.object}, {"problem", p.problem}, {"affected", p.affected}});
-      std::cout << json{{"ok", r->ok()}, {"backups", r->backups}, {"blobs", r->blobs}, {"packs", r->packs},
-                        {"bytes_read", r->bytes_read}, {"duplicate_blobs", r->duplicate_blobs}, {"problems", probs}}
-                       .dump()
-                << "\n";
+      for (const auto& p : r->problems)
+        probs.push_back({{"object", p.object}, {"problem", p.problem}, {"affected", p.affected}});
+      std::cout
+          << json{{"ok", r->ok()},     {"backups", r->backups},       {"blobs", r->blobs},
+                  {"packs", r->packs}, {"bytes_read", r->bytes_read}, {"duplicate_blobs", r->duplicate_blobs},
+                  {"problems", probs}}
+                 .dump()
+          << "\n";
     } else {
-      std::cout << (*deep ? "deep " : "") << "verify of " << r->backups.size() << " backups: " << r->blobs << " blobs in "
-                << r->packs << " packs" << (*deep ? ", " + ops::HumanBytes(r->bytes_read) + " read" : "") << "\n";
+      std::cout << (*deep ? "deep " : "") << "verify of " << r->backups.size() << " backups: " << r->blobs
+                << " blobs in " << r->packs << " packs"
+                << (*deep ? ", " + ops::HumanBytes(r->bytes_read) + " read" : "") << "\n";
       for (const auto& p : r->problems) {
         std::cout << "PROBLEM " << p.object << ": " << p.problem << "\n";
         for (const auto& a : p.affected) std::cout << "  affects " << a << "\n";
@@ -267,7 +303,8 @@ int Fail(const Status& st) {
 
 // --- doctor -------------------------------------------------------------------------------------
 void AddDoctor(CLI::App& app, GlobalFlags& g) {
-  auto* cmd = app.add_subcommand("doctor", "check that the vault is reachable and what this identity may do there");
+  auto* cmd =
+      app.add_subcommand("doctor", "check that the vault is reachable and what this identity may do there");
   cmd->callback([&g] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
@@ -279,7 +316,7 @@ void AddDoctor(CLI::App& app, GlobalFlags& g) {
       for (const auto& c : r.checks) {
         checks.push_back({{"check", c.name}, {"outcome", ops::OutcomeName(c.outcome)}, {"detail", c.detail}});
       }
-      std::cout << json{{"vault", r.vault}, {"checks", checks}, {"can_read", r.can_read},
+      std::cout << json{{"vault", r.vault},       {"checks", checks},           {"can_read", r.can_read},
                         {"can_list", r.can_list}, {"can_create", r.can_create}, {"can_delete", r.can_delete}}
                        .dump()
                 << "\n";

@@ -9,14 +9,14 @@
 namespace cv::cli {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;       // anything not listed below
-inline constexpr int kExitUsage = 2;         // bad flags or arguments
-inline constexpr int kExitConfig = 3;        // bad or missing config / input
-inline constexpr int kExitNotFound = 4;      // vault, backup, keyspace, file missing
-inline constexpr int kExitCorruption = 5;    // corruption detected (vault or SSTable)
-inline constexpr int kExitAccess = 6;        // wrong key, missing permission, no credentials
-inline constexpr int kExitState = 7;         // wrong state: node running for offline, vault exists ...
-inline constexpr int kExitUnavailable = 8;   // node / endpoint unreachable, disk full
+inline constexpr int kExitFailure = 1;      // anything not listed below
+inline constexpr int kExitUsage = 2;        // bad flags or arguments
+inline constexpr int kExitConfig = 3;       // bad or missing config / input
+inline constexpr int kExitNotFound = 4;     // vault, backup, keyspace, file missing
+inline constexpr int kExitCorruption = 5;   // corruption detected (vault or SSTable)
+inline constexpr int kExitAccess = 6;       // wrong key, missing permission, no credentials
+inline constexpr int kExitState = 7;        // wrong state: node running for offline, vault exists ...
+inline constexpr int kExitUnavailable = 8;  // node / endpoint unreachable, disk full
 
 struct GlobalFlags {
   std::string config;

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global flags (--json, --config) may follow the subcommand
   cv::cli::GlobalFlags global;
-  app.add_option("--config", global.config, "config file (default: $CASSVAULT_CONFIG, /etc/cassvault/cassvault.yaml)");
+  app.add_option("--config", global.config,
+                 "config file (default: $CASSVAULT_CONFIG, /etc/cassvault/cassvault.yaml)");
   app.add_flag("--json", global.json, "machine-readable output on stdout");
   app.add_option("--max-bandwidth", global.max_bandwidth,
                  "cap on vault transfer rate, e.g. 50MiB (per second; default vault.transfer.max_bandwidth)");

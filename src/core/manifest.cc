@@ -53,7 +53,8 @@ std::string ManifestToJson(const Manifest& m) {
                {"data_file_directories", n.data_file_directories}};
   j["keyspaces"] = json::array();
   for (const auto& k : m.keyspaces) {
-    j["keyspaces"].push_back({{"name", k.name}, {"create_keyspace", k.create_keyspace}, {"create_types", k.create_types}});
+    j["keyspaces"].push_back(
+        {{"name", k.name}, {"create_keyspace", k.create_keyspace}, {"create_types", k.create_types}});
   }
   j["tables"] = json::array();
   for (const auto& t : m.tables) {
@@ -127,12 +128,24 @@ Result<Manifest> ManifestFromJson(std::string_view text, std::string_view subjec
 }
 
 std::string BackupRecordToJson(const BackupRecord& r) {
-  json j = {{"version", r.version},        {"backup_id", r.backup_id},     {"tag", r.tag},
-            {"mode", r.mode},              {"cluster_name", r.cluster_name}, {"host_id", r.host_id},
-            {"address", r.address},        {"data_center", r.data_center}, {"rack", r.rack},
-            {"started", r.started},        {"finished", r.finished},       {"files", r.files},
-            {"bytes", r.bytes},            {"new_files", r.new_files},     {"new_bytes", r.new_bytes},
-            {"stored_bytes", r.stored_bytes}, {"tables", r.tables},        {"manifest", IdToHex(r.manifest_id)},
+  json j = {{"version", r.version},
+            {"backup_id", r.backup_id},
+            {"tag", r.tag},
+            {"mode", r.mode},
+            {"cluster_name", r.cluster_name},
+            {"host_id", r.host_id},
+            {"address", r.address},
+            {"data_center", r.data_center},
+            {"rack", r.rack},
+            {"started", r.started},
+            {"finished", r.finished},
+            {"files", r.files},
+            {"bytes", r.bytes},
+            {"new_files", r.new_files},
+            {"new_bytes", r.new_bytes},
+            {"stored_bytes", r.stored_bytes},
+            {"tables", r.tables},
+            {"manifest", IdToHex(r.manifest_id)},
             {"index", IdsToJson(r.index_ids)}};
   return j.dump();
 }
@@ -142,7 +155,8 @@ Result<BackupRecord> BackupRecordFromJson(std::string_view text, std::string_vie
     json j = json::parse(text);
     BackupRecord r;
     r.version = j.at("version").get<int>();
-    if (r.version != 1) return Status::NotSupported(subject, "backup record version " + std::to_string(r.version));
+    if (r.version != 1)
+      return Status::NotSupported(subject, "backup record version " + std::to_string(r.version));
     r.backup_id = j.at("backup_id").get<std::string>();
     r.tag = j.at("tag").get<std::string>();
     r.mode = j.at("mode").get<std::string>();

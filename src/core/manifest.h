@@ -20,8 +20,8 @@ struct NodeInfo {
 };
 
 struct FileEntry {
-  std::string path;      // relative to the table dir: "nb-1-big-Data.db" or ".idx/nb-1-big-Data.db"
-  int data_dir = 0;      // index into NodeInfo::data_file_directories it was read from
+  std::string path;  // relative to the table dir: "nb-1-big-Data.db" or ".idx/nb-1-big-Data.db"
+  int data_dir = 0;  // index into NodeInfo::data_file_directories it was read from
   uint64_t size = 0;
   uint32_t mode = 0644;
   int64_t mtime_ns = 0;
@@ -43,7 +43,7 @@ struct KeyspaceEntry {
 
 struct Manifest {
   int version = 1;
-  std::string backup_id, tag, mode;  // mode: "snapshot" or "offline"
+  std::string backup_id, tag, mode;   // mode: "snapshot" or "offline"
   int64_t started = 0, finished = 0;  // unix seconds
   NodeInfo node;
   std::vector<KeyspaceEntry> keyspaces;

@@ -80,7 +80,8 @@ std::vector<uint8_t> EncodeIndex(std::span<const IndexEntry> entries) {
   ByteWriter w(&out);
   w.U32(kIndexVersion);
   size_t groups = 0;
-  for (size_t i = 0; i < sorted.size(); ++i) groups += (i == 0 || sorted[i]->pack_id != sorted[i - 1]->pack_id);
+  for (size_t i = 0; i < sorted.size(); ++i)
+    groups += (i == 0 || sorted[i]->pack_id != sorted[i - 1]->pack_id);
   w.U32(static_cast<uint32_t>(groups));
   for (size_t i = 0; i < sorted.size();) {
     size_t j = i;
@@ -102,7 +103,8 @@ Result<std::vector<IndexEntry>> DecodeIndex(std::span<const uint8_t> bytes, std:
     ObjectId pack{};
     r.Bytes(&pack);
     uint32_t n = r.U32();
-    if (static_cast<size_t>(n) * 49 > r.remaining()) return Status::Corruption(subject, "index shorter than its counts");
+    if (static_cast<size_t>(n) * 49 > r.remaining())
+      return Status::Corruption(subject, "index shorter than its counts");
     for (uint32_t k = 0; k < n; ++k) {
       IndexEntry e;
       e.pack_id = pack;

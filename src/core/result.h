@@ -13,7 +13,7 @@ namespace cv {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor): return a T directly
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor): return a T directly
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status has no value");
   }

@@ -13,8 +13,9 @@ bool IsWordChar(char c) {
 
 Status CheckIdentifier(std::string_view name, std::string_view what) {
   if (name.empty() || name.size() > 222 || !std::all_of(name.begin(), name.end(), IsWordChar)) {
-    return Status::InvalidArgument(std::string(what) + " name '" + std::string(name) + "'",
-                                   "not a valid Cassandra identifier (letters, digits, _); refusing to use it in a path");
+    return Status::InvalidArgument(
+        std::string(what) + " name '" + std::string(name) + "'",
+        "not a valid Cassandra identifier (letters, digits, _); refusing to use it in a path");
   }
   return Status::OK();
 }
@@ -24,7 +25,8 @@ Status CheckTableId(std::string_view id) {
                              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                            }));
   return ok ? Status::OK()
-            : Status::InvalidArgument("table id '" + std::string(id) + "'", "expected 32 lowercase hex digits");
+            : Status::InvalidArgument("table id '" + std::string(id) + "'",
+                                      "expected 32 lowercase hex digits");
 }
 
 Status CheckRelativeFilePath(std::string_view path) {
@@ -35,7 +37,8 @@ Status CheckRelativeFilePath(std::string_view path) {
   if (path.empty()) return bad("empty name");
   if (path.front() == '/') return bad("absolute path");
   for (char c : path) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == '\\' || c == 0x7f) return bad("control character or backslash");
+    if (static_cast<unsigned char>(c) < 0x20 || c == '\\' || c == 0x7f)
+      return bad("control character or backslash");
   }
   size_t parts = 0;
   size_t start = 0;

@@ -20,13 +20,18 @@ Status Status::FromErrno(int err, std::string_view subject, std::string_view wha
   if (!detail.empty()) detail += ": ";
   detail += std::strerror(err);
   switch (err) {
-    case ENOENT: return NotFound(subject, detail);
-    case EEXIST: return AlreadyExists(subject, detail);
+    case ENOENT:
+      return NotFound(subject, detail);
+    case EEXIST:
+      return AlreadyExists(subject, detail);
     case ENOSPC:
-    case EDQUOT: return ResourceExhausted(subject, detail);
+    case EDQUOT:
+      return ResourceExhausted(subject, detail);
     case EACCES:
-    case EPERM: return PermissionDenied(subject, detail);
-    default: return IOError(subject, detail);
+    case EPERM:
+      return PermissionDenied(subject, detail);
+    default:
+      return IOError(subject, detail);
   }
 }
 
@@ -34,8 +39,10 @@ bool Status::IsRetryable() const {
   switch (code()) {
     case StatusCode::kUnavailable:
     case StatusCode::kDeadlineExceeded:
-    case StatusCode::kResourceExhausted: return true;
-    default: return false;
+    case StatusCode::kResourceExhausted:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -56,21 +63,36 @@ Status Status::Annotate(std::string_view context) const {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kNotFound: return "Not found";
-    case StatusCode::kAlreadyExists: return "Already exists";
-    case StatusCode::kCorruption: return "Corruption";
-    case StatusCode::kInvalidArgument: return "Invalid argument";
-    case StatusCode::kPermissionDenied: return "Permission denied";
-    case StatusCode::kUnauthenticated: return "Unauthenticated";
-    case StatusCode::kUnavailable: return "Unavailable";
-    case StatusCode::kResourceExhausted: return "Resource exhausted";
-    case StatusCode::kDeadlineExceeded: return "Deadline exceeded";
-    case StatusCode::kCancelled: return "Cancelled";
-    case StatusCode::kFailedPrecondition: return "Failed precondition";
-    case StatusCode::kNotSupported: return "Not supported";
-    case StatusCode::kIOError: return "I/O error";
-    case StatusCode::kInternal: return "Internal error";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kNotFound:
+      return "Not found";
+    case StatusCode::kAlreadyExists:
+      return "Already exists";
+    case StatusCode::kCorruption:
+      return "Corruption";
+    case StatusCode::kInvalidArgument:
+      return "Invalid argument";
+    case StatusCode::kPermissionDenied:
+      return "Permission denied";
+    case StatusCode::kUnauthenticated:
+      return "Unauthenticated";
+    case StatusCode::kUnavailable:
+      return "Unavailable";
+    case StatusCode::kResourceExhausted:
+      return "Resource exhausted";
+    case StatusCode::kDeadlineExceeded:
+      return "Deadline exceeded";
+    case StatusCode::kCancelled:
+      return "Cancelled";
+    case StatusCode::kFailedPrecondition:
+      return "Failed precondition";
+    case StatusCode::kNotSupported:
+      return "Not supported";
+    case StatusCode::kIOError:
+      return "I/O error";
+    case StatusCode::kInternal:
+      return "Internal error";
   }
   return "Unknown";
 }

@@ -27,7 +27,7 @@ enum class StatusCode : int {
   kFailedPrecondition,  // state is wrong for the operation (node up for offline restore, ...)
   kNotSupported,
   kIOError,
-  kInternal,            // a bug
+  kInternal,  // a bug
 };
 
 class [[nodiscard]] Status {
@@ -36,11 +36,15 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string_view subject, std::string_view detail = {});
 
   static Status OK() { return Status(); }
-  static Status NotFound(std::string_view s, std::string_view d = {}) { return {StatusCode::kNotFound, s, d}; }
+  static Status NotFound(std::string_view s, std::string_view d = {}) {
+    return {StatusCode::kNotFound, s, d};
+  }
   static Status AlreadyExists(std::string_view s, std::string_view d = {}) {
     return {StatusCode::kAlreadyExists, s, d};
   }
-  static Status Corruption(std::string_view s, std::string_view d = {}) { return {StatusCode::kCorruption, s, d}; }
+  static Status Corruption(std::string_view s, std::string_view d = {}) {
+    return {StatusCode::kCorruption, s, d};
+  }
   static Status InvalidArgument(std::string_view s, std::string_view d = {}) {
     return {StatusCode::kInvalidArgument, s, d};
   }
@@ -53,7 +57,9 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string_view s, std::string_view d = {}) {
     return {StatusCode::kResourceExhausted, s, d};
   }
-  static Status Cancelled(std::string_view s, std::string_view d = {}) { return {StatusCode::kCancelled, s, d}; }
+  static Status Cancelled(std::string_view s, std::string_view d = {}) {
+    return {StatusCode::kCancelled, s, d};
+  }
   static Status FailedPrecondition(std::string_view s, std::string_view d = {}) {
     return {StatusCode::kFailedPrecondition, s, d};
   }
@@ -61,7 +67,9 @@ class [[nodiscard]] Status {
     return {StatusCode::kNotSupported, s, d};
   }
   static Status IOError(std::string_view s, std::string_view d = {}) { return {StatusCode::kIOError, s, d}; }
-  static Status Internal(std::string_view s, std::string_view d = {}) { return {StatusCode::kInternal, s, d}; }
+  static Status Internal(std::string_view s, std::string_view d = {}) {
+    return {StatusCode::kInternal, s, d};
+  }
   // From errno: ENOENT -> NotFound, EEXIST -> AlreadyExists, ENOSPC/EDQUOT -> ResourceExhausted,
   // EACCES/EPERM -> PermissionDenied, everything else -> IOError. Subject is usually the path.
   static Status FromErrno(int err, std::string_view subject, std::string_view what = {});
@@ -94,8 +102,8 @@ std::string_view StatusCodeName(StatusCode code);
 }  // namespace cv
 
 // Propagate a failed Status to the caller.
-#define CV_RETURN_IF_ERROR(expr)          \
-  do {                                    \
-    ::cv::Status _cv_st = (expr);         \
-    if (!_cv_st.ok()) return _cv_st;      \
+#define CV_RETURN_IF_ERROR(expr)     \
+  do {                               \
+    ::cv::Status _cv_st = (expr);    \
+    if (!_cv_st.ok()) return _cv_st; \
   } while (0)

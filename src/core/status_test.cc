@@ -1,7 +1,8 @@
 #include "core/status.h"
 
-#include <cerrno>
 #include <gtest/gtest.h>
+
+#include <cerrno>
 
 #include "core/result.h"
 
@@ -18,7 +19,8 @@ TEST(StatusTest, SubjectComesFirst) {
   Status s = Status::NotFound("vault file:///tmp/v", "no config object; run `cassvault init`");
   EXPECT_TRUE(s.IsNotFound());
   EXPECT_EQ(s.ToString(), "Not found: vault file:///tmp/v: no config object; run `cassvault init`");
-  EXPECT_EQ(s.Annotate("restore").message(), "restore: vault file:///tmp/v: no config object; run `cassvault init`");
+  EXPECT_EQ(s.Annotate("restore").message(),
+            "restore: vault file:///tmp/v: no config object; run `cassvault init`");
 }
 
 TEST(StatusTest, ErrnoMapsToCodes) {

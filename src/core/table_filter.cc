@@ -7,14 +7,14 @@ namespace cv {
 namespace {
 
 constexpr std::array<std::string_view, 7> kSystemKeyspaces = {
-    "system", "system_schema", "system_auth", "system_distributed", "system_traces", "system_views",
-    "system_virtual_schema"};
+    "system",        "system_schema", "system_auth",          "system_distributed",
+    "system_traces", "system_views",  "system_virtual_schema"};
 
 bool ValidPart(std::string_view part) {
   if (part.empty()) return false;
   return std::all_of(part.begin(), part.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-           c == '*' || c == '?';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '*' || c == '?';
   });
 }
 
@@ -59,8 +59,9 @@ Result<TableFilter> TableFilter::Make(const std::vector<std::string>& includes,
       p.table = s.substr(dot + 1);
     }
     if (!ValidPart(p.keyspace) || !ValidPart(p.table)) {
-      return Status::InvalidArgument("table pattern '" + s + "'",
-                                     "expected KEYSPACE or KEYSPACE.TABLE (letters, digits, _, -, globs * and ?)");
+      return Status::InvalidArgument(
+          "table pattern '" + s + "'",
+          "expected KEYSPACE or KEYSPACE.TABLE (letters, digits, _, -, globs * and ?)");
     }
     out->push_back(std::move(p));
     return Status::OK();
@@ -89,10 +90,12 @@ bool TableFilter::MayMatchKeyspace(std::string_view ks) const {
     if (p.table == "*" && Glob(p.keyspace, ks)) return false;
   }
   if (IsSystemKeyspace(ks)) {
-    return std::any_of(includes_.begin(), includes_.end(), [&](const Pattern& p) { return p.keyspace == ks; });
+    return std::any_of(includes_.begin(), includes_.end(),
+                       [&](const Pattern& p) { return p.keyspace == ks; });
   }
   if (includes_.empty()) return true;
-  return std::any_of(includes_.begin(), includes_.end(), [&](const Pattern& p) { return Glob(p.keyspace, ks); });
+  return std::any_of(includes_.begin(), includes_.end(),
+                     [&](const Pattern& p) { return Glob(p.keyspace, ks); });
 }
 
 }  // namespace cv

@@ -19,7 +19,8 @@ class TableFilter {
  public:
   TableFilter() = default;  // everything but system keyspaces
   // InvalidArgument names the bad pattern (empty part, more than one dot, characters outside [\w*?-]).
-  static Result<TableFilter> Make(const std::vector<std::string>& includes, const std::vector<std::string>& excludes);
+  static Result<TableFilter> Make(const std::vector<std::string>& includes,
+                                  const std::vector<std::string>& excludes);
 
   bool Matches(std::string_view keyspace, std::string_view table) const;
   // True if some table of the keyspace could match (lets scanners skip whole keyspace dirs).

@@ -39,7 +39,9 @@ std::string PackKey(const ObjectId& id) {
 }
 std::string IndexKey(const ObjectId& id) { return std::string(kIndexPrefix) + IdToHex(id); }
 std::string ManifestKey(const ObjectId& id) { return std::string(kManifestsPrefix) + IdToHex(id); }
-std::string BackupKey(std::string_view backup_id) { return std::string(kBackupsPrefix) + std::string(backup_id); }
+std::string BackupKey(std::string_view backup_id) {
+  return std::string(kBackupsPrefix) + std::string(backup_id);
+}
 
 std::optional<ObjectId> ParsePackKey(std::string_view key) {
   if (key.substr(0, kPacksPrefix.size()) != kPacksPrefix) return std::nullopt;

@@ -24,11 +24,11 @@ inline constexpr std::string_view kIndexPrefix = "index/";
 inline constexpr std::string_view kManifestsPrefix = "manifests/";
 inline constexpr std::string_view kBackupsPrefix = "backups/";
 
-std::string KeySlotKey(std::string_view slot_id);  // keys/<slot id>
-std::string PackKey(const ObjectId& id);           // packs/<first 2 hex>/<64 hex>
-std::string IndexKey(const ObjectId& id);          // index/<64 hex>
-std::string ManifestKey(const ObjectId& id);       // manifests/<64 hex>
-std::string BackupKey(std::string_view backup_id); // backups/<backup id>
+std::string KeySlotKey(std::string_view slot_id);   // keys/<slot id>
+std::string PackKey(const ObjectId& id);            // packs/<first 2 hex>/<64 hex>
+std::string IndexKey(const ObjectId& id);           // index/<64 hex>
+std::string ManifestKey(const ObjectId& id);        // manifests/<64 hex>
+std::string BackupKey(std::string_view backup_id);  // backups/<backup id>
 
 // The id in a pack, index or manifest key; nullopt for anything else (stray files, temp files).
 std::optional<ObjectId> ParsePackKey(std::string_view key);

@@ -88,7 +88,8 @@ struct ScryptParams {
   int r = 8;
   int p = 1;
 };
-Result<SecretBytes> Scrypt(std::string_view passphrase, ByteView salt, const ScryptParams& params, size_t len);
+Result<SecretBytes> Scrypt(std::string_view passphrase, ByteView salt, const ScryptParams& params,
+                           size_t len);
 
 // AES-256-GCM. Seal writes SealedSize(plaintext.size()) bytes into `out`.
 class Aead {
@@ -104,7 +105,8 @@ class Aead {
   Status Seal(ByteView plaintext, ByteView aad, std::span<uint8_t> out);
   Status Seal(ByteView plaintext, ByteView aad, Bytes* out);  // resizes *out
   // Corruption if the tag does not verify (tampered, truncated, or wrong key).
-  Status Open(ByteView sealed, ByteView aad, std::span<uint8_t> out);  // out.size() == sealed.size()-kOverhead
+  Status Open(ByteView sealed, ByteView aad,
+              std::span<uint8_t> out);  // out.size() == sealed.size()-kOverhead
   Status Open(ByteView sealed, ByteView aad, Bytes* out);
 
  private:

@@ -48,7 +48,8 @@ Status WriteNewKeyFile(std::string_view path);
 Result<std::string> WrapMasterKey(const MasterKey& key, const KeySecret& secret, std::string_view slot_id,
                                   const ScryptParams& params = {});
 // PermissionDenied("key slot <id>", "the passphrase or key file does not open this vault") on a wrong
-// secret; Corruption on a malformed slot document; InvalidArgument if the slot's kind differs from the secret's.
+// secret; Corruption on a malformed slot document; InvalidArgument if the slot's kind differs from the
+// secret's.
 Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& secret);
 
 }  // namespace cv::crypto

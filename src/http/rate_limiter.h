@@ -16,7 +16,8 @@ namespace cv::http {
 class RateLimiter {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit RateLimiter(uint64_t bytes_per_second, std::chrono::milliseconds burst = std::chrono::milliseconds(200));
+  explicit RateLimiter(uint64_t bytes_per_second,
+                       std::chrono::milliseconds burst = std::chrono::milliseconds(200));
 
   // Blocks until `bytes` may move. Returns at once when the limit is 0 (unlimited).
   void Take(uint64_t bytes);

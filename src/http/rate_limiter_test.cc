@@ -13,7 +13,7 @@ using std::chrono::milliseconds;
 TEST(RateLimiterTest, SlotsFollowTheRate) {
   RateLimiter limiter(1'000'000, milliseconds(0));  // 1 MB/s, no burst
   auto t0 = RateLimiter::Clock::now();
-  EXPECT_EQ(limiter.Reserve(500'000, t0), t0);                  // first half second
+  EXPECT_EQ(limiter.Reserve(500'000, t0), t0);                      // first half second
   EXPECT_EQ(limiter.Reserve(500'000, t0), t0 + milliseconds(500));  // waits for the first
   EXPECT_EQ(limiter.Reserve(1, t0), t0 + milliseconds(1000));
 }

@@ -73,7 +73,8 @@ Result<Response> SendWithRetry(const RetryPolicy& policy, const std::function<Re
     if (!retryable) return r;
     if (n >= max_attempts) {
       if (r.ok()) return r;
-      return Status(r.status().code(), r.status().message(), "gave up after " + std::to_string(n) + " attempts");
+      return Status(r.status().code(), r.status().message(),
+                    "gave up after " + std::to_string(n) + " attempts");
     }
     // Full jitter on an exponential ceiling, but at least what the server asked for.
     auto ceiling = std::min<long long>(policy.max_delay.count(),

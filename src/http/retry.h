@@ -38,7 +38,7 @@ struct RetryPolicy {
   std::chrono::milliseconds max_retry_after{120'000};  // a server asking for more is capped here
   // Injected in tests so that they neither sleep nor depend on chance.
   std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
-  std::function<double()> random01;                       // default: a thread-local PRNG in [0, 1)
+  std::function<double()> random01;                      // default: a thread-local PRNG in [0, 1)
 };
 
 // Process-wide counts, for the operation's report (`backup --json` shows "requests" and "retries"): a

@@ -32,7 +32,8 @@ TEST(RetryTest, RetriesTransientStatusesWithExponentialCeilingThenSucceeds) {
   std::vector<long> script = {503, 500, 429, 502, 200};
   size_t i = 0;
   int attempts = 0;
-  auto r = SendWithRetry(rec.Policy(), [&]() -> Result<Response> { return WithStatus(script[i++]); }, &attempts);
+  auto r = SendWithRetry(
+      rec.Policy(), [&]() -> Result<Response> { return WithStatus(script[i++]); }, &attempts);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(attempts, 5);
@@ -44,7 +45,10 @@ TEST(RetryTest, JitterScalesTheDelayAndTheCeilingCapsIt) {
   int calls = 0;
   auto policy = rec.Policy(0.5);
   policy.max_attempts = 7;
-  auto r = SendWithRetry(policy, [&]() -> Result<Response> { ++calls; return WithStatus(504); });
+  auto r = SendWithRetry(policy, [&]() -> Result<Response> {
+    ++calls;
+    return WithStatus(504);
+  });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 504);  // the last retryable response, for the caller to map
   EXPECT_EQ(calls, 7);
@@ -67,7 +71,9 @@ TEST(RetryTest, RetryAfterIsCapped) {
   auto policy = rec.Policy(0.0);
   policy.max_retry_after = std::chrono::milliseconds(2000);
   policy.max_attempts = 2;
-  (void)SendWithRetry(policy, [&]() -> Result<Response> { return WithStatus(503, {{"Retry-After", "86400"}}); });
+  (void)SendWithRetry(policy, [&]() -> Result<Response> {
+    return WithStatus(503, {{"Retry-After", "86400"}});
+  });
   EXPECT_EQ(rec.sleeps, (std::vector<long long>{2000}));
 }
 
@@ -106,7 +112,10 @@ TEST(RetryTest, TransportFailuresAreRetriedOthersAreNot) {
 
   for (long status : {400L, 401L, 403L, 404L, 409L, 412L}) {
     calls = 0;
-    auto r2 = SendWithRetry(rec.Policy(), [&]() -> Result<Response> { ++calls; return WithStatus(status); });
+    auto r2 = SendWithRetry(rec.Policy(), [&]() -> Result<Response> {
+      ++calls;
+      return WithStatus(status);
+    });
     EXPECT_EQ(r2->status, status);
     EXPECT_EQ(calls, 1) << status;
   }
@@ -117,12 +126,14 @@ TEST(RetryTest, GivingUpSaysHowOften) {
   auto policy = rec.Policy();
   policy.max_attempts = 3;
   int attempts = 0;
-  auto r = SendWithRetry(policy, [&]() -> Result<Response> { return Status::Unavailable("GET http://h/k", "refused"); },
-                         &attempts);
+  auto r = SendWithRetry(
+      policy, [&]() -> Result<Response> { return Status::Unavailable("GET http://h/k", "refused"); },
+      &attempts);
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(attempts, 3);
   EXPECT_NE(r.status().message().find("GET http://h/k"), std::string::npos) << r.status().ToString();
-  EXPECT_NE(r.status().message().find("gave up after 3 attempts"), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("gave up after 3 attempts"), std::string::npos)
+      << r.status().ToString();
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ namespace cv::ops {
 namespace {
 
 int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // Clears our snapshot when the backup ends, however it ends (no leaked snapshots).
@@ -41,11 +42,12 @@ class SnapshotGuard {
   bool armed_ = false;
 };
 
-const std::vector<std::string> kAllSystemKeyspaces = {"system",        "system_schema",      "system_auth",
+const std::vector<std::string> kAllSystemKeyspaces = {"system", "system_schema", "system_auth",
                                                       "system_distributed", "system_traces"};
 
 // Keyspace names the user typed without wildcards must exist: a typo is an error, not an empty backup.
-Status CheckNamedKeyspacesExist(const std::vector<std::string>& includes, const std::vector<std::string>& existing) {
+Status CheckNamedKeyspacesExist(const std::vector<std::string>& includes,
+                                const std::vector<std::string>& existing) {
   for (const auto& inc : includes) {
     std::string ks = inc.substr(0, inc.find('.'));
     if (ks.find_first_of("*?") != std::string::npos) continue;
@@ -54,7 +56,8 @@ Status CheckNamedKeyspacesExist(const std::vector<std::string>& includes, const 
       for (const auto& e : existing) {
         if (!TableFilter::IsSystemKeyspace(e)) list += (list.empty() ? "" : ", ") + e;
       }
-      return Status::NotFound("keyspace '" + ks + "'", "does not exist on this node (user keyspaces: " + list + ")");
+      return Status::NotFound("keyspace '" + ks + "'",
+                              "does not exist on this node (user keyspaces: " + list + ")");
     }
   }
   return Status::OK();
@@ -108,10 +111,9 @@ BackupRecord RecordFor(const Manifest& m, const StoreFilesResult& stored) {
 
 // Snapshot mode: identity and keyspace DDL over CQL, then `nodetool snapshot` of the selected
 // keyspaces and a scan of the snapshot in every data directory. The guard clears the snapshot.
-Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(const Config& config, const cassandra::NodeConfig& node,
-                                                           const BackupOptions& o, const TableFilter& scan_filter,
-                                                           cassandra::NodeTool& nodetool, SnapshotGuard& guard,
-                                                           Manifest* m) {
+Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
+    const Config& config, const cassandra::NodeConfig& node, const BackupOptions& o,
+    const TableFilter& scan_filter, cassandra::NodeTool& nodetool, SnapshotGuard& guard, Manifest* m) {
   CV_ASSIGN_OR_RETURN(auto cql, ConnectCql(config, node));
   CV_ASSIGN_OR_RETURN(cassandra::NodeIdentity id, cql->ReadLocalNode());
   ApplyIdentity(id, &m->node);
@@ -139,13 +141,15 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(const Config& config,
 }
 
 // Offline mode: the live table directories of a node that must be stopped.
-Result<std::vector<cassandra::TableFiles>> ScanStoppedNode(const Config& config, const cassandra::NodeConfig& node,
+Result<std::vector<cassandra::TableFiles>> ScanStoppedNode(const Config& config,
+                                                           const cassandra::NodeConfig& node,
                                                            const TableFilter& scan_filter) {
   CqlTarget target = ResolveCqlTarget(config, node);
   if (IsPortOpen(target.host, target.port)) {
-    return Status::FailedPrecondition("node " + target.host + ":" + std::to_string(target.port),
-                                      "is running; --offline reads the live table directories of a stopped node. "
-                                      "Back up a running node without --offline (it takes a snapshot)");
+    return Status::FailedPrecondition(
+        "node " + target.host + ":" + std::to_string(target.port),
+        "is running; --offline reads the live table directories of a stopped node. "
+        "Back up a running node without --offline (it takes a snapshot)");
   }
   return cassandra::ScanLiveTables(node.data_file_directories, scan_filter);
 }
@@ -167,14 +171,16 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   std::vector<std::string> scan_includes = o.includes;
   if (o.includes.empty()) {
     scan_includes = {"*", "system_schema"};
-    if (o.offline) scan_includes.insert(scan_includes.end(), kAllSystemKeyspaces.begin(), kAllSystemKeyspaces.end());
+    if (o.offline)
+      scan_includes.insert(scan_includes.end(), kAllSystemKeyspaces.begin(), kAllSystemKeyspaces.end());
   }
   CV_ASSIGN_OR_RETURN(TableFilter scan_filter, TableFilter::Make(scan_includes, o.excludes));
 
   cassandra::NodeTool nodetool(config.nodetool);
   SnapshotGuard guard(nodetool, m.tag);
-  CV_ASSIGN_OR_RETURN(auto tables, o.offline ? ScanStoppedNode(config, node, scan_filter)
-                                             : SnapshotAndScan(config, node, o, scan_filter, nodetool, guard, &m));
+  CV_ASSIGN_OR_RETURN(auto tables, o.offline
+                                       ? ScanStoppedNode(config, node, scan_filter)
+                                       : SnapshotAndScan(config, node, o, scan_filter, nodetool, guard, &m));
   if (tables.empty()) return Status::NotFound("backup", "no table matches the selection; nothing to back up");
 
   uint64_t total_bytes = 0, total_files = 0;
@@ -193,7 +199,8 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   StoreFilesOptions so;
   so.parallelism = config.parallelism > 0 ? config.parallelism : pipeline::DefaultParallelism();
   so.zstd_level = config.zstd_level;
-  CV_ASSIGN_OR_RETURN(StoreFilesResult stored, StoreTableFiles(tables, vault, session, cache.get(), progress, so));
+  CV_ASSIGN_OR_RETURN(StoreFilesResult stored,
+                      StoreTableFiles(tables, vault, session, cache.get(), progress, so));
   progress.Finish();
 
   m.tables = std::move(stored.tables);
@@ -205,7 +212,8 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   BackupReport report;
   CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, RecordFor(m, stored)));
   if (cache) (void)cache->Flush();
-  if (!o.offline) CV_RETURN_IF_ERROR(guard.Release().Annotate("backup committed, but clearing snapshot " + m.tag));
+  if (!o.offline)
+    CV_RETURN_IF_ERROR(guard.Release().Annotate("backup committed, but clearing snapshot " + m.tag));
   report.new_components = std::move(stored.new_components);
   report.files_read = stored.files_read;
   report.bytes_read = stored.bytes_read;

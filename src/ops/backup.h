@@ -12,7 +12,7 @@
 namespace cv::ops {
 
 struct BackupOptions {
-  std::string tag;  // empty: "manual-<UTC time>"
+  std::string tag;                              // empty: "manual-<UTC time>"
   std::vector<std::string> includes, excludes;  // KS or KS.TABLE globs
   bool offline = false;
   bool show_progress = false;
@@ -21,8 +21,8 @@ struct BackupOptions {
 struct BackupReport {
   BackupRecord record;
   std::vector<std::string> new_components;  // "ks.table/nb-5-big-Data.db": content the vault lacked
-  uint64_t files_read = 0, bytes_read = 0;   // bytes actually read from disk
-  uint64_t cache_hits = 0;                   // files known unchanged without reading them
+  uint64_t files_read = 0, bytes_read = 0;  // bytes actually read from disk
+  uint64_t cache_hits = 0;                  // files known unchanged without reading them
   double seconds = 0;
 };
 

@@ -58,9 +58,9 @@ Status ReadFully(int fd, uint8_t* buf, size_t len, uint64_t offset, const std::s
 
 }  // namespace
 
-Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables, vault::Vault& vault,
-                                         vault::BackupSession& session, FileCache* cache, Progress& progress,
-                                         const StoreFilesOptions& o) {
+Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables,
+                                         vault::Vault& vault, vault::BackupSession& session, FileCache* cache,
+                                         Progress& progress, const StoreFilesOptions& o) {
   StoreFilesResult result;
   // Entries first, so workers can fill blob slots by index while the reader moves on.
   std::vector<std::vector<char>> is_new(tables.size());
@@ -107,10 +107,11 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
         verifier = std::move(v).value();
       }
       // LZ4/Deflate chunks do not shrink again; a compressed table's Data.db is never retried.
-      bool try_compress = !(name && name->component == "Data.db" &&
-                            std::any_of(tf.files.begin(), tf.files.end(), [&](const cassandra::ComponentFile& s) {
-                              return s.rel_path == DirOf(f.rel_path) + name->Descriptor() + "-CompressionInfo.db";
-                            }));
+      bool try_compress =
+          !(name && name->component == "Data.db" &&
+            std::any_of(tf.files.begin(), tf.files.end(), [&](const cassandra::ComponentFile& s) {
+              return s.rel_path == DirOf(f.rel_path) + name->Descriptor() + "-CompressionInfo.db";
+            }));
       int fd = ::open(f.abs_path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) {
         group.Fail(Status::FromErrno(errno, f.abs_path, "open"));
@@ -125,7 +126,8 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
         size_t want = static_cast<size_t>(std::min<uint64_t>(o.part_size, f.size - offset)), got = 0;
         st = ReadFully(fd, buf.data(), want, offset, f.abs_path, &got);
         if (st.ok() && got != want) {
-          st = Status::Corruption(f.abs_path, "file shrank while being read (snapshot files must not change)");
+          st =
+              Status::Corruption(f.abs_path, "file shrank while being read (snapshot files must not change)");
         }
         if (!st.ok()) {
           buffers.Release(std::move(buf));
@@ -170,11 +172,13 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
       if (!is_new[t][i]) continue;
       ++result.new_files;
       result.new_bytes += tables[t].files[i].size;
-      result.new_components.push_back(tables[t].keyspace + "." + tables[t].table + "/" + tables[t].files[i].rel_path);
+      result.new_components.push_back(tables[t].keyspace + "." + tables[t].table + "/" +
+                                      tables[t].files[i].rel_path);
     }
   }
   if (cache) {
-    for (const auto& [key, pos] : read_files) cache->Remember(key, result.tables[pos.first].files[pos.second].blobs);
+    for (const auto& [key, pos] : read_files)
+      cache->Remember(key, result.tables[pos.first].files[pos.second].blobs);
   }
   return result;
 }

@@ -27,8 +27,8 @@ struct StoreFilesOptions {
   size_t part_size = 4u << 20;
 };
 
-Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables, vault::Vault& vault,
-                                         vault::BackupSession& session, FileCache* cache, Progress& progress,
-                                         const StoreFilesOptions& options);
+Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables,
+                                         vault::Vault& vault, vault::BackupSession& session, FileCache* cache,
+                                         Progress& progress, const StoreFilesOptions& options);
 
 }  // namespace cv::ops

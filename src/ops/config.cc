@@ -7,9 +7,9 @@
 
 #include <cctype>
 #include <cstdlib>
-#include <map>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -42,7 +42,8 @@ Result<std::string> GetString(const YAML::Node& node, const std::string& path, c
 
 Result<int> GetInt(const YAML::Node& node, const std::string& path, const std::string& key, int lo, int hi) {
   int v = 0;
-  if (!node.IsScalar() || !YAML::convert<int>::decode(node, v)) return KeyError(path, key, "expected an integer");
+  if (!node.IsScalar() || !YAML::convert<int>::decode(node, v))
+    return KeyError(path, key, "expected an integer");
   if (v < lo || v > hi) {
     return KeyError(path, key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
@@ -51,7 +52,8 @@ Result<int> GetInt(const YAML::Node& node, const std::string& path, const std::s
 
 Result<bool> GetBool(const YAML::Node& node, const std::string& path, const std::string& key) {
   bool v = false;
-  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v)) return KeyError(path, key, "expected true or false");
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v))
+    return KeyError(path, key, "expected true or false");
   return v;
 }
 
@@ -81,23 +83,28 @@ Status ParseStoreSettings(const YAML::Node& vault, const std::string& p, backend
       CV_ASSIGN_OR_RETURN(s->ca_file, GetString(tls["ca_file"], p, "vault.tls.ca_file"));
     }
     if (tls["insecure_skip_verify"]) {
-      CV_ASSIGN_OR_RETURN(s->insecure_tls, GetBool(tls["insecure_skip_verify"], p, "vault.tls.insecure_skip_verify"));
+      CV_ASSIGN_OR_RETURN(s->insecure_tls,
+                          GetBool(tls["insecure_skip_verify"], p, "vault.tls.insecure_skip_verify"));
     }
   }
   if (const YAML::Node t = vault["transfer"]) {
-    CV_RETURN_IF_ERROR(CheckKeys(t, p, "vault.transfer", {"max_connections", "max_bandwidth", "max_attempts",
-                                                                "stall_timeout"}));
+    CV_RETURN_IF_ERROR(CheckKeys(t, p, "vault.transfer",
+                                 {"max_connections", "max_bandwidth", "max_attempts", "stall_timeout"}));
     if (t["max_connections"]) {
-      CV_ASSIGN_OR_RETURN(s->max_connections, GetInt(t["max_connections"], p, "vault.transfer.max_connections", 1, 256));
+      CV_ASSIGN_OR_RETURN(s->max_connections,
+                          GetInt(t["max_connections"], p, "vault.transfer.max_connections", 1, 256));
     }
     if (t["max_bandwidth"]) {
-      CV_ASSIGN_OR_RETURN(s->max_bandwidth, GetByteRate(t["max_bandwidth"], p, "vault.transfer.max_bandwidth"));
+      CV_ASSIGN_OR_RETURN(s->max_bandwidth,
+                          GetByteRate(t["max_bandwidth"], p, "vault.transfer.max_bandwidth"));
     }
     if (t["max_attempts"]) {
-      CV_ASSIGN_OR_RETURN(s->max_attempts, GetInt(t["max_attempts"], p, "vault.transfer.max_attempts", 1, 100));
+      CV_ASSIGN_OR_RETURN(s->max_attempts,
+                          GetInt(t["max_attempts"], p, "vault.transfer.max_attempts", 1, 100));
     }
     if (t["stall_timeout"]) {
-      CV_ASSIGN_OR_RETURN(s->stall_timeout_s, GetInt(t["stall_timeout"], p, "vault.transfer.stall_timeout", 1, 3600));
+      CV_ASSIGN_OR_RETURN(s->stall_timeout_s,
+                          GetInt(t["stall_timeout"], p, "vault.transfer.stall_timeout", 1, 3600));
     }
   }
   if (vault["azure"]) CV_RETURN_IF_ERROR(CopyScalars(vault["azure"], p, "vault.azure", &s->azure));
@@ -115,7 +122,9 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
   const std::string& p = c->path;
   CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "cache_dir"}));
   const YAML::Node vault = root["vault"];
-  if (!vault) return KeyError(p, "vault", "missing; say where backups go, e.g. vault: {url: file:///var/backups/cassvault}");
+  if (!vault)
+    return KeyError(p, "vault",
+                    "missing; say where backups go, e.g. vault: {url: file:///var/backups/cassvault}");
   CV_RETURN_IF_ERROR(
       CheckKeys(vault, p, "vault", {"url", "key_file", "passphrase_env", "tls", "transfer", "azure", "s3"}));
   if (!vault["url"]) return KeyError(p, "vault.url", "missing; e.g. file:///var/backups/cassvault");
@@ -131,7 +140,8 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
   const YAML::Node node = root["node"];
   if (!node) return KeyError(p, "node", "missing; name at least node.cassandra_yaml");
   CV_RETURN_IF_ERROR(CheckKeys(node, p, "node", {"cassandra_yaml", "nodetool", "cql"}));
-  if (!node["cassandra_yaml"]) return KeyError(p, "node.cassandra_yaml", "missing; the path of the node's cassandra.yaml");
+  if (!node["cassandra_yaml"])
+    return KeyError(p, "node.cassandra_yaml", "missing; the path of the node's cassandra.yaml");
   CV_ASSIGN_OR_RETURN(c->cassandra_yaml, GetString(node["cassandra_yaml"], p, "node.cassandra_yaml"));
   if (const YAML::Node nt = node["nodetool"]) {
     c->nodetool.clear();
@@ -155,7 +165,8 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
       CV_ASSIGN_OR_RETURN(c->cql_port, GetInt(cql["port"], p, "node.cql.port", 1, 65535));
     }
     if (cql["credentials_file"]) {
-      CV_ASSIGN_OR_RETURN(c->cql_credentials_file, GetString(cql["credentials_file"], p, "node.cql.credentials_file"));
+      CV_ASSIGN_OR_RETURN(c->cql_credentials_file,
+                          GetString(cql["credentials_file"], p, "node.cql.credentials_file"));
     }
   }
   if (const YAML::Node b = root["backup"]) {
@@ -187,10 +198,12 @@ Result<uint64_t> ParseByteRate(const std::string& text) {
   if (unit.size() > 2 && unit.substr(unit.size() - 2) == "/s") unit.resize(unit.size() - 2);
   if (unit.size() > 1 && unit.back() == 'b') unit.pop_back();
   if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
-  static const std::map<std::string, uint64_t> kUnits = {{"", 1}, {"k", 1ull << 10}, {"m", 1ull << 20}, {"g", 1ull << 30}};
+  static const std::map<std::string, uint64_t> kUnits = {
+      {"", 1}, {"k", 1ull << 10}, {"m", 1ull << 20}, {"g", 1ull << 30}};
   auto u = kUnits.find(unit);
   if (i == 0 || u == kUnits.end()) {
-    return Status::InvalidArgument("rate '" + text + "'", "expected bytes per second such as 50MiB, 800k or 0 (unlimited)");
+    return Status::InvalidArgument("rate '" + text + "'",
+                                   "expected bytes per second such as 50MiB, 800k or 0 (unlimited)");
   }
   return v * u->second;
 }
@@ -206,12 +219,13 @@ Result<Config> LoadConfig(const std::string& path) {
   c.path = path;
   std::ifstream in(path);
   if (!in) {
-    return Status::NotFound("config " + path,
-                            "cannot be read; pass --config FILE or set CASSVAULT_CONFIG (see docs/config.md)");
+    return Status::NotFound(
+        "config " + path, "cannot be read; pass --config FILE or set CASSVAULT_CONFIG (see docs/config.md)");
   }
   try {
     YAML::Node root = YAML::Load(in);
-    if (!root || root.IsNull()) return Status::InvalidArgument(path, "the config file is empty (see docs/config.md)");
+    if (!root || root.IsNull())
+      return Status::InvalidArgument(path, "the config file is empty (see docs/config.md)");
     CV_RETURN_IF_ERROR(ParseConfig(root, &c));
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1), "malformed YAML: " + e.msg);
@@ -264,9 +278,13 @@ Result<CqlCredentials> LoadCqlCredentials(const std::string& path) {
                                      "expected username=... or password=...");
     }
     std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-    if (k == "username") c.username = v;
-    else if (k == "password") c.password = v;
-    else return Status::InvalidArgument("CQL credentials file " + path + ":" + std::to_string(n), "unknown key '" + k + "'");
+    if (k == "username")
+      c.username = v;
+    else if (k == "password")
+      c.password = v;
+    else
+      return Status::InvalidArgument("CQL credentials file " + path + ":" + std::to_string(n),
+                                     "unknown key '" + k + "'");
   }
   if (c.username.empty()) return Status::InvalidArgument("CQL credentials file " + path, "no username=");
   return c;

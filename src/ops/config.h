@@ -15,9 +15,9 @@ struct Config {
   std::string path;  // where it was read from
   // vault
   std::string vault_url;
-  std::string key_file;              // unlock with a key file ...
+  std::string key_file;                                 // unlock with a key file ...
   std::string passphrase_env = "CASSVAULT_PASSPHRASE";  // ... or a passphrase from this variable / a prompt
-  backends::StoreSettings store;     // vault.tls, vault.transfer, vault.azure, vault.s3
+  backends::StoreSettings store;                        // vault.tls, vault.transfer, vault.azure, vault.s3
   // node
   std::string cassandra_yaml;
   std::vector<std::string> nodetool = {"nodetool"};

@@ -80,7 +80,8 @@ node: {cassandra_yaml: /x}
   EXPECT_EQ(c->store.azure.at("auth"), "managed-identity");
   EXPECT_TRUE(c->store.s3.empty());
 
-  auto rate = LoadConfig(Write("vault: {url: file:///v, transfer: {max_bandwidth: fast}}\nnode: {cassandra_yaml: /x}\n"));
+  auto rate = LoadConfig(
+      Write("vault: {url: file:///v, transfer: {max_bandwidth: fast}}\nnode: {cassandra_yaml: /x}\n"));
   ASSERT_FALSE(rate.ok());
   EXPECT_NE(rate.status().message().find("'vault.transfer.max_bandwidth'"), std::string::npos);
   auto nested = LoadConfig(Write("vault: {url: file:///v, s3: {region: [a]}}\nnode: {cassandra_yaml: /x}\n"));

@@ -17,9 +17,11 @@ using Outcome = DoctorCheck::Outcome;
 // What an operator grants to fix a refused operation, per backend family.
 std::string PermissionHint(const std::string& where, const std::string& op) {
   if (where.rfind("azure://", 0) == 0) {
-    if (op == "delete") return "data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete";
+    if (op == "delete")
+      return "data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete";
     if (op == "list" || op == "read") {
-      return "data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read (role Storage Blob Data Reader)";
+      return "data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read (role Storage "
+             "Blob Data Reader)";
     }
     return "data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write";
   }
@@ -45,7 +47,8 @@ class Checker {
   // A failed operation: names it and, when access was refused, what to grant.
   void Failed(const std::string& name, const Status& st, bool storage_op = true) {
     std::string detail = st.ToString();
-    if (storage_op && (st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kUnauthenticated)) {
+    if (storage_op &&
+        (st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kUnauthenticated)) {
       detail += " — grant " + PermissionHint(report_->vault, name);
     }
     Add(name, Outcome::kFail, detail, st);
@@ -74,10 +77,14 @@ bool KeyWithoutPrompt(const Config& config, crypto::KeySecret* out) {
 
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kOk: return "ok";
-    case Outcome::kWarn: return "warn";
-    case Outcome::kFail: return "FAIL";
-    case Outcome::kSkipped: return "skipped";
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kWarn:
+      return "warn";
+    case Outcome::kFail:
+      return "FAIL";
+    case Outcome::kSkipped:
+      return "skipped";
   }
   return "?";
 }
@@ -98,7 +105,8 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
   Status read = store.Get(layout::kConfig, 0, 0, &bytes);
   if (read.ok()) {
     report.can_read = true;
-    check.Add("read", Outcome::kOk, "read the vault's config object (" + std::to_string(bytes.size()) + " bytes)");
+    check.Add("read", Outcome::kOk,
+              "read the vault's config object (" + std::to_string(bytes.size()) + " bytes)");
   } else if (read.IsNotFound()) {
     report.can_read = true;
     check.Add("read", Outcome::kWarn, "reachable, but there is no vault here yet: run `cassvault init`");
@@ -118,7 +126,8 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
   std::array<uint8_t, 16> rnd{};
   std::vector<uint8_t> probe(32);
   if (!crypto::RandomBytes(rnd).ok() || !crypto::RandomBytes(probe).ok()) {
-    check.Add("create", Outcome::kFail, "no randomness for a probe name", Status::Internal("doctor", "RandomBytes"));
+    check.Add("create", Outcome::kFail, "no randomness for a probe name",
+              Status::Internal("doctor", "RandomBytes"));
     return report;
   }
   std::string probe_key = "probes/doctor-";
@@ -136,12 +145,14 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
     std::vector<uint8_t> other(probe.rbegin(), probe.rend());
     Status again = store.Put(probe_key, other);
     if (again.code() == StatusCode::kAlreadyExists) {
-      check.Add("create-only", Outcome::kOk, "a second write of the same name was refused; nothing is overwritten");
+      check.Add("create-only", Outcome::kOk,
+                "a second write of the same name was refused; nothing is overwritten");
     } else if (again.ok()) {
-      check.Add("create-only", Outcome::kFail,
-                "the store overwrote an existing object: backups could be replaced; check the server supports "
-                "conditional writes (If-None-Match)",
-                Status::FailedPrecondition(probe_key, "overwritten"));
+      check.Add(
+          "create-only", Outcome::kFail,
+          "the store overwrote an existing object: backups could be replaced; check the server supports "
+          "conditional writes (If-None-Match)",
+          Status::FailedPrecondition(probe_key, "overwritten"));
     } else {
       check.Failed("create-only", again);
     }
@@ -150,20 +161,24 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
     if (got.ok() && back == probe) {
       check.Add("read-back", Outcome::kOk, "the probe read back byte for byte");
     } else if (got.ok()) {
-      check.Add("read-back", Outcome::kFail, "the probe came back different", Status::Corruption(probe_key, "differs"));
+      check.Add("read-back", Outcome::kFail, "the probe came back different",
+                Status::Corruption(probe_key, "differs"));
     } else {
       check.Failed("read-back", got);
     }
     Status del = store.Delete(probe_key);
     if (del.ok()) {
       report.can_delete = true;
-      check.Add("delete", Outcome::kWarn,
-                "this identity can DELETE vault objects: a stolen node credential could destroy the backups. Give "
-                "backups an identity without " + PermissionHint(report.vault, "delete") +
-                    " and keep deletion (retention) to a separate one");
+      check.Add(
+          "delete", Outcome::kWarn,
+          "this identity can DELETE vault objects: a stolen node credential could destroy the backups. Give "
+          "backups an identity without " +
+              PermissionHint(report.vault, "delete") + " and keep deletion (retention) to a separate one");
     } else if (del.code() == StatusCode::kPermissionDenied || del.code() == StatusCode::kUnauthenticated) {
-      check.Add("delete", Outcome::kOk, "this identity may not delete (right for a backup identity); the probe "
-                                        "object " + probe_key + " stays behind");
+      check.Add("delete", Outcome::kOk,
+                "this identity may not delete (right for a backup identity); the probe "
+                "object " +
+                    probe_key + " stays behind");
     } else {
       check.Failed("delete", del);
     }

@@ -118,7 +118,8 @@ TEST_F(DoctorTest, WrongKeyFailsWithoutAPermissionHint) {
 
 TEST_F(DoctorTest, NoVaultYetSaysInit) {
   fs::create_directories(root_ / "empty");
-  DoctorReport r = RunDoctor(config_, std::move(backends::OpenLocalStore((root_ / "empty").string(), false)).value());
+  DoctorReport r =
+      RunDoctor(config_, std::move(backends::OpenLocalStore((root_ / "empty").string(), false)).value());
   EXPECT_EQ(Find(r, "read").outcome, Outcome::kWarn);
   EXPECT_NE(Find(r, "read").detail.find("cassvault init"), std::string::npos);
 }

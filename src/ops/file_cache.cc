@@ -36,8 +36,8 @@ FileCache::~FileCache() { sqlite3_close(db_); }
 
 std::optional<std::vector<ObjectId>> FileCache::Lookup(const FileKey& k) {
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT blobs FROM files WHERE device=? AND inode=? AND size=? AND mtime_ns=?", -1, &st,
-                         nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, "SELECT blobs FROM files WHERE device=? AND inode=? AND size=? AND mtime_ns=?",
+                         -1, &st, nullptr) != SQLITE_OK) {
     return std::nullopt;
   }
   sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(k.device));
@@ -58,13 +58,16 @@ std::optional<std::vector<ObjectId>> FileCache::Lookup(const FileKey& k) {
   return out;
 }
 
-void FileCache::Remember(const FileKey& key, const std::vector<ObjectId>& blobs) { pending_.emplace_back(key, blobs); }
+void FileCache::Remember(const FileKey& key, const std::vector<ObjectId>& blobs) {
+  pending_.emplace_back(key, blobs);
+}
 
 Status FileCache::Flush() {
   if (pending_.empty()) return Status::OK();
   sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)", -1, &st, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)", -1, &st, nullptr) !=
+      SQLITE_OK) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return Status::IOError("file cache", sqlite3_errmsg(db_));
   }

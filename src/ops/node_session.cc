@@ -1,6 +1,7 @@
 #include "ops/node_session.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -8,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fcntl.h>
 
 #include "backends/registry.h"
 
@@ -44,12 +44,15 @@ bool IsPortOpen(const std::string& host, int port) {
 
 CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& node) {
   CqlTarget t;
-  t.host = !config.cql_host.empty() ? config.cql_host : !node.rpc_address.empty() ? node.rpc_address : "127.0.0.1";
+  t.host = !config.cql_host.empty()    ? config.cql_host
+           : !node.rpc_address.empty() ? node.rpc_address
+                                       : "127.0.0.1";
   t.port = config.cql_port > 0 ? config.cql_port : node.native_transport_port;
   return t;
 }
 
-Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config, const cassandra::NodeConfig& node) {
+Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config,
+                                                          const cassandra::NodeConfig& node) {
   CqlTarget t = ResolveCqlTarget(config, node);
   cassandra::CqlOptions o;
   o.host = t.host;
@@ -73,7 +76,8 @@ Status CheckTag(const std::string& tag) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
   return ok ? Status::OK()
-            : Status::InvalidArgument("tag '" + tag + "'", "use 1-128 letters, digits, '_' or '-' (it names a snapshot)");
+            : Status::InvalidArgument("tag '" + tag + "'",
+                                      "use 1-128 letters, digits, '_' or '-' (it names a snapshot)");
 }
 
 }  // namespace cv::ops

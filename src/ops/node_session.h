@@ -21,7 +21,8 @@ struct CqlTarget {
   int port = 9042;
 };
 CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& node);
-Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config, const cassandra::NodeConfig& node);
+Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config,
+                                                          const cassandra::NodeConfig& node);
 
 // Opens the vault the config names, unlocking it with the configured key. Messages say what to do.
 Result<std::unique_ptr<vault::Vault>> OpenVault(const Config& config);

@@ -6,7 +6,8 @@
 namespace cv::ops {
 namespace {
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 }  // namespace
@@ -25,7 +26,10 @@ std::string HumanBytes(uint64_t n) {
 }
 
 Progress::Progress(std::string verb, uint64_t total_bytes, uint64_t total_files, bool enabled)
-    : verb_(std::move(verb)), total_bytes_(total_bytes), total_files_(total_files), enabled_(enabled),
+    : verb_(std::move(verb)),
+      total_bytes_(total_bytes),
+      total_files_(total_files),
+      enabled_(enabled),
       start_ns_(NowNs()) {
   if (!enabled_) return;
   thread_ = std::thread([this] {
@@ -54,11 +58,12 @@ void Progress::Draw(bool final) {
   uint64_t b = bytes_;
   double rate = secs > 0 ? static_cast<double>(b) / secs : 0;
   std::string eta = "-";
-  if (rate > 0 && total_bytes_ > b) eta = std::to_string(static_cast<int>(static_cast<double>(total_bytes_ - b) / rate)) + "s";
-  std::fprintf(stderr, "\r%s: %s / %s, %llu / %llu files, %s/s, ETA %s   %s", verb_.c_str(), HumanBytes(b).c_str(),
-               HumanBytes(total_bytes_).c_str(), static_cast<unsigned long long>(files_.load()),
-               static_cast<unsigned long long>(total_files_), HumanBytes(static_cast<uint64_t>(rate)).c_str(),
-               eta.c_str(), final ? "\n" : "");
+  if (rate > 0 && total_bytes_ > b)
+    eta = std::to_string(static_cast<int>(static_cast<double>(total_bytes_ - b) / rate)) + "s";
+  std::fprintf(stderr, "\r%s: %s / %s, %llu / %llu files, %s/s, ETA %s   %s", verb_.c_str(),
+               HumanBytes(b).c_str(), HumanBytes(total_bytes_).c_str(),
+               static_cast<unsigned long long>(files_.load()), static_cast<unsigned long long>(total_files_),
+               HumanBytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str(), final ? "\n" : "");
   std::fflush(stderr);
 }
 

@@ -30,9 +30,9 @@ namespace fs = std::filesystem;
 // One table of the backup and where it goes.
 struct TablePlan {
   const TableEntry* source = nullptr;
-  std::string ks, table;                   // destination names (after --rename)
-  std::vector<std::string> dest_dirs;      // offline: one per data dir; otherwise one
-  std::string import_dir;                  // live: staging dir handed to nodetool import
+  std::string ks, table;                                   // destination names (after --rename)
+  std::vector<std::string> dest_dirs;                      // offline: one per data dir; otherwise one
+  std::string import_dir;                                  // live: staging dir handed to nodetool import
   std::map<std::string, std::string> renamed_descriptors;  // offline generation clashes: old -> new
 };
 
@@ -124,7 +124,8 @@ void PlanGenerations(TablePlan& plan) {
       }
       if (auto n = cassandra::SSTableName::Parse(it->path().filename().string())) {
         taken.insert(n->Descriptor());
-        if (std::all_of(n->id.begin(), n->id.end(), ::isdigit)) max_gen = std::max<uint64_t>(max_gen, std::stoull(n->id));
+        if (std::all_of(n->id.begin(), n->id.end(), ::isdigit))
+          max_gen = std::max<uint64_t>(max_gen, std::stoull(n->id));
       }
     }
   }
@@ -145,9 +146,11 @@ void PlanGenerations(TablePlan& plan) {
     for (const auto& f : plan.source->files) {
       auto n = cassandra::SSTableName::Parse(FileName(f.path));
       if (!n || n->Descriptor() != desc) continue;
-      std::string dest = plan.dest_dirs[static_cast<size_t>(f.data_dir) % plan.dest_dirs.size()] + "/" + f.path;
+      std::string dest =
+          plan.dest_dirs[static_cast<size_t>(f.data_dir) % plan.dest_dirs.size()] + "/" + f.path;
       struct stat sb {};
-      if (::stat(dest.c_str(), &sb) != 0 || static_cast<uint64_t>(sb.st_size) != f.size) identical_sizes = false;
+      if (::stat(dest.c_str(), &sb) != 0 || static_cast<uint64_t>(sb.st_size) != f.size)
+        identical_sizes = false;
     }
     if (identical_sizes) continue;
     auto n = cassandra::SSTableName::Parse(desc + "-Data.db");
@@ -202,9 +205,10 @@ Status MakeDirLike(const std::string& dir, const std::string& like) {
 
 }  // namespace
 
-Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or_tag, const std::string& host_id,
-                                   const std::string& address) {
-  if (id_or_tag.empty()) return Status::InvalidArgument("--backup", "required: a backup id or tag (see `cassvault list`)");
+Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or_tag,
+                                   const std::string& host_id, const std::string& address) {
+  if (id_or_tag.empty())
+    return Status::InvalidArgument("--backup", "required: a backup id or tag (see `cassvault list`)");
   if (layout::IsValidBackupId(id_or_tag)) return vault.LoadRecord(id_or_tag);
   CV_ASSIGN_OR_RETURN(auto all, vault.ListBackups());
   std::vector<BackupRecord> tagged;
@@ -212,11 +216,13 @@ Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or
     if (r.tag == id_or_tag) tagged.push_back(r);
   }
   if (tagged.empty()) {
-    return Status::NotFound("backup '" + id_or_tag + "'", "no backup has this id or tag; `cassvault list` shows them");
+    return Status::NotFound("backup '" + id_or_tag + "'",
+                            "no backup has this id or tag; `cassvault list` shows them");
   }
   std::vector<BackupRecord> mine;
   for (auto& r : tagged) {
-    if ((!host_id.empty() && r.host_id == host_id) || (!address.empty() && r.address == address)) mine.push_back(r);
+    if ((!host_id.empty() && r.host_id == host_id) || (!address.empty() && r.address == address))
+      mine.push_back(r);
   }
   if (mine.empty()) {
     std::set<std::string> nodes;
@@ -224,8 +230,8 @@ Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or
     if (nodes.size() == 1) return tagged.back();
     std::string list;
     for (const auto& n : nodes) list += (list.empty() ? "" : ", ") + n;
-    return Status::InvalidArgument("tag '" + id_or_tag + "'",
-                                   "belongs to backups of several nodes (" + list + "); name the backup id instead");
+    return Status::InvalidArgument("tag '" + id_or_tag + "'", "belongs to backups of several nodes (" + list +
+                                                                  "); name the backup id instead");
   }
   return mine.back();
 }
@@ -252,8 +258,9 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     CV_ASSIGN_OR_RETURN(auto ident, cql->ReadLocalNode());
     host_id = ident.host_id;
   } else if (!to_dir && IsPortOpen(target.host, target.port)) {
-    return Status::FailedPrecondition("node " + target.host + ":" + std::to_string(target.port),
-                                      "is running; an offline restore needs the node stopped. Stop it, or use --mode live");
+    return Status::FailedPrecondition(
+        "node " + target.host + ":" + std::to_string(target.port),
+        "is running; an offline restore needs the node stopped. Stop it, or use --mode live");
   }
   CV_ASSIGN_OR_RETURN(BackupRecord record, ResolveBackup(vault, o.backup, host_id, node.listen_address));
   CV_ASSIGN_OR_RETURN(Manifest manifest, vault.LoadManifest(record));
@@ -263,8 +270,9 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   // back too, so the node knows its tables when it starts.
   bool restore_schema_tables = false;
   if (!to_dir && !live && o.includes.empty()) {
-    restore_schema_tables = std::none_of(node.data_file_directories.begin(), node.data_file_directories.end(),
-                                         [](const std::string& d) { return HasSSTables(d + "/system_schema"); });
+    restore_schema_tables =
+        std::none_of(node.data_file_directories.begin(), node.data_file_directories.end(),
+                     [](const std::string& d) { return HasSSTables(d + "/system_schema"); });
   }
 
   RestoreReport report;
@@ -272,7 +280,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   std::vector<TablePlan> plans;
   std::set<std::string> matched_patterns;
   for (const auto& t : manifest.tables) {
-    bool wanted = filter.Matches(t.keyspace, t.table) || (restore_schema_tables && t.keyspace == "system_schema");
+    bool wanted =
+        filter.Matches(t.keyspace, t.table) || (restore_schema_tables && t.keyspace == "system_schema");
     if (!wanted) continue;
     CV_RETURN_IF_ERROR(CheckManifestNames(t));
     TablePlan p;
@@ -286,12 +295,14 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     bool any = std::any_of(manifest.tables.begin(), manifest.tables.end(),
                            [&](const TableEntry& t) { return one->Matches(t.keyspace, t.table); });
     if (!any) {
-      return Status::NotFound("'" + inc + "'", "is not in backup " + record.backup_id + " (`cassvault list` and "
-                              "`cassvault restore --dry-run` show what it holds)");
+      return Status::NotFound("'" + inc + "'", "is not in backup " + record.backup_id +
+                                                   " (`cassvault list` and "
+                                                   "`cassvault restore --dry-run` show what it holds)");
     }
   }
   if (plans.empty()) return Status::NotFound("backup " + record.backup_id, "holds no table to restore");
-  if (restore_schema_tables) report.plan.push_back("node has no schema tables (wiped): restoring system_schema too");
+  if (restore_schema_tables)
+    report.plan.push_back("node has no schema tables (wiped): restoring system_schema too");
 
   // --- where each table goes -------------------------------------------------------------------
   std::string run_dir = ".cassvault-restore/" + record.backup_id;
@@ -300,7 +311,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     const TableEntry& t = *p.source;
     bool renamed = p.ks != t.keyspace || p.table != t.table;
     if (to_dir) {
-      std::string dir = o.target_dir + "/" + p.ks + "/" + p.table + (renamed || t.id.empty() ? "" : "-" + t.id);
+      std::string dir =
+          o.target_dir + "/" + p.ks + "/" + p.table + (renamed || t.id.empty() ? "" : "-" + t.id);
       p.dest_dirs = {dir};
     } else if (live) {
       std::string base = node.data_file_directories.at(0);
@@ -317,16 +329,18 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
       }
       if (dirname.empty()) {
         if (renamed) {
-          return Status::FailedPrecondition("table " + p.ks + "." + p.table,
-                                            "does not exist on this node; an offline restore cannot create tables. "
-                                            "Use --mode live, which creates it from the backed-up schema");
+          return Status::FailedPrecondition(
+              "table " + p.ks + "." + p.table,
+              "does not exist on this node; an offline restore cannot create tables. "
+              "Use --mode live, which creates it from the backed-up schema");
         }
         dirname = t.id.empty() ? t.table : t.table + "-" + t.id;
       }
       for (const auto& d : node.data_file_directories) p.dest_dirs.push_back(d + "/" + p.ks + "/" + dirname);
       PlanGenerations(p);
     }
-    for (const auto& f : t.files) bytes_per_dir[p.dest_dirs[static_cast<size_t>(f.data_dir) % p.dest_dirs.size()]] += f.size;
+    for (const auto& f : t.files)
+      bytes_per_dir[p.dest_dirs[static_cast<size_t>(f.data_dir) % p.dest_dirs.size()]] += f.size;
   }
   if (!o.dry_run) CV_RETURN_IF_ERROR(CheckFreeSpace(bytes_per_dir));
 
@@ -340,20 +354,23 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
         auto ks = std::find_if(manifest.keyspaces.begin(), manifest.keyspaces.end(),
                                [&](const KeyspaceEntry& k) { return k.name == t.keyspace; });
         if (ks == manifest.keyspaces.end()) {
-          return Status::FailedPrecondition("keyspace " + p.ks, "does not exist and the backup holds no definition of it");
+          return Status::FailedPrecondition("keyspace " + p.ks,
+                                            "does not exist and the backup holds no definition of it");
         }
         std::string stmt = RewriteKeyspaceStatement(ks->create_keyspace, t.keyspace, p.ks);
         report.plan.push_back("cql: " + stmt);
         if (!o.dry_run) CV_RETURN_IF_ERROR(cql->Execute(stmt).Annotate("create keyspace " + p.ks));
         have.insert(p.ks);
       }
-      auto id = o.dry_run && !have.count(p.ks) ? Result<std::string>(Status::NotFound("x")) : cql->TableId(p.ks, p.table);
+      auto id = o.dry_run && !have.count(p.ks) ? Result<std::string>(Status::NotFound("x"))
+                                               : cql->TableId(p.ks, p.table);
       if (id.ok()) continue;
       if (!id.status().IsNotFound()) return id.status();
       if (t.schema_cql.empty()) {
-        return Status::FailedPrecondition("table " + p.ks + "." + p.table,
-                                          "does not exist and the backup holds no schema for it (an offline backup); "
-                                          "create it first");
+        return Status::FailedPrecondition(
+            "table " + p.ks + "." + p.table,
+            "does not exist and the backup holds no schema for it (an offline backup); "
+            "create it first");
       }
       for (const auto& raw : SplitStatements(t.schema_cql)) {
         std::string stmt = RewriteTableStatement(raw, t.keyspace, t.table, p.ks, p.table);
@@ -397,11 +414,13 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     std::set<std::string> dirs(p.dest_dirs.begin(), p.dest_dirs.end());
     for (const auto& f : p.source->files) {
       // Legacy secondary indexes live in a `.<index>/` sub-directory of the table dir.
-      if (!SubDir(f.path).empty()) dirs.insert(p.dest_dirs[static_cast<size_t>(f.data_dir) % p.dest_dirs.size()] + "/" + SubDir(f.path));
+      if (!SubDir(f.path).empty())
+        dirs.insert(p.dest_dirs[static_cast<size_t>(f.data_dir) % p.dest_dirs.size()] + "/" + SubDir(f.path));
     }
     for (const auto& d : dirs) {
-      std::string like = to_dir ? o.target_dir : live ? node.data_file_directories.at(0)
-                                                      : fs::path(d).parent_path().parent_path().string();
+      std::string like = to_dir ? o.target_dir
+                         : live ? node.data_file_directories.at(0)
+                                : fs::path(d).parent_path().parent_path().string();
       CV_RETURN_IF_ERROR(MakeDirLike(d, like));
     }
   }
@@ -410,9 +429,9 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   std::atomic<uint64_t> written{0}, present{0}, bytes{0};
   // Restore workers mostly wait on reads: from a cloud store, more of them than cores keep the link busy
   // (each holds one blob, so memory grows by a few MiB per worker, not with the data).
-  int workers = config.parallelism > 0
-                    ? config.parallelism
-                    : std::max(pipeline::DefaultParallelism(), std::min(vault.store().Properties().connections, 4));
+  int workers = config.parallelism > 0 ? config.parallelism
+                                       : std::max(pipeline::DefaultParallelism(),
+                                                  std::min(vault.store().Properties().connections, 4));
   // Small components first: a Data.db is checked against the Digest.crc32 and CompressionInfo.db
   // already restored beside it.
   for (auto* jobs : {&small_jobs, &data_jobs}) {
@@ -425,7 +444,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
         if (job.is_data) {
           CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(job.target.dest, job.file->size));
         }
-        CV_ASSIGN_OR_RETURN(WriteOutcome out, RestoreFile(vault, *codec, *job.file, job.target, verifier.get(), progress));
+        CV_ASSIGN_OR_RETURN(WriteOutcome out,
+                            RestoreFile(vault, *codec, *job.file, job.target, verifier.get(), progress));
         (out == WriteOutcome::kWritten ? written : present)++;
         if (out == WriteOutcome::kWritten) bytes += job.file->size;
         return Status::OK();

@@ -14,11 +14,11 @@
 namespace cv::ops {
 
 struct RestoreOptions {
-  std::string backup;                  // backup id, or tag (the newest backup of this node with it)
-  std::vector<std::string> includes;   // KS or KS.TABLE; default: every user table of the backup
-  std::string mode = "offline";        // "offline" or "live"; ignored with target_dir
-  std::string target_dir;              // materialise only
-  std::vector<std::string> renames;    // "KS.T=KS2.T2" or "KS=KS2"
+  std::string backup;                 // backup id, or tag (the newest backup of this node with it)
+  std::vector<std::string> includes;  // KS or KS.TABLE; default: every user table of the backup
+  std::string mode = "offline";       // "offline" or "live"; ignored with target_dir
+  std::string target_dir;             // materialise only
+  std::vector<std::string> renames;   // "KS.T=KS2.T2" or "KS=KS2"
   bool dry_run = false;
   bool show_progress = false;
 };
@@ -35,7 +35,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
 
 // Finds the backup a user means: an id, or the newest with that tag for this node (`host_id`,
 // `address` may be empty when unknown). NotFound / InvalidArgument say what exists.
-Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or_tag, const std::string& host_id,
-                                   const std::string& address);
+Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or_tag,
+                                   const std::string& host_id, const std::string& address);
 
 }  // namespace cv::ops

@@ -19,7 +19,8 @@ Status WriteAll(int fd, const std::vector<uint8_t>& data, const std::string& pat
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       if (errno == ENOSPC) {
-        return Status::ResourceExhausted(path, "disk full; free space on this filesystem and run the restore again");
+        return Status::ResourceExhausted(
+            path, "disk full; free space on this filesystem and run the restore again");
       }
       return Status::FromErrno(errno, path, "write");
     }
@@ -30,7 +31,8 @@ Status WriteAll(int fd, const std::vector<uint8_t>& data, const std::string& pat
 
 }  // namespace
 
-bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry& file, const std::string& path) {
+bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry& file,
+                  const std::string& path) {
   struct stat sb {};
   if (::stat(path.c_str(), &sb) != 0 || static_cast<uint64_t>(sb.st_size) != file.size) return false;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -57,7 +59,8 @@ bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry&
 }
 
 Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry& file,
-                                 const FileTarget& target, cassandra::DataFileVerifier* verifier, Progress& progress) {
+                                 const FileTarget& target, cassandra::DataFileVerifier* verifier,
+                                 Progress& progress) {
   if (HoldsContent(vault, codec, file, target.dest)) {
     progress.AddBytes(file.size);
     progress.AddFile();
@@ -85,7 +88,8 @@ Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::BlobCodec& codec, c
     progress.AddBytes(plain.size());
   }
   if (written != file.size) {
-    return fail(Status::Corruption(target.dest, "the vault holds " + std::to_string(written) + " bytes, the manifest says " +
+    return fail(Status::Corruption(target.dest, "the vault holds " + std::to_string(written) +
+                                                    " bytes, the manifest says " +
                                                     std::to_string(file.size)));
   }
   if (verifier) {
@@ -99,7 +103,8 @@ Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::BlobCodec& codec, c
   struct stat dir_sb {};
   std::string dest_dir = std::filesystem::path(target.dest).parent_path().string();
   if (::stat(dest_dir.c_str(), &dir_sb) == 0 && ::geteuid() == 0) {
-    if (::fchown(fd, dir_sb.st_uid, dir_sb.st_gid) != 0) return fail(Status::FromErrno(errno, target.staging, "chown"));
+    if (::fchown(fd, dir_sb.st_uid, dir_sb.st_gid) != 0)
+      return fail(Status::FromErrno(errno, target.staging, "chown"));
   }
   ::close(fd);
   if (::rename(target.staging.c_str(), target.dest.c_str()) != 0) {

@@ -24,9 +24,11 @@ enum class WriteOutcome { kWritten, kAlreadyPresent };
 
 // `verifier` (optional) sees the plaintext in order; its Finish() must pass before the rename.
 Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry& file,
-                                 const FileTarget& target, cassandra::DataFileVerifier* verifier, Progress& progress);
+                                 const FileTarget& target, cassandra::DataFileVerifier* verifier,
+                                 Progress& progress);
 
 // Does `path` already hold exactly the content `file` names? (size, then each blob's keyed hash)
-bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry& file, const std::string& path);
+bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry& file,
+                  const std::string& path);
 
 }  // namespace cv::ops

@@ -61,7 +61,8 @@ class HostileManifestTest : public ::testing::Test {
   std::vector<std::string> Written() {
     std::vector<std::string> out;
     for (auto& e : fs::recursive_directory_iterator(root_)) {
-      if (e.is_regular_file() && e.path().string().find("/vault/") == std::string::npos) out.push_back(e.path());
+      if (e.is_regular_file() && e.path().string().find("/vault/") == std::string::npos)
+        out.push_back(e.path());
     }
     return out;
   }

@@ -33,8 +33,9 @@ std::string StripTableId(const std::string& stmt) {
   return std::regex_replace(s, kDangling, ";");
 }
 
-std::string RewriteTableStatement(const std::string& stmt, const std::string& from_ks, const std::string& from_table,
-                                  const std::string& to_ks, const std::string& to_table) {
+std::string RewriteTableStatement(const std::string& stmt, const std::string& from_ks,
+                                  const std::string& from_table, const std::string& to_ks,
+                                  const std::string& to_table) {
   if (from_ks == to_ks && from_table == to_table) return stmt;
   std::string s = stmt;
   // ks.table (possibly quoted) -> to_ks.to_table
@@ -52,9 +53,11 @@ std::string RewriteTableStatement(const std::string& stmt, const std::string& fr
   return s;
 }
 
-std::string RewriteKeyspaceStatement(const std::string& stmt, const std::string& from_ks, const std::string& to_ks) {
+std::string RewriteKeyspaceStatement(const std::string& stmt, const std::string& from_ks,
+                                     const std::string& to_ks) {
   if (from_ks == to_ks) return stmt;
-  std::regex name(R"(^(CREATE\s+KEYSPACE\s+(IF\s+NOT\s+EXISTS\s+)?)\"?)" + from_ks + "\"?\\b", std::regex::icase);
+  std::regex name(R"(^(CREATE\s+KEYSPACE\s+(IF\s+NOT\s+EXISTS\s+)?)\"?)" + from_ks + "\"?\\b",
+                  std::regex::icase);
   return std::regex_replace(stmt, name, "$1" + to_ks);
 }
 

@@ -18,10 +18,12 @@ struct Rename {
 //  - `from_ks.from_table` becomes `to_ks.to_table`, `from_ks.` type references become `to_ks.`;
 //  - `WITH ID = <uuid>` is dropped (the id belongs to the original, which may still exist);
 //  - when the table gets a new name, index names get it in front (index names are unique per keyspace).
-std::string RewriteTableStatement(const std::string& stmt, const std::string& from_ks, const std::string& from_table,
-                                  const std::string& to_ks, const std::string& to_table);
+std::string RewriteTableStatement(const std::string& stmt, const std::string& from_ks,
+                                  const std::string& from_table, const std::string& to_ks,
+                                  const std::string& to_table);
 // `CREATE KEYSPACE IF NOT EXISTS old WITH ...` for `new_ks`.
-std::string RewriteKeyspaceStatement(const std::string& stmt, const std::string& from_ks, const std::string& to_ks);
+std::string RewriteKeyspaceStatement(const std::string& stmt, const std::string& from_ks,
+                                     const std::string& to_ks);
 // Removes `ID = <uuid> AND` from a CREATE TABLE (to create a table under a fresh id).
 std::string StripTableId(const std::string& stmt);
 

@@ -35,13 +35,16 @@ TEST(SchemaRewriteTest, RenamedTableGetsFreshIdAndIndexNames) {
   EXPECT_EQ(t.find("ID ="), std::string::npos) << t;
   EXPECT_NE(t.find("WITH additional_write_policy"), std::string::npos) << t;
   std::string i = RewriteTableStatement(s[2], "shop", "orders", "shop", "orders_restored");
-  EXPECT_EQ(i, "CREATE CUSTOM INDEX IF NOT EXISTS orders_restored_note_idx ON shop.orders_restored (note) USING "
-               "'StorageAttachedIndex';");
+  EXPECT_EQ(i,
+            "CREATE CUSTOM INDEX IF NOT EXISTS orders_restored_note_idx ON shop.orders_restored (note) USING "
+            "'StorageAttachedIndex';");
 }
 
 TEST(SchemaRewriteTest, RenamedKeyspaceMovesTypes) {
   auto s = SplitStatements(kSchema);
-  EXPECT_EQ(RewriteTableStatement(s[0], "shop", "orders", "shop2", "orders").rfind("CREATE TYPE IF NOT EXISTS shop2.address", 0), 0u);
+  EXPECT_EQ(RewriteTableStatement(s[0], "shop", "orders", "shop2", "orders")
+                .rfind("CREATE TYPE IF NOT EXISTS shop2.address", 0),
+            0u);
   std::string k = RewriteKeyspaceStatement(
       "CREATE KEYSPACE IF NOT EXISTS shop WITH replication = {'class': 'SimpleStrategy'};", "shop", "shop2");
   EXPECT_EQ(k, "CREATE KEYSPACE IF NOT EXISTS shop2 WITH replication = {'class': 'SimpleStrategy'};");

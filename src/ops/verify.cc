@@ -26,13 +26,16 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
     report.backups.push_back(r.backup_id);
     auto m = vault.LoadManifest(r);
     if (!m.ok()) {
-      report.problems.push_back({"backup " + r.backup_id, "manifest unreadable: " + m.status().message(), {"backup " + r.backup_id}});
+      report.problems.push_back({"backup " + r.backup_id,
+                                 "manifest unreadable: " + m.status().message(),
+                                 {"backup " + r.backup_id}});
       continue;
     }
     for (const auto& t : m->tables) {
       for (const auto& f : t.files) {
         for (const auto& id : f.blobs) {
-          users[id].push_back("backup " + r.backup_id + " table " + t.keyspace + "." + t.table + " file " + f.path);
+          users[id].push_back("backup " + r.backup_id + " table " + t.keyspace + "." + t.table + " file " +
+                              f.path);
         }
       }
     }

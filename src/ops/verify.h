@@ -12,8 +12,8 @@
 namespace cv::ops {
 
 struct VerifyProblem {
-  std::string object;   // pack key or blob id
-  std::string problem;  // "missing", "corrupt: ...", ...
+  std::string object;                 // pack key or blob id
+  std::string problem;                // "missing", "corrupt: ...", ...
   std::vector<std::string> affected;  // "backup <id> table ks.t file nb-1-big-Data.db"
 };
 

@@ -10,7 +10,11 @@ namespace {
 TEST(TaskGroupTest, RunsEverything) {
   std::atomic<int> sum{0};
   TaskGroup g(3, 2);
-  for (int i = 1; i <= 100; ++i) g.Submit([&, i] { sum += i; return Status::OK(); });
+  for (int i = 1; i <= 100; ++i)
+    g.Submit([&, i] {
+      sum += i;
+      return Status::OK();
+    });
   EXPECT_TRUE(g.Wait().ok());
   EXPECT_EQ(sum.load(), 5050);
 }
@@ -18,8 +22,15 @@ TEST(TaskGroupTest, RunsEverything) {
 TEST(TaskGroupTest, FirstErrorWinsAndStopsTheRest) {
   std::atomic<int> ran{0};
   TaskGroup g(1, 1);
-  g.Submit([&] { ++ran; return Status::Corruption("file a", "bad"); });
-  for (int i = 0; i < 50; ++i) g.Submit([&] { ++ran; return Status::IOError("later"); });
+  g.Submit([&] {
+    ++ran;
+    return Status::Corruption("file a", "bad");
+  });
+  for (int i = 0; i < 50; ++i)
+    g.Submit([&] {
+      ++ran;
+      return Status::IOError("later");
+    });
   Status st = g.Wait();
   EXPECT_TRUE(st.IsCorruption()) << st.ToString();
   EXPECT_LT(ran.load(), 51);

@@ -4,10 +4,11 @@
 
 namespace cv::vault {
 
-BackupSession::BackupSession(Vault& vault, size_t pack_target_size) : vault_(vault), packs_(vault, pack_target_size) {}
+BackupSession::BackupSession(Vault& vault, size_t pack_target_size)
+    : vault_(vault), packs_(vault, pack_target_size) {}
 
-Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint8_t> plaintext, bool try_compress,
-                                          bool* stored) {
+Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint8_t> plaintext,
+                                          bool try_compress, bool* stored) {
   *stored = false;
   ObjectId id = codec.BlobId(plaintext);
   if (vault_.FindBlob(id)) return id;

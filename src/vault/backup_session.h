@@ -20,7 +20,8 @@ class BackupSession {
   explicit BackupSession(Vault& vault, size_t pack_target_size = 8u << 20);
 
   // Thread-safe. Returns the part's blob id; stores it unless already held (then *stored is false).
-  Result<ObjectId> StorePart(BlobCodec& codec, std::span<const uint8_t> plaintext, bool try_compress, bool* stored);
+  Result<ObjectId> StorePart(BlobCodec& codec, std::span<const uint8_t> plaintext, bool try_compress,
+                             bool* stored);
   // True if every blob is in the vault or stored by this session (a file cache hit may be used).
   bool HasAll(const std::vector<ObjectId>& ids) const;
 

@@ -37,7 +37,8 @@ Status Decompress(std::span<const uint8_t> in, size_t raw_len, std::vector<uint8
   out->resize(raw_len);
   size_t n = ZSTD_decompress(out->data(), raw_len, in.data(), in.size());
   if (ZSTD_isError(n) || n != raw_len) {
-    return Status::Corruption("compressed blob", ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong decompressed length");
+    return Status::Corruption("compressed blob",
+                              ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong decompressed length");
   }
   return Status::OK();
 }

@@ -57,7 +57,8 @@ Status PackWriter::UploadInBackground(OpenPack pack) {
     if (first_error.ok() && !st.ok()) first_error = st;
   }
   if (!first_error.ok()) return first_error;
-  uploads_.push_back(std::async(std::launch::async, [this, p = std::move(pack)]() mutable { return Upload(std::move(p)); }));
+  uploads_.push_back(
+      std::async(std::launch::async, [this, p = std::move(pack)]() mutable { return Upload(std::move(p)); }));
   return Status::OK();
 }
 

@@ -27,7 +27,8 @@ class PackWriter {
   ~PackWriter();
 
   // Appends one sealed blob. May upload a full pack before returning.
-  Status Add(const ObjectId& blob_id, std::span<const uint8_t> sealed, uint32_t raw_len, Compression compression);
+  Status Add(const ObjectId& blob_id, std::span<const uint8_t> sealed, uint32_t raw_len,
+             Compression compression);
   // Uploads the pack being filled, if any, and waits for every upload. Call once all Adds have returned.
   Status Flush();
   // Index entries of every pack uploaded so far (and added to the vault's in-memory index).
@@ -51,7 +52,7 @@ class PackWriter {
   std::mutex uploads_mu_;                    // serialises slot handling, not the uploads themselves
   std::deque<std::future<Status>> uploads_;  // GUARDED_BY(uploads_mu_), oldest first
   mutable std::mutex mu_;
-  OpenPack current_;                // GUARDED_BY(mu_)
+  OpenPack current_;                 // GUARDED_BY(mu_)
   std::vector<IndexEntry> written_;  // GUARDED_BY(mu_)
   uint64_t stored_bytes_ = 0;        // GUARDED_BY(mu_)
   uint64_t packs_ = 0;               // GUARDED_BY(mu_)

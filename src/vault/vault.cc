@@ -32,7 +32,8 @@ BlobCodec::BlobCodec(const crypto::MasterKey& key, int zstd_level)
 
 Result<Compression> BlobCodec::Seal(const ObjectId& id, std::span<const uint8_t> plaintext, bool try_compress,
                                     std::span<const uint8_t>* sealed) {
-  std::span<const uint8_t> compressed = try_compress ? compressor_.MaybeCompressView(plaintext) : std::span<const uint8_t>();
+  std::span<const uint8_t> compressed =
+      try_compress ? compressor_.MaybeCompressView(plaintext) : std::span<const uint8_t>();
   Compression c = compressed.empty() ? Compression::kNone : Compression::kZstd;
   std::span<const uint8_t> payload = compressed.empty() ? plaintext : compressed;
   size_t n = crypto::Aead::SealedSize(payload.size());
@@ -63,11 +64,13 @@ Vault::Vault(std::unique_ptr<storage::ObjectStore> store, std::string vault_id, 
     : store_(std::move(store)), vault_id_(std::move(vault_id)), key_(std::move(key)) {}
 
 Result<std::unique_ptr<Vault>> Vault::Init(std::unique_ptr<storage::ObjectStore> store,
-                                           const crypto::KeySecret& secret, const crypto::ScryptParams& params) {
+                                           const crypto::KeySecret& secret,
+                                           const crypto::ScryptParams& params) {
   auto existing = store->Stat(layout::kConfig);
   if (existing.ok()) {
-    return Status::FailedPrecondition("vault " + store->Describe(),
-                                      "already holds a vault; nothing was changed (use it, or pick an empty location)");
+    return Status::FailedPrecondition(
+        "vault " + store->Describe(),
+        "already holds a vault; nothing was changed (use it, or pick an empty location)");
   }
   if (!existing.status().IsNotFound()) return existing.status();
   CV_ASSIGN_OR_RETURN(crypto::MasterKey key, crypto::MasterKey::Generate());
@@ -87,33 +90,38 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore>
   std::vector<uint8_t> raw;
   Status st = store->Get(layout::kConfig, 0, 0, &raw);
   if (st.IsNotFound()) {
-    return Status::NotFound("vault " + store->Describe(),
-                            "holds no vault (no config object); check the URL, or create one with `cassvault init`");
+    return Status::NotFound(
+        "vault " + store->Describe(),
+        "holds no vault (no config object); check the URL, or create one with `cassvault init`");
   }
   CV_RETURN_IF_ERROR(st);
   std::string vault_id;
   try {
     auto config = nlohmann::json::parse(raw.begin(), raw.end());
-    if (config.at("format").get<std::string>() != kFormatName) throw std::runtime_error("not a cassvault vault");
+    if (config.at("format").get<std::string>() != kFormatName)
+      throw std::runtime_error("not a cassvault vault");
     int version = config.at("version").get<int>();
     if (version != kFormatVersion) {
-      return Status::NotSupported("vault " + store->Describe(),
-                                  "format version " + std::to_string(version) + " is not supported by this cassvault");
+      return Status::NotSupported("vault " + store->Describe(), "format version " + std::to_string(version) +
+                                                                    " is not supported by this cassvault");
     }
     vault_id = config.at("vault_id").get<std::string>();
   } catch (const std::exception& e) {
     return Status::Corruption("vault " + store->Describe() + " config", e.what());
   }
   std::vector<std::string> slots;
-  CV_RETURN_IF_ERROR(store->List(layout::kKeysPrefix, [&](const storage::ObjectInfo& o) { slots.push_back(o.key); }));
+  CV_RETURN_IF_ERROR(
+      store->List(layout::kKeysPrefix, [&](const storage::ObjectInfo& o) { slots.push_back(o.key); }));
   std::sort(slots.begin(), slots.end());
   Status last = Status::PermissionDenied("vault " + store->Describe(), "has no key slots");
   bool kind_seen = false;
   for (const auto& k : slots) {
     std::vector<uint8_t> doc;
     CV_RETURN_IF_ERROR(store->Get(k, 0, 0, &doc));
-    auto key = crypto::UnwrapMasterKey(std::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()), secret);
-    if (key.ok()) return std::unique_ptr<Vault>(new Vault(std::move(store), vault_id, std::move(key).value()));
+    auto key = crypto::UnwrapMasterKey(
+        std::string_view(reinterpret_cast<const char*>(doc.data()), doc.size()), secret);
+    if (key.ok())
+      return std::unique_ptr<Vault>(new Vault(std::move(store), vault_id, std::move(key).value()));
     if (key.status().code() == StatusCode::kInvalidArgument) continue;  // a slot of another kind
     kind_seen = true;
     last = key.status();
@@ -121,7 +129,8 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore>
   if (!kind_seen) {
     return Status::PermissionDenied(
         "vault " + store->Describe(),
-        std::string("has no ") + (secret.kind == crypto::KeySlotKind::kPassphrase ? "passphrase" : "key-file") +
+        std::string("has no ") +
+            (secret.kind == crypto::KeySlotKind::kPassphrase ? "passphrase" : "key-file") +
             " slot; unlock it with the kind of key it was created with");
   }
   return Status::PermissionDenied("vault " + store->Describe(),
@@ -142,7 +151,8 @@ Result<std::vector<uint8_t>> Vault::GetSealed(const std::string& key, std::strin
   CV_RETURN_IF_ERROR(store_->Get(key, 0, 0, &sealed));
   crypto::Aead aead(key_.data_key().view());
   Status st = aead.Open(sealed, Str(aad), &plain);
-  if (!st.ok()) return Status::Corruption(store_->Describe() + "/" + key, "does not decrypt or was tampered with");
+  if (!st.ok())
+    return Status::Corruption(store_->Describe() + "/" + key, "does not decrypt or was tampered with");
   return plain;
 }
 
@@ -156,11 +166,13 @@ Result<ObjectId> Vault::PutContentObject(std::string_view prefix_kind, std::span
   framed.push_back(static_cast<uint8_t>(c));
   uint64_t raw = plaintext.size();
   framed.insert(framed.end(), reinterpret_cast<uint8_t*>(&raw), reinterpret_cast<uint8_t*>(&raw) + 8);
-  const auto& body = c == Compression::kZstd ? compressed : std::vector<uint8_t>(plaintext.begin(), plaintext.end());
+  const auto& body =
+      c == Compression::kZstd ? compressed : std::vector<uint8_t>(plaintext.begin(), plaintext.end());
   framed.insert(framed.end(), body.begin(), body.end());
   crypto::Aead aead(key_.data_key().view());
   std::vector<uint8_t> sealed;
-  CV_RETURN_IF_ERROR(aead.Seal(framed, Str(std::string("cassvault/v1/") + std::string(prefix_kind)), &sealed));
+  CV_RETURN_IF_ERROR(
+      aead.Seal(framed, Str(std::string("cassvault/v1/") + std::string(prefix_kind)), &sealed));
   ObjectId id = crypto::Sha256(sealed);
   std::string key = prefix_kind == "index" ? layout::IndexKey(id) : layout::ManifestKey(id);
   Status st = store_->Put(key, sealed);
@@ -262,13 +274,17 @@ Result<std::vector<PackEntry>> Vault::FetchPackHeader(const ObjectId& pack_id, u
   return DecodePackHeader(plain, key);
 }
 
-Result<std::vector<PackEntry>> Vault::ReadPackHeader(const std::string& pack_key, std::span<const uint8_t> pack) {
+Result<std::vector<PackEntry>> Vault::ReadPackHeader(const std::string& pack_key,
+                                                     std::span<const uint8_t> pack) {
   if (pack.size() < kPackTrailerSize) return Status::Corruption(pack_key, "too short to be a pack");
-  CV_ASSIGN_OR_RETURN(uint32_t hlen, ParsePackTrailer(pack.subspan(pack.size() - kPackTrailerSize), pack_key));
-  if (hlen + kPackTrailerSize > pack.size()) return Status::Corruption(pack_key, "header length exceeds the pack");
+  CV_ASSIGN_OR_RETURN(uint32_t hlen,
+                      ParsePackTrailer(pack.subspan(pack.size() - kPackTrailerSize), pack_key));
+  if (hlen + kPackTrailerSize > pack.size())
+    return Status::Corruption(pack_key, "header length exceeds the pack");
   crypto::Aead aead(key_.data_key().view());
   std::vector<uint8_t> plain;
-  if (!aead.Open(pack.subspan(pack.size() - kPackTrailerSize - hlen, hlen), Str("cassvault/v1/pack-header"), &plain)
+  if (!aead.Open(pack.subspan(pack.size() - kPackTrailerSize - hlen, hlen), Str("cassvault/v1/pack-header"),
+                 &plain)
            .ok()) {
     return Status::Corruption(pack_key, "pack header does not decrypt");
   }
@@ -336,7 +352,8 @@ Result<std::vector<BackupRecord>> Vault::ListBackups() {
 
 Result<BackupRecord> Vault::LoadRecord(const std::string& backup_id) {
   if (!layout::IsValidBackupId(backup_id)) {
-    return Status::InvalidArgument("backup id '" + backup_id + "'", "expected the form 20261125T141500Z-1a2b3c4d");
+    return Status::InvalidArgument("backup id '" + backup_id + "'",
+                                   "expected the form 20261125T141500Z-1a2b3c4d");
   }
   std::string key = layout::BackupKey(backup_id);
   auto plain = GetSealed(key, "cassvault/v1/backup/" + backup_id);
@@ -344,7 +361,8 @@ Result<BackupRecord> Vault::LoadRecord(const std::string& backup_id) {
     if (plain.status().IsNotFound()) return Status::NotFound("backup " + backup_id, "not in this vault");
     return plain.status();
   }
-  auto rec = BackupRecordFromJson(std::string_view(reinterpret_cast<const char*>(plain->data()), plain->size()), key);
+  auto rec = BackupRecordFromJson(
+      std::string_view(reinterpret_cast<const char*>(plain->data()), plain->size()), key);
   if (rec.ok() && rec->backup_id != backup_id) return Status::Corruption(key, "record names another backup");
   return rec;
 }
@@ -353,7 +371,8 @@ Result<Manifest> Vault::LoadManifest(const BackupRecord& record) {
   std::string key = layout::ManifestKey(record.manifest_id);
   CV_ASSIGN_OR_RETURN(auto bytes, GetContentObject(*this, key, "manifest"));
   auto m = ManifestFromJson(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), key);
-  if (m.ok() && m->backup_id != record.backup_id) return Status::Corruption(key, "manifest belongs to another backup");
+  if (m.ok() && m->backup_id != record.backup_id)
+    return Status::Corruption(key, "manifest belongs to another backup");
   return m;
 }
 

@@ -71,7 +71,9 @@ class Vault {
   storage::ObjectStore& store() { return *store_; }
   const std::string& vault_id() const { return vault_id_; }
   const crypto::MasterKey& key() const { return key_; }
-  std::unique_ptr<BlobCodec> NewCodec(int zstd_level = 3) const { return std::make_unique<BlobCodec>(key_, zstd_level); }
+  std::unique_ptr<BlobCodec> NewCodec(int zstd_level = 3) const {
+    return std::make_unique<BlobCodec>(key_, zstd_level);
+  }
 
   // --- sealed metadata objects ---------------------------------------------------------------
   // Compresses, seals (AAD names the object's purpose) and writes create-only under prefix/<sha256>.
@@ -94,7 +96,8 @@ class Vault {
   // Every pack key with its size (for verify).
   Status ListPacks(std::vector<storage::ObjectInfo>* out);
   // Decodes a whole pack already in memory: its header's entries. Corruption if damaged.
-  Result<std::vector<PackEntry>> ReadPackHeader(const std::string& pack_key, std::span<const uint8_t> pack_bytes);
+  Result<std::vector<PackEntry>> ReadPackHeader(const std::string& pack_key,
+                                                std::span<const uint8_t> pack_bytes);
 
   // --- backups ---------------------------------------------------------------------------------
   Result<std::vector<BackupRecord>> ListBackups();  // sorted by backup id (time)
@@ -112,8 +115,8 @@ class Vault {
 
   mutable std::mutex mu_;
   std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs_;  // GUARDED_BY(mu_)
-  std::vector<IndexEntry> adopted_;                                // GUARDED_BY(mu_)
-  size_t duplicates_ = 0;                                          // GUARDED_BY(mu_)
+  std::vector<IndexEntry> adopted_;                               // GUARDED_BY(mu_)
+  size_t duplicates_ = 0;                                         // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::vault

@@ -144,7 +144,8 @@ class FailingPacks final : public storage::ObjectStore {
   std::string Describe() const override { return inner_->Describe(); }
   storage::StoreProperties Properties() const override { return inner_->Properties(); }
   Status Put(std::string_view k, std::span<const uint8_t> d) override {
-    if (k.rfind("packs/", 0) == 0) return Status::PermissionDenied("PUT " + std::string(k), "403 AuthorizationFailure");
+    if (k.rfind("packs/", 0) == 0)
+      return Status::PermissionDenied("PUT " + std::string(k), "403 AuthorizationFailure");
     return inner_->Put(k, d);
   }
   Status Get(std::string_view k, uint64_t o, uint64_t l, std::vector<uint8_t>* out) override {

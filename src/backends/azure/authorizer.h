@@ -24,7 +24,7 @@ namespace cv::backends::azure {
 struct RequestToSign {
   std::string_view method;
   std::string_view account;
-  std::string_view path;  // the URI path as sent (percent-encoded, with an emulator's account segment)
+  std::string_view path;     // the URI path as sent (percent-encoded, with an emulator's account segment)
   const QueryParams& query;  // decoded, as in `url`
   uint64_t content_length = 0;
   std::vector<http::Header>& headers;  // x-ms-date and x-ms-version already present

@@ -27,20 +27,30 @@ constexpr std::pair<AuthKind, std::string_view> kKinds[] = {
     {AuthKind::kDefault, "default"},
 };
 
-const std::set<std::string> kKnownKeys = {
-    "auth",          "endpoint",         "tenant_id", "client_id", "client_secret_env", "certificate_file",
-    "authority_host", "sas_env",         "managed_identity_client_id", "managed_identity_resource_id",
-    "managed_identity_object_id", "pack_access_tier", "metadata_access_tier"};
+const std::set<std::string> kKnownKeys = {"auth",
+                                          "endpoint",
+                                          "tenant_id",
+                                          "client_id",
+                                          "client_secret_env",
+                                          "certificate_file",
+                                          "authority_host",
+                                          "sas_env",
+                                          "managed_identity_client_id",
+                                          "managed_identity_resource_id",
+                                          "managed_identity_object_id",
+                                          "pack_access_tier",
+                                          "metadata_access_tier"};
 
 Status KeyError(const std::string& config, const std::string& key, const std::string& problem) {
-  return Status::InvalidArgument((config.empty() ? std::string("config") : config) + ": key 'vault.azure." + key + "'",
-                                 problem);
+  return Status::InvalidArgument(
+      (config.empty() ? std::string("config") : config) + ": key 'vault.azure." + key + "'", problem);
 }
 
 bool IsVariableName(const std::string& s) {
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
   for (char c : s) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
   }
   return true;
 }
@@ -64,14 +74,16 @@ std::vector<std::string> MissingApp(const AzureAuth& a) {
 }
 
 Status Unauthenticated(std::string_view kind, const std::vector<std::string>& missing) {
-  return Status(StatusCode::kUnauthenticated, "Azure credentials (vault.azure.auth: " + std::string(kind) + ")",
+  return Status(StatusCode::kUnauthenticated,
+                "Azure credentials (vault.azure.auth: " + std::string(kind) + ")",
                 JoinAnd(missing) + (missing.size() == 1 ? " is" : " are") + " not set");
 }
 
 identity::EntraApp App(const AzureAuth& a) { return {a.authority_host, a.tenant_id, a.client_id}; }
 
 // Token endpoints get the blob endpoint's trust settings, but answer quickly or not at all.
-Result<std::unique_ptr<http::Client>> TokenHttp(const http::ClientOptions& base, std::chrono::seconds connect) {
+Result<std::unique_ptr<http::Client>> TokenHttp(const http::ClientOptions& base,
+                                                std::chrono::seconds connect) {
   http::ClientOptions o = base;
   o.connect_timeout = connect;
   o.stall_timeout = std::chrono::seconds(30);
@@ -82,7 +94,8 @@ Result<std::unique_ptr<http::Client>> TokenHttp(const http::ClientOptions& base,
 }
 
 Result<std::unique_ptr<identity::TokenCredential>> ManagedIdentity(const AzureAuth& a,
-                                                                   const http::ClientOptions& http, bool probe) {
+                                                                   const http::ClientOptions& http,
+                                                                   bool probe) {
   if (!a.identity_endpoint.empty()) {
     if (a.identity_header.empty()) {
       return Status(StatusCode::kUnauthenticated, "Azure identity 'managed identity' (App Service)",
@@ -108,17 +121,21 @@ Result<std::unique_ptr<identity::TokenCredential>> EntraKind(AuthKind kind, cons
       return std::unique_ptr<identity::TokenCredential>(
           std::make_unique<identity::ClientSecretCredential>(App(a), a.client_secret, std::move(client)));
     case AuthKind::kClientCertificate: {
-      CV_ASSIGN_OR_RETURN(identity::ClientCertificate cert, identity::ClientCertificate::LoadPem(a.certificate_file));
-      return std::unique_ptr<identity::TokenCredential>(std::make_unique<identity::ClientCertificateCredential>(
-          App(a), std::move(cert), std::move(client)));
+      CV_ASSIGN_OR_RETURN(identity::ClientCertificate cert,
+                          identity::ClientCertificate::LoadPem(a.certificate_file));
+      return std::unique_ptr<identity::TokenCredential>(
+          std::make_unique<identity::ClientCertificateCredential>(App(a), std::move(cert),
+                                                                  std::move(client)));
     }
     default:
-      return std::unique_ptr<identity::TokenCredential>(std::make_unique<identity::WorkloadIdentityCredential>(
-          App(a), a.federated_token_file, std::move(client)));
+      return std::unique_ptr<identity::TokenCredential>(
+          std::make_unique<identity::WorkloadIdentityCredential>(App(a), a.federated_token_file,
+                                                                 std::move(client)));
   }
 }
 
-Result<std::unique_ptr<identity::TokenCredential>> DefaultChain(const AzureAuth& a, const http::ClientOptions& http) {
+Result<std::unique_ptr<identity::TokenCredential>> DefaultChain(const AzureAuth& a,
+                                                                const http::ClientOptions& http) {
   std::vector<std::unique_ptr<identity::TokenCredential>> sources;
   std::vector<identity::ChainedCredential::Skipped> skipped;
   if (a.kind_implicit) {
@@ -143,7 +160,8 @@ Result<std::unique_ptr<identity::TokenCredential>> DefaultChain(const AzureAuth&
     if (a.client_secret.empty() && a.certificate_file.empty()) {
       missing.push_back(a.client_secret_env + " or AZURE_CLIENT_CERTIFICATE_PATH");
     }
-    skipped.push_back({"environment", JoinAnd(missing) + (missing.size() == 1 ? " is" : " are") + " not set"});
+    skipped.push_back(
+        {"environment", JoinAnd(missing) + (missing.size() == 1 ? " is" : " are") + " not set"});
   }
   if (a.federated_token_file.empty() || !app_missing.empty()) {
     skipped.push_back({"workload identity", a.federated_token_file.empty()
@@ -197,8 +215,9 @@ Result<AzureAuth> AzureAuthFromSettings(const std::map<std::string, std::string>
     if (v.empty()) continue;
     if (!IsVariableName(v)) {
       return KeyError(config_path, key,
-                      "'" + v + "' is not an environment variable name; the secret itself never goes in the "
-                      "config file: name the variable that holds it");
+                      "'" + v +
+                          "' is not an environment variable name; the secret itself never goes in the "
+                          "config file: name the variable that holds it");
     }
     *field = v;
   }
@@ -242,10 +261,10 @@ Result<AzureAuth> AzureAuthFromSettings(const std::map<std::string, std::string>
   // A user-assigned managed identity, by at most one of its ids; in the default chain AZURE_CLIENT_ID
   // also selects it, as DefaultAzureCredential does.
   int ids = 0;
-  for (const auto& [key, kind_id] :
-       {std::pair<std::string, ManagedIdentityId::Kind>{"managed_identity_client_id", ManagedIdentityId::Kind::kClientId},
-        {"managed_identity_resource_id", ManagedIdentityId::Kind::kResourceId},
-        {"managed_identity_object_id", ManagedIdentityId::Kind::kObjectId}}) {
+  for (const auto& [key, kind_id] : {std::pair<std::string, ManagedIdentityId::Kind>{
+                                         "managed_identity_client_id", ManagedIdentityId::Kind::kClientId},
+                                     {"managed_identity_resource_id", ManagedIdentityId::Kind::kResourceId},
+                                     {"managed_identity_object_id", ManagedIdentityId::Kind::kObjectId}}) {
     if (std::string v = get(key); !v.empty()) {
       a.managed_identity = {kind_id, v};
       ++ids;
@@ -266,7 +285,8 @@ Result<AzureAuth> AzureAuthFromSettings(const std::map<std::string, std::string>
       if (a.account_key.empty()) {
         return Status(StatusCode::kUnauthenticated, "Azure credentials",
                       "AZURE_STORAGE_KEY is not set: set it to the storage account key (base64), or choose "
-                      "another identity with vault.azure.auth in " + config_path);
+                      "another identity with vault.azure.auth in " +
+                          config_path);
       }
       break;
     case AuthKind::kSas:
@@ -280,7 +300,8 @@ Result<AzureAuth> AzureAuthFromSettings(const std::map<std::string, std::string>
     }
     case AuthKind::kClientCertificate: {
       auto missing = MissingApp(a);
-      if (a.certificate_file.empty()) missing.push_back("vault.azure.certificate_file (or AZURE_CLIENT_CERTIFICATE_PATH)");
+      if (a.certificate_file.empty())
+        missing.push_back("vault.azure.certificate_file (or AZURE_CLIENT_CERTIFICATE_PATH)");
       if (!missing.empty()) return Unauthenticated(name, missing);
       break;
     }
@@ -316,7 +337,8 @@ Result<std::unique_ptr<identity::TokenCredential>> MakeTokenCredential(const Azu
     case AuthKind::kSas:
       break;
   }
-  return Status::Internal("Azure credentials", "not a token identity: " + std::string(AuthKindName(auth.kind)));
+  return Status::Internal("Azure credentials",
+                          "not a token identity: " + std::string(AuthKindName(auth.kind)));
 }
 
 Result<std::unique_ptr<Authorizer>> MakeAuthorizer(const AzureAuth& auth, const http::ClientOptions& http,
@@ -349,8 +371,8 @@ Result<std::unique_ptr<Authorizer>> MakeAuthorizer(const AzureAuth& auth, const 
         "for a local emulator)");
   }
   CV_ASSIGN_OR_RETURN(auto credential, MakeTokenCredential(auth, http));
-  return std::unique_ptr<Authorizer>(
-      std::make_unique<BearerAuthorizer>(std::make_unique<identity::CachedCredential>(std::move(credential))));
+  return std::unique_ptr<Authorizer>(std::make_unique<BearerAuthorizer>(
+      std::make_unique<identity::CachedCredential>(std::move(credential))));
 }
 
 }  // namespace cv::backends::azure

@@ -32,8 +32,8 @@ std::string_view AuthKindName(AuthKind kind);  // the config spelling: "shared-k
 struct AzureAuth {
   AuthKind kind = AuthKind::kSharedKey;
   bool kind_implicit = false;  // vault.azure.auth not set: chosen from what the environment holds
-  std::string account_key;  // shared-key: base64. Secret.
-  std::string sas_token;    // sas. Secret.
+  std::string account_key;     // shared-key: base64. Secret.
+  std::string sas_token;       // sas. Secret.
   std::string sas_env = "AZURE_STORAGE_SAS_TOKEN";  // where sas_token came from, for messages
   std::string tenant_id;
   std::string client_id;

@@ -19,9 +19,12 @@ EnvLookup FakeEnv(Env env) {
   };
 }
 
-Result<AzureAuth> Read(Settings s, Env e = {}) { return AzureAuthFromSettings(s, "/etc/cv.yaml", FakeEnv(e)); }
+Result<AzureAuth> Read(Settings s, Env e = {}) {
+  return AzureAuthFromSettings(s, "/etc/cv.yaml", FakeEnv(e));
+}
 
-constexpr const char* kKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+constexpr const char* kKey =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 TEST(AzureAuthConfig, DefaultKindFollowsTheEnvironment) {
   EXPECT_EQ(Read({}, {{"AZURE_STORAGE_KEY", kKey}})->kind, AuthKind::kSharedKey);
@@ -61,9 +64,10 @@ TEST(AzureAuthConfig, MissingVariablesAreNamedNeverValues) {
   auto secret = Read({{"auth", "client-secret"}, {"tenant_id", "t"}, {"client_secret_env", "CV_SECRET"}});
   ASSERT_FALSE(secret.ok());
   EXPECT_EQ(secret.status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(secret.status().message(),
-            "Azure credentials (vault.azure.auth: client-secret): vault.azure.client_id (or AZURE_CLIENT_ID) and "
-            "CV_SECRET are not set");
+  EXPECT_EQ(
+      secret.status().message(),
+      "Azure credentials (vault.azure.auth: client-secret): vault.azure.client_id (or AZURE_CLIENT_ID) and "
+      "CV_SECRET are not set");
   auto ok = Read({{"auth", "client-secret"}, {"client_secret_env", "CV_SECRET"}},
                  {{"AZURE_TENANT_ID", "t"}, {"AZURE_CLIENT_ID", "c"}, {"CV_SECRET", "value"}});
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
@@ -77,7 +81,9 @@ TEST(AzureAuthConfig, MissingVariablesAreNamedNeverValues) {
                 .find("AZURE_FEDERATED_TOKEN_FILE is not set"),
             std::string::npos);
   // The config file wins over the environment for ids.
-  EXPECT_EQ(Read({{"auth", "managed-identity"}, {"client_id", "cfg"}}, {{"AZURE_CLIENT_ID", "env"}})->client_id, "cfg");
+  EXPECT_EQ(
+      Read({{"auth", "managed-identity"}, {"client_id", "cfg"}}, {{"AZURE_CLIENT_ID", "env"}})->client_id,
+      "cfg");
 }
 
 TEST(AzureAuthConfig, ManagedIdentitySelection) {
@@ -88,7 +94,8 @@ TEST(AzureAuthConfig, ManagedIdentitySelection) {
   // In the default chain AZURE_CLIENT_ID picks the user-assigned identity, as DefaultAzureCredential does.
   auto chain = Read({}, {{"AZURE_CLIENT_ID", "c"}});
   EXPECT_EQ(chain->managed_identity.kind, identity::ManagedIdentityId::Kind::kClientId);
-  EXPECT_EQ(Read({}, {{"AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9"}})->imds_host, "http://127.0.0.1:9");
+  EXPECT_EQ(Read({}, {{"AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9"}})->imds_host,
+            "http://127.0.0.1:9");
 }
 
 std::vector<std::string> ChainOrder(Env env) {
@@ -100,18 +107,19 @@ std::vector<std::string> ChainOrder(Env env) {
 }
 
 TEST(AzureAuthChain, FollowsDefaultAzureCredentialOrder) {
-  EXPECT_EQ(ChainOrder({}), (std::vector<std::string>{"Azure identity 'managed identity' (IMDS, system-assigned)",
-                                                      "Azure identity 'Azure CLI'"}));
-  EXPECT_EQ(ChainOrder({{"AZURE_TENANT_ID", "t"},
-                        {"AZURE_CLIENT_ID", "c"},
-                        {"AZURE_CLIENT_SECRET", "s"},
-                        {"AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"},
-                        {"IDENTITY_ENDPOINT", "http://127.0.0.1:1/msi"},
-                        {"IDENTITY_HEADER", "h"}}),
-            (std::vector<std::string>{"Azure identity 'client secret' (client c)",
-                                      "Azure identity 'workload identity' (client c)",
-                                      "Azure identity 'managed identity' (App Service, client id c)",
+  EXPECT_EQ(ChainOrder({}),
+            (std::vector<std::string>{"Azure identity 'managed identity' (IMDS, system-assigned)",
                                       "Azure identity 'Azure CLI'"}));
+  EXPECT_EQ(
+      ChainOrder({{"AZURE_TENANT_ID", "t"},
+                  {"AZURE_CLIENT_ID", "c"},
+                  {"AZURE_CLIENT_SECRET", "s"},
+                  {"AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"},
+                  {"IDENTITY_ENDPOINT", "http://127.0.0.1:1/msi"},
+                  {"IDENTITY_HEADER", "h"}}),
+      (std::vector<std::string>{
+          "Azure identity 'client secret' (client c)", "Azure identity 'workload identity' (client c)",
+          "Azure identity 'managed identity' (App Service, client id c)", "Azure identity 'Azure CLI'"}));
 }
 
 TEST(AzureAuthChain, WhenEverySourceFailsTheErrorListsEachAndWhy) {
@@ -123,11 +131,12 @@ TEST(AzureAuthChain, WhenEverySourceFailsTheErrorListsEachAndWhy) {
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), StatusCode::kUnauthenticated);
   const std::string& m = t.status().message();
-  for (const char* part : {"shared key: AZURE_STORAGE_KEY is not set", "SAS: AZURE_STORAGE_SAS_TOKEN is not set",
-                           "environment: vault.azure.tenant_id (or AZURE_TENANT_ID)",
-                           "workload identity: AZURE_FEDERATED_TOKEN_FILE is not set",
-                           "managed identity' (IMDS, system-assigned): no managed identity endpoint answered",
-                           "Azure CLI (/nonexistent/az) is not installed"}) {
+  for (const char* part :
+       {"shared key: AZURE_STORAGE_KEY is not set", "SAS: AZURE_STORAGE_SAS_TOKEN is not set",
+        "environment: vault.azure.tenant_id (or AZURE_TENANT_ID)",
+        "workload identity: AZURE_FEDERATED_TOKEN_FILE is not set",
+        "managed identity' (IMDS, system-assigned): no managed identity endpoint answered",
+        "Azure CLI (/nonexistent/az) is not installed"}) {
     EXPECT_NE(m.find(part), std::string::npos) << part << "\n" << m;
   }
 }
@@ -149,7 +158,9 @@ TEST(Authorizers, SasAppendsTheTokenToTheQueryAndAddsNoHeader) {
   Built b;
   b.url = "https://acct.blob.core.windows.net/c?restype=container&comp=list";
   ASSERT_TRUE(sas.Authorize(b.req).ok());
-  EXPECT_EQ(b.url, "https://acct.blob.core.windows.net/c?restype=container&comp=list&sv=2025-07-05&sp=rwl&sig=abc%2F");
+  EXPECT_EQ(
+      b.url,
+      "https://acct.blob.core.windows.net/c?restype=container&comp=list&sv=2025-07-05&sp=rwl&sig=abc%2F");
   EXPECT_EQ(http::RedactUrl(b.url).find("sig"), std::string::npos);
   EXPECT_NE(sas.CheckHint("acct").find("MY_SAS"), std::string::npos);
 }

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
-#include <cstdlib>
 
 #include "backends/azure/blob_client.h"
 #include "backends/azure/blob_errors.h"
@@ -140,8 +140,9 @@ class AzureStore final : public storage::ObjectStore {
   Status Delete(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckKey(key));
     int attempts = 0;
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", Blob(key), {}, {{"x-ms-delete-snapshots", "include"}},
-                                                        {}, &attempts));
+    CV_ASSIGN_OR_RETURN(
+        http::Response r,
+        client_->Send("DELETE", Blob(key), {}, {{"x-ms-delete-snapshots", "include"}}, {}, &attempts));
     // A 404 on a retry: our first attempt deleted it and its answer was lost.
     if (r.status == 404 && attempts > 1) return Status::OK();
     if (r.status != 202 && r.status != 200) return Fail(BlobOp::kDeleteBlob, key, r);
@@ -229,8 +230,10 @@ class AzureStore final : public storage::ObjectStore {
         auto chunk = data.subspan(i * block, std::min<uint64_t>(block, data.size() - i * block));
         std::vector<http::Header> bh;
         AddMd5(&bh, "Content-MD5", chunk);
-        auto r = client_->Send("PUT", Blob(key), {{"comp", "block"}, {"blockid", ids[i]}}, std::move(bh), chunk);
-        Status st = !r.ok() ? r.status() : (r->status == 201 ? Status::OK() : Fail(BlobOp::kPutBlock, key, *r));
+        auto r =
+            client_->Send("PUT", Blob(key), {{"comp", "block"}, {"blockid", ids[i]}}, std::move(bh), chunk);
+        Status st =
+            !r.ok() ? r.status() : (r->status == 201 ? Status::OK() : Fail(BlobOp::kPutBlock, key, *r));
         if (!st.ok()) {
           std::lock_guard<std::mutex> lock(mu);
           if (first_error.ok()) first_error = st;
@@ -238,7 +241,8 @@ class AzureStore final : public storage::ObjectStore {
         }
       }
     };
-    size_t n_threads = std::min<size_t>(static_cast<size_t>(std::max(options_.parallel_blocks, 1)), ids.size());
+    size_t n_threads =
+        std::min<size_t>(static_cast<size_t>(std::max(options_.parallel_blocks, 1)), ids.size());
     std::vector<std::thread> threads;
     for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
     worker();
@@ -253,8 +257,8 @@ class AzureStore final : public storage::ObjectStore {
     // Stored as the whole blob's MD5: for a block blob the service cannot compute one itself.
     AddMd5(&h, "x-ms-blob-content-md5", data);
     int attempts = 0;
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {{"comp", "blocklist"}}, std::move(h),
-                                                        AsSpan(xml), &attempts));
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {{"comp", "blocklist"}},
+                                                        std::move(h), AsSpan(xml), &attempts));
     return CreateOnlyAfterRetry(BlobOp::kPutBlockList, key, r, attempts, data);
   }
 
@@ -283,10 +287,11 @@ Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings, con
     if (it == settings.azure.end() || it->second.empty()) continue;
     if (it->second != "Hot" && it->second != "Cool" && it->second != "Cold") {
       return Status::InvalidArgument(
-          (settings.config_path.empty() ? std::string("config") : settings.config_path) + ": key 'vault.azure." +
-              key + "'",
-          "'" + it->second + "' is not a tier for a vault: use Hot, Cool or Cold (Archive would make every restore "
-          "wait hours for rehydration)");
+          (settings.config_path.empty() ? std::string("config") : settings.config_path) +
+              ": key 'vault.azure." + key + "'",
+          "'" + it->second +
+              "' is not a tier for a vault: use Hot, Cool or Cold (Archive would make every restore "
+              "wait hours for rehydration)");
     }
     *tier = it->second;
   }
@@ -303,9 +308,11 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& 
                                                              const AzureOptions& options, bool create) {
   CV_ASSIGN_OR_RETURN(azure::AzureLocation loc, azure::ParseAzureUrl(url, options.endpoint));
   const bool https = loc.endpoint.rfind("https://", 0) == 0;
-  CV_ASSIGN_OR_RETURN(std::unique_ptr<azure::Authorizer> auth, azure::MakeAuthorizer(options.auth, options.http, https));
+  CV_ASSIGN_OR_RETURN(std::unique_ptr<azure::Authorizer> auth,
+                      azure::MakeAuthorizer(options.auth, options.http, https));
   CV_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, http::Client::Create(options.http));
-  auto client = std::make_unique<azure::BlobClient>(std::move(loc), std::move(auth), std::move(http), options.retry);
+  auto client =
+      std::make_unique<azure::BlobClient>(std::move(loc), std::move(auth), std::move(http), options.retry);
   auto store = std::make_unique<AzureStore>(std::move(client), options);
   if (create) CV_RETURN_IF_ERROR(store->CreateContainer());
   return std::unique_ptr<storage::ObjectStore>(std::move(store));

@@ -58,9 +58,9 @@ struct AzureOptions {
 Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings,
                                               const azure::EnvLookup& env = azure::ProcessEnv);
 
-// Parses the URL, builds the identity's Authorizer, creates the HTTP client. With `create`, creates the container if it
-// does not exist (what `cassvault init` wants); otherwise makes no request: the first operation reports
-// a missing container or a rejected key, naming it.
+// Parses the URL, builds the identity's Authorizer, creates the HTTP client. With `create`, creates the
+// container if it does not exist (what `cassvault init` wants); otherwise makes no request: the first
+// operation reports a missing container or a rejected key, naming it.
 Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& url,
                                                              const AzureOptions& options, bool create);
 

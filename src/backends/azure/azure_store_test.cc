@@ -185,7 +185,8 @@ TEST(AzuriteStore, AccessTierPerObjectClass) {
   auto client = RawClient(*o, "tiers");
   ASSERT_NE(client, nullptr);
   for (auto [blob, tier] : {std::pair<const char*, const char*>{"tiers/packs/00/t", "Cool"},
-                            {"tiers/packs/00/b", "Cool"}, {"tiers/index/t", "Hot"}}) {
+                            {"tiers/packs/00/b", "Cool"},
+                            {"tiers/index/t", "Hot"}}) {
     auto head = client->Send("HEAD", blob, {}, {});
     ASSERT_TRUE(head.ok()) << head.status().ToString();
     EXPECT_EQ(head->Find("x-ms-access-tier"), tier) << blob;

@@ -29,8 +29,8 @@ inline constexpr std::string_view kApiVersion = "2025-07-05";
 
 class BlobClient {
  public:
-  BlobClient(AzureLocation location, std::unique_ptr<Authorizer> authorizer, std::unique_ptr<http::Client> http,
-             http::RetryPolicy retry = {});
+  BlobClient(AzureLocation location, std::unique_ptr<Authorizer> authorizer,
+             std::unique_ptr<http::Client> http, http::RetryPolicy retry = {});
 
   const AzureLocation& location() const { return location_; }
   // Completes "check that ..." in messages about a refused credential.

@@ -68,10 +68,10 @@ Status BlobError(BlobOp op, std::string_view subject, std::string_view account, 
   if (auto id = response.Find("x-ms-request-id"); !id.empty())
     detail += " (request id " + std::string(id) + ")";
   auto with = [&detail](std::string_view hint) { return detail + ": " + std::string(hint); };
-  const std::string check =
-      check_hint.empty() ? "AZURE_STORAGE_KEY is a key of storage account '" + std::string(account) +
-                               "' and that this machine's clock is within 15 minutes"
-                         : std::string(check_hint);
+  const std::string check = check_hint.empty()
+                                ? "AZURE_STORAGE_KEY is a key of storage account '" + std::string(account) +
+                                      "' and that this machine's clock is within 15 minutes"
+                                : std::string(check_hint);
 
   if (status == 401) {
     return Status(StatusCode::kUnauthenticated, subject,
@@ -79,18 +79,16 @@ Status BlobError(BlobOp op, std::string_view subject, std::string_view account, 
   }
   if (status == 403) {
     if (code == "AuthenticationFailed") {
-      return Status::PermissionDenied(
-          subject,
-          with("the request's credential was rejected: check that " + check));
+      return Status::PermissionDenied(subject,
+                                      with("the request's credential was rejected: check that " + check));
     }
     if (code == "AuthorizationFailure") {
       // Ambiguous by design: Azure uses it for network rules, Azurite for a wrong Shared Key (a key grants
       // every permission, so with Shared Key it never means a missing one).
       return Status::PermissionDenied(
-          subject,
-          with("the request was not authorized: check that " + check +
-               ", and that the account's network rules admit this client; the operation " +
-               MissingPermission(op, container)));
+          subject, with("the request was not authorized: check that " + check +
+                        ", and that the account's network rules admit this client; the operation " +
+                        MissingPermission(op, container)));
     }
     if (code == "AuthorizationSourceIPMismatch" || code == "AuthorizationProtocolMismatch") {
       return Status::PermissionDenied(subject,

@@ -52,7 +52,9 @@ class LocalStore final : public storage::ObjectStore {
   explicit LocalStore(std::string root) : root_(std::move(root)) {}
 
   std::string Describe() const override { return "file://" + root_; }
-  storage::StoreProperties Properties() const override { return {.connections = 2, .native_create_only = true}; }
+  storage::StoreProperties Properties() const override {
+    return {.connections = 2, .native_create_only = true};
+  }
 
   Status Put(std::string_view key, std::span<const uint8_t> data) override {
     CV_RETURN_IF_ERROR(CheckKey(key));
@@ -91,8 +93,9 @@ class LocalStore final : public storage::ObjectStore {
     if (length == 0) length = offset <= size ? size - offset : 0;
     if (offset + length > size) {
       ::close(fd);
-      return Status::Corruption(Describe() + "/" + std::string(key),
-                                "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+      return Status::Corruption(
+          Describe() + "/" + std::string(key),
+          "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
     }
     out->resize(length);
     uint64_t done = 0;
@@ -101,7 +104,8 @@ class LocalStore final : public storage::ObjectStore {
       ssize_t n = ::pread(fd, out->data() + done, length - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        st = n < 0 ? Status::FromErrno(errno, path, "read") : Status::Corruption(path, "truncated while reading");
+        st = n < 0 ? Status::FromErrno(errno, path, "read")
+                   : Status::Corruption(path, "truncated while reading");
         break;
       }
       done += static_cast<uint64_t>(n);
@@ -113,7 +117,8 @@ class LocalStore final : public storage::ObjectStore {
   Result<storage::ObjectInfo> Stat(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckKey(key));
     struct stat sb {};
-    if (::stat(Path(key).c_str(), &sb) != 0) return Status::FromErrno(errno, Describe() + "/" + std::string(key));
+    if (::stat(Path(key).c_str(), &sb) != 0)
+      return Status::FromErrno(errno, Describe() + "/" + std::string(key));
     return storage::ObjectInfo{std::string(key), static_cast<uint64_t>(sb.st_size)};
   }
 
@@ -138,7 +143,8 @@ class LocalStore final : public storage::ObjectStore {
   Status Delete(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckKey(key));
     std::string path = Path(key);
-    if (::unlink(path.c_str()) != 0) return Status::FromErrno(errno, Describe() + "/" + std::string(key), "delete");
+    if (::unlink(path.c_str()) != 0)
+      return Status::FromErrno(errno, Describe() + "/" + std::string(key), "delete");
     return SyncDir(fs::path(path).parent_path().string());
   }
 
@@ -160,8 +166,9 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenLocalStore(const std::string& 
     if (ec) return Status::FromErrno(ec.value(), abs.string(), "create vault directory");
     fs::permissions(abs, fs::perms::owner_all, ec);
   } else if (!fs::is_directory(abs, ec)) {
-    return Status::NotFound("vault file://" + abs.string(),
-                            "no such directory; check the vault URL or create the vault with `cassvault init`");
+    return Status::NotFound(
+        "vault file://" + abs.string(),
+        "no such directory; check the vault URL or create the vault with `cassvault init`");
   }
   std::string norm = abs.lexically_normal().string();
   while (norm.size() > 1 && norm.back() == '/') norm.pop_back();

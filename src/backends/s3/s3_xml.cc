@@ -5,7 +5,9 @@ namespace {
 
 using Element = wire::XmlElement;
 
-Element Find(std::string_view xml, std::string_view tag, size_t from = 0) { return wire::FindXmlElement(xml, tag, from); }
+Element Find(std::string_view xml, std::string_view tag, size_t from = 0) {
+  return wire::FindXmlElement(xml, tag, from);
+}
 
 bool ParseUint(std::string_view s, uint64_t* v) {
   if (s.empty() || s.size() > 19) return false;

@@ -62,18 +62,20 @@ Result<AccessToken> ParseAzCliOutput(std::string_view json, std::string_view who
 }
 
 Result<AccessToken> AzureCliCredential::GetToken(std::string_view scope) {
-  std::vector<std::string> argv = {program_, "account", "get-access-token", "--resource",
-                                   ScopeToResource(scope), "-o", "json"};
+  std::vector<std::string> argv = {
+      program_, "account", "get-access-token", "--resource", ScopeToResource(scope), "-o", "json"};
   if (!tenant_.empty()) {
     for (char c : tenant_) {
-      if (!IsTenantChar(c)) return Status::InvalidArgument(Name(), "tenant id '" + tenant_ + "' is malformed");
+      if (!IsTenantChar(c))
+        return Status::InvalidArgument(Name(), "tenant id '" + tenant_ + "' is malformed");
     }
     argv.insert(argv.end(), {"--tenant", tenant_});
   }
   Result<ChildResult> r = RunChild(argv, timeout_);
   if (!r.ok()) {
     if (r.status().IsNotFound()) {
-      return Status(StatusCode::kUnauthenticated, Name(), "the Azure CLI (" + program_ + ") is not installed");
+      return Status(StatusCode::kUnauthenticated, Name(),
+                    "the Azure CLI (" + program_ + ") is not installed");
     }
     return r.status().Annotate(Name());
   }

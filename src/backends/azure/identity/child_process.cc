@@ -66,7 +66,8 @@ Result<ChildResult> RunChild(const std::vector<std::string>& argv, std::chrono::
   int open_count = 2;
   char buf[8192];
   while (open_count > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       ::kill(pid, SIGKILL);
       Wait(pid);

@@ -67,15 +67,17 @@ Result<ClientCertificate> ClientCertificate::FromPem(std::string_view pem, const
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return Status::Internal(subject, "BIO_new_mem_buf failed");
   std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return Status::InvalidArgument(subject, "no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
+  if (!cert)
+    return Status::InvalidArgument(subject, "no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
   // The key may come before or after the certificate: read again from the start.
   std::unique_ptr<BIO, BioFree> bio2(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   ClientCertificate c;
   // An empty passphrase: an encrypted key fails here instead of prompting on a terminal.
   c.key_.reset(PEM_read_bio_PrivateKey(bio2.get(), nullptr, nullptr, const_cast<char*>("")));
   if (!c.key_) {
-    return Status::InvalidArgument(subject, "no unencrypted PEM private key in it (it needs the certificate "
-                                            "and its key, e.g. `cat cert.pem key.pem`)");
+    return Status::InvalidArgument(subject,
+                                   "no unencrypted PEM private key in it (it needs the certificate "
+                                   "and its key, e.g. `cat cert.pem key.pem`)");
   }
   if (EVP_PKEY_base_id(c.key_.get()) != EVP_PKEY_RSA) {
     return Status::NotSupported(subject, "the private key is not RSA; Entra ID client assertions use RS256");
@@ -97,11 +99,12 @@ Result<ClientCertificate> ClientCertificate::FromPem(std::string_view pem, const
 Result<std::string> BuildClientAssertion(const ClientCertificate& cert, std::string_view audience,
                                          std::string_view client_id, int64_t now) {
   constexpr int64_t kLifetime = 600;
-  nlohmann::ordered_json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"x5t", cert.x5t()},
-                                   {"x5t#S256", cert.x5t_s256()}};
+  nlohmann::ordered_json header = {
+      {"alg", "RS256"}, {"typ", "JWT"}, {"x5t", cert.x5t()}, {"x5t#S256", cert.x5t_s256()}};
   CV_ASSIGN_OR_RETURN(std::string jti, Guid());
-  nlohmann::ordered_json claims = {{"aud", audience}, {"iss", client_id}, {"sub", client_id}, {"jti", jti},
-                                   {"nbf", now}, {"iat", now}, {"exp", now + kLifetime}};
+  nlohmann::ordered_json claims = {
+      {"aud", audience}, {"iss", client_id}, {"sub", client_id},      {"jti", jti},
+      {"nbf", now},      {"iat", now},       {"exp", now + kLifetime}};
   std::string signing_input =
       Base64UrlEncode(crypto::AsBytes(header.dump())) + "." + Base64UrlEncode(crypto::AsBytes(claims.dump()));
 

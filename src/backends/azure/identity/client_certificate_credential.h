@@ -19,7 +19,8 @@ class ClientCertificateCredential final : public TokenCredential {
       : app_(std::move(app)), cert_(std::move(cert)), http_(std::move(http)), retry_(std::move(retry)) {}
 
   Result<AccessToken> GetToken(std::string_view scope) override {
-    CV_ASSIGN_OR_RETURN(std::string assertion, BuildClientAssertion(cert_, app_.TokenUrl(), app_.client_id, SystemNow()));
+    CV_ASSIGN_OR_RETURN(std::string assertion,
+                        BuildClientAssertion(cert_, app_.TokenUrl(), app_.client_id, SystemNow()));
     return RequestEntraToken(*http_, app_,
                              {{"client_assertion_type", std::string(kJwtBearerAssertion)},
                               {"client_assertion", std::move(assertion)}},

@@ -19,7 +19,9 @@ class ClientSecretCredential final : public TokenCredential {
   Result<AccessToken> GetToken(std::string_view scope) override {
     return RequestEntraToken(*http_, app_, {{"client_secret", secret_}}, scope, Name(), retry_);
   }
-  std::string Name() const override { return "Azure identity 'client secret' (client " + app_.client_id + ")"; }
+  std::string Name() const override {
+    return "Azure identity 'client secret' (client " + app_.client_id + ")";
+  }
 
  private:
   EntraApp app_;

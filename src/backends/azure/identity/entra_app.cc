@@ -38,8 +38,10 @@ Status CheckEntraApp(const EntraApp& app, std::string_view who) {
 }
 
 Result<AccessToken> RequestEntraToken(http::Client& http, const EntraApp& app, const FormFields& proof,
-                                      std::string_view scope, std::string_view who, const http::RetryPolicy& retry) {
-  FormFields form = {{"grant_type", "client_credentials"}, {"client_id", app.client_id}, {"scope", std::string(scope)}};
+                                      std::string_view scope, std::string_view who,
+                                      const http::RetryPolicy& retry) {
+  FormFields form = {
+      {"grant_type", "client_credentials"}, {"client_id", app.client_id}, {"scope", std::string(scope)}};
   form.insert(form.end(), proof.begin(), proof.end());
   const std::string body = FormEncode(form);
   http::Request req;

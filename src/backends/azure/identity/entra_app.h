@@ -11,7 +11,8 @@
 namespace cv::backends::azure::identity {
 
 inline constexpr std::string_view kDefaultAuthorityHost = "https://login.microsoftonline.com/";
-inline constexpr std::string_view kJwtBearerAssertion = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+inline constexpr std::string_view kJwtBearerAssertion =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 struct EntraApp {
   std::string authority_host;  // https://login.microsoftonline.com/ (empty = that), or a sovereign cloud's
@@ -28,6 +29,7 @@ Status CheckEntraApp(const EntraApp& app, std::string_view who);
 
 // One client-credentials token request; `proof` holds client_secret or the client_assertion pair.
 Result<AccessToken> RequestEntraToken(http::Client& http, const EntraApp& app, const FormFields& proof,
-                                      std::string_view scope, std::string_view who, const http::RetryPolicy& retry);
+                                      std::string_view scope, std::string_view who,
+                                      const http::RetryPolicy& retry);
 
 }  // namespace cv::backends::azure::identity

@@ -138,7 +138,9 @@ http::Response Resp(long status, std::string body, std::vector<http::Header> hea
 TEST(TokenResponse, AadErrorsNameTheCodeAndDescriptionFirstLine) {
   Status st = TokenEndpointError(
       "Azure identity 'client secret'",
-      Resp(401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1","error_codes":[7000215]})"));
+      Resp(
+          401,
+          R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1","error_codes":[7000215]})"));
   EXPECT_EQ(st.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(st.message(),
             "Azure identity 'client secret': token request failed: HTTP 401 invalid_client: AADSTS7000215: "
@@ -153,7 +155,8 @@ TEST(TokenEndpoints, UrlsAndFormsAreSpelledAsTheServicesDocumentThem) {
             "scope=https%3A%2F%2Fstorage.azure.com%2F.default&a%20b=x%26y%3Dz");
   EXPECT_EQ(ScopeToResource("https://storage.azure.com/.default"), "https://storage.azure.com/");
   EXPECT_EQ((EntraApp{"", "t1", "c"}.TokenUrl()), "https://login.microsoftonline.com/t1/oauth2/v2.0/token");
-  EXPECT_EQ((EntraApp{"https://login.example/", "t1", "c"}.TokenUrl()), "https://login.example/t1/oauth2/v2.0/token");
+  EXPECT_EQ((EntraApp{"https://login.example/", "t1", "c"}.TokenUrl()),
+            "https://login.example/t1/oauth2/v2.0/token");
   EXPECT_EQ(CheckEntraApp({"http://login.example/", "t1", "c"}, "w").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(CheckEntraApp({"", "t1/../x", "c"}, "w").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(CheckEntraApp({"", "", "c"}, "w").code(), StatusCode::kUnauthenticated);
@@ -164,11 +167,12 @@ TEST(TokenEndpoints, UrlsAndFormsAreSpelledAsTheServicesDocumentThem) {
             "https%3A%2F%2Fstorage.azure.com%2F&client_id=cid");
   ImdsCredential by_res("http://h", {ManagedIdentityId::Kind::kResourceId, "/subs/x"}, nullptr, false);
   EXPECT_NE(by_res.TokenUrl(kStorageScope).find("&msi_res_id=%2Fsubs%2Fx"), std::string::npos);
-  AppServiceCredential app("http://127.0.0.1:41741/msi/token", "hdr", {ManagedIdentityId::Kind::kResourceId, "/r"},
-                           nullptr);
-  EXPECT_EQ(app.TokenUrl(kStorageScope),
-            "http://127.0.0.1:41741/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fstorage.azure.com%2F"
-            "&mi_res_id=%2Fr");
+  AppServiceCredential app("http://127.0.0.1:41741/msi/token", "hdr",
+                           {ManagedIdentityId::Kind::kResourceId, "/r"}, nullptr);
+  EXPECT_EQ(
+      app.TokenUrl(kStorageScope),
+      "http://127.0.0.1:41741/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fstorage.azure.com%2F"
+      "&mi_res_id=%2Fr");
 }
 
 TEST(AzureCli, ReadsExpiresOnOrTheLocalExpiresOn) {

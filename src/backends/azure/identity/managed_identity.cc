@@ -40,7 +40,11 @@ std::string ManagedIdentityId::Describe() const {
 
 ImdsCredential::ImdsCredential(std::string host, ManagedIdentityId id, std::unique_ptr<http::Client> http,
                                bool probe, http::RetryPolicy retry)
-    : host_(std::move(host)), id_(std::move(id)), http_(std::move(http)), probe_(probe), retry_(std::move(retry)) {
+    : host_(std::move(host)),
+      id_(std::move(id)),
+      http_(std::move(http)),
+      probe_(probe),
+      retry_(std::move(retry)) {
   while (!host_.empty() && host_.back() == '/') host_.pop_back();
 }
 

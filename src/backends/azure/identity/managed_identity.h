@@ -33,7 +33,9 @@ class ImdsCredential final : public TokenCredential {
   ImdsCredential(std::string host, ManagedIdentityId id, std::unique_ptr<http::Client> http, bool probe,
                  http::RetryPolicy retry = TokenRetryPolicy());
   Result<AccessToken> GetToken(std::string_view scope) override;
-  std::string Name() const override { return "Azure identity 'managed identity' (IMDS, " + id_.Describe() + ")"; }
+  std::string Name() const override {
+    return "Azure identity 'managed identity' (IMDS, " + id_.Describe() + ")";
+  }
 
   std::string TokenUrl(std::string_view scope) const;
 
@@ -49,7 +51,10 @@ class AppServiceCredential final : public TokenCredential {
  public:
   AppServiceCredential(std::string endpoint, std::string header, ManagedIdentityId id,
                        std::unique_ptr<http::Client> http, http::RetryPolicy retry = TokenRetryPolicy())
-      : endpoint_(std::move(endpoint)), header_(std::move(header)), id_(std::move(id)), http_(std::move(http)),
+      : endpoint_(std::move(endpoint)),
+        header_(std::move(header)),
+        id_(std::move(id)),
+        http_(std::move(http)),
         retry_(std::move(retry)) {}
   Result<AccessToken> GetToken(std::string_view scope) override;
   std::string Name() const override {

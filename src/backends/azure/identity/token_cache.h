@@ -44,13 +44,13 @@ class CachedCredential final : public TokenCredential {
   Clock clock_;
   std::mutex mu_;
   std::condition_variable fetched_;
-  bool fetching_ = false;     // GUARDED_BY(mu_)
-  uint64_t generation_ = 0;   // completed fetches; GUARDED_BY(mu_)
-  Status last_error_;         // of the latest fetch; GUARDED_BY(mu_)
-  bool has_token_ = false;    // GUARDED_BY(mu_)
-  AccessToken token_;         // GUARDED_BY(mu_)
-  std::string scope_;         // the scope token_ is for; GUARDED_BY(mu_)
-  int64_t refresh_at_ = 0;    // GUARDED_BY(mu_)
+  bool fetching_ = false;    // GUARDED_BY(mu_)
+  uint64_t generation_ = 0;  // completed fetches; GUARDED_BY(mu_)
+  Status last_error_;        // of the latest fetch; GUARDED_BY(mu_)
+  bool has_token_ = false;   // GUARDED_BY(mu_)
+  AccessToken token_;        // GUARDED_BY(mu_)
+  std::string scope_;        // the scope token_ is for; GUARDED_BY(mu_)
+  int64_t refresh_at_ = 0;   // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::backends::azure::identity

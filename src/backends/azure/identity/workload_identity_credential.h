@@ -16,17 +16,22 @@ class WorkloadIdentityCredential final : public TokenCredential {
  public:
   WorkloadIdentityCredential(EntraApp app, std::string token_file, std::unique_ptr<http::Client> http,
                              http::RetryPolicy retry = TokenRetryPolicy())
-      : app_(std::move(app)), file_(std::move(token_file)), http_(std::move(http)), retry_(std::move(retry)) {}
+      : app_(std::move(app)),
+        file_(std::move(token_file)),
+        http_(std::move(http)),
+        retry_(std::move(retry)) {}
 
   Result<AccessToken> GetToken(std::string_view scope) override {
     std::ifstream in(file_, std::ios::binary);
     if (!in) {
-      return Status::FromErrno(errno, Name(), "federated token file " + file_ + " (AZURE_FEDERATED_TOKEN_FILE)");
+      return Status::FromErrno(errno, Name(),
+                               "federated token file " + file_ + " (AZURE_FEDERATED_TOKEN_FILE)");
     }
     std::stringstream ss;
     ss << in.rdbuf();
     std::string assertion = ss.str();
-    while (!assertion.empty() && (assertion.back() == '\n' || assertion.back() == '\r' || assertion.back() == ' ')) {
+    while (!assertion.empty() &&
+           (assertion.back() == '\n' || assertion.back() == '\r' || assertion.back() == ' ')) {
       assertion.pop_back();
     }
     if (assertion.empty()) {
