@@ -173,6 +173,16 @@ class Server:
         except OSError:
             return ""
 
+    def cpu_seconds(self):
+        """user+sys CPU the server process has used so far (/proc/PID/stat), to charge each step the
+        server-side CPU it caused: Azurite and versitygw share the tools' 2 cores."""
+        try:
+            with open("/proc/%d/stat" % self.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -270,7 +280,8 @@ class CloudCassVault(Tool):
         return [self.bin, "--config", self.config, "--json", "backup", "--offline", "--tag", tag], None
 
     def restore(self, dest):
-        return [self.bin, "--config", self.config, "restore", "--backup", self.last_tag, "--target-dir", dest], None
+        return [self.bin, "--config", self.config, "--json", "restore", "--backup", self.last_tag, "--target-dir",
+                dest], None
 
     def backup_details(self, stdout_path):
         try:
@@ -278,8 +289,11 @@ class CloudCassVault(Tool):
                 doc = json.loads(f.read())
         except (OSError, ValueError):
             return {}
-        return {k: doc.get(k) for k in ("files_read", "bytes_read", "cache_hits", "new_files", "new_bytes",
-                                         "stored_bytes", "files", "bytes", "seconds", "requests", "retries")}
+        # "bytes"/"files" renamed: the harness's own "bytes" (what MB/s divides) must stay.
+        out = {k: doc[k] for k in ("files_read", "bytes_read", "cache_hits", "new_files", "new_bytes", "stored_bytes",
+                                   "seconds", "requests", "retries") if k in doc}
+        out.update({"reported_" + k: doc[k] for k in ("files", "bytes") if k in doc})
+        return out
 
 
 MEDUSA_AZURE_INI = """\
@@ -408,10 +422,16 @@ def run_cloud(bench, dataset, manifest):
                     mt = MedusaAzure(rdir, node, medusa, env, m_env, "medusa-r%d" % (rep + 1))
                     create_medusa_container(medusa_python, pki, m_env, mt.container)
                     tools.insert(0, mt)
+                if rep == 0:
+                    for t in tools:
+                        path = t.ini if isinstance(t, MedusaAzure) else t.config
+                        with open(path) as f:
+                            info.setdefault("configs", {})[t.name] = dict(path=path, text=f.read())
                 # Alternating: medusa, azure, s3 in odd repetitions; s3, azure, medusa in even ones.
                 order = tools if rep % 2 == 0 else list(reversed(tools))
                 log("cloud: order %s" % ", ".join(t.name for t in order))
-                one_rep(bench, rep, rdir, node, order, dataset, manifest, logp, compaction)
+                servers = {"cassvault-azure": az, "medusa-azure": az, "cassvault-s3": gw}
+                one_rep(bench, rep, rdir, node, order, dataset, manifest, logp, compaction, servers)
             finally:
                 az.stop()
                 if gw:
@@ -475,19 +495,30 @@ class MedusaAzure:
         return {}
 
 
-def one_rep(bench, rep, rdir, node, order, dataset, manifest, logp, compaction):
+def one_rep(bench, rep, rdir, node, order, dataset, manifest, logp, compaction, servers):
     from .medusa import node_bytes
     cvs = [t for t in order if t.name.startswith("cassvault")]
+
+    def step(scenario, t, cmd, nbytes, stdout_path=None):
+        srv = servers[t.name]
+        before = srv.cpu_seconds()
+        tt = bench.step(scenario, t, rep, cmd, nbytes, logp, stdout_path=stdout_path)
+        after = srv.cpu_seconds()
+        if before is not None and after is not None:
+            bench.results[scenario][t.name][-1]["server_cpu"] = after - before
+            tt.extra["server_cpu"] = after - before
+        return tt
 
     def backups(scenario, tag, tools):
         size = dir_bytes(node.data)[0]
         for t in tools:
             out = os.path.join(rdir, "%s-%s.out" % (t.name, tag))
             nbytes = node_bytes(t.data1) if isinstance(t, MedusaAzure) else size
-            tt = bench.step(scenario, t, rep, t.backup(tag), nbytes, logp, stdout_path=out)
-            if "requests" in tt.extra:
-                log("  %-13s        %-16s requests %s, retries %s, new files %s" % (
-                    "", t.name, tt.extra.get("requests"), tt.extra.get("retries"), tt.extra.get("new_files")))
+            tt = step(scenario, t, t.backup(tag), nbytes, stdout_path=out)
+            log("  %-13s        %-16s server CPU %.2f s%s" % (
+                "", t.name, tt.extra.get("server_cpu") or 0,
+                ", requests %s, retries %s, new files %s" % (tt.extra.get("requests"), tt.extra.get("retries"),
+                                                            tt.extra.get("new_files")) if "requests" in tt.extra else ""))
 
     backups("cloud_full", "c1-r%d" % (rep + 1), order)
     backups("cloud_nochange", "c2-r%d" % (rep + 1), cvs)
@@ -499,8 +530,14 @@ def one_rep(bench, rep, rdir, node, order, dataset, manifest, logp, compaction):
         rmtree(dest)
         cmd = t.restore(dest)
         expect = (final_bytes, final_files) if t.name.startswith("cassvault") else None
-        tt = bench.step("cloud_restore", t, rep, cmd, expect[0] if expect else 0, logp)
+        tt = step("cloud_restore", t, cmd, expect[0] if expect else 0,
+                  stdout_path=os.path.join(rdir, "%s-restore.out" % t.name))
+        log("  %-13s        %-16s server CPU %.2f s%s" % (
+            "", t.name, tt.extra.get("server_cpu") or 0,
+            ", requests %s, retries %s" % (tt.extra.get("requests"), tt.extra.get("retries"))
+            if "requests" in tt.extra else ""))
         got = dir_bytes(dest)
+        bench.results["cloud_restore"][t.name][-1]["files_restored"] = got[1]
         if expect and got != expect:
             raise BenchError("%s restored %d files / %d bytes, expected %d / %d (see %s)" % (
                 t.name, got[1], got[0], expect[1], expect[0], logp))
