@@ -225,6 +225,10 @@ def write(doc, md_path, png_path):
             li["backups"], fmt_s(st["wall"]), fmt_s(st["wmin"]), fmt_s(st["wmax"]), fmt_s(st["cpu"]),
             st["rss_mib"], fmt_mb(li["vault_bytes"])))
     add("")
+    dist = disturbance(doc)
+    if dist:
+        add(dist)
+        add("")
     if "list_info" in doc and doc["list_info"]:
         li = doc["list_info"]
         add("Scenario 7: %d offline backups of `%s` (%d files) were made into one vault (key file) in %.1f s, "
@@ -300,6 +304,26 @@ def write(doc, md_path, png_path):
     add("Per-repetition figures are in `%s`." % os.path.basename(md_path[:-3] + ".json"))
     with open(md_path, "w") as f:
         f.write("\n".join(L) + "\n")
+
+
+def disturbance(doc):
+    """One line on what other processes took during the timed steps (local scenarios: busy CPU less the tool's;
+    the live-node and cloud steps also run Cassandra or a server, reported in their own sections)."""
+    worst = []
+    for s, tools in doc["results"].items():
+        if s.startswith("cloud_") or s.startswith("medusa_"):
+            continue
+        for t, runs in tools.items():
+            for x in runs:
+                if x.get("busy_cpu") is not None:
+                    worst.append((x["busy_cpu"] - x["cpu"], x["wall"], s, t, x["rep"]))
+    if not worst:
+        return None
+    total = sum(max(w[0], 0) for w in worst)
+    o, wall, s, t, rep = max(worst)
+    return ("Other processes' CPU during the %d local timed steps (/proc/stat busy time less the tool's own): %.2f s "
+            "in all; the most in one step %.2f s (%s, %s, repetition %d, wall %s s)." % (
+                len(worst), total, max(o, 0.0), SCENARIO_TITLES.get(s, s), t, rep + 1, fmt_s(wall)))
 
 
 def fmt_int(x):
@@ -464,9 +488,13 @@ def cloud_section(doc, add):
     add("")
     add("### Results")
     add("")
-    add("| scenario | tool | wall s | MB/s | CPU s | server CPU s | peak RSS | requests | retries | new files | "
-        "requests per new file (restore: per file restored) | ratio to Medusa (MB/s, per pair) |")
-    add("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    add("*Others' CPU*: what the rest of the machine used during the step (/proc/stat busy time less the tool's and "
+        "the server's CPU); for Medusa it includes the Cassandra node's work (its snapshot). Near 0 elsewhere means "
+        "nothing else competed for the cores.")
+    add("")
+    add("| scenario | tool | wall s | MB/s | CPU s | server CPU s | others' CPU s | peak RSS | requests | retries | "
+        "new files | requests per new file (restore: per file restored) | ratio to Medusa (MB/s, per pair) |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in CLOUD_SCENARIOS:
         for t in tools_in(r, s):
             runs = r[s][t]
@@ -479,14 +507,16 @@ def cloud_section(doc, add):
             nf = med([x.get("new_files") for x in runs])
             per = med([x.get("files_restored") for x in runs]) if s == "cloud_restore" else nf
             scpu = med([x.get("server_cpu") for x in runs])
+            other = med([x["busy_cpu"] - x["cpu"] - (x.get("server_cpu") or 0) for x in runs
+                         if x.get("busy_cpu") is not None])
             ratio = ""
             if t != CLOUD_PEER:
                 pr = mbps_ratios(r, s, t, CLOUD_PEER)
                 ratio = "%.2f× (%s)" % (med(pr), ", ".join("%.2f" % x for x in pr)) if pr else "—"
-            add("| %s | %s | %s [%s–%s] | %s [%s–%s] | %s | %s | %.0f MiB | %s | %s | %s | %s | %s |" % (
+            add("| %s | %s | %s [%s–%s] | %s [%s–%s] | %s | %s | %s | %.0f MiB | %s | %s | %s | %s | %s |" % (
                 SCENARIO_TITLES[s], t, fmt_s(st["wall"]), fmt_s(st["wmin"]), fmt_s(st["wmax"]), fmt_mbps(mb),
                 fmt_mbps(min(mbs)) if mbs else "—", fmt_mbps(max(mbs)) if mbs else "—", fmt_s(st["cpu"]),
-                fmt_s(scpu), st["rss_mib"], fmt_int(req), fmt_int(ret), fmt_int(nf),
+                fmt_s(scpu), fmt_s(max(other, 0.0)) if other is not None else "—", st["rss_mib"], fmt_int(req), fmt_int(ret), fmt_int(nf),
                 "%.3f" % (req / per) if req is not None and per else "—", ratio))
     add("")
     add("### Requests per backup")
