@@ -226,8 +226,10 @@ def start_versitygw(workdir, pki, timeout=60):
     log_path = os.path.join(workdir, "versitygw.log")
     env = dict(os.environ, ROOT_ACCESS_KEY=S3_ACCESS_KEY, ROOT_SECRET_KEY=S3_SECRET_KEY)
     # --quiet: no line per request. --health: an unsigned path answering 200, to check readiness over HTTPS.
+    # --keep-alive: without it versitygw answers every request with `Connection: close`, so each request would
+    # pay a new TCP connection and TLS handshake (real S3 keeps connections alive).
     args = [versitygw_bin(), "--port", "127.0.0.1:%d" % port, "--cert", pki.cert_file, "--key", pki.key_file,
-            "--quiet", "--health", "/health", "posix", os.path.join(workdir, "data")]
+            "--keep-alive", "--quiet", "--health", "/health", "posix", os.path.join(workdir, "data")]
     with open(log_path, "w") as out:
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     srv = Server("versitygw", proc, workdir, log_path)
@@ -449,7 +451,8 @@ def run_cloud(bench, dataset, manifest):
     info["notes"].append(
         "Servers on the same 2 cores as the tools (system figures: the server's CPU is not in the tool's CPU "
         "column). Azurite %s over HTTPS on 127.0.0.1:%d (`--silent --loose --skipApiVersionCheck`, disk "
-        "persistence in the work dir), Versity S3 Gateway %s over HTTPS (posix backend), one throwaway test CA for "
+        "persistence in the work dir), Versity S3 Gateway %s over HTTPS (`--keep-alive`: its default closes the "
+        "connection after every response; posix backend), one throwaway test CA for "
         "both; fresh servers, containers and buckets for every repetition." % (
             azurite_version(), AZ_PORT, versitygw_version()))
     if with_medusa:
