@@ -117,7 +117,7 @@ def repair(node, log_path):
     return changed, len(datas)
 
 
-def versions(with_medusa, with_cloud=False):
+def versions(with_medusa, with_cloud=False, source_bin=None):
     v = {
         "cassvault": tool_version([cassvault_binary(), "--version"]),
         "restic": tool_version(["restic", "version"]),
@@ -130,11 +130,18 @@ def versions(with_medusa, with_cloud=False):
         "kernel": platform.release(),
     }
     try:
-        rev = subprocess.run(["git", "-C", REPO_DIR, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+        # The checkout the binary was built in (CASSVAULT_BIN may point into another worktree), else this one.
+        repo = REPO_DIR
+        if source_bin:
+            top = subprocess.run(["git", "-C", os.path.dirname(source_bin), "rev-parse", "--show-toplevel"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+            repo = top or repo
+        rev = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO_DIR, "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
-        v["cassvault source"] = rev + (" + uncommitted changes" if dirty else "")
+        v["cassvault source"] = "%s%s in %s (HEAD at the end of the run; the binary may predate it)" % (
+            rev, " + uncommitted changes" if dirty else "", repo)
     except OSError:
         pass
     if with_medusa or with_cloud:
@@ -367,7 +374,8 @@ class Bench:
                 layout=[dict(ks=t["ks"], table=t["table"], bytes=t["bytes"], files=t["files"], sstables=t["sstables"],
                              compression=t["compression"], format=t["format"]) for t in manifest["base"]["tables"]]),
             machine=machine(), versions=dict(versions(
-                self.args.with_medusa or (self.args.with_cloud and not self.args.cloud_no_medusa), self.args.with_cloud), **{
+                self.args.with_medusa or (self.args.with_cloud and not self.args.cloud_no_medusa), self.args.with_cloud,
+                self.binary_source), **{
                 "cassvault binary": "%s, sha256 %s" % (self.binary_source, self.binary_sha256[:16])}), limits=limits, results=self.results,
             stored=self.stored, list_info=self.list_info, notes=self.notes, medusa=medusa,
             cloud=cloud, flags=self.flags(),
