@@ -29,6 +29,19 @@ class Timed:
                     cmd=self.cmd, **self.extra)
 
 
+def busy_cpu_seconds():
+    """CPU seconds the whole machine has been busy since boot (/proc/stat: everything but idle and iowait).
+    Its delta over a step, less the tool's own CPU (and a server's), is what other processes took: a step
+    that shared the cores with a build or a test run shows it."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        v = [int(x) for x in fields[1:9]]
+        return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def timed(cmd, what, env=None, cwd=None, log_path=None, stdout_path=None, ok_codes=(0,), timeout=3600):
     """Run cmd under /usr/bin/time -v and return a Timed. Output goes to files (stdout to stdout_path if
     given, else with stderr to log_path), never to a pipe we read while timing, so the tool's own output
@@ -41,10 +54,12 @@ def timed(cmd, what, env=None, cwd=None, log_path=None, stdout_path=None, ok_cod
         if log_path:
             out.write("\n$ %s%s\n" % ("cd %s && " % shlex.quote(cwd) if cwd else "", " ".join(shlex.quote(c) for c in cmd)))
             out.flush()
+        busy0 = busy_cpu_seconds()
         t0 = time.monotonic()
         proc = subprocess.run(full, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=out,
                               timeout=timeout)
         wall = time.monotonic() - t0
+        busy1 = busy_cpu_seconds()
     finally:
         out.close()
         if stdout_path:
@@ -66,7 +81,8 @@ def timed(cmd, what, env=None, cwd=None, log_path=None, stdout_path=None, ok_cod
         return float(m.group(1))
 
     return Timed(wall, field("User time (seconds)"), field("System time (seconds)"),
-                 int(field("Maximum resident set size (kbytes)")), list(cmd))
+                 int(field("Maximum resident set size (kbytes)")), list(cmd),
+                 extra=dict(busy_cpu=busy1 - busy0) if busy0 is not None and busy1 is not None else None)
 
 
 # --- page cache ----------------------------------------------------------------------------------------

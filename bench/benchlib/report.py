@@ -12,11 +12,18 @@ SCENARIO_TITLES = {
     "restore": "5. full restore",
     "restore_table": "6. restore one table",
     "list": "7. list backups",
+    "cloud_full": "cloud: full backup",
+    "cloud_nochange": "cloud: nothing changed",
+    "cloud_compaction": "cloud: after compaction",
+    "cloud_restore": "cloud: full restore / download",
 }
+CLOUD_SCENARIOS = ["cloud_full", "cloud_nochange", "cloud_compaction", "cloud_restore"]
 MAIN_SCENARIOS = ["full", "nochange", "compaction", "repair", "restore", "restore_table"]
-TOOL_ORDER = ["cassvault", "restic", "borg", "cp", "medusa", "cassvault-online"]
+TOOL_ORDER = ["cassvault", "restic", "borg", "cp", "medusa", "cassvault-online", "cassvault-azure", "cassvault-s3",
+              "medusa-azure"]
 COLORS = {"cassvault": "#1f77b4", "restic": "#ff7f0e", "borg": "#2ca02c", "cp": "#7f7f7f", "medusa": "#d62728",
-          "cassvault-online": "#17becf"}
+          "cassvault-online": "#17becf", "cassvault-azure": "#9467bd", "cassvault-s3": "#8c564b",
+          "medusa-azure": "#e377c2"}
 
 
 def med(xs):
@@ -110,7 +117,8 @@ def bar_lines(doc):
                    "time, fixed start-up included) | %s |" % (
                        w, "%.3f" % inner if inner is not None else "?", files, est,
                        "holds" if ok else "**missed** by up to %.1f×" % (est / 0.5)))
-    rss = [x["rss_kb"] / 1024 for s in r for t, runs in r[s].items() if t.startswith("cassvault") for x in runs]
+    rss = [x["rss_kb"] / 1024 for s in r if not s.startswith("cloud_") for t, runs in r[s].items()
+           if t.startswith("cassvault") for x in runs]
     if rss:
         m = max(rss)
         out.append("| peak RSS, every cassvault run | ≤ 128 MiB | %.0f MiB | %s |" % (
@@ -136,7 +144,8 @@ def write(doc, md_path, png_path):
     add("Produced by `bench/run%s` in %.0f s. %d repetitions per scenario, tools in alternating order "
         "(A B C D / D C B A), %s. Medians with [min–max]; ratios are taken per pair of runs from the same "
         "repetition. MB/s = 10^6 bytes/s; RSS in MiB." % (
-            " --quick" if doc["quick"] else "", doc["elapsed_seconds"], doc["reps"],
+            (" " + doc["flags"]) if doc.get("flags") else (" --quick" if doc["quick"] else ""), doc["elapsed_seconds"],
+            doc["reps"],
             "**cold cache**: `sync; echo 3 > /proc/sys/vm/drop_caches` before every timed step, for every tool"
             if doc["cold"] else "**warm cache**: no cache drop (only `sync`) before timed steps"))
     add("")
@@ -216,6 +225,10 @@ def write(doc, md_path, png_path):
             li["backups"], fmt_s(st["wall"]), fmt_s(st["wmin"]), fmt_s(st["wmax"]), fmt_s(st["cpu"]),
             st["rss_mib"], fmt_mb(li["vault_bytes"])))
     add("")
+    dist = disturbance(doc)
+    if dist:
+        add(dist)
+        add("")
     if "list_info" in doc and doc["list_info"]:
         li = doc["list_info"]
         add("Scenario 7: %d offline backups of `%s` (%d files) were made into one vault (key file) in %.1f s, "
@@ -256,6 +269,8 @@ def write(doc, md_path, png_path):
         ", ".join("%.0f" % (x / 1e6) for x in lim["cold_read_runs"]), doc["machine"]["cpu"], doc["machine"]["cores"],
         doc["machine"]["mem_gib"]))
     add("")
+    if doc.get("cloud"):
+        cloud_section(doc, add)
     if doc.get("medusa"):
         add("## Medusa (live node)")
         add("")
@@ -271,7 +286,11 @@ def write(doc, md_path, png_path):
     add("")
     add("`$WORK` is the repetition's scratch dir, `$DATA` the cached data set. Environment: "
         "`CASSVAULT_PASSPHRASE`, `RESTIC_PASSWORD`, `BORG_PASSPHRASE` set; `RESTIC_CACHE_DIR` and `BORG_BASE_DIR` "
-        "inside `$WORK`; each command runs as `/usr/bin/time -v -o FILE <command>`.")
+        "inside `$WORK`; each command runs as `/usr/bin/time -v -o FILE <command>`.%s" % (
+            " Cloud: `AZURE_STORAGE_KEY` (Azurite's well-known key) for cassvault-azure, `AWS_ACCESS_KEY_ID`/"
+            "`AWS_SECRET_ACCESS_KEY` (the gateway's root account) for cassvault-s3, `SSL_CERT_FILE` and "
+            "`REQUESTS_CA_BUNDLE` = the test CA for Medusa; the generated configs are in the Cloud section."
+            if doc.get("cloud") else ""))
     add("")
     add("```")
     for key in sorted(doc["commands"], key=lambda k: (order_key(k.split("|")[0]), k)):
@@ -287,12 +306,32 @@ def write(doc, md_path, png_path):
         f.write("\n".join(L) + "\n")
 
 
+def disturbance(doc):
+    """One line on what other processes took during the timed steps (local scenarios: busy CPU less the tool's;
+    the live-node and cloud steps also run Cassandra or a server, reported in their own sections)."""
+    worst = []
+    for s, tools in doc["results"].items():
+        if s.startswith("cloud_") or s.startswith("medusa_"):
+            continue
+        for t, runs in tools.items():
+            for x in runs:
+                if x.get("busy_cpu") is not None:
+                    worst.append((x["busy_cpu"] - x["cpu"], x["wall"], s, t, x["rep"]))
+    if not worst:
+        return None
+    total = sum(max(w[0], 0) for w in worst)
+    o, wall, s, t, rep = max(worst)
+    return ("Other processes' CPU during the %d local timed steps (/proc/stat busy time less the tool's own): %.2f s "
+            "in all; the most in one step %.2f s (%s, %s, repetition %d, wall %s s)." % (
+                len(worst), total, max(o, 0.0), SCENARIO_TITLES.get(s, s), t, rep + 1, fmt_s(wall)))
+
+
 def fmt_int(x):
     return "—" if x is None else "%d" % x
 
 
 def order_key(s):
-    keys = MAIN_SCENARIOS + ["list"]
+    keys = MAIN_SCENARIOS + ["list"] + CLOUD_SCENARIOS
     return keys.index(s) if s in keys else len(keys)
 
 
@@ -303,7 +342,7 @@ def chart(doc, png_path):
 
     r = doc["results"]
     scen = [s for s in MAIN_SCENARIOS if r.get(s)]
-    scen += [s for s in ["medusa_full", "medusa_nochange", "medusa_restore"] if r.get(s)]
+    scen += [s for s in ["medusa_full", "medusa_nochange", "medusa_restore", "cloud_full", "cloud_restore"] if r.get(s)]
     tools = [t for t in TOOL_ORDER if any(t in r.get(s, {}) for s in scen)]
     fig, ax = plt.subplots(figsize=(12, 6), dpi=110)
     width = 0.8 / max(1, len(tools))
@@ -329,7 +368,7 @@ def chart(doc, png_path):
     ax.set_yscale("log")
     ax.set_xticks(range(len(scen)))
     ax.set_xticklabels([SCENARIO_TITLES.get(s, s.replace("medusa_", "live: ")).replace(". ", ".\n", 1)
-                        for s in scen], fontsize=8)
+                        .replace(": ", ":\n", 1) for s in scen], fontsize=8)
     ax.set_ylabel("MB/s (data set or restored bytes ÷ wall; log scale)")
     ax.set_title("cassvault vs peers on %.2f GB of real SSTables (%d files), %s cache, median of %d (bars: min–max)"
                  % (doc["dataset"]["bytes"] / 1e9, doc["dataset"]["files"], "cold" if doc["cold"] else "warm",
@@ -340,3 +379,185 @@ def chart(doc, png_path):
     fig.tight_layout()
     fig.savefig(png_path)
     plt.close(fig)
+
+
+# --- Cloud (issue 6) -----------------------------------------------------------------------------------------
+
+CLOUD_OURS = ["cassvault-azure", "cassvault-s3"]
+CLOUD_PEER = "medusa-azure"
+CLOUD_RSS_LIMIT_MIB = 128
+REQ_SLOPE = 1.1
+
+
+def mbps_ratios(results, scenario, ours, peer):
+    """ours MB/s ÷ peer MB/s per repetition both ran (each with its own byte count: Medusa's backup covers
+    every keyspace of the live node, so throughput, not wall, is what compares)."""
+    a = {r["rep"]: r.get("mbps") for r in results.get(scenario, {}).get(ours, [])}
+    b = {r["rep"]: r.get("mbps") for r in results.get(scenario, {}).get(peer, [])}
+    return [a[k] / b[k] for k in sorted(a) if k in b and a[k] and b[k]]
+
+
+def server_ceilings(results, scenario, ours, peer):
+    """Per pair: the ratio cassvault would reach if its step took only the server's CPU time for the same
+    bytes (bytes ÷ server CPU, over Medusa's MB/s): the most this server on these cores allows."""
+    a = {x["rep"]: x for x in results.get(scenario, {}).get(ours, [])}
+    b = {x["rep"]: x.get("mbps") for x in results.get(scenario, {}).get(peer, [])}
+    out = []
+    for k in sorted(a):
+        sc = a[k].get("server_cpu")
+        if k in b and b[k] and sc and a[k].get("bytes"):
+            out.append(a[k]["bytes"] / sc / 1e6 / b[k])
+    return out
+
+
+def cloud_requests(r, tool):
+    """(scenario, new_files, requests, retries) of every backup of tool, all repetitions."""
+    out = []
+    for s in ["cloud_full", "cloud_nochange", "cloud_compaction"]:
+        for x in r.get(s, {}).get(tool, []):
+            if x.get("requests") is not None:
+                out.append((s, x.get("new_files"), x.get("requests"), x.get("retries")))
+    return out
+
+
+def cloud_bar_lines(doc):
+    from .cloud import fit
+    r = doc["results"]
+    out = []
+    for ours in CLOUD_OURS:
+        for scen, what in (("cloud_full", "backup"), ("cloud_restore", "restore vs `medusa download`")):
+            ratios = mbps_ratios(r, scen, ours, CLOUD_PEER)
+            if not ratios:
+                continue
+            m = med(ratios)
+            ok = m >= 10
+            cross = "" if ours.endswith("azure") else " (S3 server vs Medusa on Azurite: different servers)"
+            ceil = server_ceilings(r, scen, ours, CLOUD_PEER)
+            ceil_txt = ("; ceiling if cassvault itself cost nothing (its bytes ÷ the server's CPU in that step): %.1f× (pairs: %s)" % (
+                med(ceil), ", ".join("%.1f" % x for x in ceil))) if ceil else ""
+            out.append("| %s %s ≥ 10× Medusa's MB/s%s | ≥ 10× | %.2f× (pairs: %s)%s | %s |" % (
+                ours, what, cross, m, ", ".join("%.2f" % x for x in ratios), ceil_txt,
+                "holds" if ok else "**missed**: needs %.1f× more speed" % (10 / m)))
+    rss = [(x["rss_kb"] / 1024, s, t) for s in CLOUD_SCENARIOS for t in CLOUD_OURS for x in r.get(s, {}).get(t, [])]
+    if rss:
+        m, s, t = max(rss)
+        out.append("| peak RSS, every cassvault cloud run | ≤ %d MiB | %.0f MiB (%s, %s) | %s |" % (
+            CLOUD_RSS_LIMIT_MIB, m, t, SCENARIO_TITLES[s],
+            "holds" if m <= CLOUD_RSS_LIMIT_MIB else "**missed** by %.0f MiB" % (m - CLOUD_RSS_LIMIT_MIB)))
+    for ours in CLOUD_OURS:
+        pts = cloud_requests(r, ours)
+        if not pts:
+            continue
+        const = max([q for s, n, q, _ in pts if not n] or [0])
+        # The worst backup with new components (the nothing-changed ones are the constant itself).
+        worst = max([q - REQ_SLOPE * (n or 0) - const for s, n, q, _ in pts if n] or [0])
+        f = fit([(n, q) for _s, n, q, _ in pts])
+        ok = worst <= 0
+        out.append("| %s requests per backup ≤ %.1f × new components + constant | ≤ %.1f × new + %d (constant = "
+                   "the nothing-changed backup's requests) | worst backup with new components: requests − %.1f × new − %d = %+.0f; fit over "
+                   "%d backups: %.3f per new component + %.0f | %s |" % (
+                       ours, REQ_SLOPE, REQ_SLOPE, const, REQ_SLOPE, const, worst, len(pts),
+                       f["slope"] if f else float("nan"), f["intercept"] if f else float("nan"),
+                       "holds" if ok else "**missed** by %.0f requests" % worst))
+    return out
+
+
+def cloud_section(doc, add):
+    from .cloud import fit
+    r = doc["results"]
+    c = doc["cloud"]
+    add("## Cloud (issue 6)")
+    add("")
+    add("cassvault backs up the same working copy of the data set as the local scenarios (`backup --offline`, "
+        "fresh vault and cache per repetition, %s) into Azurite and into Versity S3 Gateway; Medusa backs up %s. "
+        "Each repetition alternates the order (medusa-azure, cassvault-azure, cassvault-s3 / the reverse). "
+        "*Server CPU* is the CPU the emulator spent during that step (/proc of the server process), not in the "
+        "tool's CPU column." % ("cold cache" if doc["cold"] else "warm cache",
+                                 "the live node with the same SSTables" if c.get("with_medusa") else
+                                 "nothing (--cloud-no-medusa)"))
+    add("")
+    for n in c.get("notes", []):
+        add(n)
+        add("")
+    add("### Bars (issue 6)")
+    add("")
+    add("| bar | target | measured | verdict |")
+    add("|---|---|---|---|")
+    for line in cloud_bar_lines(doc):
+        add(line)
+    add("")
+    add("### Results")
+    add("")
+    add("*Others' CPU*: what the rest of the machine used during the step (/proc/stat busy time less the tool's and "
+        "the server's CPU); for Medusa it includes the Cassandra node's work (its snapshot). Near 0 elsewhere means "
+        "nothing else competed for the cores.")
+    add("")
+    add("| scenario | tool | wall s | MB/s | CPU s | server CPU s | others' CPU s | peak RSS | requests | retries | "
+        "new files | requests per new file (restore: per file restored) | ratio to Medusa (MB/s, per pair) |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for s in CLOUD_SCENARIOS:
+        for t in tools_in(r, s):
+            runs = r[s][t]
+            st = stats(runs)
+            # MB/s per run with its own bytes (Medusa's download writes what it wrote), median of those.
+            mb = med([x.get("mbps") for x in runs])
+            mbs = [x.get("mbps") for x in runs if x.get("mbps")]
+            req = med([x.get("requests") for x in runs])
+            ret = med([x.get("retries") for x in runs])
+            nf = med([x.get("new_files") for x in runs])
+            per = med([x.get("files_restored") for x in runs]) if s == "cloud_restore" else nf
+            scpu = med([x.get("server_cpu") for x in runs])
+            other = med([x["busy_cpu"] - x["cpu"] - (x.get("server_cpu") or 0) for x in runs
+                         if x.get("busy_cpu") is not None])
+            ratio = ""
+            if t != CLOUD_PEER:
+                pr = mbps_ratios(r, s, t, CLOUD_PEER)
+                ratio = "%.2f× (%s)" % (med(pr), ", ".join("%.2f" % x for x in pr)) if pr else "—"
+            add("| %s | %s | %s [%s–%s] | %s [%s–%s] | %s | %s | %s | %.0f MiB | %s | %s | %s | %s | %s |" % (
+                SCENARIO_TITLES[s], t, fmt_s(st["wall"]), fmt_s(st["wmin"]), fmt_s(st["wmax"]), fmt_mbps(mb),
+                fmt_mbps(min(mbs)) if mbs else "—", fmt_mbps(max(mbs)) if mbs else "—", fmt_s(st["cpu"]),
+                fmt_s(scpu), fmt_s(max(other, 0.0)) if other is not None else "—", st["rss_mib"], fmt_int(req), fmt_int(ret), fmt_int(nf),
+                "%.3f" % (req / per) if req is not None and per else "—", ratio))
+    add("")
+    add("### Requests per backup")
+    add("")
+    add("From `cassvault backup --json` (`requests`: every HTTP attempt of the process, `retries` among them). "
+        "The bar's shape, requests ≤ %.1f × new components + a constant, is checked on every backup with the "
+        "constant taken from the nothing-changed backup (0 new components); the least-squares line over all "
+        "backups is given beside it." % REQ_SLOPE)
+    add("")
+    add("| backend | scenario | new files (median) | requests (median) | requests per new file | "
+        "requests − %.1f × new files |" % REQ_SLOPE)
+    add("|---|---|---|---|---|---|")
+    for t in CLOUD_OURS:
+        for s in ["cloud_full", "cloud_nochange", "cloud_compaction"]:
+            runs = r.get(s, {}).get(t, [])
+            if not runs:
+                continue
+            nf = med([x.get("new_files") for x in runs])
+            q = med([x.get("requests") for x in runs])
+            if q is None:
+                continue
+            add("| %s | %s | %s | %s | %s | %+.0f |" % (t, SCENARIO_TITLES[s], fmt_int(nf), fmt_int(q),
+                                                       "%.3f" % (q / nf) if nf else "—", q - REQ_SLOPE * (nf or 0)))
+        f = fit([(n, q) for _s, n, q, _ in cloud_requests(r, t)])
+        if f:
+            add("| %s | fit over %d backups | | | %.3f per new file | intercept %.1f |" % (
+                t, f["n"], f["slope"], f["intercept"]))
+        rs = r.get("cloud_restore", {}).get(t, [])
+        q = med([x.get("requests") for x in rs])
+        fr = med([x.get("files_restored") for x in rs])
+        if q is not None and fr:
+            add("| %s | full restore (files restored) | %s | %s | %.3f per file restored | |" % (
+                t, fmt_int(fr), fmt_int(q), q / fr))
+    add("")
+    if c.get("configs"):
+        add("### Generated configurations (first repetition)")
+        add("")
+        for name, cfg in c["configs"].items():
+            add("`%s`:" % rel(cfg["path"], doc))
+            add("")
+            add("```")
+            add(rel(cfg["text"], doc).rstrip())
+            add("```")
+            add("")

@@ -117,7 +117,7 @@ def repair(node, log_path):
     return changed, len(datas)
 
 
-def versions(with_medusa):
+def versions(with_medusa, with_cloud=False, source_bin=None):
     v = {
         "cassvault": tool_version([cassvault_binary(), "--version"]),
         "restic": tool_version(["restic", "version"]),
@@ -130,16 +130,27 @@ def versions(with_medusa):
         "kernel": platform.release(),
     }
     try:
-        rev = subprocess.run(["git", "-C", REPO_DIR, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+        # The checkout the binary was built in (CASSVAULT_BIN may point into another worktree), else this one.
+        repo = REPO_DIR
+        if source_bin:
+            top = subprocess.run(["git", "-C", os.path.dirname(source_bin), "rev-parse", "--show-toplevel"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+            repo = top or repo
+        rev = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO_DIR, "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
-        v["cassvault source"] = rev + (" + uncommitted changes" if dirty else "")
+        v["cassvault source"] = "%s%s in %s (HEAD at the end of the run; the binary may predate it)" % (
+            rev, " + uncommitted changes" if dirty else "", repo)
     except OSError:
         pass
-    if with_medusa:
+    if with_medusa or with_cloud:
         from .medusa import medusa_version
         v["cassandra-medusa"] = medusa_version()
+    if with_cloud:
+        from .cloud import azurite_version, versitygw_version
+        v["Azurite"] = azurite_version()
+        v["Versity S3 Gateway"] = versitygw_version()
     return v
 
 
@@ -179,7 +190,7 @@ class Bench:
         t.extra.update(rep=rep, bytes=nbytes, mbps=nbytes / t.wall / 1e6 if t.wall > 0 else None)
         if stdout_path:
             t.extra.update(tool.backup_details(stdout_path))
-        self.results[scenario].setdefault(tool.name, []).append(t.as_dict())
+        self.results.setdefault(scenario, {}).setdefault(tool.name, []).append(t.as_dict())
         self.commands.setdefault((scenario, tool.name), (cmd, cwd))
         log("  %-13s rep %d %-9s %7.2f s  %8.1f MB/s  cpu %6.2f s  rss %5.0f MB" % (
             scenario, rep + 1, tool.name, t.wall, t.extra["mbps"] or 0, t.cpu, t.rss_kb / 1024))
@@ -291,6 +302,26 @@ class Bench:
             self.binary_sha256 = hashlib.sha256(f.read()).hexdigest()
         self.binary_source = src
 
+    def flags(self):
+        """The bench/run flags of this run, for the report's first line."""
+        a = self.args
+        out = []
+        if a.quick:
+            out.append("--quick")
+        if a.size_gb:
+            out.append("--size-gb %g" % a.size_gb)
+        if a.reps:
+            out.append("--reps %d" % a.reps)
+        if a.warm:
+            out.append("--warm")
+        if a.with_medusa:
+            out.append("--with-medusa")
+        if a.with_cloud:
+            out.append("--with-cloud")
+        if a.cloud_no_medusa:
+            out.append("--cloud-no-medusa")
+        return " ".join(out)
+
     # --- all of it ------------------------------------------------------------------------------------
     def main(self):
         started = time.monotonic()
@@ -301,6 +332,9 @@ class Bench:
         if self.args.with_medusa:
             from .medusa import preflight
             preflight()
+        if self.args.with_cloud:
+            from .cloud import preflight as cloud_preflight
+            cloud_preflight(not self.args.cloud_no_medusa)
         self.results["list"] = {}
         dataset = generate(self.size, self.args.seed, self.args.jobs)
         with open(os.path.join(dataset, "manifest.json")) as f:
@@ -323,6 +357,10 @@ class Bench:
         if self.args.with_medusa:
             from .medusa import run_medusa
             medusa = run_medusa(self, dataset, manifest)
+        cloud = None
+        if self.args.with_cloud:
+            from .cloud import run_cloud
+            cloud = run_cloud(self, dataset, manifest)
         elapsed = time.monotonic() - started
         doc = dict(
             date=time.strftime("%Y-%m-%d"), started=time.strftime("%Y-%m-%dT%H:%M:%S%z"), quick=self.quick,
@@ -335,13 +373,18 @@ class Bench:
                 generation_seconds=manifest["generation_seconds"], tocs_written=manifest["tocs_written"],
                 layout=[dict(ks=t["ks"], table=t["table"], bytes=t["bytes"], files=t["files"], sstables=t["sstables"],
                              compression=t["compression"], format=t["format"]) for t in manifest["base"]["tables"]]),
-            machine=machine(), versions=dict(versions(self.args.with_medusa), **{
+            machine=machine(), versions=dict(versions(
+                self.args.with_medusa or (self.args.with_cloud and not self.args.cloud_no_medusa), self.args.with_cloud,
+                self.binary_source), **{
                 "cassvault binary": "%s, sha256 %s" % (self.binary_source, self.binary_sha256[:16])}), limits=limits, results=self.results,
             stored=self.stored, list_info=self.list_info, notes=self.notes, medusa=medusa,
+            cloud=cloud, flags=self.flags(),
             commands={"%s|%s" % k: dict(cmd=v[0], cwd=v[1]) for k, v in self.commands.items()},
             work_dir=self.work)
         out_dir = self.args.out_dir or os.path.join(BENCH_DIR, "results")
-        base = os.path.join(out_dir, doc["date"] + ("-quick" if self.quick else ""))
+        # --with-cloud runs get their own name, so a same-day run without it is never overwritten.
+        base = os.path.join(out_dir, doc["date"] + ("-quick" if self.quick else "")
+                            + ("-cloud" if self.args.with_cloud else ""))
         write_json(base + ".json", doc)
         report.write(doc, base + ".md", base + ".png")
         if not self.args.keep:
