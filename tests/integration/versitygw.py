@@ -49,8 +49,9 @@ class Versitygw:
         env = dict(os.environ, ROOT_ACCESS_KEY=ACCESS_KEY, ROOT_SECRET_KEY=SECRET_KEY)
         log = open(os.path.join(workdir, "versitygw.log"), "w")
         # --quiet: no line per request. --health: a path that answers 200 without a signature, so that
-        # readiness is checked over HTTP, not just by an open port.
-        proc = subprocess.Popen([BIN, "--port", "127.0.0.1:%d" % port, "--quiet", "--health", "/health",
+        # readiness is checked over HTTP, not just by an open port. --keep-alive: like S3, keep connections
+        # open (its default closes each one, which no real S3 does).
+        proc = subprocess.Popen([BIN, "--port", "127.0.0.1:%d" % port, "--quiet", "--health", "/health", "--keep-alive",
                                  "posix", data],
                                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
