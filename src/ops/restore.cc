@@ -21,6 +21,7 @@
 #include "ops/restore_files.h"
 #include "ops/schema_rewrite.h"
 #include "pipeline/task_group.h"
+#include "vault/span_reader.h"
 
 namespace cv::ops {
 namespace {
@@ -425,6 +426,19 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     }
   }
 
+  // Every blob this restore reads, so that neighbours in a pack are fetched in one request; small files
+  // in the order their blobs lie in the packs, so that they find their span still cached.
+  std::vector<ObjectId> needed;
+  for (const auto* jobs : {&small_jobs, &data_jobs}) {
+    for (const auto& job : *jobs) needed.insert(needed.end(), job.file->blobs.begin(), job.file->blobs.end());
+  }
+  vault::SpanReader reader(vault, needed);
+  auto first_span = [&reader](const FileJob& j) {
+    return j.file->blobs.empty() ? std::pair<ObjectId, uint64_t>{} : reader.SortKey(j.file->blobs.front());
+  };
+  std::stable_sort(small_jobs.begin(), small_jobs.end(),
+                   [&](const FileJob& a, const FileJob& b) { return first_span(a) < first_span(b); });
+
   Progress progress("restore", total_bytes, small_jobs.size() + data_jobs.size(), o.show_progress);
   std::atomic<uint64_t> written{0}, present{0}, bytes{0};
   // Restore workers mostly wait on reads: from a cloud store, more of them than cores keep the link busy
@@ -445,7 +459,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
           CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(job.target.dest, job.file->size));
         }
         CV_ASSIGN_OR_RETURN(WriteOutcome out,
-                            RestoreFile(vault, *codec, *job.file, job.target, verifier.get(), progress));
+                            RestoreFile(vault, reader, *codec, *job.file, job.target, verifier.get(), progress));
         (out == WriteOutcome::kWritten ? written : present)++;
         if (out == WriteOutcome::kWritten) bytes += job.file->size;
         return Status::OK();

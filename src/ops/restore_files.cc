@@ -58,7 +58,8 @@ bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry&
   return same && offset == file.size;
 }
 
-Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry& file,
+Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::SpanReader& reader, vault::BlobCodec& codec,
+                                 const FileEntry& file,
                                  const FileTarget& target, cassandra::DataFileVerifier* verifier,
                                  Progress& progress) {
   if (HoldsContent(vault, codec, file, target.dest)) {
@@ -79,7 +80,7 @@ Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::BlobCodec& codec, c
   std::vector<uint8_t> plain;
   uint64_t written = 0;
   for (const auto& id : file.blobs) {
-    Status st = vault.ReadBlob(id, codec, &plain);
+    Status st = reader.ReadBlob(id, codec, &plain);
     if (!st.ok()) return fail(st.Annotate("restore " + target.dest));
     if (verifier) verifier->Update(plain);
     st = WriteAll(fd, plain, target.staging);
