@@ -351,9 +351,12 @@ class AzureIdentityTest(unittest.TestCase):
         self.ts.lifetime = 3
         started = time.time()
         self.offline_round_trip("id-expiry", azure, env, transfer=transfer)
+        # Four commands (init, backup, restore, verify), each a process with its own first token; the
+        # backup's ~4 s pack upload outlives a 3 s token, so its later requests need a refreshed one. (Restore
+        # and verify may read everything in one long request and need no second token.)
         issued = self.ts.count("entra", 200)
-        self.assertGreater(issued, 4 + 1, "backup of %.0f s used one token per command: no refresh happened"
-                           % (time.time() - started))
+        self.assertGreaterEqual(issued, 4 + 1, "round trip of %.0f s used one token per command: no refresh "
+                                "happened" % (time.time() - started))
         # 2. Tokens that die before their word (expires_in 1 h, the JWT says 2 s — a revoked or skewed token):
         #    the service refuses one, cassvault drops it and retries once with a fresh token.
         self.ts.lifetime, self.ts.jwt_lifetime = 3600, 2
@@ -361,7 +364,7 @@ class AzureIdentityTest(unittest.TestCase):
         os.makedirs(self.bin)
         before = self.ts.count("entra", 200)
         self.offline_round_trip("id-expiry2", azure, env, transfer=transfer)
-        self.assertGreater(self.ts.count("entra", 200) - before, 4 + 1)
+        self.assertGreaterEqual(self.ts.count("entra", 200) - before, 4 + 1)
 
     def test_throttled_token_endpoint_is_waited_out(self):
         vault, _ = self.vault("id-throttle", self.entra_app(auth="client-secret"))
