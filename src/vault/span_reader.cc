@@ -31,14 +31,14 @@ SpanReader::SpanReader(Vault& vault, const std::vector<ObjectId>& needed, Option
     } else {
       spans_.push_back(Span{p.pack_id, p.entry.offset, p.entry.stored_len, 1});
     }
-    span_of_[p.entry.blob_id] = spans_.size() - 1;
+    span_of_[p.entry.blob_id] = Place{spans_.size() - 1, p.entry};
   }
 }
 
 std::pair<ObjectId, uint64_t> SpanReader::SortKey(const ObjectId& id) const {
   auto it = span_of_.find(id);
   if (it == span_of_.end()) return {ObjectId{}, 0};
-  return {spans_[it->second].pack, spans_[it->second].start};
+  return {spans_[it->second.span].pack, spans_[it->second.span].start};
 }
 
 uint64_t SpanReader::spans_fetched() const {
@@ -48,9 +48,9 @@ uint64_t SpanReader::spans_fetched() const {
 
 Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<uint8_t>* out) {
   auto it = span_of_.find(id);
-  auto loc = vault_.FindBlob(id);
-  if (it == span_of_.end() || !loc || spans_[it->second].blobs < 2) return vault_.ReadBlob(id, codec, out);
-  const size_t index = it->second;
+  if (it == span_of_.end() || spans_[it->second.span].blobs < 2) return vault_.ReadBlob(id, codec, out);
+  const size_t index = it->second.span;
+  const PackEntry& entry = it->second.entry;
   const Span& span = spans_[index];
   std::shared_ptr<const std::vector<uint8_t>> bytes;
   {
@@ -75,11 +75,11 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
     cache_.emplace_front(index, bytes);
     while (cache_.size() > std::max<size_t>(options_.cache_spans, 1)) cache_.pop_back();
   }
-  const uint64_t at = loc->entry.offset - span.start;
-  if (at + loc->entry.stored_len > bytes->size()) {
+  const uint64_t at = entry.offset - span.start;
+  if (at + entry.stored_len > bytes->size()) {
     return Status::Corruption(pack_key, "a span read back shorter than the index says");
   }
-  return codec.Open(loc->entry, std::span<const uint8_t>(bytes->data() + at, loc->entry.stored_len), out)
+  return codec.Open(entry, std::span<const uint8_t>(bytes->data() + at, entry.stored_len), out)
       .Annotate(pack_key);
 }
 

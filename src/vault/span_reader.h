@@ -27,7 +27,7 @@ class SpanReader {
  public:
   struct Options {
     uint64_t max_gap = 256 << 10;  // bytes of unneeded blobs worth reading to save a request
-    uint64_t max_span = 2 << 20;  // small components batch; 4 MiB parts are read on their own
+    uint64_t max_span = 2 << 20;   // small components batch; 4 MiB parts are read on their own
     size_t cache_spans = 4;
   };
   // `needed`: every blob the caller will read (unknown ids are ignored here; ReadBlob reports them).
@@ -49,10 +49,15 @@ class SpanReader {
   Vault& vault_;
   Options options_;
   std::vector<Span> spans_;
-  std::unordered_map<ObjectId, size_t, ObjectIdHash> span_of_;  // blob -> index in spans_
+  struct Place {
+    size_t span = 0;  // index in spans_
+    PackEntry entry;  // where in the pack (looked up once, at planning)
+  };
+  std::unordered_map<ObjectId, Place, ObjectIdHash> span_of_;
   mutable std::mutex mu_;
-  std::list<std::pair<size_t, std::shared_ptr<const std::vector<uint8_t>>>> cache_;  // GUARDED_BY(mu_), MRU first
-  uint64_t fetched_ = 0;                                                              // GUARDED_BY(mu_)
+  std::list<std::pair<size_t, std::shared_ptr<const std::vector<uint8_t>>>>
+      cache_;             // GUARDED_BY(mu_), MRU first
+  uint64_t fetched_ = 0;  // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::vault
