@@ -59,9 +59,8 @@ bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry&
 }
 
 Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::SpanReader& reader, vault::BlobCodec& codec,
-                                 const FileEntry& file,
-                                 const FileTarget& target, cassandra::DataFileVerifier* verifier,
-                                 Progress& progress) {
+                                 const FileEntry& file, const FileTarget& target,
+                                 cassandra::DataFileVerifier* verifier, Progress& progress) {
   if (HoldsContent(vault, codec, file, target.dest)) {
     progress.AddBytes(file.size);
     progress.AddFile();

@@ -1,0 +1,132 @@
+#include "ops/restore_write.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <set>
+
+#include "ops/progress.h"
+#include "ops/restore_files.h"
+#include "pipeline/task_group.h"
+#include "vault/span_reader.h"
+
+namespace cv::ops {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string SubDir(const std::string& rel) {
+  auto slash = rel.rfind('/');
+  return slash == std::string::npos ? "" : rel.substr(0, slash + 1);
+}
+
+Status MakeDirLike(const std::string& dir, const std::string& like) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::FromErrno(ec.value(), dir, "create directory");
+  struct stat sb {};
+  if (::geteuid() == 0 && ::stat(like.c_str(), &sb) == 0) {
+    // Give every level we may have made the owner Cassandra runs as.
+    for (fs::path p = dir; p.string().size() > like.size(); p = p.parent_path()) {
+      if (::chown(p.c_str(), sb.st_uid, sb.st_gid) != 0) break;
+    }
+  }
+  return Status::OK();
+}
+
+Status MakeDestDirs(const RestorePlan& plan) {
+  for (const auto& p : plan.tables) {
+    std::set<std::string> dirs(p.dest_dirs.begin(), p.dest_dirs.end());
+    for (const auto& f : p.source->files) {
+      // Legacy secondary indexes live in a `.<index>/` sub-directory of the table dir.
+      if (!SubDir(f.path).empty()) dirs.insert(DestDirOf(p, f) + "/" + SubDir(f.path));
+    }
+    for (const auto& d : dirs) {
+      std::string like = plan.to_dir ? plan.target_dir
+                         : plan.live ? plan.node.data_file_directories.at(0)
+                                     : fs::path(d).parent_path().parent_path().string();
+      CV_RETURN_IF_ERROR(MakeDirLike(d, like));
+    }
+  }
+  return Status::OK();
+}
+
+// Durable before anyone starts Cassandra on it or imports it: one syncfs per filesystem.
+Status SyncDestinations(const RestorePlan& plan) {
+  std::set<std::string> dirs;
+  for (const auto& p : plan.tables) dirs.insert(p.dest_dirs.begin(), p.dest_dirs.end());
+  for (const auto& dir : dirs) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (::syncfs(fd) != 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno(err, dir, "sync restored files");
+    }
+    ::close(fd);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan& plan, bool show_progress,
+                         RestoreReport* report) {
+  CV_RETURN_IF_ERROR(MakeDestDirs(plan));
+  auto& small_jobs = plan.small_jobs;
+  auto& data_jobs = plan.data_jobs;
+  // Every blob this restore reads, so that neighbours in a pack are fetched in one request; small files
+  // in the order their blobs lie in the packs, so that they find their span still cached.
+  std::vector<ObjectId> needed;
+  for (const auto* jobs : {&small_jobs, &data_jobs}) {
+    for (const auto& job : *jobs) needed.insert(needed.end(), job.file->blobs.begin(), job.file->blobs.end());
+  }
+  vault::SpanReader reader(vault, needed);
+  auto first_span = [&reader](const FileJob& j) {
+    return j.file->blobs.empty() ? std::pair<ObjectId, uint64_t>{} : reader.SortKey(j.file->blobs.front());
+  };
+  std::stable_sort(small_jobs.begin(), small_jobs.end(),
+                   [&](const FileJob& a, const FileJob& b) { return first_span(a) < first_span(b); });
+
+  Progress progress("restore", plan.total_bytes, small_jobs.size() + data_jobs.size(), show_progress);
+  std::atomic<uint64_t> written{0}, present{0}, bytes{0};
+  // Restore workers mostly wait on reads: from a cloud store, more of them than cores keep the link busy
+  // (each holds one blob, so memory grows by a few MiB per worker, not with the data).
+  int workers = config.parallelism > 0 ? config.parallelism
+                                       : std::max(pipeline::DefaultParallelism(),
+                                                  std::min(vault.store().Properties().connections, 4));
+  // Small components first: a Data.db is checked against the Digest.crc32 and CompressionInfo.db
+  // already restored beside it.
+  for (auto* jobs : {&small_jobs, &data_jobs}) {
+    pipeline::TaskGroup group(workers, static_cast<size_t>(workers) * 2);
+    for (const auto& job : *jobs) {
+      group.Submit([&, &job = job]() -> Status {
+        auto codec = vault.NewCodec();
+        // The Digest and CompressionInfo restored beside it in the first pass say what it must hash to.
+        std::unique_ptr<cassandra::DataFileVerifier> verifier;
+        if (job.is_data) {
+          CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(job.target.dest, job.file->size));
+        }
+        CV_ASSIGN_OR_RETURN(WriteOutcome out, RestoreFile(vault, reader, *codec, *job.file, job.target,
+                                                          verifier.get(), progress));
+        (out == WriteOutcome::kWritten ? written : present)++;
+        if (out == WriteOutcome::kWritten) bytes += job.file->size;
+        return Status::OK();
+      });
+    }
+    CV_RETURN_IF_ERROR(group.Wait());
+  }
+  progress.Finish();
+  CV_RETURN_IF_ERROR(SyncDestinations(plan));
+  report->files_written = written;
+  report->files_already_present = present;
+  report->bytes_written = bytes;
+  return Status::OK();
+}
+
+}  // namespace cv::ops
