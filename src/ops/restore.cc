@@ -89,12 +89,14 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   if (live) CV_RETURN_IF_ERROR(CreateLiveSchema(*cql, manifest, plan, o.dry_run, &report));
   PlanFileJobs(plan, &report);
   if (o.dry_run) return done();
-  // 3. write every file, checked, through staging.
-  CV_RETURN_IF_ERROR(WriteRestoreFiles(config, vault, plan, o.show_progress, &report));
+  // 3. write every file, checked, through this run's staging dirs.
+  RestoreDirs dirs;
+  Status st = WriteRestoreFiles(config, vault, plan, dirs, o.show_progress, &report);
   // 4. commit: live tables are handed to the node.
-  if (live) CV_RETURN_IF_ERROR(ImportLiveTables(config, plan));
-  // 5. cleanup of the staging area.
-  CleanupStaging(plan);
+  if (st.ok() && live) st = ImportLiveTables(config, plan);
+  // 5. cleanup of the staging dirs, also after a failure (a rerun stages afresh).
+  CleanupStaging(dirs);
+  CV_RETURN_IF_ERROR(st);
   return done();
 }
 

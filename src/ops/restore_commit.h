@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ops/config.h"
+#include "ops/restore_dirs.h"
 #include "ops/restore_plan.h"
 
 namespace cv::ops {
@@ -10,7 +11,8 @@ namespace cv::ops {
 // Live mode: `nodetool import` of every planned table from its import dir.
 Status ImportLiveTables(const Config& config, const RestorePlan& plan);
 
-// Removes what this restore staged (best effort: a leftover is removed by the next run).
-void CleanupStaging(const RestorePlan& plan);
+// Removes what this restore staged, through directory fds (never following a link the data dir's
+// owner may have put there). Best effort.
+void CleanupStaging(RestoreDirs& dirs);
 
 }  // namespace cv::ops

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 
 #include "vault/crash_point.h"
 
@@ -32,65 +31,55 @@ Status WriteAll(int fd, const std::vector<uint8_t>& data, const std::string& pat
 }  // namespace
 
 bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry& file,
-                  const std::string& path) {
+                  const env::SafeDir& dir, const std::string& name) {
+  auto fd = dir.OpenFileForRead(name);
+  if (!fd.ok()) return false;
   struct stat sb {};
-  if (::stat(path.c_str(), &sb) != 0 || static_cast<uint64_t>(sb.st_size) != file.size) return false;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (::fstat(fd->get(), &sb) != 0 || static_cast<uint64_t>(sb.st_size) != file.size) return false;
   std::vector<uint8_t> buf;
   uint64_t offset = 0;
-  bool same = true;
   for (const auto& id : file.blobs) {
     auto loc = vault.FindBlob(id);
-    if (!loc) {
-      same = false;
-      break;
-    }
+    if (!loc) return false;
     buf.resize(loc->entry.raw_len);
-    ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(offset));
-    if (n != static_cast<ssize_t>(buf.size()) || codec.BlobId(buf) != id) {
-      same = false;
-      break;
-    }
+    ssize_t n = ::pread(fd->get(), buf.data(), buf.size(), static_cast<off_t>(offset));
+    if (n != static_cast<ssize_t>(buf.size()) || codec.BlobId(buf) != id) return false;
     offset += buf.size();
   }
-  ::close(fd);
-  return same && offset == file.size;
+  return offset == file.size;
 }
 
 Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::SpanReader& reader, vault::BlobCodec& codec,
                                  const FileEntry& file, const FileTarget& target,
                                  cassandra::DataFileVerifier* verifier, Progress& progress) {
-  if (HoldsContent(vault, codec, file, target.dest)) {
+  if (HoldsContent(vault, codec, file, *target.dir, target.name)) {
     progress.AddBytes(file.size);
     progress.AddFile();
     return WriteOutcome::kAlreadyPresent;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(target.staging).parent_path(), ec);
-  if (ec) return Status::FromErrno(ec.value(), target.staging, "create staging directory");
-  int fd = ::open(target.staging.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno(errno, target.staging, "create");
+  const env::SafeDir& stage = target.staging->run();
+  const std::string staged = target.staging->NextName();
+  CV_ASSIGN_OR_RETURN(env::UniqueFd fd, stage.CreateFile(staged, 0600));
   auto fail = [&](Status st) {
-    ::close(fd);
-    ::unlink(target.staging.c_str());
+    fd.Reset();
+    ::unlinkat(stage.fd(), staged.c_str(), 0);
     return st;
   };
   std::vector<uint8_t> plain;
   uint64_t written = 0;
   for (const auto& id : file.blobs) {
     Status st = reader.ReadBlob(id, codec, &plain);
-    if (!st.ok()) return fail(st.Annotate("restore " + target.dest));
+    if (!st.ok()) return fail(st.Annotate("restore " + target.path()));
     if (verifier) verifier->Update(plain);
-    st = WriteAll(fd, plain, target.staging);
+    st = WriteAll(fd.get(), plain, stage.Join(staged));
     if (!st.ok()) return fail(st);
     written += plain.size();
     progress.AddBytes(plain.size());
   }
   if (written != file.size) {
-    return fail(Status::Corruption(target.dest, "the vault holds " + std::to_string(written) +
-                                                    " bytes, the manifest says " +
-                                                    std::to_string(file.size)));
+    return fail(Status::Corruption(target.path(), "the vault holds " + std::to_string(written) +
+                                                      " bytes, the manifest says " +
+                                                      std::to_string(file.size)));
   }
   if (verifier) {
     Status st = verifier->Finish();
@@ -98,20 +87,20 @@ Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::SpanReader& reader,
   }
   // No fsync per file: RunRestore syncs each destination filesystem once at the end, and a file
   // renamed before a crash is re-checked against its blob hashes when the restore is run again.
-  ::fchmod(fd, static_cast<mode_t>(file.mode & 07777u));
-  // Cassandra must be able to read what we restore: files take the owner of their table dir.
-  struct stat dir_sb {};
-  std::string dest_dir = std::filesystem::path(target.dest).parent_path().string();
-  if (::stat(dest_dir.c_str(), &dir_sb) == 0 && ::geteuid() == 0) {
-    if (::fchown(fd, dir_sb.st_uid, dir_sb.st_gid) != 0)
-      return fail(Status::FromErrno(errno, target.staging, "chown"));
+  if (::fchmod(fd.get(), static_cast<mode_t>(file.mode & kRestoredModeMask)) != 0)
+    return fail(Status::FromErrno(errno, stage.Join(staged), "chmod"));
+  // Cassandra must be able to read what we restore: files take the owner of their table dir (read
+  // from the dir's fd, changed on the file's fd: no path is resolved twice).
+  if (::geteuid() == 0) {
+    auto dir_sb = target.dir->Stat();
+    if (!dir_sb.ok()) return fail(dir_sb.status());
+    if (::fchown(fd.get(), dir_sb->st_uid, dir_sb->st_gid) != 0)
+      return fail(Status::FromErrno(errno, stage.Join(staged), "chown"));
+    // chown clears setuid/setgid on most filesystems; the mask above already did, whatever the kernel.
   }
-  ::close(fd);
-  if (::rename(target.staging.c_str(), target.dest.c_str()) != 0) {
-    int err = errno;
-    ::unlink(target.staging.c_str());
-    return Status::FromErrno(err, target.dest, "rename into place");
-  }
+  fd.Reset();
+  Status st = stage.RenameTo(staged, *target.dir, target.name);
+  if (!st.ok()) return fail(st);
   progress.AddFile();
   vault::CrashPoint("restore-file");
   return WriteOutcome::kWritten;

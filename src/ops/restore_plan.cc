@@ -102,6 +102,8 @@ void PlanGenerations(TablePlan& plan) {
   }
 }
 
+}  // namespace
+
 std::string DestName(const TablePlan& plan, const FileEntry& f) {
   std::string name = FileName(f.path);
   if (auto n = cassandra::SSTableName::Parse(name)) {
@@ -110,8 +112,6 @@ std::string DestName(const TablePlan& plan, const FileEntry& f) {
   }
   return SubDir(f.path) + name;
 }
-
-}  // namespace
 
 const std::string& DestDirOf(const TablePlan& t, const FileEntry& f) {
   return t.dest_dirs[static_cast<size_t>(f.data_dir) % t.dest_dirs.size()];
@@ -188,17 +188,20 @@ Result<RestorePlan> PlanRestore(const RestoreOptions& o, const cassandra::NodeCo
   if (restore_schema_tables)
     report->plan.push_back("node has no schema tables (wiped): restoring system_schema too");
 
-  plan.run_dir = ".cassvault-restore/" + record.backup_id;
+  plan.backup_id = record.backup_id;
   for (auto& p : plan.tables) {
     const TableEntry& t = *p.source;
     bool renamed = p.ks != t.keyspace || p.table != t.table;
     if (plan.to_dir) {
-      std::string dir =
-          o.target_dir + "/" + p.ks + "/" + p.table + (renamed || t.id.empty() ? "" : "-" + t.id);
-      p.dest_dirs = {dir};
+      p.rel_dir = p.ks + "/" + p.table + (renamed || t.id.empty() ? "" : "-" + t.id);
+      p.dest_roots = {o.target_dir};
+      p.dest_dirs = {o.target_dir + "/" + p.rel_dir};
     } else if (plan.live) {
-      std::string base = node.data_file_directories.at(0);
-      p.import_dir = base + "/" + plan.run_dir + "/import/" + p.ks + "/" + p.table;
+      // The run's staging dir gets a random name when it is made; the plan shows its pattern.
+      p.rel_dir = "import/" + p.ks + "/" + p.table;
+      p.import_dir = node.data_file_directories.at(0) + "/" + kStagingDirName + "/" + record.backup_id +
+                     ".XXXXXXXX/" + p.rel_dir;
+      p.dest_roots = {""};
       p.dest_dirs = {p.import_dir};
     } else {
       std::string dirname;
@@ -218,7 +221,11 @@ Result<RestorePlan> PlanRestore(const RestoreOptions& o, const cassandra::NodeCo
         }
         dirname = t.id.empty() ? t.table : t.table + "-" + t.id;
       }
-      for (const auto& d : node.data_file_directories) p.dest_dirs.push_back(d + "/" + p.ks + "/" + dirname);
+      p.rel_dir = p.ks + "/" + dirname;
+      for (const auto& d : node.data_file_directories) {
+        p.dest_roots.push_back(d);
+        p.dest_dirs.push_back(d + "/" + p.rel_dir);
+      }
       PlanGenerations(p);
     }
   }
@@ -228,15 +235,22 @@ Result<RestorePlan> PlanRestore(const RestoreOptions& o, const cassandra::NodeCo
 void PlanFileJobs(RestorePlan& plan, RestoreReport* report) {
   for (auto& p : plan.tables) {
     for (const auto& f : p.source->files) {
-      const std::string& dir = DestDirOf(p, f);
-      std::string dest = dir + "/" + DestName(p, f);
-      // Staging lives on the same filesystem as the destination, outside any table dir.
-      std::string root = plan.to_dir ? plan.target_dir
+      size_t i = static_cast<size_t>(f.data_dir) % p.dest_dirs.size();
+      std::string rel = DestName(p, f);  // "name" or ".index/name"
+      FileJob job;
+      job.file = &f;
+      job.root = p.dest_roots[i];
+      job.rel_dir =
+          p.rel_dir + (SubDir(rel).empty() ? "" : "/" + SubDir(rel).substr(0, SubDir(rel).size() - 1));
+      job.name = FileName(rel);
+      // Staging lives on the same filesystem as the destination: below its data dir (or target dir).
+      job.staging_root = plan.to_dir ? plan.target_dir
                          : plan.live ? plan.node.data_file_directories.at(0)
-                                     : fs::path(dir).parent_path().parent_path().string();
-      std::string staging = root + "/" + plan.run_dir + "/tmp/" + p.ks + "/" + p.table + "/" + DestName(p, f);
-      FileJob job{&f, {dest, staging}, FileName(f.path).ends_with("-Data.db"), p.ks + "." + p.table};
-      report->plan.push_back("write " + dest + " (" + std::to_string(f.size) + " bytes)");
+                                     : job.root;
+      job.dest = p.dest_dirs[i] + "/" + rel;
+      job.is_data = job.name.ends_with("-Data.db");
+      job.label = p.ks + "." + p.table;
+      report->plan.push_back("write " + job.dest + " (" + std::to_string(f.size) + " bytes)");
       plan.total_bytes += f.size;
       (job.is_data ? plan.data_jobs : plan.small_jobs).push_back(std::move(job));
     }

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <filesystem>
 #include <set>
 
 #include "ops/progress.h"
@@ -18,66 +17,22 @@
 namespace cv::ops {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string SubDir(const std::string& rel) {
-  auto slash = rel.rfind('/');
-  return slash == std::string::npos ? "" : rel.substr(0, slash + 1);
-}
-
-Status MakeDirLike(const std::string& dir, const std::string& like) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::FromErrno(ec.value(), dir, "create directory");
-  struct stat sb {};
-  if (::geteuid() == 0 && ::stat(like.c_str(), &sb) == 0) {
-    // Give every level we may have made the owner Cassandra runs as.
-    for (fs::path p = dir; p.string().size() > like.size(); p = p.parent_path()) {
-      if (::chown(p.c_str(), sb.st_uid, sb.st_gid) != 0) break;
-    }
-  }
-  return Status::OK();
-}
-
-Status MakeDestDirs(const RestorePlan& plan) {
-  for (const auto& p : plan.tables) {
-    std::set<std::string> dirs(p.dest_dirs.begin(), p.dest_dirs.end());
-    for (const auto& f : p.source->files) {
-      // Legacy secondary indexes live in a `.<index>/` sub-directory of the table dir.
-      if (!SubDir(f.path).empty()) dirs.insert(DestDirOf(p, f) + "/" + SubDir(f.path));
-    }
-    for (const auto& d : dirs) {
-      std::string like = plan.to_dir ? plan.target_dir
-                         : plan.live ? plan.node.data_file_directories.at(0)
-                                     : fs::path(d).parent_path().parent_path().string();
-      CV_RETURN_IF_ERROR(MakeDirLike(d, like));
-    }
-  }
-  return Status::OK();
-}
-
 // Durable before anyone starts Cassandra on it or imports it: one syncfs per filesystem.
-Status SyncDestinations(const RestorePlan& plan) {
-  std::set<std::string> dirs;
-  for (const auto& p : plan.tables) dirs.insert(p.dest_dirs.begin(), p.dest_dirs.end());
-  for (const auto& dir : dirs) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) continue;
-    if (::syncfs(fd) != 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno(err, dir, "sync restored files");
-    }
-    ::close(fd);
+Status SyncDestinations(const RestoreDirs& dirs) {
+  std::set<dev_t> done;
+  for (const auto& [key, dir] : dirs.dest) {
+    auto st = dir->Stat();
+    if (!st.ok() || !done.insert(st->st_dev).second) continue;
+    if (::syncfs(dir->fd()) != 0) return Status::FromErrno(errno, dir->path(), "sync restored files");
   }
   return Status::OK();
 }
 
 }  // namespace
 
-Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan& plan, bool show_progress,
-                         RestoreReport* report) {
-  CV_RETURN_IF_ERROR(MakeDestDirs(plan));
+Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan& plan, RestoreDirs& dirs,
+                         bool show_progress, RestoreReport* report) {
+  CV_RETURN_IF_ERROR(OpenRestoreDirs(plan, &dirs));
   auto& small_jobs = plan.small_jobs;
   auto& data_jobs = plan.data_jobs;
   // Every blob this restore reads, so that neighbours in a pack are fetched in one request; small files
@@ -107,13 +62,14 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
     for (const auto& job : *jobs) {
       group.Submit([&, &job = job]() -> Status {
         auto codec = vault.NewCodec();
+        FileTarget target{&dirs.Dest(job), job.name, dirs.staging.at(job.staging_root).get()};
         // The Digest and CompressionInfo restored beside it in the first pass say what it must hash to.
         std::unique_ptr<cassandra::DataFileVerifier> verifier;
         if (job.is_data) {
-          CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(job.target.dest, job.file->size));
+          CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(target.path(), job.file->size));
         }
-        CV_ASSIGN_OR_RETURN(WriteOutcome out, RestoreFile(vault, reader, *codec, *job.file, job.target,
-                                                          verifier.get(), progress));
+        CV_ASSIGN_OR_RETURN(WriteOutcome out,
+                            RestoreFile(vault, reader, *codec, *job.file, target, verifier.get(), progress));
         (out == WriteOutcome::kWritten ? written : present)++;
         if (out == WriteOutcome::kWritten) bytes += job.file->size;
         return Status::OK();
@@ -122,7 +78,7 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
     CV_RETURN_IF_ERROR(group.Wait());
   }
   progress.Finish();
-  CV_RETURN_IF_ERROR(SyncDestinations(plan));
+  CV_RETURN_IF_ERROR(SyncDestinations(dirs));
   report->files_written = written;
   report->files_already_present = present;
   report->bytes_written = bytes;

@@ -3,13 +3,15 @@
 #pragma once
 
 #include "ops/config.h"
+#include "ops/restore_dirs.h"
 #include "ops/restore_plan.h"
 #include "vault/vault.h"
 
 namespace cv::ops {
 
-// Fills files_written / files_already_present / bytes_written of `report`.
-Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan& plan, bool show_progress,
-                         RestoreReport* report);
+// Opens and makes the directories into `dirs` (see restore_dirs.h), then writes. Fills
+// files_written / files_already_present / bytes_written of `report`.
+Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan& plan, RestoreDirs& dirs,
+                         bool show_progress, RestoreReport* report);
 
 }  // namespace cv::ops
