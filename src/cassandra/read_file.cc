@@ -25,14 +25,11 @@ class Fd {
   int fd_;
 };
 
-}  // namespace
-
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return Status::FromErrno(errno, path, "open");
+Result<std::string> ReadOpened(const Fd& fd, const std::string& path, size_t max_bytes, bool regular_only) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return Status::FromErrno(errno, path, "stat");
   if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path, "is a directory, expected a file");
+  if (regular_only && !S_ISREG(st.st_mode)) return Status::InvalidArgument(path, "is not a regular file");
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     return Status::InvalidArgument(path, "file is " + std::to_string(st.st_size) + " bytes, more than the " +
                                              std::to_string(max_bytes) + " expected");
@@ -51,6 +48,24 @@ Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
     if (data.size() > max_bytes) return Status::InvalidArgument(path, "file grew past the expected size");
   }
   return data;
+}
+
+}  // namespace
+
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Status::FromErrno(errno, path, "open");
+  return ReadOpened(fd, path, max_bytes, /*regular_only=*/false);
+}
+
+Result<std::string> ReadDataDirFile(const std::string& path, size_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ELOOP)
+      return Status::PermissionDenied(path, "is a symbolic link; refusing to read through it");
+    return Status::FromErrno(errno, path, "open");
+  }
+  return ReadOpened(fd, path, max_bytes, /*regular_only=*/true);
 }
 
 }  // namespace cv::cassandra

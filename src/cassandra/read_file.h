@@ -13,4 +13,9 @@ namespace cv::cassandra {
 // a wrong path pointing at something huge.
 Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes);
 
+// The same for a file inside a data directory, which the Cassandra account can change: the last
+// component is opened O_NOFOLLOW (a symlink there is refused with PermissionDenied, naming it), and
+// only a regular file is read (a FIFO cannot hang the caller).
+Result<std::string> ReadDataDirFile(const std::string& path, size_t max_bytes);
+
 }  // namespace cv::cassandra

@@ -153,7 +153,7 @@ Status CollectFiles(const std::string& dir, const std::string& rel_prefix, int d
     if (rel_prefix.empty() && name == "schema.cql") {
       // Written into one data dir only (cassandra.md §5); the first one found wins.
       if (table->schema_cql.empty()) {
-        CV_ASSIGN_OR_RETURN(table->schema_cql, ReadSmallFile(path, kMaxSchemaCqlBytes));
+        CV_ASSIGN_OR_RETURN(table->schema_cql, ReadDataDirFile(path, kMaxSchemaCqlBytes));
       }
       continue;
     }

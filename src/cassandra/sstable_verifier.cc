@@ -343,7 +343,7 @@ Result<std::unique_ptr<DataFileVerifier>> OpenDataFileVerifier(const std::string
   std::string prefix = data_path.substr(0, data_path.size() - kData.size());
   constexpr size_t kMaxSidecar = 256u << 20;  // CompressionInfo of a multi-TB SSTable stays far below
   auto read_if_present = [&](const std::string& path) -> Result<std::optional<std::string>> {
-    auto r = ReadSmallFile(path, kMaxSidecar);
+    auto r = ReadDataDirFile(path, kMaxSidecar);  // beside Data.db: the Cassandra account can swap it
     if (r.ok()) return std::optional<std::string>(std::move(r).value());
     if (r.status().IsNotFound()) return std::optional<std::string>();
     return r.status();

@@ -1,6 +1,7 @@
 #include "ops/backup_files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,6 +43,36 @@ class CodecPool {
 std::string DirOf(const std::string& rel) {
   auto slash = rel.rfind('/');
   return slash == std::string::npos ? "" : rel.substr(0, slash + 1);
+}
+
+// The file the scan listed, and nothing else: the Cassandra account owns the table dirs and could
+// swap a component for a symlink to a root-only file between the scan and this read. O_NOFOLLOW
+// refuses the link; fstat's device and inode must be the scan's (a hard link or a rename is caught
+// too). O_NONBLOCK keeps a FIFO put there from hanging the backup.
+Result<int> OpenScannedFile(const cassandra::ComponentFile& f) {
+  int fd = ::open(f.abs_path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      return Status::FailedPrecondition(
+          f.abs_path,
+          "became a symbolic link after the scan; refusing to back up what it points "
+          "to. Check who changed it, and run the backup again");
+    }
+    return Status::FromErrno(errno, f.abs_path, "open");
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_dev) != f.device ||
+      static_cast<uint64_t>(st.st_ino) != f.inode) {
+    ::close(fd);
+    return Status::FailedPrecondition(
+        f.abs_path,
+        "is not the file the scan listed (device/inode changed or not a regular "
+        "file); refusing to back it up. Check who changed it, and run the backup "
+        "again");
+  }
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  return fd;
 }
 
 Status ReadFully(int fd, uint8_t* buf, size_t len, uint64_t offset, const std::string& path, size_t* got) {
@@ -112,11 +143,12 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
             std::any_of(tf.files.begin(), tf.files.end(), [&](const cassandra::ComponentFile& s) {
               return s.rel_path == DirOf(f.rel_path) + name->Descriptor() + "-CompressionInfo.db";
             }));
-      int fd = ::open(f.abs_path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        group.Fail(Status::FromErrno(errno, f.abs_path, "open"));
+      auto opened = OpenScannedFile(f);
+      if (!opened.ok()) {
+        group.Fail(opened.status());
         break;
       }
+      int fd = *opened;
       ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
       entry.blobs.resize(parts);
       Status st;
