@@ -83,8 +83,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   };
   // 1. plan: which tables go where.
   CV_ASSIGN_OR_RETURN(RestorePlan plan, PlanRestore(o, node, record, manifest, &report));
-  // 2. check: enough space for what is left to write.
-  if (!o.dry_run) CV_RETURN_IF_ERROR(CheckRestoreSpace(plan));
+  // 2. check: enough space for what is left to write (files already in place are skipped later).
+  if (!o.dry_run) CV_RETURN_IF_ERROR(CheckRestoreSpace(vault, plan));
   // Live: schema first, so that the tables exist when their files are imported.
   if (live) CV_RETURN_IF_ERROR(CreateLiveSchema(*cql, manifest, plan, o.dry_run, &report));
   PlanFileJobs(plan, &report);

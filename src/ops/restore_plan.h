@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,7 @@ struct RestorePlan {
   std::vector<TablePlan> tables;
   std::vector<FileJob> small_jobs, data_jobs;
   uint64_t total_bytes = 0;
+  std::set<const FileEntry*> in_place;  // found holding the backed-up content by the check step
 };
 
 Result<std::vector<Rename>> ParseRenames(const std::vector<std::string>& specs);

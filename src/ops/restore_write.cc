@@ -39,7 +39,10 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
   // in the order their blobs lie in the packs, so that they find their span still cached.
   std::vector<ObjectId> needed;
   for (const auto* jobs : {&small_jobs, &data_jobs}) {
-    for (const auto& job : *jobs) needed.insert(needed.end(), job.file->blobs.begin(), job.file->blobs.end());
+    for (const auto& job : *jobs) {
+      if (!plan.in_place.count(job.file))
+        needed.insert(needed.end(), job.file->blobs.begin(), job.file->blobs.end());
+    }
   }
   vault::SpanReader reader(vault, needed);
   auto first_span = [&reader](const FileJob& j) {
@@ -61,6 +64,12 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
     pipeline::TaskGroup group(workers, static_cast<size_t>(workers) * 2);
     for (const auto& job : *jobs) {
       group.Submit([&, &job = job]() -> Status {
+        if (plan.in_place.count(job.file)) {  // checked against its blob hashes by the check step
+          progress.AddBytes(job.file->size);
+          progress.AddFile();
+          present++;
+          return Status::OK();
+        }
         auto codec = vault.NewCodec();
         FileTarget target{&dirs.Dest(job), job.name, dirs.staging.at(job.staging_root).get()};
         // The Digest and CompressionInfo restored beside it in the first pass say what it must hash to.
