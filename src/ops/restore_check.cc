@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Directory entries, inodes, the staging dirs: a small fixed allowance on top of the file blocks.
-constexpr uint64_t kHeadroomBytes = 256u << 10;
+constexpr uint64_t kHeadroomBytes = 64u << 10;
 
 struct Need {
   std::string shown;  // a path on the filesystem, for the message

@@ -1,0 +1,274 @@
+#!/usr/bin/python3
+"""The filesystem attacks of the security review (H1, L2, L4, L5) on a root-run restore and backup,
+performed as the review did: the data directories belong to uid 4242 (standing in for the Cassandra
+account), and that uid plants symlinks and directories with `setpriv`; cassvault runs as root. Each test
+asserts the exit code and the message naming the path, and that the victim files and directories kept
+their owner, mode and bytes, and that nothing was written outside. A stopped node made of the legacy `nb`
+fixture SSTables is enough: no Cassandra process is needed.
+"""
+
+import ctypes
+import filecmp
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cvtest import Vault, all_files  # noqa: E402
+from rigtest import ROOT  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
+ATTACKER = 4242
+
+
+def as_attacker(*cmd):
+    subprocess.run(["setpriv", "--reuid=%d" % ATTACKER, "--regid=%d" % ATTACKER, "--clear-groups"] + list(cmd),
+                   check=True)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def snapshot(root):
+    """Every entry under root (root included): owner, mode, and bytes or link target, not following links."""
+    out = {}
+    for base, dirs, files in os.walk(root):
+        for name in [""] + dirs + files:
+            p = os.path.join(base, name) if name else base
+            if name == "" and base != root:
+                continue
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode):
+                content = "-> " + os.readlink(p)
+            elif stat.S_ISREG(st.st_mode):
+                with open(p, "rb") as f:
+                    content = f.read()
+            else:
+                content = None
+            out[os.path.relpath(p, root)] = (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode), content)
+    return out
+
+
+@unittest.skipUnless(os.geteuid() == 0, "the attacks need root (cassvault) and uid 4242 (the attacker)")
+class SecurityRestoreTest(unittest.TestCase):
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="cv-sec-")
+        os.chmod(self.work, 0o755)  # the attacker must reach the data dir, as on a real node
+        self.vault, self.data = Vault.for_stopped_node(self.work)
+        self.vault.run("init")
+        shutil.copytree(os.path.join(FIXTURES, "nb", "legacy_tables"), os.path.join(self.data, "legacy_tables"))
+        for base, _, files in os.walk(self.data):
+            for f in files:
+                os.chmod(os.path.join(base, f), 0o644)
+        # One component carries setuid/setgid bits into the backup: a restore must never give them back.
+        self.suid_rel = "legacy_tables/legacy_nb_simple/nb-1-big-TOC.txt"
+        os.chmod(os.path.join(self.data, self.suid_rel), 0o6755)
+        self.expected = {rel: read(os.path.join(self.data, rel)) for rel in all_files(self.data)}
+        self.backup_id = self.vault.json("backup", "--offline", "--tag", "t1")["backup_id"]
+        # The node lost its tables; the data dir belongs to the Cassandra account.
+        shutil.rmtree(os.path.join(self.data, "legacy_tables"))
+        os.chown(self.data, ATTACKER, ATTACKER)
+        # Root's files the attacker wants: a directory (H1 experiment 1) and a root-only file (experiment 2).
+        self.victim = os.path.join(self.work, "victim")
+        os.makedirs(self.victim)
+        os.chmod(self.victim, 0o755)
+        with open(os.path.join(self.victim, "important.conf"), "w") as f:
+            f.write("root config\n")
+        with open(os.path.join(self.victim, "shadow"), "w") as f:
+            f.write("root:secret-hash:19000::::::\n")
+        os.chmod(os.path.join(self.victim, "shadow"), 0o600)
+        self.victim_before = snapshot(self.victim)
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def restore(self, *extra):
+        return self.vault.run("restore", "--backup", "t1", *extra, check=False)
+
+    def assert_refused(self, proc, path, words):
+        self.assertEqual(proc.returncode, 6, proc.stdout + proc.stderr)
+        self.assertIn(path, proc.stderr)
+        self.assertIn(words, proc.stderr)
+
+    def assert_victim_untouched(self):
+        self.assertEqual(snapshot(self.victim), self.victim_before)
+
+    def assert_restored_offline(self):
+        """Every file back with its bytes, owned by the data dir's owner, mode & 0777, and no staging left."""
+        for rel, data in self.expected.items():
+            p = os.path.join(self.data, rel)
+            st = os.lstat(p)
+            self.assertTrue(stat.S_ISREG(st.st_mode), rel)
+            self.assertEqual((st.st_uid, st.st_gid), (ATTACKER, ATTACKER), rel)
+            self.assertEqual(read(p), data, rel)
+        mode = stat.S_IMODE(os.lstat(os.path.join(self.data, self.suid_rel)).st_mode)
+        self.assertEqual(mode, 0o755)  # 06755 in the backup: setuid/setgid dropped
+        self.assertFalse(os.path.exists(os.path.join(self.data, ".cassvault-restore")))
+
+    # --- H1 -----------------------------------------------------------------------------------------
+
+    def test_symlinked_keyspace_dir_is_refused(self):
+        """Experiment 1: <data>/legacy_tables -> a root-owned directory. Before: the directory was chowned
+        to 4242 and SSTables written into it, rc 0."""
+        link = os.path.join(self.data, "legacy_tables")
+        as_attacker("ln", "-s", self.victim, link)
+        proc = self.restore("--mode", "offline")
+        self.assert_refused(proc, link, "is a symbolic link")
+        self.assert_victim_untouched()
+        self.assertEqual(sorted(os.listdir(self.data)), ["legacy_tables"])  # no staging left behind
+        # Once the link is gone the same restore works.
+        os.remove(link)
+        self.assertEqual(self.vault.json("restore", "--backup", "t1")["files_written"], len(self.expected))
+        self.assert_restored_offline()
+        self.assert_victim_untouched()
+
+    def test_symlinked_table_dir_is_refused(self):
+        ks = os.path.join(self.data, "legacy_tables")
+        as_attacker("mkdir", ks)
+        link = os.path.join(ks, "legacy_nb_clust")
+        as_attacker("ln", "-s", self.victim, link)
+        proc = self.restore()
+        self.assert_refused(proc, link, "is a symbolic link")
+        self.assert_victim_untouched()
+
+    def test_planted_staging_symlink_for_a_known_backup_id_is_refused(self):
+        """Experiment 2: the attacker pre-creates the staging path of the backup id with a symlink to a
+        root-only file where a staged TOC would go. Before: the file was overwritten, made 0444 and
+        chowned to 4242, rc 0."""
+        tmp = os.path.join(self.data, ".cassvault-restore", self.backup_id, "tmp", "legacy_tables",
+                           "legacy_nb_simple")
+        as_attacker("mkdir", "-p", tmp)
+        for name in ("nb-1-big-TOC.txt", "nb-1-big-Data.db"):
+            as_attacker("ln", "-s", os.path.join(self.victim, "shadow"), os.path.join(tmp, name))
+        proc = self.restore("--mode", "offline")
+        self.assert_refused(proc, os.path.join(self.data, ".cassvault-restore"), "belongs to someone else (uid 4242")
+        self.assert_victim_untouched()
+        self.assertFalse(os.path.exists(os.path.join(self.data, "legacy_tables")))  # nothing written
+
+    def test_attacker_owned_empty_staging_root_is_refused(self):
+        """The attacker does not know the backup id but pre-creates `.cassvault-restore` (a fixed name) to
+        swap the run's directory inside it later."""
+        staging = os.path.join(self.data, ".cassvault-restore")
+        as_attacker("mkdir", "-m", "0777", staging)
+        before = snapshot(staging)
+        proc = self.restore()
+        self.assert_refused(proc, staging, "belongs to someone else")
+        self.assertEqual(snapshot(staging), before)
+        self.assertFalse(os.path.exists(os.path.join(self.data, "legacy_tables")))
+        # The message says what to do: remove it and run again.
+        self.assertIn("remove it, and run again", proc.stderr)
+        shutil.rmtree(staging)
+        self.vault.json("restore", "--backup", "t1")
+        self.assert_restored_offline()
+
+    def test_planted_destination_symlinks_are_never_written_through(self):
+        """Symlinks where restored files would go (table dir owned by 4242), pointing at a root-only file:
+        the restore treats them as someone else's generation and writes its files under the next free
+        generation; the root file keeps its bytes, owner and mode."""
+        table = os.path.join(self.data, "legacy_tables", "legacy_nb_simple")
+        as_attacker("mkdir", "-p", table)
+        for name in ("nb-1-big-TOC.txt", "nb-1-big-Digest.crc32", "nb-1-big-Data.db"):
+            as_attacker("ln", "-s", os.path.join(self.victim, "shadow"), os.path.join(table, name))
+        self.vault.json("restore", "--backup", "t1")
+        self.assert_victim_untouched()
+        for rel, data in self.expected.items():
+            if "/legacy_nb_simple/" in rel:
+                rel = rel.replace("nb-1-big-", "nb-2-big-")
+            p = os.path.join(self.data, rel)
+            st = os.lstat(p)
+            self.assertTrue(stat.S_ISREG(st.st_mode), rel)
+            self.assertEqual(st.st_uid, ATTACKER, rel)
+            self.assertEqual(read(p), data, rel)
+        for name in ("nb-1-big-TOC.txt", "nb-1-big-Digest.crc32", "nb-1-big-Data.db"):
+            self.assertTrue(os.path.islink(os.path.join(table, name)))
+
+    def test_restored_dirs_and_modes(self):
+        """Table dirs made by the restore belong to the data dir's owner (0750); an existing keyspace dir
+        keeps its owner and mode (only what this run created is chowned)."""
+        ks = os.path.join(self.data, "legacy_tables")
+        os.mkdir(ks, 0o755)  # root-owned, made by the operator
+        self.vault.json("restore", "--backup", "t1")
+        st = os.lstat(ks)
+        self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (0, 0o755))
+        t = os.lstat(os.path.join(ks, "legacy_nb_clust"))
+        self.assertEqual((t.st_uid, t.st_gid, stat.S_IMODE(t.st_mode)), (ATTACKER, ATTACKER, 0o750))
+
+    # --- --target-dir (H1, L4) -----------------------------------------------------------------------
+
+    def test_target_dir_with_attacker_symlink_is_refused(self):
+        """A target dir another user can write (here owned by 4242) with a planted keyspace symlink."""
+        out = os.path.join(self.work, "shared-out")
+        os.mkdir(out)
+        os.chown(out, ATTACKER, ATTACKER)
+        link = os.path.join(out, "legacy_tables")
+        as_attacker("ln", "-s", self.victim, link)
+        proc = self.restore("--target-dir", out)
+        self.assert_refused(proc, link, "is a symbolic link")
+        self.assert_victim_untouched()
+        self.assertEqual(sorted(os.listdir(out)), ["legacy_tables"])
+
+    def test_target_dir_output_is_private(self):
+        """L4: directories the restore creates under --target-dir are 0700 and no file keeps setuid/setgid.
+        Before: 0755 directories, modes as backed up."""
+        out = os.path.join(self.work, "new", "out")
+        r = self.vault.json("restore", "--backup", "t1", "--target-dir", out)
+        self.assertEqual(r["files_written"], len(self.expected))
+        for base, dirs, files in os.walk(os.path.join(self.work, "new")):
+            self.assertEqual(stat.S_IMODE(os.lstat(base).st_mode), 0o700, base)
+            for f in files:
+                mode = stat.S_IMODE(os.lstat(os.path.join(base, f)).st_mode)
+                self.assertEqual(mode & 0o7000, 0, f)
+        self.assertEqual(stat.S_IMODE(os.lstat(os.path.join(out, self.suid_rel)).st_mode), 0o755)
+        for rel, data in self.expected.items():
+            self.assertEqual(read(os.path.join(out, rel)), data, rel)
+        self.assertFalse(os.path.exists(os.path.join(out, ".cassvault-restore")))
+
+    # --- L2 -------------------------------------------------------------------------------------------
+
+    def mount_tmpfs(self, size):
+        mnt = os.path.join(self.work, "small-%s" % size)
+        os.mkdir(mnt)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", mnt], check=True)
+        self.addCleanup(subprocess.run, ["umount", "-l", mnt])
+        return mnt
+
+    def test_resumed_restore_on_a_nearly_full_disk(self):
+        """The review's experiment: a 600 KiB tmpfs, restore, then the same restore again. Before: the second
+        run was refused (rc 8 'needs 173859 bytes but 143360 are free')."""
+        out = os.path.join(self.mount_tmpfs("600k"), "r")
+        first = self.vault.json("restore", "--backup", "t1", "--target-dir", out)
+        self.assertEqual(first["files_written"], len(self.expected))
+        again = self.vault.json("restore", "--backup", "t1", "--target-dir", out)
+        self.assertEqual((again["files_written"], again["files_already_present"]), (0, len(self.expected)))
+        # An interrupted restore (some files missing, one damaged) resumes and repairs only those.
+        gone = [rel for rel in sorted(self.expected) if rel.endswith("Index.db")]
+        for rel in gone:
+            os.remove(os.path.join(out, rel))
+        damaged = os.path.join(out, "legacy_tables", "legacy_nb_simple", "nb-1-big-Filter.db")
+        with open(damaged, "r+b") as f:
+            f.write(b"\xff")
+        third = self.vault.json("restore", "--backup", "t1", "--target-dir", out)
+        self.assertEqual(third["files_written"], len(gone) + 1)
+        for rel, data in self.expected.items():
+            self.assertEqual(read(os.path.join(out, rel)), data, rel)
+
+    def test_too_small_disk_is_refused_before_writing(self):
+        mnt = self.mount_tmpfs("200k")
+        out = os.path.join(mnt, "r")
+        proc = self.restore("--target-dir", out)
+        self.assertEqual(proc.returncode, 8, proc.stderr)
+        self.assertIn("are free; free space or restore fewer tables. Nothing was changed", proc.stderr)
+        self.assertEqual(os.listdir(mnt), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
