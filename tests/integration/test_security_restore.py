@@ -270,5 +270,96 @@ class SecurityRestoreTest(unittest.TestCase):
         self.assertEqual(os.listdir(mnt), [])
 
 
+# Runs as the attacker: waits until the backup opens its first SSTable component (the scan is over: it
+# only lstat's files), then swaps a component the backup reads last for a symlink to a root-only file.
+SWAPPER = r"""
+import ctypes, os, struct, sys
+watch_dir, target, secret = sys.argv[1:4]
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(0)
+IN_OPEN, IN_ISDIR = 0x20, 0x40000000
+libc.inotify_add_watch(fd, watch_dir.encode(), IN_OPEN)
+print("ready", flush=True)
+while True:
+    buf = os.read(fd, 4096)
+    off, hit = 0, False
+    while off < len(buf):
+        wd, mask, cookie, n = struct.unpack_from("iIII", buf, off)
+        off += 16 + n
+        hit = hit or (n > 0 and not mask & IN_ISDIR)
+    if hit:
+        break
+os.symlink(secret, target + ".swap")
+os.rename(target + ".swap", target)
+print("swapped", flush=True)
+"""
+
+
+@unittest.skipUnless(os.geteuid() == 0, "the attack needs root (cassvault) and uid 4242 (the attacker)")
+class SecurityBackupTest(unittest.TestCase):
+    """L5: the Cassandra account swaps a listed component for a symlink to a root-only file between the
+    scan and the read. Before: root read the file through the link and stored it in the vault, and a
+    restore handed it back owned by the Cassandra account."""
+
+    VERSIONS = ["ma", "mb", "mc", "md", "me", "na", "nb", "nc", "oa", "da"]
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="cv-secb-")
+        os.chmod(self.work, 0o755)
+        self.vault, self.data = Vault.for_stopped_node(self.work)
+        self.vault.run("init")
+        for v in self.VERSIONS:  # ~300 files: the read phase lasts long enough for the swap to land
+            shutil.copytree(os.path.join(FIXTURES, v, "legacy_tables"), os.path.join(self.data, "legacy_tables"),
+                            dirs_exist_ok=True)
+        for base, dirs, files in os.walk(self.data):
+            os.chown(base, ATTACKER, ATTACKER)
+            os.chmod(base, 0o755)
+            for f in files:
+                os.chmod(os.path.join(base, f), 0o644)
+                os.chown(os.path.join(base, f), ATTACKER, ATTACKER)
+        self.secret = os.path.join(self.work, "root-secret")
+        with open(self.secret, "w") as f:
+            # Longer than the component: the old code read its listed size through the link and stored it.
+            f.write("ROOT ONLY: must never reach the vault\n" * 200)
+        os.chmod(self.secret, 0o600)
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def test_component_swapped_for_a_symlink_is_refused(self):
+        ks = os.path.join(self.data, "legacy_tables")
+        tables = sorted(os.listdir(ks))
+        first, last = os.path.join(ks, tables[0]), os.path.join(ks, tables[-1])
+        victim = os.path.join(last, sorted(os.listdir(last))[-1])
+        original = read(victim)
+        refused = 0
+        for attempt in range(5):
+            if os.path.islink(victim):
+                os.remove(victim)
+                with open(victim, "wb") as f:
+                    f.write(original)
+                os.chown(victim, ATTACKER, ATTACKER)
+            swapper = subprocess.Popen(
+                ["setpriv", "--reuid=%d" % ATTACKER, "--regid=%d" % ATTACKER, "--clear-groups", sys.executable,
+                 "-c", SWAPPER, first, victim, self.secret], stdout=subprocess.PIPE, text=True)
+            self.assertEqual(swapper.stdout.readline().strip(), "ready")
+            proc = self.vault.run("backup", "--offline", "--tag", "a%d" % attempt, check=False)
+            swapper.wait(timeout=60)
+            self.assertTrue(os.path.islink(victim))  # the swap happened, during this backup
+            if proc.returncode == 0:
+                continue  # the swap landed after the file was read: the original was stored
+            self.assertEqual(proc.returncode, 7, proc.stderr)
+            self.assertIn(victim + ": became a symbolic link after the scan", proc.stderr)
+            refused += 1
+        print("refused %d of 5 attempts" % refused, file=sys.stderr)
+        self.assertGreater(refused, 0, "the swap never landed between the scan and the read")
+        # Whatever got committed holds the original component, never the root-only file.
+        for rec in self.vault.json("list"):
+            out = os.path.join(self.work, "out-" + rec["backup_id"])
+            self.vault.run("restore", "--backup", rec["backup_id"], "--target-dir", out)
+            self.assertEqual(read(os.path.join(out, os.path.relpath(victim, self.data))), original)
+        self.assertEqual(stat.S_IMODE(os.stat(self.secret).st_mode), 0o600)
+
+
 if __name__ == "__main__":
     unittest.main()
