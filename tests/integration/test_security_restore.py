@@ -220,6 +220,13 @@ class SecurityRestoreTest(unittest.TestCase):
         """L4: directories the restore creates under --target-dir are 0700 and no file keeps setuid/setgid.
         Before: 0755 directories, modes as backed up."""
         out = os.path.join(self.work, "new", "out")
+        # A run killed two days ago left its staging dir behind: this run removes it.
+        stale = os.path.join(out, ".cassvault-restore", "20000101T000000Z-00000000.killed")
+        os.makedirs(os.path.join(stale, "import"), mode=0o700)
+        for d in (os.path.join(self.work, "new"), out):
+            os.chmod(d, 0o700)
+        os.chmod(os.path.dirname(stale), 0o711)
+        os.utime(stale, (0, 0))
         r = self.vault.json("restore", "--backup", "t1", "--target-dir", out)
         self.assertEqual(r["files_written"], len(self.expected))
         for base, dirs, files in os.walk(os.path.join(self.work, "new")):
