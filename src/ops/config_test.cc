@@ -31,7 +31,7 @@ cache_dir: /var/cache/cv
 )"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->vault_url, "file:///var/backups/cv");
-  EXPECT_EQ(c->nodetool.size(), 5u);
+  EXPECT_EQ(c->nodetool.command.size(), 5u);
   EXPECT_EQ(c->cql_port, 9043);
   EXPECT_EQ(c->parallelism, 4);
   EXPECT_EQ(c->cache_dir, "/var/cache/cv");
