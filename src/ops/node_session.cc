@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "backends/registry.h"
+#include "env/open_files.h"
 
 namespace cv::ops {
 
@@ -40,6 +41,35 @@ bool IsPortOpen(const std::string& host, int port) {
   }
   freeaddrinfo(res);
   return open;
+}
+
+Status CheckNodeStopped(const Config& config, const cassandra::NodeConfig& node,
+                        const std::string& what_to_do) {
+  auto running = [&](const std::string& host, int port, const std::string& which) {
+    return Status::FailedPrecondition("node " + host + ":" + std::to_string(port) + " (" + which + ")",
+                                      "is running (it accepts connections); " + what_to_do);
+  };
+  CqlTarget cql = ResolveCqlTarget(config, node);
+  if (IsPortOpen(cql.host, cql.port)) return running(cql.host, cql.port, "CQL port");
+  // Cassandra binds the storage port to listen_address, else to the address of the host name.
+  std::string storage_host = node.listen_address;
+  if (storage_host.empty()) {
+    char name[256] = {};
+    storage_host = ::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0' ? name : "127.0.0.1";
+  }
+  if (IsPortOpen(storage_host, node.storage_port)) {
+    return running(storage_host, node.storage_port, "storage port, cassandra.yaml storage_port");
+  }
+  CV_ASSIGN_OR_RETURN(cassandra::JmxEndpoint jmx, cassandra::JmxEndpointOf(config.nodetool.command));
+  if (IsPortOpen(jmx.host, jmx.port)) return running(jmx.host, jmx.port, "JMX port, from node.nodetool");
+  std::vector<std::string> dirs = node.data_file_directories;
+  dirs.push_back(node.commitlog_directory);
+  if (auto user = env::FindProcessUsing(dirs, {node.yaml_path})) {
+    return Status::FailedPrecondition(
+        "node: process " + std::to_string(user->pid) + " (" + user->command + ")",
+        "uses " + user->what + ": the node is running; " + what_to_do);
+  }
+  return Status::OK();
 }
 
 CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& node) {
