@@ -9,9 +9,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
+#include <iterator>
 
 #include "backends/registry.h"
 #include "env/open_files.h"
+#include "env/private_file.h"
 
 namespace cv::ops {
 
@@ -81,6 +84,20 @@ CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& no
   return t;
 }
 
+namespace {
+
+// PEM files are a few KiB; a bigger one is the wrong file.
+Result<std::string> ReadPemFile(const std::string& path, const std::string& key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(key + " " + path, "cannot be read");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > (1 << 20))
+    return Status::InvalidArgument(key + " " + path, "is larger than 1 MiB: not a PEM file");
+  return text;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config,
                                                           const cassandra::NodeConfig& node) {
   CqlTarget t = ResolveCqlTarget(config, node);
@@ -91,6 +108,16 @@ Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config,
     CV_ASSIGN_OR_RETURN(CqlCredentials c, LoadCqlCredentials(config.cql_credentials_file));
     o.username = c.username;
     o.password = c.password;
+  }
+  if (config.cql_tls) {
+    o.tls = true;
+    o.tls_verify_address = config.cql_tls_verify_address;
+    CV_ASSIGN_OR_RETURN(o.tls_ca_pem, ReadPemFile(config.cql_tls_ca_file, "node.cql.tls.ca_file"));
+    if (!config.cql_tls_cert_file.empty()) {
+      CV_ASSIGN_OR_RETURN(o.tls_cert_pem, ReadPemFile(config.cql_tls_cert_file, "node.cql.tls.cert_file"));
+      CV_RETURN_IF_ERROR(env::CheckPrivateFile(config.cql_tls_key_file, "node.cql.tls.key_file"));
+      CV_ASSIGN_OR_RETURN(o.tls_key_pem, ReadPemFile(config.cql_tls_key_file, "node.cql.tls.key_file"));
+    }
   }
   return cassandra::CqlSession::Connect(o);
 }
