@@ -204,8 +204,9 @@ struct SslFree {
 // The server is always verified: a CA is required, and the driver checks the chain (and by default
 // that the certificate names the address it connected to) before sending credentials.
 Status ConfigureTls(CassCluster* cluster, const CqlOptions& o, const std::string& subject) {
-  // OpenSSL 3 initialises itself; cassvault uses it too, so the driver must not re-initialise it.
-  std::unique_ptr<CassSsl, SslFree> ssl(cass_ssl_new_no_lib_init());
+  // cass_ssl_new, not cass_ssl_new_no_lib_init: the driver's one-time init also registers the BIO
+  // method its TLS sessions use (without it the first connection crashes in BIO_new_ex).
+  std::unique_ptr<CassSsl, SslFree> ssl(cass_ssl_new());
   if (o.tls_ca_pem.empty()) return Status::InvalidArgument(subject, "TLS needs a CA (node.cql.tls.ca_file)");
   // A bundle may hold several certificates: add each PEM block.
   const std::string kEnd = "-----END CERTIFICATE-----";

@@ -245,6 +245,105 @@ class ChildEnvironmentAndCoreTest(unittest.TestCase):
             os.close(fd)
 
 
+class CqlTlsTest(unittest.TestCase):
+    """node.cql.tls against a STAND-IN TLS server (Python's ssl module; the rig has no TLS): the driver
+    verifies the server's certificate against node.cql.tls.ca_file, and by default that it names the
+    address, before it speaks CQL. A verified handshake then fails on the stand-in's missing protocol."""
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="cv-secproc-tls-")
+        self.handshakes = 0
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def openssl(self, *args):
+        subprocess.run(["openssl"] + list(args), cwd=self.work, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+    def ca(self, name):
+        self.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".pem",
+                     "-days", "2", "-subj", "/CN=" + name)
+
+    def server_cert(self, name, ca, san):
+        self.openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr",
+                     "-subj", "/CN=cassandra-node")
+        ext = os.path.join(self.work, name + ".ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=%s\n" % san)
+        self.openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+                     "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", ext)
+
+    def serve(self, cert):
+        import ssl
+        import threading
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(self.work, cert + ".pem"), os.path.join(self.work, cert + ".key"))
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        srv.settimeout(0.5)
+        stop = threading.Event()
+
+        def loop():
+            while not stop.is_set():
+                try:
+                    c, _ = srv.accept()
+                except OSError:
+                    continue
+                try:
+                    t = ctx.wrap_socket(c, server_side=True)
+                    t.settimeout(2)
+                    if t.recv(64):  # a client that verified us sends a CQL frame; one that did not, an alert
+                        self.handshakes += 1
+                    t.close()
+                except (OSError, ssl.SSLError):
+                    c.close()
+
+        th = threading.Thread(target=loop, daemon=True)
+        th.start()
+        self.addCleanup(lambda: (stop.set(), th.join(), srv.close()))
+        return srv.getsockname()[1]
+
+    def backup(self, port, tls_yaml):
+        node = StoppedNode(os.path.join(self.work, "node-%d" % len(os.listdir(self.work))))
+        v = Vault(node.yaml, ["/bin/false"], cql_port=port, workdir=os.path.join(node.work, "cv"))
+        with open(v.config) as f:
+            text = f.read()
+        with open(v.config, "w") as f:
+            f.write(text.replace("  cql: {host: 127.0.0.1, port: %d}" % port,
+                                 "  cql: {host: 127.0.0.1, port: %d, tls: %s}" % (port, tls_yaml)))
+        v.run("init")
+        return v.run("backup", check=False, timeout=120)
+
+    def test_server_is_verified_against_the_ca_and_its_address(self):
+        self.ca("ca")
+        self.ca("other")
+        self.server_cert("named", "ca", "IP:127.0.0.1")
+        self.server_cert("unnamed", "ca", "DNS:elsewhere.example")
+        port = self.serve("named")
+        # A certificate from another CA: refused during the handshake, no CQL byte sent.
+        proc = self.backup(port, "{ca_file: %s/other.pem}" % self.work)
+        self.assertEqual(proc.returncode, 8, proc.stderr)
+        self.assertIn("Error verifying peer certificate", proc.stderr)
+        self.assertEqual(self.handshakes, 0)
+        # The right CA: TLS is established and the client speaks (the stand-in then hangs up).
+        proc = self.backup(port, "{ca_file: %s/ca.pem}" % self.work)
+        self.assertEqual(proc.returncode, 8, proc.stderr)
+        self.assertNotIn("verifying peer certificate", proc.stderr)
+        self.assertGreater(self.handshakes, 0)
+        # Signed by the CA but not naming 127.0.0.1: refused unless verify_address is off.
+        port2 = self.serve("unnamed")
+        before = self.handshakes
+        proc = self.backup(port2, "{ca_file: %s/ca.pem}" % self.work)
+        self.assertEqual(proc.returncode, 8, proc.stderr)
+        self.assertIn("verifying peer", proc.stderr)
+        self.assertEqual(self.handshakes, before)
+        proc = self.backup(port2, "{ca_file: %s/ca.pem, verify_address: false}" % self.work)
+        self.assertNotIn("verifying peer", proc.stderr)
+        self.assertGreater(self.handshakes, before)
+
+
 class LiveNodeTest(unittest.TestCase):
     """Against a real Cassandra 5.0 node: nodetool's environment and deadline, schema.cql, JMX password file."""
 
