@@ -175,7 +175,9 @@ class ChildEnvironmentAndCoreTest(unittest.TestCase):
         bindir = os.path.join(self.work, "bin")
         os.makedirs(bindir)
         dump = os.path.join(self.work, "az-env.txt")
-        write_script(os.path.join(bindir, "az"), "#!/bin/sh\nenv > '%s'\necho 'not logged in' >&2\nexit 1\n" % dump)
+        parentenv = os.path.join(self.work, "cassvault-environ.txt")
+        write_script(os.path.join(bindir, "az"), "#!/bin/sh\nenv > '%s'\ntr '\\0' '\\n' < /proc/$PPID/environ > '%s'\n"
+                                                 "echo 'not logged in' >&2\nexit 1\n" % (dump, parentenv))
         node = StoppedNode(os.path.join(self.work, "node"))
         v = Vault(node.yaml, ["/bin/false"], workdir=os.path.join(self.work, "cv"),
                   url="azure://devstoreaccount1/cv-secproc/p",
@@ -192,6 +194,12 @@ class ChildEnvironmentAndCoreTest(unittest.TestCase):
             self.assertFalse(any(value in v for v in child.values()), name)
         self.assertEqual(child.get("AZURE_CONFIG_DIR"), env["AZURE_CONFIG_DIR"])  # what az needs is kept
         self.assertEqual(child.get("PATH"), env["PATH"])
+        # The passphrase was read before `az` ran: cassvault's own /proc/<pid>/environ no longer shows it.
+        with open(parentenv) as f:
+            own = f.read()
+        self.assertIn("CASSVAULT_PASSPHRASE=", own)
+        self.assertNotIn(PASSPHRASE, own)
+        self.assertIn(SECRETS["AWS_SECRET_ACCESS_KEY"], own)  # a variable cassvault did not read stays
 
     def run_until_prompt(self, extra_env):
         """cassvault as uid 4242, on a terminal, waiting at the passphrase prompt: (pid, pty fd).
@@ -381,9 +389,10 @@ class LiveNodeTest(unittest.TestCase):
         envdump = os.path.join(self.work, "nodetool-env.txt")
         pidfile = os.path.join(self.work, "hung.pid")
         fake = os.path.join(self.work, "nodetool")
-        write_script(fake, "#!/bin/sh\necho \"$*\" >> '%s'\nenv > '%s'\n"
+        parentenv = os.path.join(self.work, "cassvault-environ.txt")
+        write_script(fake, "#!/bin/sh\necho \"$*\" >> '%s'\nenv > '%s'\ntr '\\0' '\\n' < /proc/$PPID/environ > '%s'\n"
                            "for a in \"$@\"; do if [ \"$a\" = snapshot ]; then sleep 300 & echo $! > '%s'; wait; fi; done\n"
-                           "exit 0\n" % (log, envdump, pidfile))
+                           "exit 0\n" % (log, envdump, parentenv, pidfile))
         v = self.rig_vault([fake], node_yaml="  snapshot_timeout: 2\n")
         v.run("init")
         t0 = time.monotonic()
@@ -406,6 +415,12 @@ class LiveNodeTest(unittest.TestCase):
         for name, value in SECRETS.items():
             self.assertNotIn(name, child)
             self.assertFalse(any(value in x for x in child.values()), name)
+        # cassvault's own /proc/<pid>/environ (what it was started with) no longer shows the passphrase.
+        with open(parentenv) as f:
+            own = f.read()
+        self.assertIn("CASSVAULT_PASSPHRASE=", own)  # the variable was there at start ...
+        self.assertNotIn(PASSPHRASE, own)  # ... its value is overwritten
+        self.assertIn(SECRETS["AWS_SECRET_ACCESS_KEY"], own)  # (an unread variable is left alone)
         self.assertEqual(v.json("list"), [])
 
     def test_jmx_password_file_others_can_read_is_refused(self):
