@@ -66,6 +66,11 @@ def write_script(path, text):
     os.chmod(path, 0o755)
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def read_env_dump(path):
     with open(path) as f:
         return dict(line.split("=", 1) for line in f.read().splitlines() if "=" in line)
@@ -402,13 +407,13 @@ class LiveNodeTest(unittest.TestCase):
         self.assertIn("nodetool snapshot: %s: still running after 2 s (node.snapshot_timeout); killed with its process "
                       "group" % fake, proc.stderr)
         self.assertLess(took, 60)
-        hung = int(open(pidfile).read())
+        hung = int(read_text(pidfile))
         for _ in range(100):
             if not alive(hung):
                 break
             time.sleep(0.05)
         self.assertFalse(alive(hung), "the hung child %d survived" % hung)
-        calls = open(log).read().splitlines()
+        calls = read_text(log).splitlines()
         self.assertEqual(calls[-1], "clearsnapshot -t hung")  # the snapshot is still cleared
         self.assertTrue(any(c.startswith("snapshot -t hung") for c in calls), calls)
         child = read_env_dump(envdump)
@@ -442,7 +447,7 @@ class LiveNodeTest(unittest.TestCase):
         # Private: nodetool gets the file's name (-pwf), never the password.
         os.chmod(pwf, 0o600)
         v.run("backup", "--tag", "jmx", check=False)
-        calls = open(log).read().splitlines()
+        calls = read_text(log).splitlines()
         self.assertTrue(calls)
         for c in calls:
             self.assertTrue(c.startswith("-u cassvault -pwf %s " % pwf), c)
