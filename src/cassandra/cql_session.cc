@@ -197,6 +197,47 @@ Result<std::string> ResolveHost(const std::string& host, const std::string& subj
   return joined;
 }
 
+struct SslFree {
+  void operator()(CassSsl* s) const { cass_ssl_free(s); }
+};
+
+// The server is always verified: a CA is required, and the driver checks the chain (and by default
+// that the certificate names the address it connected to) before sending credentials.
+Status ConfigureTls(CassCluster* cluster, const CqlOptions& o, const std::string& subject) {
+  // cass_ssl_new, not cass_ssl_new_no_lib_init: the driver's one-time init also registers the BIO
+  // method its TLS sessions use (without it the first connection crashes in BIO_new_ex).
+  std::unique_ptr<CassSsl, SslFree> ssl(cass_ssl_new());
+  if (o.tls_ca_pem.empty()) return Status::InvalidArgument(subject, "TLS needs a CA (node.cql.tls.ca_file)");
+  // A bundle may hold several certificates: add each PEM block.
+  const std::string kEnd = "-----END CERTIFICATE-----";
+  size_t pos = 0, added = 0;
+  while (true) {
+    size_t begin = o.tls_ca_pem.find("-----BEGIN CERTIFICATE-----", pos);
+    if (begin == std::string::npos) break;
+    size_t end = o.tls_ca_pem.find(kEnd, begin);
+    if (end == std::string::npos) break;
+    end += kEnd.size();
+    if (cass_ssl_add_trusted_cert_n(ssl.get(), o.tls_ca_pem.data() + begin, end - begin) != CASS_OK) {
+      return Status::InvalidArgument(subject, "node.cql.tls.ca_file holds a certificate that does not parse");
+    }
+    ++added;
+    pos = end;
+  }
+  if (added == 0) return Status::InvalidArgument(subject, "node.cql.tls.ca_file holds no PEM certificate");
+  int flags = CASS_SSL_VERIFY_PEER_CERT | (o.tls_verify_address ? CASS_SSL_VERIFY_PEER_IDENTITY : 0);
+  cass_ssl_set_verify_flags(ssl.get(), flags);
+  if (!o.tls_cert_pem.empty()) {
+    if (cass_ssl_set_cert_n(ssl.get(), o.tls_cert_pem.data(), o.tls_cert_pem.size()) != CASS_OK) {
+      return Status::InvalidArgument(subject, "node.cql.tls.cert_file is not a PEM certificate");
+    }
+    if (cass_ssl_set_private_key_n(ssl.get(), o.tls_key_pem.data(), o.tls_key_pem.size(), "", 0) != CASS_OK) {
+      return Status::InvalidArgument(subject, "node.cql.tls.key_file is not an unencrypted PEM private key");
+    }
+  }
+  cass_cluster_set_ssl(cluster, ssl.get());  // the cluster keeps its own reference
+  return Status::OK();
+}
+
 }  // namespace
 
 struct CqlSession::Impl {
@@ -259,6 +300,7 @@ Result<std::unique_ptr<CqlSession>> CqlSession::Connect(const CqlOptions& option
   cass_cluster_set_whitelist_filtering_n(c, addresses.data(), addresses.size());
   cass_cluster_set_connect_timeout(c, static_cast<unsigned>(std::max(1, options.connect_timeout_ms)));
   cass_cluster_set_request_timeout(c, static_cast<unsigned>(std::max(1, options.request_timeout_ms)));
+  if (options.tls) CV_RETURN_IF_ERROR(ConfigureTls(c, options, impl->subject));
   if (!options.username.empty()) {
     cass_cluster_set_credentials_n(c, options.username.data(), options.username.size(),
                                    options.password.data(), options.password.size());

@@ -18,6 +18,12 @@ struct CqlOptions {
   std::string password;  // read from a credentials file by the caller; never logged
   int connect_timeout_ms = 10000;
   int request_timeout_ms = 60000;
+  // TLS (node.cql.tls): the node's certificate must chain to a certificate of `tls_ca_pem`, and by
+  // default name the address connected to (an IP SAN); a client certificate is optional.
+  bool tls = false;
+  std::string tls_ca_pem;
+  bool tls_verify_address = true;
+  std::string tls_cert_pem, tls_key_pem;  // both or neither; the key unencrypted
 };
 
 struct NodeIdentity {

@@ -20,5 +20,23 @@ TEST(CqlSessionTest, ConnectionRefusedIsUnavailable) {
   EXPECT_EQ(s.status().message().find("s3cret-pw"), std::string::npos);
 }
 
+// TLS never falls back to an unverified connection: without a usable CA nothing is attempted.
+TEST(CqlSessionTest, TlsWithoutAUsableCaIsRefusedBeforeConnecting) {
+  CqlOptions options;
+  options.port = 1;
+  options.tls = true;
+  Result<std::unique_ptr<CqlSession>> s = CqlSession::Connect(options);
+  ASSERT_EQ(s.status().code(), StatusCode::kInvalidArgument) << s.status().ToString();
+  options.tls_ca_pem = "not a certificate";
+  s = CqlSession::Connect(options);
+  ASSERT_EQ(s.status().code(), StatusCode::kInvalidArgument) << s.status().ToString();
+  EXPECT_EQ(s.status().message(), "cql 127.0.0.1:1: node.cql.tls.ca_file holds no PEM certificate");
+  options.tls_ca_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  s = CqlSession::Connect(options);
+  ASSERT_EQ(s.status().code(), StatusCode::kInvalidArgument) << s.status().ToString();
+  EXPECT_EQ(s.status().message(),
+            "cql 127.0.0.1:1: node.cql.tls.ca_file holds a certificate that does not parse");
+}
+
 }  // namespace
 }  // namespace cv::cassandra

@@ -91,6 +91,7 @@ Status ReadKeys(const YamlReader& r, NodeConfig* c) {
   CV_RETURN_IF_ERROR(r.String("listen_address", &c->listen_address));
   CV_RETURN_IF_ERROR(r.String("rpc_address", &c->rpc_address));
   CV_RETURN_IF_ERROR(r.Int("native_transport_port", 1, 65535, &c->native_transport_port));
+  CV_RETURN_IF_ERROR(r.Int("storage_port", 1, 65535, &c->storage_port));
   CV_RETURN_IF_ERROR(r.Int("num_tokens", 1, 65536, &c->num_tokens));
   return Status::OK();
 }

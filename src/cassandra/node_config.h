@@ -19,6 +19,7 @@ struct NodeConfig {
   std::string sstable_format;              // "big" (default) or "bti"
   std::string listen_address, rpc_address;
   int native_transport_port = 9042;
+  int storage_port = 7000;
   int num_tokens = 1;
 };
 

@@ -1,88 +1,10 @@
-// src/cassandra/node_tool.cc — child processes without a shell, and the nodetool calls built on them.
+// src/cassandra/node_tool.cc — the nodetool calls, each a child process (env::RunChild) with a deadline.
 #include "cassandra/node_tool.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-
-extern char** environ;
+#include "env/private_file.h"
 
 namespace cv::cassandra {
 namespace {
-
-class Pipe {
- public:
-  Pipe() = default;
-  ~Pipe() {
-    CloseRead();
-    CloseWrite();
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-
-  // O_CLOEXEC keeps the ends out of children other threads spawn meanwhile; the spawned child gets
-  // its copy through dup2, which clears the flag.
-  bool Open() { return ::pipe2(fds_, O_CLOEXEC) == 0; }
-  int read_fd() const { return fds_[0]; }
-  int write_fd() const { return fds_[1]; }
-  void CloseRead() { Close(&fds_[0]); }
-  void CloseWrite() { Close(&fds_[1]); }
-
- private:
-  static void Close(int* fd) {
-    if (*fd >= 0) ::close(*fd);
-    *fd = -1;
-  }
-  int fds_[2] = {-1, -1};
-};
-
-class SpawnActions {
- public:
-  SpawnActions() { ok_ = ::posix_spawn_file_actions_init(&actions_) == 0; }
-  ~SpawnActions() {
-    if (ok_) ::posix_spawn_file_actions_destroy(&actions_);
-  }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  bool ok() const { return ok_; }
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-  bool ok_ = false;
-};
-
-// Reads both pipes until both close. Reading them one after the other would deadlock as soon as the
-// child fills the other pipe's buffer (64 KiB) — a Java stack trace on stderr is enough.
-Status DrainPipes(int out_fd, int err_fd, std::string* out, std::string* err) {
-  struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-  std::string* sinks[2] = {out, err};
-  int open_count = 2;
-  char buf[16384];
-  while (open_count > 0) {
-    int n = ::poll(fds, 2, -1);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "child process", "poll");
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (got <= 0) {  // EOF, or an error that ends this stream anyway
-        fds[i].fd = -1;
-        --open_count;
-        continue;
-      }
-      sinks[i]->append(buf, static_cast<size_t>(got));
-    }
-  }
-  return Status::OK();
-}
 
 // The useful end of nodetool's output: Java stack traces (after "-- StackTrace --") are dropped, then
 // the last few non-empty lines are kept.
@@ -148,58 +70,70 @@ Status RunChecked(NodeTool& tool, const std::string& sub, const std::vector<std:
 }  // namespace
 
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv) {
-  if (argv.empty() || argv[0].empty()) return Status::InvalidArgument("run process", "empty command");
-  Pipe out, err;
-  if (!out.Open() || !err.Open()) return Status::FromErrno(errno, argv[0], "pipe");
-  SpawnActions actions;
-  if (!actions.ok()) return Status::Internal(argv[0], "posix_spawn_file_actions_init failed");
-  // The child reads nothing: give it /dev/null rather than our stdin (a terminal, maybe).
-  if (::posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0) != 0 ||
-      ::posix_spawn_file_actions_adddup2(actions.get(), out.write_fd(), 1) != 0 ||
-      ::posix_spawn_file_actions_adddup2(actions.get(), err.write_fd(), 2) != 0) {
-    return Status::Internal(argv[0], "posix_spawn_file_actions setup failed");
-  }
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  env::ChildOptions o;
+  o.allow_env = env::kJavaEnvironment;
+  return env::RunChild(argv, o);
+}
 
-  pid_t pid = 0;
-  // glibc's posix_spawnp reports exec failures (ENOENT, EACCES) as its own result.
-  int rc = ::posix_spawnp(&pid, argv[0].c_str(), actions.get(), nullptr, args.data(), environ);
-  if (rc != 0) {
-    if (rc == ENOENT) return Status::NotFound(argv[0], "program not found");
-    return Status::FromErrno(rc, argv[0], "start");
+Result<JmxEndpoint> JmxEndpointOf(const std::vector<std::string>& command) {
+  JmxEndpoint e;
+  for (size_t i = 1; i < command.size(); ++i) {
+    const std::string& a = command[i];
+    std::string value;
+    bool host = false, port = false;
+    if (a == "-h" || a == "--host" || a == "-p" || a == "--port") {
+      if (i + 1 >= command.size()) return Status::InvalidArgument("'node.nodetool'", a + " needs a value");
+      host = a == "-h" || a == "--host";
+      port = !host;
+      value = command[++i];
+    } else if (a.starts_with("--host=")) {
+      host = true;
+      value = a.substr(7);
+    } else if (a.starts_with("--port=")) {
+      port = true;
+      value = a.substr(7);
+    }
+    if (host) e.host = value;
+    if (port) {
+      int v = 0;
+      for (char c : value) v = (c >= '0' && c <= '9' && v < 100000) ? v * 10 + (c - '0') : 100000;
+      if (value.empty() || v < 1 || v > 65535) {
+        return Status::InvalidArgument("'node.nodetool'", "JMX port '" + value + "' is not a port number");
+      }
+      e.port = v;
+    }
   }
-  out.CloseWrite();
-  err.CloseWrite();
+  return e;
+}
 
-  ProcessResult result;
-  Status drained = DrainPipes(out.read_fd(), err.read_fd(), &result.out, &result.err);
-  if (!drained.ok()) {
-    // Nobody reads any more: closing makes a still-writing child fail (EPIPE) instead of block forever.
-    out.CloseRead();
-    err.CloseRead();
+std::vector<std::string> NodeTool::Argv(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = settings_.command;
+  if (!settings_.jmx_password_file.empty()) {
+    // -pwf: nodetool reads the password from the file; -pw would put it in every `ps` listing.
+    if (!settings_.jmx_username.empty()) argv.insert(argv.end(), {"-u", settings_.jmx_username});
+    argv.insert(argv.end(), {"-pwf", settings_.jmx_password_file});
+  } else if (!settings_.jmx_username.empty()) {
+    argv.insert(argv.end(), {"-u", settings_.jmx_username});
   }
-  int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0) {
-    if (errno != EINTR) return Status::FromErrno(errno, argv[0], "waitpid");
-  }
-  CV_RETURN_IF_ERROR(drained);
-  if (WIFEXITED(wstatus)) {
-    result.exit_code = WEXITSTATUS(wstatus);
-  } else if (WIFSIGNALED(wstatus)) {
-    result.exit_code = 128 + WTERMSIG(wstatus);  // the shell's convention
-  } else {
-    result.exit_code = -1;
-  }
-  return result;
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
 }
 
 Result<ProcessResult> NodeTool::Run(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = command_;
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv);
+  if (!settings_.jmx_password_file.empty()) {
+    CV_RETURN_IF_ERROR(env::CheckPrivateFile(settings_.jmx_password_file, "node.jmx.password_file"));
+  }
+  env::ChildOptions o{.timeout = settings_.timeout,
+                      .timeout_setting = "node.nodetool_timeout",
+                      .allow_env = env::kJavaEnvironment};
+  if (!args.empty() && args[0] == "snapshot") {
+    o.timeout = settings_.snapshot_timeout;
+    o.timeout_setting = "node.snapshot_timeout";
+  } else if (!args.empty() && args[0] == "import") {
+    o.timeout = settings_.import_timeout;
+    o.timeout_setting = "node.import_timeout";
+  }
+  return env::RunChild(Argv(args), o);
 }
 
 Status NodeTool::Flush(const std::vector<std::string>& keyspaces) {

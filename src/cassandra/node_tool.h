@@ -1,26 +1,45 @@
 // src/cassandra/node_tool.h — the node's control plane: nodetool, run as a child process (argv only,
 // no shell). The command comes from config (e.g. ["/opt/cassandra/bin/nodetool", "-h", "127.0.0.1",
-// "-p", "7199"]); credentials, if any, are passed in a file, never argv.
+// "-p", "7199"]); credentials, if any, are passed in a file (`-pwf`), never argv. Every call has a
+// deadline: a hung JMX call must not hang a backup (and its snapshot) for ever.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "env/child_process.h"
 
 namespace cv::cassandra {
 
-struct ProcessResult {
-  int exit_code = 0;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-// Runs argv[0] with args, waits, captures output. NotFound if the program does not exist.
+using ProcessResult = env::ChildResult;
+// Runs argv[0] with args (environment: env::kJavaEnvironment), waits, captures output. NotFound if the
+// program does not exist.
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv);
+
+struct NodeToolSettings {
+  std::vector<std::string> command = {"nodetool"};
+  std::chrono::seconds timeout{120};           // every call but those below (node.nodetool_timeout)
+  std::chrono::seconds snapshot_timeout{600};  // snapshot (node.snapshot_timeout)
+  std::chrono::seconds import_timeout{3600};  // import: verifies and loads whole tables (node.import_timeout)
+  // JMX authentication: `-u USER -pwf FILE` (FILE in JMX's "user password" format, mode 0600).
+  std::string jmx_username;
+  std::string jmx_password_file;
+};
+
+// Where nodetool connects: `-h/--host` and `-p/--port` of the command (nodetool's defaults
+// 127.0.0.1:7199 otherwise). InvalidArgument for a port that is not a number in 1..65535.
+struct JmxEndpoint {
+  std::string host = "127.0.0.1";
+  int port = 7199;
+};
+Result<JmxEndpoint> JmxEndpointOf(const std::vector<std::string>& command);
 
 class NodeTool {
  public:
-  explicit NodeTool(std::vector<std::string> command) : command_(std::move(command)) {}
+  explicit NodeTool(std::vector<std::string> command) { settings_.command = std::move(command); }
+  explicit NodeTool(NodeToolSettings settings) : settings_(std::move(settings)) {}
 
   // Each returns Unavailable("nodetool <sub>", "<stderr tail>") when nodetool fails (node down, JMX
   // unreachable), NotFound when the program is missing, AlreadyExists when nodetool says so (a
@@ -33,10 +52,12 @@ class NodeTool {
   // nodetool import <ks> <table> <dir>: moves the files in. Extra flags e.g. {"-l"}.
   Status Import(const std::string& keyspace, const std::string& table, const std::string& dir,
                 const std::vector<std::string>& flags = {});
+  // The full argv of one call (command, JMX credentials, args): what Run starts.
+  std::vector<std::string> Argv(const std::vector<std::string>& args) const;
   Result<ProcessResult> Run(const std::vector<std::string>& args);
 
  private:
-  std::vector<std::string> command_;
+  NodeToolSettings settings_;
 };
 
 }  // namespace cv::cassandra

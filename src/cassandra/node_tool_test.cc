@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "cassandra/test_util.h"
 
@@ -135,6 +138,88 @@ TEST_F(NodeToolTest, MissingNodeTool) {
   Status st = nt.Flush();
   EXPECT_TRUE(st.IsNotFound()) << st.ToString();
   EXPECT_NE(st.message().find("nodetool flush"), std::string::npos);
+}
+
+TEST_F(NodeToolTest, JmxPasswordGoesInAFileNeverOnTheCommandLine) {
+  std::string pwf = dir_.path() + "/jmx.password";
+  testing::WriteFile(pwf, "cassvault s3cret-jmx-pw\n");
+  std::filesystem::permissions(pwf, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  NodeToolSettings s;
+  s.command = {script_, "-h", "127.0.0.1", "-p", "7199"};
+  s.jmx_username = "cassvault";
+  s.jmx_password_file = pwf;
+  NodeTool nt(s);
+  EXPECT_TRUE(nt.ClearSnapshot("t1").ok());
+  EXPECT_EQ(Args(), "-h 127.0.0.1 -p 7199 -u cassvault -pwf " + pwf + " clearsnapshot -t t1\n");
+  EXPECT_EQ(Args().find("s3cret-jmx-pw"), std::string::npos);
+  EXPECT_EQ(Args().find("-pw "), std::string::npos);
+}
+
+TEST_F(NodeToolTest, JmxPasswordFileOthersCanReadIsRefusedAndNothingRuns) {
+  std::string pwf = dir_.path() + "/jmx.password";
+  testing::WriteFile(pwf, "cassvault s3cret-jmx-pw\n");
+  std::filesystem::permissions(pwf, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                        std::filesystem::perms::group_read |
+                                        std::filesystem::perms::others_read);
+  NodeToolSettings s;
+  s.command = {script_};
+  s.jmx_password_file = pwf;
+  Status st = NodeTool(s).Flush();
+  ASSERT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+  EXPECT_EQ(st.message(), "nodetool flush: node.jmx.password_file " + pwf +
+                              ": may be read or written by group or others (mode 0644); it holds a password: "
+                              "chmod 600 it");
+  EXPECT_EQ(Args(), "");  // nodetool never ran
+}
+
+// A hung JMX call: nodetool and the JVM it started are killed when the deadline passes.
+TEST_F(NodeToolTest, HungCallIsKilledWithItsProcessGroup) {
+  std::string hung = dir_.path() + "/hung-nodetool";
+  std::string pidfile = dir_.path() + "/jvm.pid";
+  testing::WriteFile(hung, "#!/bin/sh\nsleep 300 &\necho $! > '" + pidfile + "'\nwait\n");
+  std::filesystem::permissions(hung, std::filesystem::perms::owner_all);
+  NodeToolSettings s;
+  s.command = {hung};
+  s.snapshot_timeout = std::chrono::seconds(1);
+  auto t0 = std::chrono::steady_clock::now();
+  Status st = NodeTool(s).Snapshot("t1", {}, {});
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(st.code(), StatusCode::kDeadlineExceeded) << st.ToString();
+  EXPECT_EQ(st.message(),
+            "nodetool snapshot: " + hung +
+                ": still running after 1 s (node.snapshot_timeout); killed with its process group");
+  EXPECT_LT(took, std::chrono::seconds(10));
+  std::string pid = testing::ReadText(pidfile);
+  while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+  ASSERT_FALSE(pid.empty());
+  bool alive = true;
+  for (int i = 0; i < 100 && alive; ++i) {
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string line;
+    alive = std::getline(stat, line) && line.find(") Z ") == std::string::npos;
+    if (alive) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(alive) << "the child's child " << pid << " survived";
+}
+
+TEST(JmxEndpointTest, ReadsHostAndPortOfTheCommand) {
+  auto e = JmxEndpointOf({"nodetool"});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->host, "127.0.0.1");
+  EXPECT_EQ(e->port, 7199);
+  e = JmxEndpointOf({"/usr/bin/nodetool", "-h", "10.0.0.5", "-p", "7299", "-pwf", "/x"});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->host, "10.0.0.5");
+  EXPECT_EQ(e->port, 7299);
+  e = JmxEndpointOf({"nodetool", "--host=db1", "--port=17199"});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->host, "db1");
+  EXPECT_EQ(e->port, 17199);
+  e = JmxEndpointOf({"nodetool", "--port", "7399"});
+  EXPECT_EQ(e->port, 7399);
+  EXPECT_EQ(JmxEndpointOf({"nodetool", "-p", "x1"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(JmxEndpointOf({"nodetool", "-p", "70000"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(JmxEndpointOf({"nodetool", "-p"}).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -4,10 +4,16 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.h"
+#include "env/process_hardening.h"
 
 int main(int argc, char** argv) {
+  // First, before any key exists: no core dump may hold one (CASSVAULT_ALLOW_CORE_DUMPS=1 to debug).
+  if (std::string warning = cv::env::DisableCoreDumps(); !warning.empty()) {
+    std::cerr << "cassvault: warning: core dumps stay enabled: " << warning << "\n";
+  }
   CLI::App app{"cassvault — backup and restore for Apache Cassandra"};
   app.set_version_flag("--version", std::string("cassvault ") + CASSVAULT_VERSION);
   app.require_subcommand(1);

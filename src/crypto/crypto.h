@@ -6,10 +6,14 @@
 // All classes here are cheap to construct and NOT thread-safe; make one per thread.
 #pragma once
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,7 +30,48 @@ using Hash32 = std::array<uint8_t, 32>;
 
 inline ByteView AsBytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
-// Key material: wiped on destruction, never printed. Move-only.
+namespace detail {
+
+// Key material lives in whole pages of its own, never shared with other data, so that it can be marked:
+// MADV_DONTDUMP leaves it out of core dumps (even when the debug switch allows them),
+// MADV_WIPEONFORK out of forked children, and mlock keeps it off swap where RLIMIT_MEMLOCK allows
+// (best effort: a failed mlock is not an error).
+inline void* AllocateSecretPages(size_t bytes) {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t len = (bytes + page - 1) / page * page;
+  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  ::madvise(p, len, MADV_DONTDUMP);
+#ifdef MADV_WIPEONFORK
+  ::madvise(p, len, MADV_WIPEONFORK);
+#endif
+  (void)::mlock(p, len);
+  return p;
+}
+
+inline void FreeSecretPages(void* p, size_t bytes) noexcept {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  ::munmap(p, (bytes + page - 1) / page * page);  // fresh anonymous pages come back zeroed
+}
+
+template <class T>
+struct SecretAllocator {
+  using value_type = T;
+  SecretAllocator() noexcept = default;
+  template <class U>
+  SecretAllocator(const SecretAllocator<U>&) noexcept {}
+  T* allocate(size_t n) { return static_cast<T*>(AllocateSecretPages(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { FreeSecretPages(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const SecretAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+}  // namespace detail
+
+// Key material: wiped on destruction, never printed, never in a core dump (detail::SecretAllocator).
+// Move-only.
 class SecretBytes {
  public:
   SecretBytes() = default;
@@ -43,7 +88,7 @@ class SecretBytes {
   ByteView view() const { return {buf_.data(), buf_.size()}; }
 
  private:
-  Bytes buf_;
+  std::vector<uint8_t, detail::SecretAllocator<uint8_t>> buf_;
 };
 
 // Fills `out` from the OS CSPRNG (OpenSSL RAND_bytes).

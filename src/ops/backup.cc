@@ -144,13 +144,9 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
 Result<std::vector<cassandra::TableFiles>> ScanStoppedNode(const Config& config,
                                                            const cassandra::NodeConfig& node,
                                                            const TableFilter& scan_filter) {
-  CqlTarget target = ResolveCqlTarget(config, node);
-  if (IsPortOpen(target.host, target.port)) {
-    return Status::FailedPrecondition(
-        "node " + target.host + ":" + std::to_string(target.port),
-        "is running; --offline reads the live table directories of a stopped node. "
-        "Back up a running node without --offline (it takes a snapshot)");
-  }
+  CV_RETURN_IF_ERROR(CheckNodeStopped(config, node,
+                                      "--offline reads the live table directories of a stopped node. Back up "
+                                      "a running node without --offline (it takes a snapshot)"));
   return cassandra::ScanLiveTables(node.data_file_directories, scan_filter);
 }
 

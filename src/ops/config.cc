@@ -6,12 +6,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "env/private_file.h"
 
 namespace cv::ops {
 namespace {
@@ -118,6 +122,66 @@ std::string DefaultCacheDir() {
   return "/var/lib/cassvault/cache";
 }
 
+Result<std::chrono::seconds> GetSeconds(const YAML::Node& node, const std::string& path,
+                                        const std::string& key) {
+  CV_ASSIGN_OR_RETURN(int v, GetInt(node, path, key, 1, 7 * 24 * 3600));
+  return std::chrono::seconds(v);
+}
+
+// A password on nodetool's command line would show in every `ps` listing: it goes in a file.
+bool IsPasswordFlag(const std::string& a) {
+  return a == "-pw" || a == "--password" || a.starts_with("--password=") || a.starts_with("-pw=");
+}
+
+Status ParseNodeTool(const YAML::Node& node, const std::string& p, cassandra::NodeToolSettings* nt) {
+  if (const YAML::Node cmd = node["nodetool"]) {
+    nt->command.clear();
+    if (cmd.IsScalar()) {
+      nt->command.push_back(cmd.as<std::string>());
+    } else if (cmd.IsSequence() && cmd.size() > 0) {
+      for (const auto& a : cmd) {
+        CV_ASSIGN_OR_RETURN(std::string s, GetString(a, p, "node.nodetool"));
+        if (IsPasswordFlag(s)) {
+          return KeyError(p, "node.nodetool",
+                          "holds a password flag (" + s +
+                              "); a command line is visible to every user: put the JMX password in a file "
+                              "and name it in node.jmx.password_file (nodetool -pwf)");
+        }
+        nt->command.push_back(s);
+      }
+    } else {
+      return KeyError(p, "node.nodetool", "expected a command: a path, or a list [path, arg, ...]");
+    }
+    if (auto jmx = cassandra::JmxEndpointOf(nt->command); !jmx.ok()) {
+      return Status::InvalidArgument(p + ": key " + jmx.status().message());
+    }
+  }
+  if (node["nodetool_timeout"]) {
+    CV_ASSIGN_OR_RETURN(nt->timeout, GetSeconds(node["nodetool_timeout"], p, "node.nodetool_timeout"));
+  }
+  if (node["snapshot_timeout"]) {
+    CV_ASSIGN_OR_RETURN(nt->snapshot_timeout,
+                        GetSeconds(node["snapshot_timeout"], p, "node.snapshot_timeout"));
+  }
+  if (node["import_timeout"]) {
+    CV_ASSIGN_OR_RETURN(nt->import_timeout, GetSeconds(node["import_timeout"], p, "node.import_timeout"));
+  }
+  if (const YAML::Node jmx = node["jmx"]) {
+    CV_RETURN_IF_ERROR(CheckKeys(jmx, p, "node.jmx", {"username", "password_file"}));
+    if (jmx["username"]) {
+      CV_ASSIGN_OR_RETURN(nt->jmx_username, GetString(jmx["username"], p, "node.jmx.username"));
+    }
+    if (jmx["password_file"]) {
+      CV_ASSIGN_OR_RETURN(nt->jmx_password_file,
+                          GetString(jmx["password_file"], p, "node.jmx.password_file"));
+    }
+    if (!nt->jmx_username.empty() && nt->jmx_password_file.empty()) {
+      return KeyError(p, "node.jmx.password_file", "missing; the JMX password goes in a file (mode 0600)");
+    }
+  }
+  return Status::OK();
+}
+
 Status ParseConfig(const YAML::Node& root, Config* c) {
   const std::string& p = c->path;
   CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "cache_dir"}));
@@ -139,25 +203,15 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
 
   const YAML::Node node = root["node"];
   if (!node) return KeyError(p, "node", "missing; name at least node.cassandra_yaml");
-  CV_RETURN_IF_ERROR(CheckKeys(node, p, "node", {"cassandra_yaml", "nodetool", "cql"}));
+  CV_RETURN_IF_ERROR(CheckKeys(node, p, "node",
+                               {"cassandra_yaml", "nodetool", "nodetool_timeout", "snapshot_timeout",
+                                "import_timeout", "jmx", "cql"}));
   if (!node["cassandra_yaml"])
     return KeyError(p, "node.cassandra_yaml", "missing; the path of the node's cassandra.yaml");
   CV_ASSIGN_OR_RETURN(c->cassandra_yaml, GetString(node["cassandra_yaml"], p, "node.cassandra_yaml"));
-  if (const YAML::Node nt = node["nodetool"]) {
-    c->nodetool.clear();
-    if (nt.IsScalar()) {
-      c->nodetool.push_back(nt.as<std::string>());
-    } else if (nt.IsSequence() && nt.size() > 0) {
-      for (const auto& a : nt) {
-        CV_ASSIGN_OR_RETURN(std::string s, GetString(a, p, "node.nodetool"));
-        c->nodetool.push_back(s);
-      }
-    } else {
-      return KeyError(p, "node.nodetool", "expected a command: a path, or a list [path, arg, ...]");
-    }
-  }
+  CV_RETURN_IF_ERROR(ParseNodeTool(node, p, &c->nodetool));
   if (const YAML::Node cql = node["cql"]) {
-    CV_RETURN_IF_ERROR(CheckKeys(cql, p, "node.cql", {"host", "port", "credentials_file"}));
+    CV_RETURN_IF_ERROR(CheckKeys(cql, p, "node.cql", {"host", "port", "credentials_file", "tls"}));
     if (cql["host"]) {
       CV_ASSIGN_OR_RETURN(c->cql_host, GetString(cql["host"], p, "node.cql.host"));
     }
@@ -167,6 +221,30 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
     if (cql["credentials_file"]) {
       CV_ASSIGN_OR_RETURN(c->cql_credentials_file,
                           GetString(cql["credentials_file"], p, "node.cql.credentials_file"));
+    }
+    if (const YAML::Node tls = cql["tls"]) {
+      CV_RETURN_IF_ERROR(
+          CheckKeys(tls, p, "node.cql.tls", {"ca_file", "cert_file", "key_file", "verify_address"}));
+      if (!tls["ca_file"]) {
+        return KeyError(p, "node.cql.tls.ca_file",
+                        "missing; the PEM file of the CA that signed the nodes' certificates (the server is "
+                        "always verified)");
+      }
+      c->cql_tls = true;
+      CV_ASSIGN_OR_RETURN(c->cql_tls_ca_file, GetString(tls["ca_file"], p, "node.cql.tls.ca_file"));
+      if (tls["cert_file"]) {
+        CV_ASSIGN_OR_RETURN(c->cql_tls_cert_file, GetString(tls["cert_file"], p, "node.cql.tls.cert_file"));
+      }
+      if (tls["key_file"]) {
+        CV_ASSIGN_OR_RETURN(c->cql_tls_key_file, GetString(tls["key_file"], p, "node.cql.tls.key_file"));
+      }
+      if (c->cql_tls_cert_file.empty() != c->cql_tls_key_file.empty()) {
+        return KeyError(p, "node.cql.tls", "cert_file and key_file go together (a client certificate)");
+      }
+      if (tls["verify_address"]) {
+        CV_ASSIGN_OR_RETURN(c->cql_tls_verify_address,
+                            GetBool(tls["verify_address"], p, "node.cql.tls.verify_address"));
+      }
     }
   }
   if (const YAML::Node b = root["backup"]) {
@@ -235,9 +313,7 @@ Result<Config> LoadConfig(const std::string& path) {
 
 Result<crypto::KeySecret> LoadKeySecret(const Config& config, bool confirm_new) {
   if (!config.key_file.empty()) return crypto::LoadKeyFile(config.key_file);
-  if (const char* env = std::getenv(config.passphrase_env.c_str()); env && *env) {
-    return crypto::PassphraseSecret(env);
-  }
+  if (crypto::KeySecret s; PassphraseFromEnv(config, &s)) return s;
   if (!::isatty(STDIN_FILENO)) {
     return Status(StatusCode::kUnauthenticated, "vault key",
                   "no key available: set " + config.passphrase_env + ", or vault.key_file in " + config.path);
@@ -263,7 +339,22 @@ Result<crypto::KeySecret> LoadKeySecret(const Config& config, bool confirm_new) 
   return crypto::PassphraseSecret(pass);
 }
 
+bool PassphraseFromEnv(const Config& config, crypto::KeySecret* out) {
+  char* value = std::getenv(config.passphrase_env.c_str());
+  if (value == nullptr || *value == '\0') return false;
+  size_t n = std::strlen(value);
+  out->kind = crypto::KeySlotKind::kPassphrase;
+  out->secret = crypto::SecretBytes(crypto::ByteView(reinterpret_cast<const uint8_t*>(value), n));
+  // getenv points into the environment block itself (for a variable we were started with, the block
+  // /proc/<pid>/environ shows): overwrite the value there, then drop the variable. Every command
+  // unlocks the vault once.
+  explicit_bzero(value, n);
+  ::unsetenv(config.passphrase_env.c_str());
+  return true;
+}
+
 Result<CqlCredentials> LoadCqlCredentials(const std::string& path) {
+  CV_RETURN_IF_ERROR(env::CheckPrivateFile(path, "CQL credentials file"));
   std::ifstream in(path);
   if (!in) return Status::NotFound("CQL credentials file " + path, "cannot be read");
   CqlCredentials c;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backends/store_settings.h"
+#include "cassandra/node_tool.h"
 #include "core/result.h"
 #include "crypto/key_slot.h"
 
@@ -20,10 +21,14 @@ struct Config {
   backends::StoreSettings store;                        // vault.tls, vault.transfer, vault.azure, vault.s3
   // node
   std::string cassandra_yaml;
-  std::vector<std::string> nodetool = {"nodetool"};
-  std::string cql_host;              // default: the yaml's rpc_address, else 127.0.0.1
-  int cql_port = 0;                  // default: the yaml's native_transport_port
-  std::string cql_credentials_file;  // "username=...\npassword=..." (mode 0600); never argv
+  cassandra::NodeToolSettings nodetool;  // node.nodetool (command), node.*_timeout, node.jmx
+  std::string cql_host;                  // default: the yaml's rpc_address, else 127.0.0.1
+  int cql_port = 0;                      // default: the yaml's native_transport_port
+  std::string cql_credentials_file;      // "username=...\npassword=..." (mode 0600); never argv
+  // node.cql.tls: CQL over TLS, the server verified against ca_file; a client certificate is optional.
+  bool cql_tls = false;
+  std::string cql_tls_ca_file, cql_tls_cert_file, cql_tls_key_file;
+  bool cql_tls_verify_address = true;  // the certificate must name the address connected to
   // engine
   std::string cache_dir;  // default: $XDG_CACHE_HOME or ~/.cache, + /cassvault
   int parallelism = 0;    // 0: one worker per core
@@ -40,10 +45,16 @@ Result<Config> LoadConfig(const std::string& path);
 // The vault's key, from the config: the key file, else the passphrase variable, else a prompt on the
 // terminal (no echo). Unauthenticated with what to set when none is available.
 Result<crypto::KeySecret> LoadKeySecret(const Config& config, bool confirm_new);
+// The passphrase from config.passphrase_env, without prompting; false when unset. The variable is
+// consumed: its value moves into key memory (crypto::SecretBytes) and the variable is removed from the
+// environment (its bytes overwritten), so neither a child process nor a later reader of this process's
+// environment finds it. A second call finds it only if it was set again.
+bool PassphraseFromEnv(const Config& config, crypto::KeySecret* out);
 
 struct CqlCredentials {
   std::string username, password;
 };
+// Refuses a file that group or others may read (env::CheckPrivateFile).
 Result<CqlCredentials> LoadCqlCredentials(const std::string& path);
 
 }  // namespace cv::ops

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -31,7 +33,7 @@ cache_dir: /var/cache/cv
 )"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->vault_url, "file:///var/backups/cv");
-  EXPECT_EQ(c->nodetool.size(), 5u);
+  EXPECT_EQ(c->nodetool.command.size(), 5u);
   EXPECT_EQ(c->cql_port, 9043);
   EXPECT_EQ(c->parallelism, 4);
   EXPECT_EQ(c->cache_dir, "/var/cache/cv");
@@ -99,6 +101,88 @@ TEST(ConfigTest, ByteRates) {
   for (const char* bad : {"", "fast", "10 MB", "5x", "M"}) {
     EXPECT_EQ(ParseByteRate(bad).status().code(), StatusCode::kInvalidArgument) << bad;
   }
+}
+
+TEST(ConfigTest, NodeToolTimeoutsJmxAndCqlTls) {
+  auto c = LoadConfig(Write(R"(
+vault: {url: file:///v}
+node:
+  cassandra_yaml: /etc/cassandra/cassandra.yaml
+  nodetool: [/usr/bin/nodetool, -h, 127.0.0.1, -p, "7299"]
+  nodetool_timeout: 30
+  snapshot_timeout: 900
+  import_timeout: 7200
+  jmx: {username: cassvault, password_file: /etc/cassvault/jmx.password}
+  cql:
+    tls: {ca_file: /etc/cassvault/ca.pem, cert_file: /etc/cassvault/client.pem, key_file: /etc/cassvault/client.key,
+          verify_address: false}
+)"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->nodetool.timeout, std::chrono::seconds(30));
+  EXPECT_EQ(c->nodetool.snapshot_timeout, std::chrono::seconds(900));
+  EXPECT_EQ(c->nodetool.import_timeout, std::chrono::seconds(7200));
+  EXPECT_EQ(c->nodetool.jmx_username, "cassvault");
+  EXPECT_EQ(c->nodetool.jmx_password_file, "/etc/cassvault/jmx.password");
+  EXPECT_TRUE(c->cql_tls);
+  EXPECT_EQ(c->cql_tls_ca_file, "/etc/cassvault/ca.pem");
+  EXPECT_EQ(c->cql_tls_key_file, "/etc/cassvault/client.key");
+  EXPECT_FALSE(c->cql_tls_verify_address);
+
+  auto d = LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x}\n"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->nodetool.timeout, std::chrono::seconds(120));  // documented defaults
+  EXPECT_EQ(d->nodetool.snapshot_timeout, std::chrono::seconds(600));
+  EXPECT_FALSE(d->cql_tls);
+}
+
+TEST(ConfigTest, PasswordsNeverOnACommandLine) {
+  for (const char* flag : {"-pw", "--password", "--password=x"}) {
+    auto c = LoadConfig(
+        Write(std::string("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, nodetool: [nodetool, ") +
+              flag + ", s3cret]}\n"));
+    ASSERT_EQ(c.status().code(), StatusCode::kInvalidArgument) << flag;
+    EXPECT_NE(c.status().message().find("node.jmx.password_file"), std::string::npos) << c.status().message();
+    EXPECT_EQ(c.status().message().find("s3cret"), std::string::npos);
+  }
+  auto c = LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, jmx: {username: u}}\n"));
+  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  c = LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, cql: {tls: {cert_file: /c}}}\n"));
+  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("node.cql.tls.ca_file"), std::string::npos) << c.status().message();
+  c = LoadConfig(
+      Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, nodetool: [nodetool, -p, jmx]}\n"));
+  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  c = LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, snapshot_timeout: 0}\n"));
+  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+}
+
+// As ssh refuses a private key others can read: the file is not used, and its contents never shown.
+TEST(ConfigTest, CqlCredentialsFileOthersCanReadIsRefused) {
+  std::string path = Write("username=cassvault\npassword=s3cret-cql\n");
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read);
+  auto c = LoadCqlCredentials(path);
+  ASSERT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.status().message(), "CQL credentials file " + path +
+                                      ": may be read or written by group or others (mode 0640); it holds a "
+                                      "password: chmod 600 it");
+  std::filesystem::permissions(path,
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  c = LoadCqlCredentials(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->password, "s3cret-cql");
+}
+
+TEST(ConfigTest, PassphraseVariableIsConsumed) {
+  Config config;
+  config.passphrase_env = "CV_CONFIG_TEST_PASS";
+  ::setenv("CV_CONFIG_TEST_PASS", "correct horse", 1);
+  crypto::KeySecret s;
+  ASSERT_TRUE(PassphraseFromEnv(config, &s));
+  EXPECT_EQ(std::string(s.secret.view().begin(), s.secret.view().end()), "correct horse");
+  EXPECT_EQ(std::getenv("CV_CONFIG_TEST_PASS"), nullptr);  // gone from the environment children inherit
+  EXPECT_FALSE(PassphraseFromEnv(config, &s));
 }
 
 }  // namespace

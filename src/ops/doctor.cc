@@ -66,11 +66,7 @@ bool KeyWithoutPrompt(const Config& config, crypto::KeySecret* out) {
     *out = std::move(k).value();
     return true;
   }
-  if (const char* env = std::getenv(config.passphrase_env.c_str()); env && *env) {
-    *out = crypto::PassphraseSecret(env);
-    return true;
-  }
-  return false;
+  return PassphraseFromEnv(config, out);
 }
 
 }  // namespace

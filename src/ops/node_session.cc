@@ -9,8 +9,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
+#include <iterator>
 
 #include "backends/registry.h"
+#include "env/open_files.h"
+#include "env/private_file.h"
 
 namespace cv::ops {
 
@@ -42,6 +46,35 @@ bool IsPortOpen(const std::string& host, int port) {
   return open;
 }
 
+Status CheckNodeStopped(const Config& config, const cassandra::NodeConfig& node,
+                        const std::string& what_to_do) {
+  auto running = [&](const std::string& host, int port, const std::string& which) {
+    return Status::FailedPrecondition("node " + host + ":" + std::to_string(port) + " (" + which + ")",
+                                      "is running (it accepts connections); " + what_to_do);
+  };
+  CqlTarget cql = ResolveCqlTarget(config, node);
+  if (IsPortOpen(cql.host, cql.port)) return running(cql.host, cql.port, "CQL port");
+  // Cassandra binds the storage port to listen_address, else to the address of the host name.
+  std::string storage_host = node.listen_address;
+  if (storage_host.empty()) {
+    char name[256] = {};
+    storage_host = ::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0' ? name : "127.0.0.1";
+  }
+  if (IsPortOpen(storage_host, node.storage_port)) {
+    return running(storage_host, node.storage_port, "storage port, cassandra.yaml storage_port");
+  }
+  CV_ASSIGN_OR_RETURN(cassandra::JmxEndpoint jmx, cassandra::JmxEndpointOf(config.nodetool.command));
+  if (IsPortOpen(jmx.host, jmx.port)) return running(jmx.host, jmx.port, "JMX port, from node.nodetool");
+  std::vector<std::string> dirs = node.data_file_directories;
+  dirs.push_back(node.commitlog_directory);
+  if (auto user = env::FindProcessUsing(dirs, {node.yaml_path})) {
+    return Status::FailedPrecondition(
+        "node: process " + std::to_string(user->pid) + " (" + user->command + ")",
+        "uses " + user->what + ": the node is running; " + what_to_do);
+  }
+  return Status::OK();
+}
+
 CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& node) {
   CqlTarget t;
   t.host = !config.cql_host.empty()    ? config.cql_host
@@ -50,6 +83,20 @@ CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& no
   t.port = config.cql_port > 0 ? config.cql_port : node.native_transport_port;
   return t;
 }
+
+namespace {
+
+// PEM files are a few KiB; a bigger one is the wrong file.
+Result<std::string> ReadPemFile(const std::string& path, const std::string& key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(key + " " + path, "cannot be read");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > (1 << 20))
+    return Status::InvalidArgument(key + " " + path, "is larger than 1 MiB: not a PEM file");
+  return text;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config,
                                                           const cassandra::NodeConfig& node) {
@@ -61,6 +108,16 @@ Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config,
     CV_ASSIGN_OR_RETURN(CqlCredentials c, LoadCqlCredentials(config.cql_credentials_file));
     o.username = c.username;
     o.password = c.password;
+  }
+  if (config.cql_tls) {
+    o.tls = true;
+    o.tls_verify_address = config.cql_tls_verify_address;
+    CV_ASSIGN_OR_RETURN(o.tls_ca_pem, ReadPemFile(config.cql_tls_ca_file, "node.cql.tls.ca_file"));
+    if (!config.cql_tls_cert_file.empty()) {
+      CV_ASSIGN_OR_RETURN(o.tls_cert_pem, ReadPemFile(config.cql_tls_cert_file, "node.cql.tls.cert_file"));
+      CV_RETURN_IF_ERROR(env::CheckPrivateFile(config.cql_tls_key_file, "node.cql.tls.key_file"));
+      CV_ASSIGN_OR_RETURN(o.tls_key_pem, ReadPemFile(config.cql_tls_key_file, "node.cql.tls.key_file"));
+    }
   }
   return cassandra::CqlSession::Connect(o);
 }

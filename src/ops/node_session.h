@@ -16,6 +16,16 @@ namespace cv::ops {
 // True if something accepts TCP connections on host:port (within ~1 s).
 bool IsPortOpen(const std::string& host, int port);
 
+// The offline interlock: OK only when nothing shows the node running. A node can have native
+// transport off (start_native_transport: false, `nodetool disablebinary`) and still write into its
+// data directories, so this checks the CQL port, the storage port (cassandra.yaml), the JMX port of
+// node.nodetool (Cassandra keeps it in cassandra-env.sh, default 7199), and that no other process holds
+// a file under the data or commitlog directories open (nor a JVM started with this cassandra.yaml).
+// FailedPrecondition("node HOST:PORT (<which port>)" or "node: process PID (<comm>)",
+// "is running ...; " + what_to_do).
+Status CheckNodeStopped(const Config& config, const cassandra::NodeConfig& node,
+                        const std::string& what_to_do);
+
 struct CqlTarget {
   std::string host;
   int port = 9042;

@@ -59,17 +59,15 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   if (!to_dir) {
     CV_ASSIGN_OR_RETURN(node, cassandra::LoadNodeConfig(config.cassandra_yaml));
   }
-  CqlTarget target = ResolveCqlTarget(config, node);
   std::unique_ptr<cassandra::CqlSession> cql;
   std::string host_id;
   if (live) {
     CV_ASSIGN_OR_RETURN(cql, ConnectCql(config, node));
     CV_ASSIGN_OR_RETURN(auto ident, cql->ReadLocalNode());
     host_id = ident.host_id;
-  } else if (!to_dir && IsPortOpen(target.host, target.port)) {
-    return Status::FailedPrecondition(
-        "node " + target.host + ":" + std::to_string(target.port),
-        "is running; an offline restore needs the node stopped. Stop it, or use --mode live");
+  } else if (!to_dir) {
+    CV_RETURN_IF_ERROR(CheckNodeStopped(
+        config, node, "an offline restore needs the node stopped. Stop it, or use --mode live"));
   }
   CV_ASSIGN_OR_RETURN(BackupRecord record, ResolveBackup(vault, o.backup, host_id, node.listen_address));
   CV_ASSIGN_OR_RETURN(Manifest manifest, vault.LoadManifest(record));

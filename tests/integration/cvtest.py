@@ -64,17 +64,18 @@ class Vault:
 
     @classmethod
     def for_stopped_node(cls, workdir, **kw):
-        """A stopped node made of an empty data dir (fill it with SSTables) and a cassandra.yaml whose CQL
-        port nothing listens on, plus a vault config for it: what `backup --offline` tests need without
-        Cassandra. Returns (vault, data_dir)."""
+        """A stopped node made of an empty data dir (fill it with SSTables) and a cassandra.yaml whose CQL,
+        storage and JMX ports (port 1) nothing listens on, plus a vault config for it: what `backup --offline`
+        tests need without Cassandra, even while the rig's node 1 runs. Returns (vault, data_dir)."""
         data = os.path.join(workdir, "data")
         os.makedirs(data, exist_ok=True)
         yaml = os.path.join(workdir, "cassandra.yaml")
         with open(yaml, "w") as f:
             f.write("cluster_name: legacy\npartitioner: org.apache.cassandra.dht.Murmur3Partitioner\n"
                     "data_file_directories: [%s]\ncommitlog_directory: %s/commitlog\n"
-                    "rpc_address: 127.0.0.1\nnative_transport_port: 1\n" % (data, workdir))
-        return cls(yaml, ["/bin/false"], cql_port=1, workdir=os.path.join(workdir, "cv"), **kw), data
+                    "listen_address: 127.0.0.1\nrpc_address: 127.0.0.1\nnative_transport_port: 1\nstorage_port: 1\n"
+                    % (data, workdir))
+        return cls(yaml, ["/bin/false", "-p", "1"], cql_port=1, workdir=os.path.join(workdir, "cv"), **kw), data
 
     def run(self, *args, check=True, env_extra=None, passphrase=PASSPHRASE, timeout=900):
         args = [str(a) for a in args]

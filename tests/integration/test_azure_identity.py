@@ -62,9 +62,12 @@ IDENTITY_VARS = ["AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN", "CASSVAULT_AZUR
 FAKE_AZ = '''#!/usr/bin/python3
 """A STAND-IN for the Azure CLI, for cassvault's tests: like `az` logged in as a service principal, it
 asks the (stand-in) Entra ID token endpoint for a token and prints what `az account get-access-token
---resource R -o json` prints."""
+--resource R -o json` prints. Its "login" is in $AZURE_CONFIG_DIR, as the real one's is: cassvault passes
+that variable to `az`, and no secret of its own environment."""
 import json, os, ssl, sys, time, urllib.parse, urllib.request
 args = sys.argv[1:]
+with open(os.path.join(os.environ["AZURE_CONFIG_DIR"], "fake-az.json")) as f:
+    os.environ.update(json.load(f))
 with open(os.environ["CV_FAKE_AZ_LOG"], "a") as log:
     log.write(json.dumps(args) + "\\n")
 if args[:2] != ["account", "get-access-token"] or "--resource" not in args or args[-2:] != ["-o", "json"]:
@@ -305,9 +308,13 @@ class AzureIdentityTest(unittest.TestCase):
             f.write(FAKE_AZ)
         os.chmod(az, stat.S_IRWXU)
         log = os.path.join(self.work, "az.log")
-        env = self.env(CV_FAKE_AZ_LOG=log, CV_FAKE_AZ_CLIENT=self.ts.client_id, CV_FAKE_AZ_TENANT=self.ts.tenant,
-                       CV_FAKE_AZ_SECRET=self.ts.client_secret, CV_FAKE_AZ_CA=self.azurite.ca_file,
-                       CV_FAKE_AZ_TOKEN_URL=self.ts.token_url)
+        azure_config_dir = os.path.join(self.work, "azure")
+        os.makedirs(azure_config_dir)
+        with open(os.path.join(azure_config_dir, "fake-az.json"), "w") as f:
+            json.dump(dict(CV_FAKE_AZ_LOG=log, CV_FAKE_AZ_CLIENT=self.ts.client_id, CV_FAKE_AZ_TENANT=self.ts.tenant,
+                           CV_FAKE_AZ_SECRET=self.ts.client_secret, CV_FAKE_AZ_CA=self.azurite.ca_file,
+                           CV_FAKE_AZ_TOKEN_URL=self.ts.token_url), f)
+        env = self.env(AZURE_CONFIG_DIR=azure_config_dir)
         self.secrets.append(self.ts.client_secret)
         self.round_trip("id-cli", {"auth": "azure-cli"}, env)
         with open(log) as f:

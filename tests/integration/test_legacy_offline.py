@@ -27,11 +27,11 @@ class LegacyOfflineTest(unittest.TestCase):
         os.makedirs(self.data)
         yaml = os.path.join(self.work, "cassandra.yaml")
         with open(yaml, "w") as f:
-            # A stopped node: nothing listens on this port, so --offline may read the live dirs.
+            # A stopped node: nothing listens on its CQL, storage or JMX port, so --offline may read the live dirs.
             f.write("cluster_name: legacy\npartitioner: org.apache.cassandra.dht.Murmur3Partitioner\n"
-                    "data_file_directories: [%s]\ncommitlog_directory: %s/commitlog\n"
-                    "rpc_address: 127.0.0.1\nnative_transport_port: 1\n" % (self.data, self.work))
-        self.vault = Vault(yaml, ["/bin/false"], cql_port=1, workdir=os.path.join(self.work, "cv"))
+                    "data_file_directories: [%s]\ncommitlog_directory: %s/commitlog\nlisten_address: 127.0.0.1\n"
+                    "rpc_address: 127.0.0.1\nnative_transport_port: 1\nstorage_port: 1\n" % (self.data, self.work))
+        self.vault = Vault(yaml, ["/bin/false", "-p", "1"], cql_port=1, workdir=os.path.join(self.work, "cv"))
         self.vault.run("init")
 
     def tearDown(self):

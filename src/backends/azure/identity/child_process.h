@@ -1,8 +1,7 @@
-// src/backends/azure/identity/child_process.h — runs a program (argv, no shell) with a deadline and
-// captures its output: how AzureCliCredential asks `az`. A child that outlives the deadline is killed.
-//
-// (cassandra/node_tool.h has a runner without a deadline for nodetool; backends may not depend on
-// cassandra/, and a hung `az login` prompt must not hang a backup.)
+// src/backends/azure/identity/child_process.h — how AzureCliCredential asks `az`: env::RunChild with a
+// deadline (a hung `az login` prompt must not hang a backup; the whole process group is killed) and
+// an environment that holds only what `az` needs (env::kAzureCliEnvironment): never the passphrase,
+// a storage key, a SAS or a client secret.
 #pragma once
 
 #include <chrono>
@@ -10,14 +9,11 @@
 #include <vector>
 
 #include "core/result.h"
+#include "env/child_process.h"
 
 namespace cv::backends::azure::identity {
 
-struct ChildResult {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-};
+using ChildResult = env::ChildResult;
 
 // NotFound when the program is not on PATH; DeadlineExceeded when it runs past `timeout`.
 Result<ChildResult> RunChild(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);

@@ -1,0 +1,51 @@
+// src/env/child_process.h — the one way cassvault starts another program (nodetool, az): argv only, no
+// shell, stdin from /dev/null, output captured, a deadline after which the child and everything it
+// started (its process group) is killed, and an environment built from an allow-list.
+//
+// Why an allow-list: our own environment holds the vault passphrase and cloud secrets
+// (CASSVAULT_PASSPHRASE, AWS_SECRET_ACCESS_KEY, AZURE_CLIENT_SECRET, a SAS token, ...). A child needs
+// none of them, and a deny-list would miss the next secret someone adds.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace cv::env {
+
+struct ChildResult {
+  int exit_code = 0;  // 128 + signal when killed by one (the shell's convention)
+  std::string out;    // stdout
+  std::string err;    // stderr
+};
+
+struct ChildOptions {
+  // Zero: no deadline. Past it, the whole process group is killed (SIGKILL) and the call fails.
+  std::chrono::milliseconds timeout{0};
+  // Where the deadline comes from, for the message (e.g. "node.nodetool_timeout").
+  std::string timeout_setting;
+  // Variables passed on beyond kBaseEnvironment: exact names, or a prefix ending in '*'.
+  std::vector<std::string> allow_env;
+};
+
+// What every child gets from our environment: locale, time zone, where programs and home are.
+extern const std::vector<std::string_view> kBaseEnvironment;
+// What nodetool (a JVM launched by a shell script) needs on top. JAVA_TOOL_OPTIONS is passed: it is the
+// JVM's own configuration channel (e.g. a truststore for JMX over TLS), which cassvault never reads.
+extern const std::vector<std::string> kJavaEnvironment;
+// What the Azure CLI needs on top: its configuration directory and settings (never AZURE_CLIENT_SECRET,
+// AZURE_STORAGE_KEY or a SAS), proxies and CA bundles.
+extern const std::vector<std::string> kAzureCliEnvironment;
+
+// The "NAME=value" entries of `envp` whose names kBaseEnvironment or `allow` admit, in envp order.
+std::vector<std::string> AllowedEnvironment(const char* const* envp, const std::vector<std::string>& allow);
+
+// Runs argv[0] (looked up on PATH when it has no '/'), waits, captures output. NotFound when the
+// program does not exist; DeadlineExceeded("<argv[0]>", "still running after N s (<setting>); killed
+// with its process group") past the deadline.
+Result<ChildResult> RunChild(const std::vector<std::string>& argv, const ChildOptions& options);
+
+}  // namespace cv::env

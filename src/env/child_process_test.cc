@@ -1,0 +1,119 @@
+#include "env/child_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace cv::env {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(AllowedEnvironmentTest, KeepsOnlyAllowedNames) {
+  const char* envp[] = {"PATH=/usr/bin",
+                        "HOME=/root",
+                        "LC_ALL=C.UTF-8",
+                        "CASSVAULT_PASSPHRASE=correct horse",
+                        "AWS_SECRET_ACCESS_KEY=awsSECRET",
+                        "AWS_SESSION_TOKEN=tok",
+                        "AZURE_CLIENT_SECRET=azSECRET",
+                        "AZURE_STORAGE_KEY=key",
+                        "AZURE_STORAGE_SAS_TOKEN=sv=1&sig=x",
+                        "AZURE_CONFIG_DIR=/etc/az",
+                        "AZURE_CORE_OUTPUT=json",
+                        "AZURE_CORE_=empty-suffix",
+                        "JAVA_HOME=/opt/java",
+                        "PATHX=not-path",
+                        "=weird",
+                        "noequals",
+                        nullptr};
+  EXPECT_EQ(AllowedEnvironment(envp, {}),
+            (std::vector<std::string>{"PATH=/usr/bin", "HOME=/root", "LC_ALL=C.UTF-8"}));
+  EXPECT_EQ(AllowedEnvironment(envp, kAzureCliEnvironment),
+            (std::vector<std::string>{"PATH=/usr/bin", "HOME=/root", "LC_ALL=C.UTF-8",
+                                      "AZURE_CONFIG_DIR=/etc/az", "AZURE_CORE_OUTPUT=json"}));
+  EXPECT_EQ(
+      AllowedEnvironment(envp, kJavaEnvironment),
+      (std::vector<std::string>{"PATH=/usr/bin", "HOME=/root", "LC_ALL=C.UTF-8", "JAVA_HOME=/opt/java"}));
+}
+
+// The attack of the review: secrets in our environment, a child that prints its own.
+TEST(RunChildTest, ChildSeesNoSecretFromOurEnvironment) {
+  const std::vector<std::pair<const char*, const char*>> secrets = {
+      {"CASSVAULT_PASSPHRASE", "correct horse"},
+      {"AWS_SECRET_ACCESS_KEY", "awsSECRETvalue"},
+      {"AWS_SESSION_TOKEN", "awsTOKEN"},
+      {"AZURE_CLIENT_SECRET", "azSECRET"},
+      {"AZURE_STORAGE_KEY", "azKEY"},
+      {"AZURE_STORAGE_SAS_TOKEN", "sv=2024&sig=SAS"},
+      {"CASSVAULT_S3_SECRET", "s3SECRET"}};
+  for (const auto& [k, v] : secrets) ::setenv(k, v, 1);
+  ::setenv("AZURE_CONFIG_DIR", "/tmp/azcfg", 1);
+  for (const auto& allow : {std::vector<std::string>{}, kJavaEnvironment, kAzureCliEnvironment}) {
+    ChildOptions o;
+    o.allow_env = allow;
+    Result<ChildResult> r = RunChild({"env"}, o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    for (const auto& [k, v] : secrets) {
+      EXPECT_EQ(r->out.find(k), std::string::npos) << k;
+      EXPECT_EQ(r->out.find(v), std::string::npos) << v;
+    }
+    EXPECT_NE(r->out.find("PATH="), std::string::npos);
+    EXPECT_EQ(r->out.find("AZURE_CONFIG_DIR=/tmp/azcfg") != std::string::npos, allow == kAzureCliEnvironment);
+  }
+  for (const auto& [k, v] : secrets) ::unsetenv(k);
+  ::unsetenv("AZURE_CONFIG_DIR");
+}
+
+TEST(RunChildTest, CapturesOutputAndExitCode) {
+  Result<ChildResult> r = RunChild({"sh", "-c", "echo out; echo err >&2; exit 3"}, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_EQ(r->out, "out\n");
+  EXPECT_EQ(r->err, "err\n");
+  EXPECT_TRUE(RunChild({"cassvault-no-such-program-xyz"}, {}).status().IsNotFound());
+  EXPECT_EQ(RunChild({}, {}).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Running (a zombie waiting for a reaper that may never come, in a container, counts as gone).
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+// A child that hangs, and a grandchild it started: both are gone when the deadline passes.
+TEST(RunChildTest, DeadlineKillsTheWholeProcessGroup) {
+  std::string pidfile =
+      (std::filesystem::temp_directory_path() / ("cv_env_test_grandchild." + std::to_string(::getpid())))
+          .string();
+  auto t0 = std::chrono::steady_clock::now();
+  ChildOptions o;
+  o.timeout = milliseconds(700);
+  o.timeout_setting = "node.nodetool_timeout";
+  Result<ChildResult> r = RunChild({"sh", "-c", "sleep 300 & echo $! > " + pidfile + "; wait"}, o);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(r.status().message(),
+            "sh: still running after 700 ms (node.nodetool_timeout); killed with its process group");
+  EXPECT_LT(took, std::chrono::seconds(5));
+  std::ifstream in(pidfile);
+  pid_t grandchild = 0;
+  ASSERT_TRUE(in >> grandchild);
+  std::filesystem::remove(pidfile);
+  // SIGKILL is delivered at once; give the kernel a moment to tear the process down (init reaps it).
+  for (int i = 0; i < 50 && Alive(grandchild); ++i) std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_FALSE(Alive(grandchild)) << "sleep " << grandchild << " survived";
+}
+
+}  // namespace
+}  // namespace cv::env
