@@ -12,7 +12,9 @@ namespace {
 // Objects the vault skipped because they did not check out (junk index objects and records, unindexed packs
 // that were not adopted, foreign key slots): each one is a problem, though no backup depends on it.
 void AddVaultProblems(const vault::Vault& vault, VerifyReport* report) {
-  for (const auto& p : vault.Problems()) report->problems.push_back({p.object, p.problem, {}});
+  for (const auto& p : vault.Problems()) {
+    if (p.damage) report->problems.push_back({p.object, p.problem, {}});
+  }
 }
 }  // namespace
 

@@ -281,17 +281,18 @@ Status Vault::CheckConfigSeal(std::span<const uint8_t> config_bytes) {
   // A read-only identity cannot write it; a later writer will. Nothing depends on it but this check.
   if (!put.ok() && !put.IsAlreadyExists()) {
     AddProblem(std::string(layout::kConfigSealPrefix),
-               "no sealed copy of config could be written (" + put.message() + "); config is not checked");
+               "no sealed copy of config could be written (" + put.message() + "); config is not checked",
+               /*damage=*/false);
   }
   return Status::OK();
 }
 
-void Vault::AddProblem(std::string object, std::string problem) {
+void Vault::AddProblem(std::string object, std::string problem, bool damage) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& p : problems_) {
     if (p.object == object && p.problem == problem) return;  // LoadIndex may run twice
   }
-  problems_.push_back({std::move(object), std::move(problem)});
+  problems_.push_back({std::move(object), std::move(problem), damage});
 }
 
 std::vector<VaultProblem> Vault::Problems() const {

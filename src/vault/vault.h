@@ -80,6 +80,7 @@ inline constexpr size_t kMaxConfigSeals = 16;
 struct VaultProblem {
   std::string object;  // its key in the store
   std::string problem;
+  bool damage = true;  // false: only a notice (e.g. a read-only identity could not write the config seal)
 };
 
 // True for what a foreign or damaged object causes (skip it); false for what the store or network causes
@@ -155,7 +156,7 @@ class Vault {
                                                      BlobCodec& codec);
   // Checks `config` against its sealed copies (config-seal/), writing the first one if none exists.
   Status CheckConfigSeal(std::span<const uint8_t> config_bytes);
-  void AddProblem(std::string object, std::string problem);
+  void AddProblem(std::string object, std::string problem, bool damage = true);
 
   std::unique_ptr<storage::ObjectStore> store_;
   std::string vault_id_;
