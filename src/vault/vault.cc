@@ -239,8 +239,15 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore>
             (secret.kind == crypto::KeySlotKind::kPassphrase ? "passphrase" : "key-file") +
             " slot; unlock it with the kind of key it was created with");
   }
-  return Status::PermissionDenied("vault " + store->Describe(),
-                                  "the passphrase or key file does not open this vault; nothing was changed");
+  std::string skipped;
+  if (!problems.empty()) {
+    skipped = " (" + std::to_string(problems.size()) +
+              " objects under keys/ were skipped as not valid slots, " + "first " + problems.front().object +
+              ": " + problems.front().problem + ")";
+  }
+  return Status::PermissionDenied(
+      "vault " + store->Describe(),
+      "the passphrase or key file does not open this vault; nothing was changed" + skipped);
 }
 
 Status Vault::CheckConfigSeal(std::span<const uint8_t> config_bytes) {

@@ -203,7 +203,7 @@ class SecurityVaultTest(unittest.TestCase):
         put_object(self.vd, "keys/..evil", b"{}")
         slow = {"version": 1, "id": "0000slow", "kind": "passphrase",
                 "kdf": {"name": "scrypt", "log2_n": 20, "r": 8, "p": 2, "salt": "AAAAAAAAAAAAAAAAAAAAAA=="},
-                "sealed_master_key": "A" * 124}
+                "sealed_master_key": "A" * 123 + "="}
         put_object(self.vd, "keys/0000slow", json.dumps(slow).encode())
         put_object(self.vd, "keys/0001junk", b"not json at all")
         t0 = time.monotonic()
