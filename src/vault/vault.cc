@@ -530,7 +530,8 @@ Result<std::vector<PackEntry>> Vault::FetchPackHeader(const ObjectId& pack_id, u
   CV_RETURN_IF_ERROR(store_->Get(key, pack_size - kPackTrailerSize, kPackTrailerSize, &trailer));
   CV_ASSIGN_OR_RETURN(uint32_t hlen, ParsePackTrailer(trailer, key));
   if (hlen + kPackTrailerSize > pack_size) return Status::Corruption(key, "header length exceeds the pack");
-  if (hlen > kMaxPackHeaderSize) return Status::Corruption(key, "header length is implausibly large");
+  if (hlen > kMaxPackHeaderSize || hlen < crypto::Aead::kOverhead)
+    return Status::Corruption(key, "header length is implausible");
   std::vector<uint8_t> sealed;
   CV_RETURN_IF_ERROR(store_->Get(key, pack_size - kPackTrailerSize - hlen, hlen, &sealed));
   crypto::Aead aead(key_.data_key().view());
@@ -589,6 +590,9 @@ Status Vault::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<uint8_t
   if (!loc) return Status::NotFound("blob " + IdToHex(id), "not in any pack of the vault");
   std::vector<uint8_t> sealed;
   std::string pack_key = layout::PackKey(loc->pack_id);
+  // A length of 0 would ask the store for "to the end": no sealed blob is that short anyway.
+  if (loc->entry.stored_len < crypto::Aead::kOverhead)
+    return Status::Corruption(pack_key, "entry for blob " + IdToHex(id) + " is shorter than a sealed blob");
   CV_RETURN_IF_ERROR(store_->Get(pack_key, loc->entry.offset, loc->entry.stored_len, &sealed));
   return codec.Open(loc->entry, sealed, out).Annotate(pack_key);
 }
