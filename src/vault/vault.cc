@@ -456,7 +456,16 @@ Status Vault::LoadIndex() {
   std::sort(orphans.begin(), orphans.end());
   std::vector<IndexEntry> adopted;
   BlobCodec codec(key_, 3);
+  uint64_t budget = kMaxUnindexedBytesRead;
+  size_t over_budget = 0;
   for (const auto& [pack_id, size] : orphans) {
+    if (size <= kMaxUnindexedPackSize) {  // larger ones are refused unread below
+      if (size > budget) {
+        ++over_budget;
+        continue;
+      }
+      budget -= size;
+    }
     auto header = VerifyUnindexedPack(pack_id, size, codec);
     if (!header.ok()) {
       if (!IsObjectProblem(header.status())) return header.status();
@@ -471,6 +480,14 @@ Status Vault::LoadIndex() {
         ++duplicates;
       }
     }
+  }
+  if (over_budget > 0) {
+    AddProblem(std::string(layout::kPacksPrefix),
+               std::to_string(over_budget) + " unindexed packs were not read: more than " +
+                   std::to_string(kMaxUnindexedBytesRead >> 20) +
+                   " MiB of packs no index names (junk, or many killed backups); a backup stores their " +
+                   "blobs again if it needs them",
+               /*damage=*/false);
   }
   std::lock_guard<std::mutex> lock(mu_);
   blobs_ = std::move(blobs);

@@ -70,6 +70,10 @@ inline constexpr uint64_t kPackTargetSize = 8 << 20;
 // index names is not read. (Indexed packs are read by the ranges their index gives.)
 inline constexpr uint64_t kMaxUnindexedPackSize = 2 * kPackTargetSize;
 inline constexpr uint64_t kMaxPackHeaderSize = 64 << 20;
+// Unindexed packs are read whole before adoption; junk packs someone adds would be read by every command,
+// so one LoadIndex reads at most this much of them. Packs past it are not adopted: their blobs, if genuine,
+// are stored again by the next backup, which costs space, never data.
+inline constexpr uint64_t kMaxUnindexedBytesRead = uint64_t{1} << 30;
 // Key slots: at most this many are read per unlock, and at most kMaxSlotsTried of the key's kind are
 // tried, cheapest first; each costs at most what `init --kdf-cost 20` writes (crypto::kScryptMaxWork).
 inline constexpr size_t kMaxSlotsRead = 256;
