@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "backends/registry.h"
 #include "core/vault_layout.h"
+#include "crypto/key_slot.h"
 #include "http/retry.h"
 #include "ops/backup.h"
 #include "ops/config.h"
@@ -75,11 +78,53 @@ void LogEvent(const GlobalFlags& g, const std::string& op, json fields) {
   std::cerr << fields.dump() << "\n";
 }
 
+// Record fields come from whoever holds the key, which may be another node of a shared vault: control
+// characters are shown escaped, never sent to the terminal.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Objects the vault skipped because they did not check out: one warning line each, on stderr.
+void WarnVaultProblems(const vault::Vault& v) {
+  for (const auto& p : v.Problems())
+    std::cerr << "cassvault: warning: " << Printable(p.object) << ": " << Printable(p.problem) << "\n";
+}
+
+Result<crypto::ScryptParams> KdfParams(int cost) {
+  if (cost < crypto::kMinKdfCost || cost > crypto::kMaxKdfCost) {
+    return Status::InvalidArgument("--kdf-cost " + std::to_string(cost),
+                                   "must be " + std::to_string(crypto::kMinKdfCost) + ".." +
+                                       std::to_string(crypto::kMaxKdfCost) + " (log2 of scrypt's N)");
+  }
+  return crypto::ScryptParams{.log2_n = cost, .r = 8, .p = 1};
+}
+
+// A new slot never takes a key file that looks typed: HKDF does not stretch it like scrypt would.
+Status RefuseWeakKeyFile(const crypto::KeySecret& s, const std::string& path) {
+  if (!s.weak_text_key_file) return Status::OK();
+  return Status::InvalidArgument("key file " + path,
+                                 "holds printable text that is not base64: a passphrase in a file is not a "
+                                 "key. Use `cassvault key generate-file PATH`, or a passphrase slot");
+}
+
 void PrintRecordLine(const BackupRecord& r) {
-  std::cout << r.backup_id << "  tag=" << r.tag << "  node=" << r.address << "  dc=" << r.data_center
-            << "  cluster=" << r.cluster_name << "  " << layout::FormatTime(r.started)
-            << "  tables=" << r.tables << "  files=" << r.files << "  size=" << ops::HumanBytes(r.bytes)
-            << "  new=" << ops::HumanBytes(r.new_bytes) << " (" << r.new_files << " files)\n";
+  std::cout << r.backup_id << "  tag=" << Printable(r.tag) << "  node=" << Printable(r.address)
+            << "  dc=" << Printable(r.data_center) << "  cluster=" << Printable(r.cluster_name) << "  "
+            << layout::FormatTime(r.started) << "  tables=" << r.tables << "  files=" << r.files
+            << "  size=" << ops::HumanBytes(r.bytes) << "  new=" << ops::HumanBytes(r.new_bytes) << " ("
+            << r.new_files << " files)\n";
 }
 
 json RecordJson(const BackupRecord& r) {
@@ -105,9 +150,15 @@ json RecordJson(const BackupRecord& r) {
 void AddInit(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("init", "create a new vault (config and first key slot)");
   auto url = std::make_shared<std::string>();
+  auto cost = std::make_shared<int>(crypto::ScryptParams{}.log2_n);
   cmd->add_option("--vault", *url,
                   "vault URL (default: vault.url of the config), e.g. file:///var/backups/cassvault");
-  cmd->callback([&g, url] {
+  cmd->add_option(
+      "--kdf-cost", *cost,
+      "passphrase slot: log2 of scrypt's N, 15..20 (default 17: 128 MiB, ~0.4 s; each step doubles)");
+  cmd->callback([&g, url, cost] {
+    auto params = KdfParams(*cost);
+    if (!params.ok()) return void(g.exit_code = Fail(params.status()));
     auto cfg = Load(g);
     if (!cfg.ok()) {
       g.exit_code = Fail(cfg.status());
@@ -124,7 +175,9 @@ void AddInit(CLI::App& app, GlobalFlags& g) {
       g.exit_code = Fail(secret.status());
       return;
     }
-    auto v = vault::Vault::Init(std::move(store).value(), *secret);
+    if (Status weak = RefuseWeakKeyFile(*secret, cfg->key_file); !weak.ok())
+      return void(g.exit_code = Fail(weak));
+    auto v = vault::Vault::Init(std::move(store).value(), *secret, *params);
     if (!v.ok()) {
       g.exit_code = Fail(v.status());
       return;
@@ -153,6 +206,7 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     o->show_progress = Interactive(g);
     auto r = ops::RunBackup(*cfg, **v, *o);
+    WarnVaultProblems(**v);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("backup")));
     LogEvent(g, "backup", RecordJson(r->record));
     if (g.json) {
@@ -188,6 +242,7 @@ void AddList(CLI::App& app, GlobalFlags& g) {
     auto v = ops::OpenVault(*cfg);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     auto list = (*v)->ListBackups();
+    WarnVaultProblems(**v);
     if (!list.ok()) return void(g.exit_code = Fail(list.status()));
     if (g.json) {
       json a = json::array();
@@ -219,6 +274,7 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     o->show_progress = Interactive(g) && !o->dry_run;
     auto r = ops::RunRestore(*cfg, **v, *o);
+    WarnVaultProblems(**v);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("restore")));
     LogEvent(g, "restore",
              {{"backup_id", r->backup_id},
@@ -283,12 +339,120 @@ void AddVerify(CLI::App& app, GlobalFlags& g) {
                 << " blobs in " << r->packs << " packs"
                 << (*deep ? ", " + ops::HumanBytes(r->bytes_read) + " read" : "") << "\n";
       for (const auto& p : r->problems) {
-        std::cout << "PROBLEM " << p.object << ": " << p.problem << "\n";
-        for (const auto& a : p.affected) std::cout << "  affects " << a << "\n";
+        std::cout << "PROBLEM " << Printable(p.object) << ": " << Printable(p.problem) << "\n";
+        for (const auto& a : p.affected) std::cout << "  affects " << Printable(a) << "\n";
       }
       std::cout << (r->ok() ? "OK\n" : "FAILED\n");
     }
     if (!r->ok()) g.exit_code = kExitCorruption;
+  });
+}
+
+// --- key ----------------------------------------------------------------------------------------
+// Slots are added, listed and made; removing one (and rotating the master key) belongs to the key
+// management issue. The new secret never comes from argv: a key file path, or a variable's name.
+void AddKey(CLI::App& app, GlobalFlags& g) {
+  auto* key = app.add_subcommand("key", "manage the vault's key slots");
+  key->require_subcommand(1);
+
+  auto* gen =
+      key->add_subcommand("generate-file", "write a new random key file (mode 0600, never overwrites)");
+  auto gen_path = std::make_shared<std::string>();
+  gen->add_option("PATH", *gen_path, "where to write it (must not exist)")->required();
+  gen->callback([&g, gen_path] {
+    Status st = crypto::WriteNewKeyFile(*gen_path);
+    if (!st.ok()) return void(g.exit_code = Fail(st));
+    if (g.json) {
+      std::cout << json{{"key_file", *gen_path}}.dump() << "\n";
+    } else {
+      std::cout << "wrote key file " << *gen_path
+                << " (32 random bytes, mode 0600); keep a copy offline: without a key the vault is lost\n";
+    }
+  });
+
+  auto* add =
+      key->add_subcommand("add", "add a key slot: another passphrase or key file that opens the vault");
+  auto add_file = std::make_shared<std::string>();
+  auto add_env = std::make_shared<std::string>();
+  auto cost = std::make_shared<int>(crypto::ScryptParams{}.log2_n);
+  auto* file_opt = add->add_option("--new-key-file", *add_file, "the key file the new slot opens with");
+  auto* env_opt = add->add_option("--new-passphrase-env", *add_env,
+                                  "name of the environment variable holding the new passphrase");
+  file_opt->excludes(env_opt);
+  add->add_option("--kdf-cost", *cost, "passphrase slot: log2 of scrypt's N, 15..20 (default 17)");
+  add->callback([&g, add_file, add_env, cost] {
+    if (add_file->empty() == add_env->empty()) {
+      return void(g.exit_code = Fail(Status::InvalidArgument(
+                      "key add", "give exactly one of --new-key-file PATH or --new-passphrase-env VAR")));
+    }
+    auto params = KdfParams(*cost);
+    if (!params.ok()) return void(g.exit_code = Fail(params.status()));
+    Result<crypto::KeySecret> secret = Status::Internal("key add", "no secret");
+    if (!add_file->empty()) {
+      secret = crypto::LoadKeyFile(*add_file);
+      if (secret.ok()) {
+        if (Status weak = RefuseWeakKeyFile(*secret, *add_file); !weak.ok())
+          return void(g.exit_code = Fail(weak));
+      }
+    } else {
+      const char* pass = std::getenv(add_env->c_str());
+      if (pass == nullptr || *pass == '\0') {
+        secret =
+            Status::InvalidArgument("--new-passphrase-env " + *add_env, "the variable is not set or empty");
+      } else {
+        secret = crypto::PassphraseSecret(pass);
+      }
+    }
+    if (!secret.ok()) return void(g.exit_code = Fail(secret.status()));
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto v = ops::OpenVault(*cfg);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    WarnVaultProblems(**v);
+    auto id = (*v)->AddKeySlot(*secret, *params);
+    if (!id.ok()) return void(g.exit_code = Fail(id.status().Annotate("key add")));
+    if (g.json) {
+      std::cout << json{{"slot", *id}}.dump() << "\n";
+    } else {
+      std::cout << "added key slot " << *id << "\n";
+    }
+  });
+
+  auto* list = key->add_subcommand("list", "list the key slots (kind and cost; no secret)");
+  list->callback([&g] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto v = ops::OpenVault(*cfg);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    auto slots = (*v)->ListKeySlots();
+    if (!slots.ok()) return void(g.exit_code = Fail(slots.status()));
+    json a = json::array();
+    for (const auto& s : *slots) {
+      json j = {{"key", s.key}};
+      if (s.info.ok()) {
+        bool pass = s.info->kind == crypto::KeySlotKind::kPassphrase;
+        j["kind"] = pass ? "passphrase" : "keyfile";
+        if (pass) j["log2_n"] = s.info->scrypt.log2_n, j["r"] = s.info->scrypt.r, j["p"] = s.info->scrypt.p;
+      } else {
+        j["problem"] = s.info.status().ToString();
+      }
+      a.push_back(j);
+    }
+    if (g.json) {
+      std::cout << a.dump() << "\n";
+      return;
+    }
+    for (const auto& j : a) {
+      std::cout << Printable(j["key"].get<std::string>()) << "  ";
+      if (j.contains("problem")) {
+        std::cout << "NOT A VALID SLOT: " << Printable(j["problem"].get<std::string>()) << "\n";
+      } else if (j["kind"] == "passphrase") {
+        std::cout << "passphrase  scrypt log2_n=" << j["log2_n"] << " r=" << j["r"] << " p=" << j["p"]
+                  << "\n";
+      } else {
+        std::cout << "keyfile\n";
+      }
+    }
   });
 }
 
@@ -339,6 +503,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddList(app, g);
   AddRestore(app, g);
   AddVerify(app, g);
+  AddKey(app, g);
 }
 
 }  // namespace cv::cli

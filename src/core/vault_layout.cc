@@ -62,6 +62,33 @@ std::optional<std::string> ParseBackupKey(std::string_view key) {
   return std::string(key);
 }
 
+std::string ConfigSealKey(const ObjectId& id) { return std::string(kConfigSealPrefix) + IdToHex(id); }
+
+std::optional<ObjectId> ParseConfigSealKey(std::string_view key) {
+  if (key.substr(0, kConfigSealPrefix.size()) != kConfigSealPrefix) return std::nullopt;
+  return IdFromHex(key.substr(kConfigSealPrefix.size()));
+}
+
+std::optional<std::string> ParseKeySlotKey(std::string_view key) {
+  if (key.substr(0, kKeysPrefix.size()) != kKeysPrefix) return std::nullopt;
+  key.remove_prefix(kKeysPrefix.size());
+  if (key.empty() || key.size() > 64) return std::nullopt;
+  for (char c : key) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return std::nullopt;
+  }
+  return std::string(key);
+}
+
+bool IsValidVaultId(std::string_view id) {
+  if (id.size() != 32) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 std::string FormatTime(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};

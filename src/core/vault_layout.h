@@ -23,17 +23,25 @@ inline constexpr std::string_view kPacksPrefix = "packs/";
 inline constexpr std::string_view kIndexPrefix = "index/";
 inline constexpr std::string_view kManifestsPrefix = "manifests/";
 inline constexpr std::string_view kBackupsPrefix = "backups/";
+inline constexpr std::string_view kConfigSealPrefix = "config-seal/";
 
 std::string KeySlotKey(std::string_view slot_id);   // keys/<slot id>
 std::string PackKey(const ObjectId& id);            // packs/<first 2 hex>/<64 hex>
 std::string IndexKey(const ObjectId& id);           // index/<64 hex>
 std::string ManifestKey(const ObjectId& id);        // manifests/<64 hex>
 std::string BackupKey(std::string_view backup_id);  // backups/<backup id>
+std::string ConfigSealKey(const ObjectId& id);      // config-seal/<64 hex>
 
 // The id in a pack, index or manifest key; nullopt for anything else (stray files, temp files).
 std::optional<ObjectId> ParsePackKey(std::string_view key);
 std::optional<ObjectId> ParseIndexKey(std::string_view key);
 std::optional<std::string> ParseBackupKey(std::string_view key);
+std::optional<ObjectId> ParseConfigSealKey(std::string_view key);
+// The slot id in keys/<slot id> (1-64 of [A-Za-z0-9_-]); nullopt for anything else.
+std::optional<std::string> ParseKeySlotKey(std::string_view key);
+
+// A vault id is exactly 32 lowercase hex digits (it names the local cache file, so nothing else may pass).
+bool IsValidVaultId(std::string_view id);
 
 // Backup ids sort by time: "20261125T141500Z-1a2b3c4d". `unix_seconds` is the start time (UTC),
 // `random_hex` 8 hex digits that keep two nodes starting in the same second apart.

@@ -226,6 +226,13 @@ Status ValidateScryptParams(const ScryptParams& params) {
   if (params.p < 1 || params.p > 64) {
     return Status::InvalidArgument("scrypt", "p " + std::to_string(params.p) + " is outside 1..64");
   }
+  // Work, not only memory: p multiplies the time at no memory cost, so a slot that claims p=64 would take
+  // minutes to try. No slot `init` or `key add` writes costs more than kScryptMaxWork.
+  if (ScryptWork(params) > kScryptMaxWork) {
+    return Status::InvalidArgument("scrypt", "parameters need N*r*p = " + std::to_string(ScryptWork(params)) +
+                                                 ", more than the limit of " +
+                                                 std::to_string(kScryptMaxWork));
+  }
   const uint64_t mem = 128 * static_cast<uint64_t>(params.r) * (uint64_t{1} << params.log2_n);
   if (mem > kScryptMaxMemory) {
     return Status::InvalidArgument("scrypt", "parameters need " + std::to_string(mem >> 20) +

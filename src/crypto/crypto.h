@@ -129,10 +129,18 @@ Result<SecretBytes> Hkdf(ByteView ikm, ByteView salt, std::string_view info, siz
 
 // scrypt (memory-hard): N=2^log2_n, r, p. Memory used is 128*r*N bytes.
 struct ScryptParams {
-  int log2_n = 15;  // 32 MiB with r=8: a second or less here, costly for a GPU farm
+  int log2_n = 17;  // OWASP's minimum (N=2^17, r=8, p=1): 128 MiB, about 0.4 s here
   int r = 8;
   int p = 1;
 };
+// The costs `init` and `key add` may choose (--kdf-cost, log2 N with r=8, p=1). A slot read from the store
+// may not cost more than the costliest of these: N*r*p and 128*r*N bytes are capped on read.
+inline constexpr int kMinKdfCost = 15;
+inline constexpr int kMaxKdfCost = 20;
+inline constexpr uint64_t kScryptMaxWork = (uint64_t{1} << kMaxKdfCost) * 8;  // N*r*p
+inline uint64_t ScryptWork(const ScryptParams& p) {
+  return (uint64_t{1} << p.log2_n) * static_cast<uint64_t>(p.r) * static_cast<uint64_t>(p.p);
+}
 Result<SecretBytes> Scrypt(std::string_view passphrase, ByteView salt, const ScryptParams& params,
                            size_t len);
 

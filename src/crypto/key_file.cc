@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -58,12 +59,41 @@ Status SyncParentDir(const std::string& path) {
   return Status::OK();
 }
 
+std::string ModeString(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+// Random bytes are printable ASCII with odds of about (95/256)^32 for 32 bytes: a key file that is all
+// printable text (and not base64, handled before) was typed or pasted by a person.
+bool IsPrintableText(ByteView b) {
+  for (uint8_t c : b) {
+    if (!(c >= 0x20 && c < 0x7f) && !IsTrailingSpace(c)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<KeySecret> LoadKeyFile(std::string_view path) {
   const std::string p(path);
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, Subject(path), "open");
+  // As ssh does with private keys: a key others may read is refused, not used. Pipes and other
+  // non-regular files (`--key-file <(secret-tool ...)`) have no such mode to check.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Status::FromErrno(err, Subject(path), "stat");
+  }
+  if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+    ::close(fd);
+    return Status::PermissionDenied(Subject(path), "is readable or writable by group or others (mode " +
+                                                       ModeString(st.st_mode) + "); run `chmod 600 " +
+                                                       std::string(path) + "` and try again");
+  }
 
   // One buffer of the maximum size, never grown: growing a vector would leave copies of the key behind.
   SecretBytes buf(kMaxKeyFileSize + 1);
@@ -113,6 +143,7 @@ Result<KeySecret> LoadKeyFile(std::string_view path) {
                                        "(or base64 text of them)");
   }
   out.secret = SecretBytes(ByteView(buf.data(), size));
+  out.weak_text_key_file = IsPrintableText(ByteView(buf.data(), size));
   return out;
 }
 

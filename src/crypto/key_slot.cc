@@ -261,14 +261,37 @@ Result<std::string> WrapMasterKey(const MasterKey& key, const KeySecret& secret,
   }
 }
 
-Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& secret) {
-  Result<ParsedSlot> parsed = [&]() -> Result<ParsedSlot> {
-    try {
-      return ParseSlot(slot_json);
-    } catch (const nlohmann::json::exception& e) {  // the reader checks types first; this is a backstop
-      return Status::Corruption("key slot", std::string("unreadable JSON: ") + e.what());
+namespace {
+Result<ParsedSlot> ParseSlotNoThrow(std::string_view slot_json) {
+  try {
+    return ParseSlot(slot_json);
+  } catch (const nlohmann::json::exception&) {  // the reader checks types first; this is a backstop
+    return Status::Corruption("key slot", "unreadable JSON");
+  }
+}
+}  // namespace
+
+Result<KeySlotInfo> InspectKeySlot(std::string_view slot_json) {
+  CV_ASSIGN_OR_RETURN(ParsedSlot slot, ParseSlotNoThrow(slot_json));
+  KeySlotInfo info{slot.id, slot.kind, slot.scrypt, 0};
+  if (slot.kind == KeySlotKind::kPassphrase) {
+    // The same caps Scrypt() applies, checked before any work: a slot over them is damaged or hostile.
+    if (ScryptWork(slot.scrypt) > kScryptMaxWork ||
+        128 * static_cast<uint64_t>(slot.scrypt.r) * (uint64_t{1} << slot.scrypt.log2_n) >
+            (uint64_t{1} << 30)) {
+      return Status::Corruption("key slot " + slot.id,
+                                "kdf parameters cost more than any slot cassvault creates (log2_n " +
+                                    std::to_string(slot.scrypt.log2_n) + ", r " +
+                                    std::to_string(slot.scrypt.r) + ", p " + std::to_string(slot.scrypt.p) +
+                                    ")");
     }
-  }();
+    info.work = ScryptWork(slot.scrypt);
+  }
+  return info;
+}
+
+Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& secret) {
+  Result<ParsedSlot> parsed = ParseSlotNoThrow(slot_json);
   if (!parsed.ok()) return parsed.status();
   const ParsedSlot& slot = *parsed;
   const std::string subject = "key slot " + slot.id;

@@ -35,7 +35,21 @@ enum class KeySlotKind { kPassphrase, kKeyFile };
 struct KeySecret {
   KeySlotKind kind = KeySlotKind::kPassphrase;
   SecretBytes secret;  // the passphrase's UTF-8 bytes, or the key file's contents
+  // A key file of printable text that is not base64: most likely a human passphrase put in a file, which
+  // HKDF does not stretch. New slots refuse it; opening an existing slot with it only warns.
+  bool weak_text_key_file = false;
 };
+
+// What a slot document says about itself, read without deriving anything: lets a caller try the
+// cheapest slots first and list slots.
+struct KeySlotInfo {
+  std::string id;
+  KeySlotKind kind = KeySlotKind::kPassphrase;
+  ScryptParams scrypt;  // passphrase slots only
+  uint64_t work = 0;    // scrypt N*r*p; 0 for key file slots (one HKDF)
+};
+// Corruption or NotSupported as UnwrapMasterKey would report them, including scrypt parameters over the caps.
+Result<KeySlotInfo> InspectKeySlot(std::string_view slot_json);
 
 // Reads a key file: at least 32 bytes of key material (`cassvault key generate-file` writes 32 random
 // bytes as base64 text). InvalidArgument names the file and what is wrong; the contents never appear.

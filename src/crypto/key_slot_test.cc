@@ -48,6 +48,8 @@ class TempDir {
   std::string File(std::string_view name) const { return path_ + "/" + std::string(name); }
   std::string Write(std::string_view name, std::string_view contents) const {
     std::ofstream(File(name), std::ios::binary) << contents;
+    std::filesystem::permissions(File(name),
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     return File(name);
   }
 
@@ -116,7 +118,7 @@ TEST(KeySlotTest, DefaultParametersAreTheDocumentedOnes) {
   Result<std::string> slot = WrapMasterKey(CountingKey(), PassphraseSecret("pw"), "abc");
   ASSERT_TRUE(slot.ok()) << slot.status().ToString();
   nlohmann::json doc = nlohmann::json::parse(*slot);
-  EXPECT_EQ(doc["kdf"]["log2_n"], 15);
+  EXPECT_EQ(doc["kdf"]["log2_n"], 17);
   EXPECT_EQ(doc["kdf"]["r"], 8);
   EXPECT_EQ(doc["kdf"]["p"], 1);
 }
@@ -355,6 +357,54 @@ TEST(KeyFileTest, ClearErrorsWithoutContents) {
             StatusCode::kInvalidArgument);
   Result<KeySecret> d = LoadKeyFile(dir.File(""));  // a directory
   EXPECT_FALSE(d.ok());
+}
+
+TEST(KeyFileTest, ReadableByOthersIsRefusedWithTheFix) {
+  TempDir dir;
+  const std::string path = dir.Write("k", Base64Encode(Bytes(32, 9)) + "\n");
+  for (auto mode : {0640, 0604, 0620, 0644}) {
+    ASSERT_EQ(::chmod(path.c_str(), static_cast<mode_t>(mode)), 0);
+    Result<KeySecret> k = LoadKeyFile(path);
+    EXPECT_EQ(k.status().code(), StatusCode::kPermissionDenied) << mode;
+    EXPECT_NE(k.status().message().find("chmod 600 " + path), std::string::npos) << k.status().message();
+  }
+  ASSERT_EQ(::chmod(path.c_str(), 0400), 0);
+  EXPECT_TRUE(LoadKeyFile(path).ok());
+}
+
+TEST(KeyFileTest, PrintableTextThatIsNotBase64IsFlaggedWeak) {
+  TempDir dir;
+  Result<KeySecret> human = LoadKeyFile(dir.Write("h", "correct horse battery staple and more words\n"));
+  ASSERT_TRUE(human.ok());
+  EXPECT_TRUE(human->weak_text_key_file);
+  Result<KeySecret> b64 = LoadKeyFile(dir.Write("b", Base64Encode(Bytes(32, 9)) + "\n"));
+  ASSERT_TRUE(b64.ok());
+  EXPECT_FALSE(b64->weak_text_key_file);
+  std::string raw(32, '\0');
+  for (size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<char>(0x80 + i);
+  Result<KeySecret> bin = LoadKeyFile(dir.Write("r", raw));
+  ASSERT_TRUE(bin.ok());
+  EXPECT_FALSE(bin->weak_text_key_file);
+}
+
+TEST(KeySlotTest, InspectReportsCostAndRefusesSlotsCostlierThanInitCreates) {
+  MasterKey key = CountingKey();
+  Result<std::string> slot = WrapMasterKey(key, PassphraseSecret("pw"), "abc", kFast);
+  ASSERT_TRUE(slot.ok());
+  Result<KeySlotInfo> info = InspectKeySlot(*slot);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->id, "abc");
+  EXPECT_EQ(info->work, (uint64_t{1} << 10) * 8);
+  // The review's slow slot: log2_n 20, r 8, p 2 (1 GiB, twice the work of the costliest init slot).
+  nlohmann::json doc = nlohmann::json::parse(*slot);
+  doc["kdf"]["log2_n"] = 20;
+  doc["kdf"]["p"] = 2;
+  Result<KeySlotInfo> slow = InspectKeySlot(doc.dump());
+  EXPECT_EQ(slow.status().code(), StatusCode::kCorruption) << slow.status().ToString();
+  Result<MasterKey> opened = UnwrapMasterKey(doc.dump(), PassphraseSecret("pw"));
+  EXPECT_EQ(opened.status().code(), StatusCode::kCorruption);
+  doc["kdf"]["p"] = 1;
+  EXPECT_TRUE(InspectKeySlot(doc.dump()).ok());
 }
 
 }  // namespace

@@ -1,17 +1,41 @@
 #include "ops/file_cache.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include "core/vault_layout.h"
 
 namespace cv::ops {
 
 Result<std::unique_ptr<FileCache>> FileCache::Open(const std::string& dir, const std::string& vault_id) {
+  // The id names a file: anything but 32 lowercase hex digits could climb out of the cache directory.
+  if (!layout::IsValidVaultId(vault_id)) {
+    return Status::InvalidArgument("file cache", "vault id is not 32 lowercase hex digits; cache not used");
+  }
+  // The cache lists every SSTable's device, inode, size, mtime and blob ids: owner-only, like the vault.
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::FromErrno(ec.value(), dir, "create cache directory");
+  // Also tightens a directory an older cassvault made 0755 (only our own: never chmod someone else's).
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return Status::FromErrno(errno, dir, "stat cache directory");
+  if (st.st_uid == ::geteuid() && (st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)
+    return Status::FromErrno(errno, dir, "chmod cache directory");
   std::string path = dir + "/" + vault_id + ".sqlite";
+  // Created 0600 before SQLite opens it (SQLite would use 0644 under the usual umask); its -wal and -shm
+  // files take their mode from it. An existing database of an older cassvault is tightened.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno(errno, "file cache " + path, "open");
+  int rc = ::fchmod(fd, 0600);
+  int chmod_errno = errno;
+  ::close(fd);
+  if (rc != 0) return Status::FromErrno(chmod_errno, "file cache " + path, "chmod");
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";

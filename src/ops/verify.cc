@@ -8,6 +8,16 @@
 
 namespace cv::ops {
 
+namespace {
+// Objects the vault skipped because they did not check out (junk index objects and records, unindexed packs
+// that were not adopted, foreign key slots): each one is a problem, though no backup depends on it.
+void AddVaultProblems(const vault::Vault& vault, VerifyReport* report) {
+  for (const auto& p : vault.Problems()) {
+    if (p.damage) report->problems.push_back({p.object, p.problem, {}});
+  }
+}
+}  // namespace
+
 Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, bool deep) {
   VerifyReport report;
   std::vector<BackupRecord> records;
@@ -46,6 +56,7 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
   for (const auto& p : pack_list) pack_sizes[*layout::ParsePackKey(p.key)] = p.size;
 
   std::map<ObjectId, std::vector<std::pair<ObjectId, PackEntry>>> by_pack;
+  std::map<ObjectId, uint64_t> entries_end;  // per pack: where its last referenced blob ends
   for (const auto& [id, where] : users) {
     ++report.blobs;
     auto loc = vault.FindBlob(id);
@@ -63,15 +74,41 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
       continue;
     }
     by_pack[loc->pack_id].push_back({id, loc->entry});
+    uint64_t end = loc->entry.offset + loc->entry.stored_len;
+    entries_end[loc->pack_id] = std::max(entries_end[loc->pack_id], end);
   }
   report.packs = by_pack.size();
+  // Every pack a backup needs has a header that lists its blobs as the index does (two small reads).
+  for (const auto& [pack_id, blobs] : by_pack) {
+    std::vector<PackEntry> expected;
+    for (const auto& b : blobs) expected.push_back(b.second);
+    Status hs = vault.CheckPackHeader(pack_id, pack_sizes[pack_id], expected);
+    if (!hs.ok()) {
+      if (!vault::IsObjectProblem(hs)) return hs;
+      std::vector<std::string> affected;
+      for (const auto& b : blobs)
+        affected.insert(affected.end(), users[b.first].begin(), users[b.first].end());
+      report.problems.push_back(
+          {layout::PackKey(pack_id), "header does not check out: " + hs.message(), affected});
+    }
+  }
+  AddVaultProblems(vault, &report);
   if (!deep) return report;
 
   auto codec = vault.NewCodec();
   std::vector<uint8_t> bytes, plain;
   for (const auto& [pack_id, blobs] : by_pack) {
     std::string key = layout::PackKey(pack_id);
-    Status st = vault.store().Get(key, 0, 0, &bytes);
+    // Exactly the listed length, never "to the end": a body of another length is an error, not a buffer
+    // of whatever size the store chose. A pack is its blobs, a header and a trailer: no larger than that.
+    uint64_t listed = pack_sizes[pack_id];
+    Status st = listed > entries_end[pack_id] + vault::kMaxPackHeaderSize + kPackTrailerSize
+                    ? Status::Corruption(key, "is " + std::to_string(listed) +
+                                                  " bytes, far larger than its blobs and a header; not read")
+                    : vault.store().Get(key, 0, listed, &bytes);
+    if (st.ok() && bytes.size() != listed)
+      st = Status::Corruption(
+          key, "read " + std::to_string(bytes.size()) + " bytes, listed " + std::to_string(listed));
     report.bytes_read += bytes.size();
     std::vector<std::string> affected;
     auto add_affected = [&](const ObjectId& id) {
@@ -86,6 +123,10 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
     if (crypto::Sha256(bytes) != pack_id) {
       // The pack is damaged somewhere; find which blobs still open, to name exactly what is lost.
       for (const auto& [id, e] : blobs) {
+        if (e.offset > bytes.size() || e.stored_len > bytes.size() - e.offset) {
+          add_affected(id);
+          continue;
+        }
         std::span<const uint8_t> sealed(bytes.data() + e.offset, e.stored_len);
         if (!codec->Open(e, sealed, &plain).ok()) add_affected(id);
       }
@@ -93,6 +134,11 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
       continue;
     }
     for (const auto& [id, e] : blobs) {
+      if (e.offset > bytes.size() || e.stored_len > bytes.size() - e.offset) {
+        report.problems.push_back(
+            {"blob " + IdToHex(id), "truncated: lies beyond the end of " + key, users[id]});
+        continue;
+      }
       std::span<const uint8_t> sealed(bytes.data() + e.offset, e.stored_len);
       if (Status bs = codec->Open(e, sealed, &plain); !bs.ok()) {
         report.problems.push_back({"blob " + IdToHex(id), "corrupt: " + bs.message(), users[id]});

@@ -1,5 +1,7 @@
 // src/ops/verify.h — is every backup restorable? Fast: every blob a backup references is in the
-// index and its pack exists with the expected size. Deep: every referenced pack is read, checked
+// index, its pack exists with the expected size and its pack's header lists it as the index does; objects
+// the vault skipped because they did not check out (index objects, records, key slots, unindexed packs
+// that were not adopted) are problems too. Deep: every referenced pack is read, checked
 // against its name (SHA-256), and every blob decrypted and checked against its keyed hash.
 // Problems are reported with the backups, tables and files they affect.
 #pragma once

@@ -68,6 +68,9 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
     // Fetched outside the lock: two workers may race for one span and fetch it twice, which costs a
     // request but never a wrong byte.
     auto fetched = std::make_shared<std::vector<uint8_t>>();
+    // A length of 0 would ask the store for "to the end": no sealed blob is that short.
+    if (span.length < crypto::Aead::kOverhead)
+      return Status::Corruption(pack_key, "a blob entry is too short");
     CV_RETURN_IF_ERROR(vault_.store().Get(pack_key, span.start, span.length, fetched.get()));
     bytes = fetched;
     std::lock_guard<std::mutex> lock(mu_);

@@ -57,6 +57,40 @@ class BlobCodec {
   std::vector<uint8_t> sealed_;   // grows, never shrinks (see Compressor::buf_)
 };
 
+// Caps on the size of what the store returns, checked (Stat, then a read of exactly that length) before
+// anything is allocated: an object over its cap is damaged or hostile. docs/vault-format.md lists them.
+inline constexpr uint64_t kMaxConfigSize = 4 << 10;
+inline constexpr uint64_t kMaxConfigSealSize = 4 << 10;
+inline constexpr uint64_t kMaxKeySlotSize = 64 << 10;
+inline constexpr uint64_t kMaxRecordSize = 1 << 20;
+inline constexpr uint64_t kMaxContentObjectSize = uint64_t{256} << 20;  // index and manifest, as stored
+inline constexpr uint64_t kMaxContentRawSize = uint64_t{1} << 30;       // index and manifest, decompressed
+inline constexpr uint64_t kPackTargetSize = 8 << 20;
+// A backup closes a pack at the target size, so no pack it writes reaches twice that: a larger pack that no
+// index names is not read. (Indexed packs are read by the ranges their index gives.)
+inline constexpr uint64_t kMaxUnindexedPackSize = 2 * kPackTargetSize;
+inline constexpr uint64_t kMaxPackHeaderSize = 64 << 20;
+// Unindexed packs are read whole before adoption; junk packs someone adds would be read by every command,
+// so one LoadIndex reads at most this much of them. Packs past it are not adopted: their blobs, if genuine,
+// are stored again by the next backup, which costs space, never data.
+inline constexpr uint64_t kMaxUnindexedBytesRead = uint64_t{1} << 30;
+// Key slots: at most this many are read per unlock, and at most kMaxSlotsTried of the key's kind are
+// tried, cheapest first; each costs at most what `init --kdf-cost 20` writes (crypto::kScryptMaxWork).
+inline constexpr size_t kMaxSlotsRead = 256;
+inline constexpr size_t kMaxSlotsTried = 16;
+inline constexpr size_t kMaxConfigSeals = 16;
+
+// An object that did not check out and was skipped (or refused): named in a warning, reported by verify.
+struct VaultProblem {
+  std::string object;  // its key in the store
+  std::string problem;
+  bool damage = true;  // false: only a notice (e.g. a read-only identity could not write the config seal)
+};
+
+// True for what a foreign or damaged object causes (skip it); false for what the store or network causes
+// (stop: skipping could hide data that is there).
+bool IsObjectProblem(const Status& st);
+
 class Vault {
  public:
   // Creates a new vault in an empty store: config and a first key slot. FailedPrecondition if the
@@ -95,9 +129,22 @@ class Vault {
   Status ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<uint8_t>* out);
   // Every pack key with its size (for verify).
   Status ListPacks(std::vector<storage::ObjectInfo>* out);
-  // Decodes a whole pack already in memory: its header's entries. Corruption if damaged.
-  Result<std::vector<PackEntry>> ReadPackHeader(const std::string& pack_key,
-                                                std::span<const uint8_t> pack_bytes);
+  // Reads one pack's trailer and sealed header (two ranged reads) and checks that every entry in
+  // `expected` (from an index) is in the header as the index has it. Corruption names what differs.
+  Status CheckPackHeader(const ObjectId& pack_id, uint64_t pack_size, std::span<const PackEntry> expected);
+
+  // Objects skipped so far because they did not check out (junk index objects, backup records and key
+  // slots, unindexed packs not adopted, ...). Cumulative; callers print them as warnings.
+  std::vector<VaultProblem> Problems() const;
+
+  // --- key slots -------------------------------------------------------------------------------
+  // Adds a key slot for `secret` (create-only, new random id). Returns the slot id.
+  Result<std::string> AddKeySlot(const crypto::KeySecret& secret, const crypto::ScryptParams& params = {});
+  struct SlotListing {
+    std::string key;
+    Result<crypto::KeySlotInfo> info;
+  };
+  Result<std::vector<SlotListing>> ListKeySlots();
 
   // --- backups ---------------------------------------------------------------------------------
   Result<std::vector<BackupRecord>> ListBackups();  // sorted by backup id (time)
@@ -108,6 +155,12 @@ class Vault {
  private:
   Vault(std::unique_ptr<storage::ObjectStore> store, std::string vault_id, crypto::MasterKey key);
   Result<std::vector<PackEntry>> FetchPackHeader(const ObjectId& pack_id, uint64_t pack_size);
+  // Reads a whole unindexed pack and opens every entry its header claims; its entries only if all check out.
+  Result<std::vector<PackEntry>> VerifyUnindexedPack(const ObjectId& pack_id, uint64_t pack_size,
+                                                     BlobCodec& codec);
+  // Checks `config` against its sealed copies (config-seal/), writing the first one if none exists.
+  Status CheckConfigSeal(std::span<const uint8_t> config_bytes);
+  void AddProblem(std::string object, std::string problem, bool damage = true);
 
   std::unique_ptr<storage::ObjectStore> store_;
   std::string vault_id_;
@@ -117,6 +170,7 @@ class Vault {
   std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs_;  // GUARDED_BY(mu_)
   std::vector<IndexEntry> adopted_;                               // GUARDED_BY(mu_)
   size_t duplicates_ = 0;                                         // GUARDED_BY(mu_)
+  std::vector<VaultProblem> problems_;                            // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::vault
