@@ -33,10 +33,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from azurite import ACCOUNT, KEY, Azurite  # noqa: E402
 from cvtest import BIN, PASSPHRASE, Vault  # noqa: E402
+from faults import FaultProxy  # noqa: E402
 from hostile_store import HostileStore  # noqa: E402
 from rigtest import ROOT  # noqa: E402
+from versitygw import Versitygw  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
+S3_STORE_TEST = os.environ.get("CV_S3_TEST_BIN") or os.path.join(ROOT, "build", "release", "src", "backends",
+                                                                 "s3_store_test")
 EXIT_CONFIG, EXIT_CORRUPTION = 3, 5
 # Peak RSS a command may reach against a lying server: cassvault itself needs a few tens of MB; the
 # review measured 5.1 GB for the 1.5 GiB body before the fix.
@@ -350,6 +354,39 @@ class ContainerScopedSasTest(unittest.TestCase):
             self.assertGreater(r["files_written"], 0)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+class RetriedMultipartCreateTest(unittest.TestCase):
+    """Review L8: a CreateMultipartUpload whose answer was lost after Versity S3 Gateway created the upload
+    (faults.py's FaultProxy answers that first `POST ?uploads` with a 500 AFTER forwarding it) was retried,
+    and the first upload was never aborted. s3_store_test's RetriedCreateMultipartUploadLeavesNoUploadBehind
+    does the put through the proxy and then asks the gateway itself which uploads of the key are left."""
+
+    def test_no_upload_is_left_behind(self):
+        self.assertTrue(os.path.exists(S3_STORE_TEST), "build the s3_store_test target first: " + S3_STORE_TEST)
+        gw = Versitygw.start()
+        state = {"forced": 0}
+
+        def lose_first_create(method, path):
+            if method == "POST" and path.endswith("?uploads") and state["forced"] == 0:
+                state["forced"] += 1
+                return "500_after"
+            return None
+
+        proxy = FaultProxy.start(gw.port, rate=0.0, force=lose_first_create)
+        try:
+            env = dict(os.environ, CASSVAULT_TEST_S3_ENDPOINT=gw.endpoint, CASSVAULT_TEST_S3_BUCKET="cv-l8",
+                       CASSVAULT_TEST_S3_FAULT_ENDPOINT="http://127.0.0.1:%d" % proxy.port,
+                       AWS_EC2_METADATA_DISABLED="true", **NO_PROXY, **gw.env())
+            proc = subprocess.run([S3_STORE_TEST, "--gtest_filter=S3Store.RetriedCreateMultipartUpload*"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        finally:
+            proxy.stop()
+            gw.stop()
+        print("\n" + "\n".join(l for l in proc.stdout.splitlines() if "L8" in l), file=sys.stderr)
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("[  PASSED  ] 1 test", proc.stdout)
+        self.assertEqual(proxy.counts["500_after"], 1, "the lost answer was injected once: %s" % proxy.counts)
 
 
 if __name__ == "__main__":
