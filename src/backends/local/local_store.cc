@@ -95,15 +95,12 @@ class LocalStore final : public storage::ObjectStore {
       return NotRegular(subject, S_ISDIR(sb.st_mode) ? "a directory" : "a special file");
     }
     uint64_t size = static_cast<uint64_t>(sb.st_size);
-    if (length == 0) {
-      if (offset > size)
-        length = 1;  // reported below as a short object
-      else if (size - offset > storage::kMaxWholeObjectRead) {
+    if (length == 0 && offset <= size) {  // to the end, within the cap (object_store.h)
+      if (size - offset > storage::kMaxWholeObjectRead) {
         ::close(fd);
         return storage::TooLargeForWholeRead(subject, size);
-      } else {
-        length = size - offset;
       }
+      length = size - offset;
     }
     if (offset > size || length > size - offset) {
       ::close(fd);

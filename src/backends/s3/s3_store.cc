@@ -81,7 +81,9 @@ class S3Store final : public storage::ObjectStore {
     if (length == 0) {
       // To the end: the size from a HEAD decides how much may come back (object_store.h), so a body
       // that goes on and on is cut at that size instead of at the server's whim.
-      CV_ASSIGN_OR_RETURN(Head info, HeadObject(key));
+      auto head = HeadObject(key);
+      if (!head.ok()) return GetFailure(key, head.status());
+      const Head& info = *head;
       if (offset > info.size) return Short(key, info.size);
       if (info.size - offset > storage::kMaxWholeObjectRead)
         return storage::TooLargeForWholeRead(Subject(key), info.size);
@@ -205,6 +207,16 @@ class S3Store final : public storage::ObjectStore {
   Status Short(std::string_view key, uint64_t size) const {
     return Status::Corruption(
         Subject(key), "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+  }
+
+  // A HEAD that failed says only its status (it has no body, so no S3 error code): a one-byte GET fetches
+  // the error document (SignatureDoesNotMatch, NoSuchBucket, ...) so that the message says what is wrong.
+  Status GetFailure(std::string_view key, const Status& head_failure) {
+    S3Request probe = s3::MakeRequest("GET", Full(key), {}, {{"Range", "bytes=0-0"}});
+    probe.max_body = 1;
+    auto r = client_->Send(probe);
+    if (r.ok() && r->status != 200 && r->status != 206) return Fail(S3Op::kGetObject, key, *r);
+    return head_failure;
   }
 
   Result<Head> HeadObject(std::string_view key) {
