@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : cv::cli::kExitUsage;
+  } catch (const std::bad_alloc&) {  // a message and an exit code, never an abort (docs/cli.md)
+    std::cerr << "cassvault: out of memory; the operation stopped (nothing after this point was done)\n";
+    return cv::cli::kExitUnavailable;
   }
   return global.exit_code;
 }

@@ -6,9 +6,11 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <new>
 
 #include "http/rate_limiter.h"
 
@@ -34,51 +36,103 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// A decimal Content-Length; false if absent, malformed or beyond 2^63.
+bool ParseLength(std::string_view value, uint64_t* out) {
+  if (value.empty() || value.size() > 18) return false;
+  uint64_t v = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
 // State one transfer's callbacks share.
 struct Transfer {
   std::span<const uint8_t> upload;
   size_t upload_pos = 0;
   Response* response = nullptr;
   bool head = false;
+  long status = 0;               // of the latest status line (interim ones included)
+  uint64_t max_body = 0;         // for a successful status
+  bool too_large = false;        // a successful body was (or was announced) larger than max_body
+  bool error_truncated = false;  // an error body reached kMaxErrorBody and the rest was dropped
+  bool out_of_memory = false;    // an allocation in a callback failed
   // Stall watchdog: the last time a byte moved either way, and whether the watchdog cut the transfer.
   std::chrono::steady_clock::time_point last_progress = std::chrono::steady_clock::now();
   curl_off_t last_down = 0, last_up = 0;
   std::chrono::seconds stall_timeout{0};
   bool stalled = false;
   RateLimiter* limiter = nullptr;  // shared bandwidth budget, or null
+
+  bool IsError() const { return status >= 300; }
+  uint64_t Limit() const { return IsError() ? kMaxErrorBody : max_body; }
 };
 
+// Returning anything but size*n makes libcurl abort the transfer (CURLE_WRITE_ERROR); the flags say why.
+// No exception may cross libcurl's C frames, hence the catch.
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
+  const size_t len = size * n;
   const auto* p = reinterpret_cast<const uint8_t*>(data);
-  if (t->limiter != nullptr) t->limiter->Take(size * n);
-  t->response->body.insert(t->response->body.end(), p, p + size * n);
-  return size * n;
+  std::vector<uint8_t>& body = t->response->body;
+  const uint64_t limit = t->Limit();
+  size_t take = len;
+  if (body.size() + len > limit) {
+    if (!t->IsError()) {
+      t->too_large = true;
+      return 0;
+    }
+    take = static_cast<size_t>(limit - std::min<uint64_t>(limit, body.size()));
+    t->error_truncated = true;
+  }
+  if (t->limiter != nullptr) t->limiter->Take(take);
+  try {
+    body.insert(body.end(), p, p + take);
+  } catch (const std::bad_alloc&) {
+    t->out_of_memory = true;
+    return 0;
+  }
+  return t->error_truncated ? 0 : len;
 }
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    // A new status line: an interim response (100 Continue) ended, keep only the final one's headers.
-    t->response->headers.clear();
-    return size * n;
-  }
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return size * n;  // the blank line that ends the headers
-  std::string_view name = Trim(line.substr(0, colon));
-  std::string_view value = Trim(line.substr(colon + 1));
-  if (!t->head && EqualsIgnoreCase(name, "Content-Length")) {
-    // One allocation for a large body instead of log2(n) regrowths. Capped: the value is the server's.
-    uint64_t len = 0;
-    for (char c : value) {
-      if (c < '0' || c > '9') break;
-      len = len * 10 + static_cast<uint64_t>(c - '0');
-      if (len > (uint64_t{1} << 32)) break;
+  try {
+    if (line.rfind("HTTP/", 0) == 0) {
+      // A new status line: an interim response (100 Continue) ended, keep only the final one's headers.
+      t->response->headers.clear();
+      t->status = 0;
+      size_t sp = line.find(' ');
+      for (size_t i = sp + 1; sp != std::string_view::npos && i < line.size() && i < sp + 4; ++i) {
+        if (line[i] < '0' || line[i] > '9') break;
+        t->status = t->status * 10 + (line[i] - '0');
+      }
+      return size * n;
     }
-    t->response->body.reserve(static_cast<size_t>(std::min<uint64_t>(len, uint64_t{1} << 32)));
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return size * n;  // the blank line that ends the headers
+    std::string_view name = Trim(line.substr(0, colon));
+    std::string_view value = Trim(line.substr(colon + 1));
+    if (!t->head && EqualsIgnoreCase(name, "Content-Length")) {
+      uint64_t len = 0;
+      if (ParseLength(value, &len)) {  // else libcurl's framing decides, and OnBody's bound still holds
+        // A successful body announced past its bound is refused before a byte of it is read.
+        if (len > t->Limit() && !t->IsError() && t->status >= 200) {
+          t->too_large = true;
+          return 0;
+        }
+        // One allocation for a large body instead of log2(n) regrowths, never beyond the bound.
+        t->response->body.reserve(static_cast<size_t>(std::min<uint64_t>(len, t->Limit())));
+      }
+    }
+    t->response->headers.push_back(Header{std::string(name), std::string(value)});
+  } catch (const std::bad_alloc&) {
+    t->out_of_memory = true;
+    return 0;
   }
-  t->response->headers.push_back(Header{std::string(name), std::string(value)});
   return size * n;
 }
 
@@ -182,6 +236,34 @@ std::string RedactUrl(std::string_view url) {
   return std::string(url.substr(0, host_start)) + std::string(url.substr(host_start + at + 1));
 }
 
+bool IsLoopbackUrl(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return false;
+  std::string_view rest = url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (rest.find('@') != std::string_view::npos) return false;  // userinfo: not a URL we build
+  if (rest.rfind("[::1]", 0) == 0) return rest.size() == 5 || rest[5] == ':';
+  std::string_view host = rest.substr(0, rest.find(':'));
+  if (EqualsIgnoreCase(host, "localhost")) return true;
+  // 127.a.b.c, each part 0-255 in decimal: "127.evil.example" is not loopback.
+  int parts = 0;
+  for (size_t i = 0; i <= host.size();) {
+    size_t dot = host.find('.', i);
+    std::string_view part = host.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+    if (part.empty() || part.size() > 3) return false;
+    int v = 0;
+    for (char c : part) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    if (v > 255 || (parts == 0 && v != 127)) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    i = dot + 1;
+  }
+  return parts == 4;
+}
+
 // Idle curl handles. A handle keeps its connection cache across curl_easy_reset, so reusing one
 // reuses its kept-alive connection.
 struct Client::Pool {
@@ -246,6 +328,7 @@ Result<Response> Client::Send(const Request& request) {
   t.response = &response;
   t.head = request.method == "HEAD";
   t.limiter = limiter_.get();
+  t.max_body = request.max_body > 0 ? request.max_body : kDefaultMaxBody;
 
   // Appending returns the list's head: new on the first append, the same pointer after; null when out of
   // memory, and then the request must not go out without a header it was meant to carry.
@@ -273,6 +356,9 @@ Result<Response> Client::Send(const Request& request) {
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect would re-send signed headers elsewhere
+  // Whatever the URL says, only these two are spoken; and no TLS older than 1.2 (http_client.h).
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count() * 1000));
   t.stall_timeout = options_.stall_timeout;
@@ -311,6 +397,22 @@ Result<Response> Client::Send(const Request& request) {
   // The error buffer and the header list live on this stack frame: detach them before pooling.
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+  if (t.out_of_memory) {
+    curl_easy_cleanup(h);
+    return Status::ResourceExhausted(subject, "out of memory receiving the response");
+  }
+  if (t.too_large) {
+    curl_easy_cleanup(h);  // the rest of the body is still on the connection
+    return Status::Corruption(subject, "the server's response body is larger than the " +
+                                           std::to_string(t.max_body) +
+                                           " bytes this request accepts; stopped reading it");
+  }
+  if (t.error_truncated) {
+    // The first kMaxErrorBody bytes of an error body are enough to say what went wrong.
+    curl_easy_cleanup(h);
+    response.status = t.status;
+    return response;
+  }
   if (rc != CURLE_OK) {
     // A failed transfer may leave its connection half-used: do not offer this handle again.
     curl_easy_cleanup(h);
@@ -323,14 +425,8 @@ Result<Response> Client::Send(const Request& request) {
   // A body shorter than the server announced is a cut transfer, whatever the framing let through (a
   // connection closed early looks like the end of a body to a close-delimited reader): retryable.
   if (!t.head && status != 204 && status != 304) {  // these carry no body whatever Content-Length says
-    std::string_view announced = response.Find("Content-Length");
     uint64_t want = 0;
-    bool numeric = !announced.empty();
-    for (char c : announced) {
-      if (c < '0' || c > '9') numeric = false;
-      if (numeric) want = want * 10 + static_cast<uint64_t>(c - '0');
-    }
-    if (numeric && want != response.body.size()) {
+    if (ParseLength(response.Find("Content-Length"), &want) && want != response.body.size()) {
       curl_easy_cleanup(h);
       return Status::Unavailable(subject, "response body cut short: " + std::to_string(response.body.size()) +
                                               " of " + std::to_string(want) + " bytes");

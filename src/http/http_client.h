@@ -13,6 +13,17 @@
 // TLS is verified by default. `ca_file` adds trust for a private CA (an emulator's test CA); `insecure`
 // turns verification off and exists only so that an operator can say so explicitly and loudly.
 //
+// Only http:// and https:// are spoken (an explicit protocol allow-list, so a URL cannot switch libcurl to
+// file://, ftp:// or anything else it was built with), and TLS is at least 1.2.
+//
+// Bounded bodies: a response body is at most Request::max_body bytes (default kDefaultMaxBody) and an
+// error body (status >= 300) at most kMaxErrorBody. A Content-Length above the bound is refused before a
+// byte is read, the reservation made from Content-Length is capped at the bound, and a body that runs
+// past it stops being read at once: the server's word never decides how much we allocate. A body past
+// max_body is Corruption (not retried: asking again would download it again); an error body past
+// kMaxErrorBody is truncated (its first 64 KiB still say what went wrong). No exception leaves a libcurl
+// callback: an allocation failure becomes ResourceExhausted.
+//
 // Proxies: libcurl's usual environment variables (https_proxy, http_proxy, no_proxy) apply, as operators
 // behind an egress proxy expect. Redirects are not followed: signed headers must not go elsewhere.
 //
@@ -38,11 +49,18 @@ struct Header {
   std::string value;
 };
 
+// What a response body may hold unless the request says otherwise: 1 MiB (XML answers, tokens).
+inline constexpr uint64_t kDefaultMaxBody = uint64_t{1} << 20;
+// What an error body (HTTP status >= 300) may hold: 64 KiB; beyond that it is truncated.
+inline constexpr uint64_t kMaxErrorBody = uint64_t{64} << 10;
+
 struct Request {
   std::string method = "GET";  // GET, HEAD, PUT, POST, DELETE
   std::string url;
   std::vector<Header> headers;    // sent as given; the client adds only Host and Content-Length
   std::span<const uint8_t> body;  // borrowed; must outlive Send. Sent for PUT and POST.
+  // The largest successful response body accepted (0 = kDefaultMaxBody); a ranged GET passes its length.
+  uint64_t max_body = 0;
 };
 
 struct Response {
@@ -77,7 +95,8 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Performs one request; any HTTP status is a successful Send. `response->body` is reserved from the
-  // Content-Length the server announces, so a large ranged read is one allocation.
+  // Content-Length the server announces (never beyond the request's bound), so a large ranged read is
+  // one allocation.
   Result<Response> Send(const Request& request);
 
  private:
@@ -90,5 +109,10 @@ class Client {
 
 // "scheme://host[:port]/path" of a URL: what a message may show of it (the query may hold a token).
 std::string RedactUrl(std::string_view url);
+
+// True if the URL's host is a loopback address: 127.0.0.0/8 written as a dotted quad, [::1], or
+// "localhost". Such traffic never leaves the machine, which is what makes plain http to a local emulator
+// acceptable.
+bool IsLoopbackUrl(std::string_view url);
 
 }  // namespace cv::http

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -107,7 +109,9 @@ class HttpClientTest : public ::testing::Test {
 TEST_F(HttpClientTest, PutSendsTheBodyWithContentLengthAndHeaders) {
   auto client = NewClient();
   auto body = RandomBytes(3 << 20);
-  auto r = client->Send(Req("PUT", server_.Url("/echo?x=1"), {{"X-Test", "abc"}}, body));
+  Request req = Req("PUT", server_.Url("/echo?x=1"), {{"X-Test", "abc"}}, body);
+  req.max_body = body.size();  // the echo is as large as the body: more than the default bound
+  auto r = client->Send(req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->Find("x-method"), "PUT");
@@ -191,6 +195,97 @@ TEST_F(HttpClientTest, ConcurrentRequestsShareOneClient) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(good.load(), 6 * 15);
+}
+
+// Peak resident set of this process, in KiB.
+long MaxRssKiB() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+// The server's word never decides what we allocate: a body past the request's bound is cut at once,
+// announced or not, and the reservation from Content-Length is capped.
+TEST_F(HttpClientTest, BodiesPastTheBoundAreRefusedWithoutBeingRead) {
+  auto client = NewClient();
+  const long rss_before = MaxRssKiB();
+  for (const char* announce : {"1", "0"}) {
+    Request req = Req("GET", server_.Url(std::string("/big?n=268435456&cl=") + announce));
+    req.max_body = 1000;
+    auto start = std::chrono::steady_clock::now();
+    auto r = client->Send(req);
+    ASSERT_FALSE(r.ok()) << "cl=" << announce;
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("larger than the 1000 bytes"), std::string::npos)
+        << r.status().ToString();
+    // 256 MiB were on offer; stopping early takes far less than reading them would.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  }
+  // The default bound (1 MiB) applies when a request names none.
+  auto r = client->Send(Req("GET", server_.Url("/big?n=2097152&cl=0")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  // Exactly at the bound is fine.
+  Request exact = Req("GET", server_.Url("/big?n=1000&cl=1"));
+  exact.max_body = 1000;
+  auto ok = client->Send(exact);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->body.size(), 1000u);
+  EXPECT_LT(MaxRssKiB() - rss_before, 32 * 1024) << "the client held on to more than the bound";
+}
+
+// Content-Length: 4294967295 with a tiny body: no 4 GiB reservation, a clear error.
+TEST_F(HttpClientTest, AHugeContentLengthReservesNothing) {
+  auto client = NewClient();
+  const long rss_before = MaxRssKiB();
+  Request req = Req("GET", server_.Url("/liar"));
+  req.max_body = uint64_t{8} << 30;  // even a generous bound: the reservation is not the server's to choose
+  auto r = client->Send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();  // cut short
+  EXPECT_LT(MaxRssKiB() - rss_before, 64 * 1024);
+  // With the default bound the announcement alone is refused before any body byte is read.
+  auto d = client->Send(Req("GET", server_.Url("/liar")));
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kCorruption) << d.status().ToString();
+}
+
+// An error body is kept to its first 64 KiB: enough to say what went wrong, whatever the server sends.
+TEST_F(HttpClientTest, ErrorBodiesAreTruncatedAt64KiB) {
+  auto client = NewClient();
+  for (const char* announce : {"1", "0"}) {
+    auto r = client->Send(Req("GET", server_.Url(std::string("/big?n=67108864&status=500&cl=") + announce)));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 500);
+    EXPECT_EQ(r->body.size(), kMaxErrorBody);
+  }
+  auto small = client->Send(Req("GET", server_.Url("/status/404")));
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->BodyText(), "status 404");
+}
+
+// Only http and https, whatever the URL says: no file://, no other protocol libcurl was built with.
+TEST(HttpClientProtocols, OnlyHttpAndHttpsAreSpoken) {
+  auto client = NewClient();
+  for (const char* url :
+       {"file:///etc/passwd", "ftp://127.0.0.1/x", "dict://127.0.0.1/x", "gopher://127.0.0.1/"}) {
+    auto r = client->Send(Req("GET", url));
+    ASSERT_FALSE(r.ok()) << url;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << url << ": " << r.status().ToString();
+  }
+}
+
+TEST(IsLoopbackUrl, OnlyAddressesThatStayOnThisMachine) {
+  for (const char* u :
+       {"http://127.0.0.1:10000/devstoreaccount1", "http://127.1.2.3", "http://localhost:9000",
+        "http://LOCALHOST/", "http://[::1]:10000/x", "http://[::1]"}) {
+    EXPECT_TRUE(IsLoopbackUrl(u)) << u;
+  }
+  for (const char* u : {"http://127.evil.example/", "http://127.0.0.1.evil.example", "http://10.0.0.1",
+                        "http://128.0.0.1", "http://127.0.0.256", "http://user@127.0.0.1/", "http://[::2]",
+                        "http://[::1].evil", "127.0.0.1", "http://localhost.evil.example"}) {
+    EXPECT_FALSE(IsLoopbackUrl(u)) << u;
+  }
 }
 
 TEST(HttpClientOptions, MissingCaFileIsReportedAtCreate) {

@@ -7,6 +7,7 @@
 #include "core/vault_layout.h"
 #include "crypto/crypto.h"
 #include "crypto/key_slot.h"
+#include "http/http_client.h"
 #include "vault/vault.h"
 
 namespace cv::ops {
@@ -95,6 +96,32 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
     check.Add("tls", Outcome::kWarn,
               "certificate verification is OFF (vault.tls.insecure_skip_verify): anyone on the path can read "
               "and alter traffic; use vault.tls.ca_file for a private CA instead");
+  }
+
+  // Plain http: every byte of the vault, every signature and (were it allowed) every token crosses the
+  // network readable and alterable. A loopback emulator is the one place it is reasonable.
+  std::vector<std::string> endpoints;
+  for (const auto* m : {&config.store.azure, &config.store.s3}) {
+    if (auto it = m->find("endpoint"); it != m->end()) endpoints.push_back(it->second);
+  }
+  if (config.store.azure.count("endpoint") == 0 && report.vault.rfind("azure://", 0) == 0) {
+    if (const char* env = std::getenv("CASSVAULT_AZURE_ENDPOINT"); env && *env) endpoints.emplace_back(env);
+  }
+  for (const std::string& ep : endpoints) {
+    if (ep.rfind("http://", 0) != 0) continue;
+    std::string shown = http::RedactUrl(ep);
+    if (http::IsLoopbackUrl(ep)) {
+      check.Add("endpoint", Outcome::kWarn,
+                "the endpoint " + shown +
+                    " is plain http (loopback, so it stays on this machine): fine for a local emulator, "
+                    "never for real storage");
+    } else {
+      check.Add(
+          "endpoint", Outcome::kWarn,
+          "the endpoint " + shown +
+              " is plain http to another host: anyone on the path can read and alter the vault's traffic "
+              "and replay its signatures (SAS tokens are refused over it); use https");
+    }
   }
 
   std::vector<uint8_t> bytes;

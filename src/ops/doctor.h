@@ -21,7 +21,8 @@ namespace cv::ops {
 
 struct DoctorCheck {
   enum class Outcome { kOk, kWarn, kFail, kSkipped };
-  std::string name;  // "read", "list", "create", "create-only", "read-back", "delete", "vault key", "tls"
+  // "endpoint", "tls", "read", "list", "create", "create-only", "read-back", "delete", "vault key"
+  std::string name;
   Outcome outcome = Outcome::kOk;
   std::string detail;  // what was seen, and for a warning or failure what to do
   Status status;       // the failure, for the exit code

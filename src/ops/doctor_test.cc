@@ -124,5 +124,22 @@ TEST_F(DoctorTest, NoVaultYetSaysInit) {
   EXPECT_NE(Find(r, "read").detail.find("cassvault init"), std::string::npos);
 }
 
+TEST_F(DoctorTest, PlainHttpEndpointsAreFlagged) {
+  config_.store.s3["endpoint"] = "http://minio.example.net:9000";
+  DoctorReport r = RunDoctor(config_, std::make_unique<Restricted>(Store(), true, false));
+  EXPECT_EQ(Find(r, "endpoint").outcome, Outcome::kWarn);
+  EXPECT_NE(Find(r, "endpoint").detail.find("plain http to another host"), std::string::npos)
+      << Find(r, "endpoint").detail;
+  EXPECT_TRUE(r.first_failure.ok());  // a warning, not a failure: the operator decides
+
+  config_.store.s3["endpoint"] = "http://127.0.0.1:7070";
+  r = RunDoctor(config_, std::make_unique<Restricted>(Store(), true, false));
+  EXPECT_NE(Find(r, "endpoint").detail.find("loopback"), std::string::npos) << Find(r, "endpoint").detail;
+
+  config_.store.s3["endpoint"] = "https://s3.example.net";
+  r = RunDoctor(config_, std::make_unique<Restricted>(Store(), true, false));
+  EXPECT_EQ(Find(r, "endpoint").name, "missing");  // nothing to say about https
+}
+
 }  // namespace
 }  // namespace cv::ops

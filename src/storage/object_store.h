@@ -5,6 +5,12 @@
 // AlreadyExists and is left untouched; a Put that returns OK is durable and immediately visible to Get,
 // Stat and List; List yields each key once. There is no rename and no append, because blob stores lack
 // them. Backends see only ciphertext. Implementations are safe for concurrent use.
+//
+// Sizes that come from the store are bounded (the store may be hostile: a key-less writer, a broken or
+// malicious S3-compatible server, a MITM on http://). A ranged read returns exactly the bytes asked for
+// or an error; a whole-object read is capped at kMaxWholeObjectRead; nothing is allocated on the
+// server's word alone. Listings skip names that cannot be vault objects (storage/object_key.h) and stop
+// with an error on a pagination that repeats itself or runs past kMaxListPages.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,15 @@
 #include "core/status.h"
 
 namespace cv::storage {
+
+// The largest object a whole-object read (Get with length 0) accepts: 1 GiB. The engine's own objects are
+// far smaller (packs ~8 MiB, indexes and manifests well below this); the engine may ask for less by
+// passing an exact length it knows from a listing or a Stat.
+inline constexpr uint64_t kMaxWholeObjectRead = uint64_t{1} << 30;
+// The most pages one List call fetches before it gives up: 100,000 pages, i.e. 100 million keys at S3's
+// 1000 per page (500 million at Azure's 5000), far beyond any vault, yet a bound on a server that never
+// stops answering "there is more".
+inline constexpr uint64_t kMaxListPages = 100'000;
 
 struct ObjectInfo {
   std::string key;
@@ -43,11 +58,16 @@ class ObjectStore {
 
   // Create-only atomic write. AlreadyExists if `key` exists (its bytes are not compared).
   virtual Status Put(std::string_view key, std::span<const uint8_t> data) = 0;
-  // Reads [offset, offset+length) — length 0 means to the end. NotFound if absent. A short object
-  // (fewer bytes than asked) is Corruption: the caller asked for a range it was told exists.
+  // Reads [offset, offset+length). NotFound if absent. With length > 0 `out` receives exactly `length`
+  // bytes or the call fails: an object shorter than the range, or a server body shorter or longer than
+  // asked, is Corruption naming the object (the caller asked for a range it was told exists). Length 0
+  // means to the end of the object as the store sizes it now (a Stat, then exactly that many bytes);
+  // an object larger than kMaxWholeObjectRead is Corruption, refused before anything is allocated.
+  // Only regular objects are read: a local store refuses symlinks and special files.
   virtual Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) = 0;
   virtual Result<ObjectInfo> Stat(std::string_view key) = 0;
-  // Every key under `prefix` (a folder-like prefix such as "packs/"), in no particular order.
+  // Every key under `prefix` (a folder-like prefix such as "packs/"), in no particular order. Names that
+  // are not valid object keys (storage/object_key.h) are skipped with a warning on stderr.
   virtual Status List(std::string_view prefix, const std::function<void(const ObjectInfo&)>& fn) = 0;
   // Privileged: backups never call it. NotFound if absent.
   virtual Status Delete(std::string_view key) = 0;

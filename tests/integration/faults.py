@@ -160,8 +160,10 @@ class Toxiproxy:
 class FaultProxy:
     """Our HTTP-level fault injector (see the module docstring). Thread-safe counters."""
 
-    def __init__(self, server, thread, upstream_port, rate, seed):
+    def __init__(self, server, thread, upstream_port, rate, seed, force=None):
         self.server, self.thread = server, thread
+        # force(method, path) -> a fault kind or None: a chosen fault for chosen requests, before the dice.
+        self.force = force
         self.port = server.server_address[1]
         self.upstream_port, self.rate = upstream_port, rate
         self.rng = random.Random(seed)
@@ -169,7 +171,7 @@ class FaultProxy:
         self.counts = {"requests": 0, "faults": 0, "503_before": 0, "429_before": 0, "500_after": 0}
 
     @classmethod
-    def start(cls, upstream_port, rate=0.15, seed=20261125):
+    def start(cls, upstream_port, rate=0.15, seed=20261125, force=None):
         holder = {}
 
         class Handler(BaseHTTPRequestHandler):
@@ -186,15 +188,20 @@ class FaultProxy:
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         thread = threading.Thread(target=server.serve_forever, daemon=True)
-        fp = cls(server, thread, upstream_port, rate, seed)
+        fp = cls(server, thread, upstream_port, rate, seed, force)
         holder["proxy"] = fp
         thread.start()
         atexit.register(fp.stop)
         return fp
 
-    def _pick(self):
+    def _pick(self, method="", path=""):
         with self.lock:
             self.counts["requests"] += 1
+            forced = self.force(method, path) if self.force else None
+            if forced:
+                self.counts["faults"] += 1
+                self.counts[forced] += 1
+                return forced
             if self.rng.random() >= self.rate:
                 return None
             kind = self.rng.choice(["503_before", "429_before", "500_after"])
@@ -214,7 +221,7 @@ class FaultProxy:
     def _handle(self, h):
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
-        fault = self._pick()
+        fault = self._pick(h.command, h.path)
         if fault == "503_before":
             xml = b"<?xml version=\"1.0\"?><Error><Code>ServerBusy</Code><Message>injected</Message></Error>"
             return self._answer(h, 503, "Server Busy", [("Retry-After", "1"), ("Content-Type", "application/xml")], xml)

@@ -342,7 +342,7 @@ Result<std::unique_ptr<identity::TokenCredential>> MakeTokenCredential(const Azu
 }
 
 Result<std::unique_ptr<Authorizer>> MakeAuthorizer(const AzureAuth& auth, const http::ClientOptions& http,
-                                                   bool endpoint_is_https) {
+                                                   bool endpoint_is_https, bool endpoint_is_loopback) {
   if (auth.kind == AuthKind::kSharedKey) {
     auto decoded = crypto::Base64Decode(auth.account_key);
     if (!decoded.ok() || decoded->empty()) {
@@ -356,6 +356,13 @@ Result<std::unique_ptr<Authorizer>> MakeAuthorizer(const AzureAuth& auth, const 
     if (auth.sas_token.find("sig=") == std::string::npos) {
       return Status::InvalidArgument("Azure SAS token (" + auth.sas_env + ")",
                                      "not a SAS token: it has no sig= parameter");
+    }
+    if (!endpoint_is_https && !endpoint_is_loopback) {
+      return Status::InvalidArgument(
+          "Azure credentials (vault.azure.auth: sas)",
+          "a SAS token is only sent over https, or over http to a loopback address (a local emulator); the "
+          "blob endpoint is plain http to another host, where anyone on the path could read and reuse the "
+          "token: use an https endpoint");
     }
     return std::unique_ptr<Authorizer>(std::make_unique<SasAuthorizer>(auth.sas_token, auth.sas_env));
   }

@@ -60,9 +60,11 @@ Result<AzureAuth> AzureAuthFromSettings(const std::map<std::string, std::string>
 
 // The Authorizer for `auth`. Token credentials get their own HTTP client built from `http` (the same
 // trust settings: a private CA reaches the token endpoint too). `endpoint_is_https` guards bearer
-// tokens, which are only ever sent over TLS.
+// tokens, which are only ever sent over TLS, and SAS tokens, which are sent over TLS or to a loopback
+// address (`endpoint_is_loopback`: a local emulator) and refused otherwise, with no opt-in: a SAS in a
+// URL over plain http to another host is readable and reusable by anyone on the path until it expires.
 Result<std::unique_ptr<Authorizer>> MakeAuthorizer(const AzureAuth& auth, const http::ClientOptions& http,
-                                                   bool endpoint_is_https);
+                                                   bool endpoint_is_https, bool endpoint_is_loopback = false);
 
 // The token credential (uncached) for a token kind, or the default chain. For tests: the chain's order.
 Result<std::unique_ptr<identity::TokenCredential>> MakeTokenCredential(const AzureAuth& auth,

@@ -180,5 +180,19 @@ TEST(Authorizers, TokensAreNeverSentOverHttpAndSasNeedsASignature) {
   EXPECT_EQ(bad.status().message().find("secret-looking"), std::string::npos);
 }
 
+// A SAS rides in the URL: over plain http to another host anyone on the path could reuse it.
+TEST(Authorizers, SasIsSentOverHttpsOrToLoopbackOnly) {
+  AzureAuth sas;
+  sas.kind = AuthKind::kSas;
+  sas.sas_env = "MY_SAS";
+  sas.sas_token = "sv=2022-11-02&sp=racwl&sig=SUPERSECRETSIGNATURE%3D";
+  EXPECT_TRUE(MakeAuthorizer(sas, {}, /*https=*/true, /*loopback=*/false).ok());
+  EXPECT_TRUE(MakeAuthorizer(sas, {}, /*https=*/false, /*loopback=*/true).ok());
+  auto refused = MakeAuthorizer(sas, {}, /*https=*/false, /*loopback=*/false);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("only sent over https"), std::string::npos);
+  EXPECT_EQ(refused.status().ToString().find("SUPERSECRET"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cv::backends::azure

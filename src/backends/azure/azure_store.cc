@@ -7,11 +7,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "backends/azure/blob_client.h"
 #include "backends/azure/blob_errors.h"
 #include "backends/azure/blob_xml.h"
+#include "storage/object_key.h"
+#include "storage/read_bounds.h"
 
 namespace cv::backends {
 namespace {
@@ -32,27 +35,10 @@ void AddMd5(std::vector<http::Header>* headers, std::string_view name, std::span
 
 std::span<const uint8_t> AsSpan(const std::string& s) { return crypto::AsBytes(s); }
 
-// The same key rules as the local store: the vault engine builds keys, but a tampered manifest could
-// name anything, and Azure would quietly normalise "a/../b".
-Status CheckKey(std::string_view key) {
-  if (key.empty() || key.front() == '/' || key.find("..") != std::string_view::npos ||
-      key.find('\0') != std::string_view::npos || key.find("//") != std::string_view::npos) {
-    return Status::InvalidArgument("object key '" + std::string(key) + "'", "not a valid vault object name");
-  }
-  return Status::OK();
-}
+using storage::CheckObjectKey;
 
-// "bytes a-b/TOTAL" -> TOTAL, for the message of a short read; 0 if absent.
-uint64_t RangeTotal(std::string_view content_range) {
-  size_t slash = content_range.rfind('/');
-  if (slash == std::string_view::npos) return 0;
-  uint64_t v = 0;
-  for (char c : content_range.substr(slash + 1)) {
-    if (c < '0' || c > '9') return 0;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return v;
-}
+// A List Blobs page holds at most 5000 entries with their properties (about 1 KiB each): 32 MiB is ample.
+constexpr uint64_t kMaxListBody = uint64_t{32} << 20;
 
 bool ParseUint(std::string_view s, uint64_t* v) {
   if (s.empty()) return false;
@@ -75,38 +61,52 @@ class AzureStore final : public storage::ObjectStore {
   }
 
   Status Put(std::string_view key, std::span<const uint8_t> data) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     if (data.size() <= options_.single_put_max) return PutBlob(key, data);
     return PutBlocks(key, data);
   }
 
   Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
-    std::vector<http::Header> headers;
-    if (offset > 0 || length > 0) {
-      std::string range = "bytes=" + std::to_string(offset) + "-";
-      if (length > 0) range += std::to_string(offset + length - 1);
-      headers.push_back({"x-ms-range", range});
-    }
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("GET", Blob(key), {}, std::move(headers)));
-    if (r.status == 416) {
-      // The range starts at or past the end. An open range starting exactly at the end is an empty read,
-      // as on the local store; anything else is a range the caller was told exists.
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    if (length == 0) {
+      // To the end: the size from Get Blob Properties decides how much may come back (object_store.h).
       CV_ASSIGN_OR_RETURN(storage::ObjectInfo info, Stat(key));
-      if (length == 0 && info.size == offset) {
+      if (offset > info.size) return Short(key, info.size);
+      if (info.size - offset > storage::kMaxWholeObjectRead)
+        return storage::TooLargeForWholeRead(Subject(key), info.size);
+      if (info.size == offset) {
         out->clear();
         return Status::OK();
       }
+      length = info.size - offset;
+    }
+    std::vector<http::Header> headers = {
+        {"x-ms-range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
+    // The client stops reading at length + 1 bytes.
+    auto sent = client_->Send("GET", Blob(key), {}, std::move(headers), {}, nullptr, length);
+    if (!sent.ok()) {
+      if (sent.status().code() == StatusCode::kCorruption)
+        return storage::WrongLength(Subject(key), length + 1, length);
+      return sent.status();
+    }
+    http::Response& r = *sent;
+    if (r.status == 416) {
+      // The range starts at or past the end: a range the caller was told exists.
+      CV_ASSIGN_OR_RETURN(storage::ObjectInfo info, Stat(key));
       return Short(key, info.size);
     }
     if (r.status != 200 && r.status != 206) return Fail(BlobOp::kGetBlob, key, r);
-    if (length > 0 && r.body.size() != length) return Short(key, RangeTotal(r.Find("Content-Range")));
+    if (offset > 0 && r.status == 200) {
+      // A server that ignored the range sent the whole blob: never hand that out as the range.
+      return Status::IOError(Subject(key), "Get Blob: the server ignored the x-ms-range header (HTTP 200)");
+    }
+    if (r.body.size() != length) return storage::WrongLength(Subject(key), r.body.size(), length);
     *out = std::move(r.body);
     return Status::OK();
   }
 
   Result<storage::ObjectInfo> Stat(std::string_view key) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("HEAD", Blob(key), {}, {}));
     if (r.status != 200) return Fail(BlobOp::kGetProperties, key, r);
     uint64_t size = 0;
@@ -119,26 +119,46 @@ class AzureStore final : public storage::ObjectStore {
   Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
     const std::string& base = loc().prefix;
     std::string marker;
+    std::set<std::string> seen;  // hashes of every marker so far: a repeat would loop forever
+    uint64_t pages = 0;
     do {
+      if (++pages > storage::kMaxListPages) {
+        return Status::IOError(Subject(prefix), "List Blobs: the server still says there is more after " +
+                                                    std::to_string(storage::kMaxListPages) +
+                                                    " pages; stopped (a broken or hostile server)");
+      }
       QueryParams q = {{"restype", "container"}, {"comp", "list"}};
       if (!base.empty() || !prefix.empty()) q.emplace_back("prefix", base + std::string(prefix));
       if (!marker.empty()) q.emplace_back("marker", marker);
       q.emplace_back("maxresults", std::to_string(options_.list_page_size));
-      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("GET", "", q, {}));
+      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("GET", "", q, {}, {}, nullptr, kMaxListBody));
       if (r.status != 200) return Fail(BlobOp::kListBlobs, prefix, r);
       auto page = azure::ParseListBlobs(r.BodyText());
       if (!page.ok()) return page.status().Annotate(Subject(prefix));
       for (const auto& b : page->blobs) {
         if (b.name.size() <= base.size() || b.name.compare(0, base.size(), base) != 0) continue;
-        fn(storage::ObjectInfo{b.name.substr(base.size()), b.size});
+        std::string key = b.name.substr(base.size());
+        if (!storage::IsValidObjectKey(key)) {
+          storage::WarnSkippedKey(Describe(), key);
+          continue;
+        }
+        fn(storage::ObjectInfo{std::move(key), b.size});
       }
       marker = std::move(page->next_marker);
+      if (!marker.empty() && !seen.insert(crypto::ToHex(crypto::Sha256(crypto::AsBytes(marker)))).second) {
+        return Status::IOError(Subject(prefix),
+                               "List Blobs: the server returned a NextMarker it had returned "
+                               "before (after " +
+                                   std::to_string(pages) +
+                                   " pages); stopped instead of listing forever (a broken "
+                                   "or hostile server)");
+      }
     } while (!marker.empty());
     return Status::OK();
   }
 
   Status Delete(std::string_view key) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     int attempts = 0;
     CV_ASSIGN_OR_RETURN(
         http::Response r,
@@ -149,8 +169,16 @@ class AzureStore final : public storage::ObjectStore {
     return Status::OK();
   }
 
-  // PUT ?restype=container; an existing container is fine.
+  // Creates the container only when it is missing. Whether it exists is asked with a one-entry List
+  // Blobs, which a container-scoped SAS (sp=...l) or a Blob Data role may do, whereas Create Container
+  // needs an account-level right that such identities lack: a 403 for creating a container that is
+  // already there must not stop `init`. 404 ContainerNotFound: create it. Any other refusal of the list
+  // (an identity without list rights): try the create, and report its answer.
   Status CreateContainer() {
+    QueryParams q = {{"restype", "container"}, {"comp", "list"}, {"maxresults", "1"}};
+    if (!loc().prefix.empty()) q.emplace_back("prefix", loc().prefix);
+    CV_ASSIGN_OR_RETURN(http::Response list, client_->Send("GET", "", q, {}, {}, nullptr, kMaxListBody));
+    if (list.status == 200) return Status::OK();
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", "", {{"restype", "container"}}, {}));
     if (r.status == 201) return Status::OK();
     Status st = BlobError(BlobOp::kCreateContainer, Describe(), loc().account, loc().container, r,
@@ -308,8 +336,9 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& 
                                                              const AzureOptions& options, bool create) {
   CV_ASSIGN_OR_RETURN(azure::AzureLocation loc, azure::ParseAzureUrl(url, options.endpoint));
   const bool https = loc.endpoint.rfind("https://", 0) == 0;
-  CV_ASSIGN_OR_RETURN(std::unique_ptr<azure::Authorizer> auth,
-                      azure::MakeAuthorizer(options.auth, options.http, https));
+  CV_ASSIGN_OR_RETURN(
+      std::unique_ptr<azure::Authorizer> auth,
+      azure::MakeAuthorizer(options.auth, options.http, https, http::IsLoopbackUrl(loc.endpoint)));
   CV_ASSIGN_OR_RETURN(std::unique_ptr<http::Client> http, http::Client::Create(options.http));
   auto client =
       std::make_unique<azure::BlobClient>(std::move(loc), std::move(auth), std::move(http), options.retry);

@@ -59,8 +59,10 @@ Result<AzureOptions> AzureOptionsFromSettings(const StoreSettings& settings,
                                               const azure::EnvLookup& env = azure::ProcessEnv);
 
 // Parses the URL, builds the identity's Authorizer, creates the HTTP client. With `create`, creates the
-// container if it does not exist (what `cassvault init` wants); otherwise makes no request: the first
-// operation reports a missing container or a rejected key, naming it.
+// container if it does not exist (what `cassvault init` wants), asking first with a one-entry List Blobs
+// so that an identity scoped to an existing container (a service SAS with sp=racwl) needs no right to
+// create containers; otherwise makes no request: the first operation reports a missing container or a
+// rejected key, naming it. A SAS is refused for a plain http endpoint unless it is a loopback address.
 Result<std::unique_ptr<storage::ObjectStore>> OpenAzureStore(const std::string& url,
                                                              const AzureOptions& options, bool create);
 

@@ -122,7 +122,9 @@ TEST(AzuriteStore, PrefixesKeepVaultsInOneContainerApart) {
 // The wire, below the store: a client that signs like the store does.
 std::unique_ptr<azure::BlobClient> RawClient(const AzureOptions& o, const std::string& path) {
   auto loc = azure::ParseAzureUrl(Url(path), o.endpoint);
-  auto auth = azure::MakeAuthorizer(o.auth, o.http, /*endpoint_is_https=*/false);
+  if (!loc.ok()) return nullptr;
+  auto auth = azure::MakeAuthorizer(o.auth, o.http, /*endpoint_is_https=*/false,
+                                    /*endpoint_is_loopback=*/http::IsLoopbackUrl(loc->endpoint));
   auto http = http::Client::Create(o.http);
   if (!loc.ok() || !auth.ok() || !http.ok()) return nullptr;
   return std::make_unique<azure::BlobClient>(*loc, std::move(auth).value(), std::move(http).value());

@@ -20,7 +20,8 @@ bool CredentialRejected(const http::Response& response) {
 
 Result<http::Response> BlobClient::Send(std::string_view method, std::string_view blob,
                                         const QueryParams& query, std::vector<http::Header> headers,
-                                        std::span<const uint8_t> body, int* attempts_out) const {
+                                        std::span<const uint8_t> body, int* attempts_out,
+                                        uint64_t max_body) const {
   std::string path = location_.base_path + "/" + location_.container;
   if (!blob.empty()) path += "/" + PercentEncode(blob, /*keep_slash=*/true);
   std::string base_url =
@@ -41,6 +42,7 @@ Result<http::Response> BlobClient::Send(std::string_view method, std::string_vie
     req.headers.push_back({"x-ms-date", Rfc1123Date(now.count())});
     req.headers.push_back({"x-ms-version", std::string(kApiVersion)});
     req.body = body;
+    req.max_body = max_body;
     RequestToSign r{method, location_.account, path, query, body.size(), req.headers, req.url};
     CV_RETURN_IF_ERROR(authorizer_->Authorize(r));
     Result<http::Response> resp = http_->Send(req);

@@ -39,10 +39,11 @@ class BlobClient {
   // `blob` is the full blob name (prefix included, not encoded); empty addresses the container itself.
   // Transport failures come back as the http client's Status (after http::SendWithRetry's retries);
   // any HTTP status is a response. `attempts_out` receives the number of attempts sent (a create-only
-  // PUT that was retried may meet its own first attempt).
+  // PUT that was retried may meet its own first attempt). `max_body`: the largest successful response
+  // body accepted (0 = the http client's default, http::kDefaultMaxBody).
   Result<http::Response> Send(std::string_view method, std::string_view blob, const QueryParams& query,
                               std::vector<http::Header> headers, std::span<const uint8_t> body = {},
-                              int* attempts_out = nullptr) const;
+                              int* attempts_out = nullptr, uint64_t max_body = 0) const;
 
  private:
   AzureLocation location_;

@@ -10,20 +10,15 @@
 #include <filesystem>
 #include <random>
 
+#include "storage/object_key.h"
+#include "storage/read_bounds.h"
+
 namespace cv::backends {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Keys come from the vault engine, but a tampered manifest could name anything: refuse whatever could
-// leave the root.
-Status CheckKey(std::string_view key) {
-  if (key.empty() || key.front() == '/' || key.find("..") != std::string_view::npos ||
-      key.find('\0') != std::string_view::npos || key.find("//") != std::string_view::npos) {
-    return Status::InvalidArgument("object key '" + std::string(key) + "'", "not a valid vault object name");
-  }
-  return Status::OK();
-}
+using storage::CheckObjectKey;
 
 Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) {
   size_t done = 0;
@@ -57,7 +52,7 @@ class LocalStore final : public storage::ObjectStore {
   }
 
   Status Put(std::string_view key, std::span<const uint8_t> data) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     std::string path = Path(key);
     std::string dir = fs::path(path).parent_path().string();
     std::error_code ec;
@@ -79,46 +74,71 @@ class LocalStore final : public storage::ObjectStore {
   }
 
   Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
-    std::string path = Path(key);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::FromErrno(errno, Describe() + "/" + std::string(key), "open");
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    const std::string subject = Describe() + "/" + std::string(key);
+    // O_NOFOLLOW: whoever can write into the vault directory must not make a root-run cassvault read a
+    // file elsewhere (a symlinked `config` would echo a root-only file into an error). O_NONBLOCK: a
+    // planted FIFO must not hang the open; regular files ignore it.
+    int fd = ::open(Path(key).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+      if (errno == ELOOP) return NotRegular(subject, "a symbolic link");
+      return Status::FromErrno(errno, subject, "open");
+    }
     struct stat sb {};
     if (::fstat(fd, &sb) != 0) {
       int err = errno;
       ::close(fd);
-      return Status::FromErrno(err, path, "stat");
+      return Status::FromErrno(err, subject, "stat");
+    }
+    if (!S_ISREG(sb.st_mode)) {
+      ::close(fd);
+      return NotRegular(subject, S_ISDIR(sb.st_mode) ? "a directory" : "a special file");
     }
     uint64_t size = static_cast<uint64_t>(sb.st_size);
-    if (length == 0) length = offset <= size ? size - offset : 0;
-    if (offset + length > size) {
+    if (length == 0 && offset <= size) {  // to the end, within the cap (object_store.h)
+      if (size - offset > storage::kMaxWholeObjectRead) {
+        ::close(fd);
+        return storage::TooLargeForWholeRead(subject, size);
+      }
+      length = size - offset;
+    }
+    if (offset > size || length > size - offset) {
       ::close(fd);
       return Status::Corruption(
-          Describe() + "/" + std::string(key),
-          "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+          subject, "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
     }
-    out->resize(length);
-    uint64_t done = 0;
     Status st;
+    try {
+      out->resize(length);
+    } catch (const std::bad_alloc&) {
+      ::close(fd);
+      return Status::ResourceExhausted(subject, "out of memory for " + std::to_string(length) + " bytes");
+    }
+    uint64_t done = 0;
     while (done < length) {
       ssize_t n = ::pread(fd, out->data() + done, length - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        st = n < 0 ? Status::FromErrno(errno, path, "read")
-                   : Status::Corruption(path, "truncated while reading");
+        st = n < 0 ? Status::FromErrno(errno, subject, "read") : storage::WrongLength(subject, done, length);
         break;
       }
       done += static_cast<uint64_t>(n);
     }
     ::close(fd);
+    if (!st.ok()) out->clear();
     return st;
   }
 
   Result<storage::ObjectInfo> Stat(std::string_view key) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     struct stat sb {};
-    if (::stat(Path(key).c_str(), &sb) != 0)
-      return Status::FromErrno(errno, Describe() + "/" + std::string(key));
+    const std::string subject = Describe() + "/" + std::string(key);
+    if (::lstat(Path(key).c_str(), &sb) != 0) return Status::FromErrno(errno, subject);
+    if (!S_ISREG(sb.st_mode)) {
+      return NotRegular(subject, S_ISLNK(sb.st_mode)   ? "a symbolic link"
+                                 : S_ISDIR(sb.st_mode) ? "a directory"
+                                                       : "a special file");
+    }
     return storage::ObjectInfo{std::string(key), static_cast<uint64_t>(sb.st_size)};
   }
 
@@ -131,17 +151,23 @@ class LocalStore final : public storage::ObjectStore {
     if (ec) return Status::FromErrno(ec.value(), base, "list");
     for (; it != end; it.increment(ec)) {
       if (ec) return Status::FromErrno(ec.value(), base, "list");
-      if (!it->is_regular_file(ec)) continue;
+      // Regular files only: a symlink is never a vault object (Get would refuse it), and the iterator
+      // does not descend into symlinked directories either.
+      if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
       std::string name = it->path().filename().string();
       if (name.rfind(".tmp-", 0) == 0) continue;  // an interrupted Put
       std::string rel = fs::relative(it->path(), root_, ec).string();
+      if (!storage::IsValidObjectKey(rel)) {
+        storage::WarnSkippedKey(Describe(), rel);
+        continue;
+      }
       fn(storage::ObjectInfo{rel, it->file_size(ec)});
     }
     return Status::OK();
   }
 
   Status Delete(std::string_view key) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     std::string path = Path(key);
     if (::unlink(path.c_str()) != 0)
       return Status::FromErrno(errno, Describe() + "/" + std::string(key), "delete");
@@ -150,6 +176,11 @@ class LocalStore final : public storage::ObjectStore {
 
  private:
   std::string Path(std::string_view key) const { return root_ + "/" + std::string(key); }
+  static Status NotRegular(const std::string& subject, const char* what) {
+    return Status::Corruption(subject, std::string("is ") + what +
+                                           ", not a regular file: vault objects are plain files written by "
+                                           "cassvault; remove it");
+  }
 
   std::string root_;
   std::atomic<uint64_t> counter_{0};

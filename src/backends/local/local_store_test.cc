@@ -3,6 +3,7 @@
 #include "backends/local/local_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -64,6 +65,58 @@ TEST_F(LocalStoreTest, RefusesKeysThatLeaveTheRoot) {
   EXPECT_EQ(store_->Put("../escape", Bytes("x")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->Put("/etc/passwd", Bytes("x")).code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(fs::exists(root_.parent_path() / "escape"));
+}
+
+// Whoever can write into the vault directory must not make a root-run cassvault read files elsewhere:
+// a symlinked `config` pointing at a root-only file is refused without a byte of it in the message.
+TEST_F(LocalStoreTest, SymlinksAndSpecialFilesAreNotObjects) {
+  const fs::path secret = root_.parent_path() / (root_.filename().string() + "-secret");
+  { std::ofstream(secret) << "\"AKIAEXAMPLESECRETKEY1234\n"; }
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink(secret, root_ / "config");
+  std::vector<uint8_t> out;
+  Status st = store_->Get("config", 0, 0, &out);
+  EXPECT_TRUE(st.IsCorruption()) << st.ToString();
+  EXPECT_NE(st.ToString().find("symbolic link"), std::string::npos) << st.ToString();
+  EXPECT_EQ(st.ToString().find("AKIA"), std::string::npos);
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(store_->Get("config", 0, 10, &out).IsCorruption());
+  EXPECT_TRUE(store_->Stat("config").status().IsCorruption());
+  // A FIFO must not hang the read (open without O_NONBLOCK would wait for a writer forever).
+  fs::create_directories(root_ / "keys");
+  ASSERT_EQ(::mkfifo((root_ / "keys" / "fifo").c_str(), 0600), 0);
+  EXPECT_TRUE(store_->Get("keys/fifo", 0, 0, &out).IsCorruption());
+  // Neither is listed.
+  std::set<std::string> keys;
+  ASSERT_TRUE(store_->List("", [&](const storage::ObjectInfo& o) { keys.insert(o.key); }).ok());
+  EXPECT_EQ(keys, std::set<std::string>{});
+  fs::remove(secret);
+}
+
+// One foreign file with a name the engine never builds must not stop every command (review M1).
+TEST_F(LocalStoreTest, ListSkipsNamesThatAreNotVaultObjects) {
+  ASSERT_TRUE(store_->Put("keys/0123", Bytes("{}")).ok());
+  { std::ofstream(root_ / "keys" / "..evil") << "{}"; }
+  std::set<std::string> keys;
+  ASSERT_TRUE(store_->List("keys/", [&](const storage::ObjectInfo& o) { keys.insert(o.key); }).ok());
+  EXPECT_EQ(keys, std::set<std::string>{"keys/0123"});
+}
+
+// A whole-object read of a (sparse) 2 GiB file is refused before anything is allocated.
+TEST_F(LocalStoreTest, WholeObjectReadsAreCapped) {
+  fs::create_directories(root_ / "keys");
+  { std::ofstream(root_ / "keys" / "big"); }
+  fs::resize_file(root_ / "keys" / "big", uint64_t{2} << 30);
+  std::vector<uint8_t> out;
+  Status st = store_->Get("keys/big", 0, 0, &out);
+  EXPECT_TRUE(st.IsCorruption()) << st.ToString();
+  EXPECT_NE(st.ToString().find("more than the 1024 MiB"), std::string::npos) << st.ToString();
+  EXPECT_EQ(out.capacity(), 0u);
+  // An exact length is the caller's own bound: a short file is Corruption naming the object.
+  ASSERT_TRUE(store_->Put("packs/aa/p", Bytes("0123456789")).ok());
+  st = store_->Get("packs/aa/p", 0, 11, &out);
+  EXPECT_TRUE(st.IsCorruption()) << st.ToString();
+  EXPECT_NE(st.ToString().find("packs/aa/p"), std::string::npos);
 }
 
 TEST_F(LocalStoreTest, MissingVaultIsNotFound) {

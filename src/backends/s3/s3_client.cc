@@ -60,6 +60,7 @@ Result<http::Response> S3Client::SendOnce(const S3Request& request, const std::s
   req.url = std::move(url);
   req.headers = std::move(headers);
   req.body = request.body;
+  req.max_body = request.max_body;
   CV_ASSIGN_OR_RETURN(http::Response r, http_->Send(req));
   // S3's answer to two conditional writes of one key at the same moment: the other one is in progress,
   // try again. A retryable failure, so that SendWithRetry does; the next attempt sees 412 or succeeds.

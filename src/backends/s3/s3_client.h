@@ -28,6 +28,7 @@ struct S3Request {
   QueryParams query;
   std::vector<http::Header> headers;  // besides those Send adds (host, x-amz-*, authorization)
   std::span<const uint8_t> body;      // borrowed; must outlive Send
+  uint64_t max_body = 0;              // largest successful response body accepted (0 = http default)
 };
 
 inline S3Request MakeRequest(std::string method, std::string key = {}, QueryParams query = {},

@@ -5,12 +5,15 @@
 #include <array>
 #include <atomic>
 #include <mutex>
+#include <set>
 
 #include "backends/s3/s3_client.h"
 #include "backends/s3/s3_errors.h"
 #include "backends/s3/s3_multipart.h"
 #include "backends/s3/s3_xml.h"
 #include "crypto/crypto.h"
+#include "storage/object_key.h"
+#include "storage/read_bounds.h"
 
 namespace cv::backends {
 namespace {
@@ -21,15 +24,10 @@ using s3::S3Request;
 // Under the vault prefix, but hidden from List: the engine never sees it (s3_store.h, create-only auto).
 constexpr std::string_view kProbeKey = ".cassvault-create-only-probe";
 
-// The same key rules as the other stores: the engine builds keys, but a tampered manifest could name
-// anything, and some servers quietly normalise "a/../b".
-Status CheckKey(std::string_view key) {
-  if (key.empty() || key.front() == '/' || key.find("..") != std::string_view::npos ||
-      key.find('\0') != std::string_view::npos || key.find("//") != std::string_view::npos) {
-    return Status::InvalidArgument("object key '" + std::string(key) + "'", "not a valid vault object name");
-  }
-  return Status::OK();
-}
+using storage::CheckObjectKey;
+
+// A listing page holds at most 1000 keys of at most 1024 bytes, XML-escaped: 32 MiB is ample.
+constexpr uint64_t kMaxListBody = uint64_t{32} << 20;
 
 bool ParseUint(std::string_view s, uint64_t* v) {
   if (s.empty() || s.size() > 19) return false;
@@ -67,7 +65,7 @@ class S3Store final : public storage::ObjectStore {
   }
 
   Status Put(std::string_view key, std::span<const uint8_t> data) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     CV_ASSIGN_OR_RETURN(S3CreateOnly mode, CreateOnlyMode());
     if (mode == S3CreateOnly::kCheckThenPut) {
       auto head = HeadObject(key);
@@ -79,22 +77,36 @@ class S3Store final : public storage::ObjectStore {
   }
 
   Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
-    S3Request req = s3::MakeRequest("GET", Full(key));
-    if (offset > 0 || length > 0) {
-      std::string range = "bytes=" + std::to_string(offset) + "-";
-      if (length > 0) range += std::to_string(offset + length - 1);
-      req.headers.push_back({"Range", range});
-    }
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
-    if (r.status == 416) {
-      // The range starts at or past the end. An open range starting exactly at the end is an empty read,
-      // as on the local store; anything else is a range the caller was told exists.
-      CV_ASSIGN_OR_RETURN(Head info, HeadObject(key));
-      if (length == 0 && info.size == offset) {
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    if (length == 0) {
+      // To the end: the size from a HEAD decides how much may come back (object_store.h), so a body
+      // that goes on and on is cut at that size instead of at the server's whim.
+      auto head = HeadObject(key);
+      if (!head.ok()) return GetFailure(key, head.status());
+      const Head& info = *head;
+      if (offset > info.size) return Short(key, info.size);
+      if (info.size - offset > storage::kMaxWholeObjectRead)
+        return storage::TooLargeForWholeRead(Subject(key), info.size);
+      if (info.size == offset) {
         out->clear();
         return Status::OK();
       }
+      length = info.size - offset;
+    }
+    S3Request req = s3::MakeRequest("GET", Full(key));
+    req.headers.push_back(
+        {"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)});
+    req.max_body = length;  // the client stops reading at length + 1 bytes
+    auto sent = client_->Send(req);
+    if (!sent.ok()) {
+      if (sent.status().code() == StatusCode::kCorruption)
+        return storage::WrongLength(Subject(key), length + 1, length);
+      return sent.status();
+    }
+    http::Response& r = *sent;
+    if (r.status == 416) {
+      // The range starts at or past the end: a range the caller was told exists.
+      CV_ASSIGN_OR_RETURN(Head info, HeadObject(key));
       return Short(key, info.size);
     }
     if (r.status != 200 && r.status != 206) return Fail(S3Op::kGetObject, key, r);
@@ -102,16 +114,13 @@ class S3Store final : public storage::ObjectStore {
       // A server that ignored the Range sent the whole object: never hand that out as the range.
       return Status::IOError(Subject(key), "GetObject: the server ignored the Range header (HTTP 200)");
     }
-    if (length > 0 && r.body.size() != length) {
-      CV_ASSIGN_OR_RETURN(Head info, HeadObject(key));
-      return Short(key, info.size);
-    }
+    if (r.body.size() != length) return storage::WrongLength(Subject(key), r.body.size(), length);
     *out = std::move(r.body);
     return Status::OK();
   }
 
   Result<storage::ObjectInfo> Stat(std::string_view key) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     CV_ASSIGN_OR_RETURN(Head h, HeadObject(key));
     return storage::ObjectInfo{std::string(key), h.size};
   }
@@ -119,11 +128,19 @@ class S3Store final : public storage::ObjectStore {
   Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
     const std::string& base = loc().prefix;
     std::string token;
+    std::set<std::string> seen;  // hashes of every continuation token so far: a repeat would loop forever
+    uint64_t pages = 0;
     do {
+      if (++pages > storage::kMaxListPages) {
+        return Status::IOError(Subject(prefix), "ListObjectsV2: the server still says there is more after " +
+                                                    std::to_string(storage::kMaxListPages) +
+                                                    " pages; stopped (a broken or hostile server)");
+      }
       S3Request req = s3::MakeRequest(
           "GET", "", {{"list-type", "2"}, {"max-keys", std::to_string(options_.list_page_size)}});
       if (!base.empty() || !prefix.empty()) req.query.emplace_back("prefix", base + std::string(prefix));
       if (!token.empty()) req.query.emplace_back("continuation-token", token);
+      req.max_body = kMaxListBody;
       CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
       if (r.status != 200) return Fail(S3Op::kListObjectsV2, prefix, r);
       auto page = s3::ParseListObjectsV2(r.BodyText());
@@ -132,15 +149,27 @@ class S3Store final : public storage::ObjectStore {
         if (o.key.size() <= base.size() || o.key.compare(0, base.size(), base) != 0) continue;
         std::string key = o.key.substr(base.size());
         if (key == kProbeKey) continue;
+        if (!storage::IsValidObjectKey(key)) {
+          storage::WarnSkippedKey(Describe(), key);
+          continue;
+        }
         fn(storage::ObjectInfo{std::move(key), o.size});
       }
       token = page->truncated ? std::move(page->next_token) : std::string();
+      if (!token.empty() && !seen.insert(crypto::ToHex(crypto::Sha256(crypto::AsBytes(token)))).second) {
+        return Status::IOError(
+            Subject(prefix),
+            "ListObjectsV2: the server returned a continuation token it had returned before "
+            "(after " +
+                std::to_string(pages) +
+                " pages); stopped instead of listing forever (a broken or hostile server)");
+      }
     } while (!token.empty());
     return Status::OK();
   }
 
   Status Delete(std::string_view key) override {
-    CV_RETURN_IF_ERROR(CheckKey(key));
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
     CV_RETURN_IF_ERROR(HeadObject(key).status());  // S3 deletes a missing key "successfully"
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(s3::MakeRequest("DELETE", Full(key))));
     if (r.status != 204 && r.status != 200) return Fail(S3Op::kDeleteObject, key, r);
@@ -178,6 +207,16 @@ class S3Store final : public storage::ObjectStore {
   Status Short(std::string_view key, uint64_t size) const {
     return Status::Corruption(
         Subject(key), "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+  }
+
+  // A HEAD that failed says only its status (it has no body, so no S3 error code): a one-byte GET fetches
+  // the error document (SignatureDoesNotMatch, NoSuchBucket, ...) so that the message says what is wrong.
+  Status GetFailure(std::string_view key, const Status& head_failure) {
+    S3Request probe = s3::MakeRequest("GET", Full(key), {}, {{"Range", "bytes=0-0"}});
+    probe.max_body = 1;
+    auto r = client_->Send(probe);
+    if (r.ok() && r->status != 200 && r->status != 206) return Fail(S3Op::kGetObject, key, *r);
+    return head_failure;
   }
 
   Result<Head> HeadObject(std::string_view key) {
@@ -231,13 +270,39 @@ class S3Store final : public storage::ObjectStore {
 
   Status PutMultipart(std::string_view key, std::span<const uint8_t> data) {
     S3Request init = s3::MakeRequest("POST", Full(key), {{"uploads", ""}}, ObjectHeaders(false));
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(init));
-    if (r.status != 200) return Fail(S3Op::kCreateMultipartUpload, key, r);
-    auto upload_id = s3::ParseUploadId(r.BodyText());
-    if (!upload_id.ok()) return upload_id.status().Annotate(Subject(key));
-    Status st = CompleteParts(key, *upload_id, data);
-    if (!st.ok()) Abort(key, *upload_id);  // failed, or a lost race: the parts are not needed
+    int attempts = 0;
+    auto sent = client_->Send(init, &attempts);
+    // A CreateMultipartUpload that was retried may have created an upload on an attempt whose answer was
+    // lost: that upload's id never reached us, and it would be billed until a lifecycle rule removed it.
+    // So after a retry, every other in-progress upload of this very key is aborted. Keys of multipart
+    // objects are packs named by the hash of their bytes (with random nonces inside), so another
+    // writer's upload of the same key at the same moment is not a case that arises; an upload of this
+    // key left by an earlier crashed run is garbage too.
+    std::string upload_id;
+    if (sent.ok() && sent->status == 200) {
+      auto id = s3::ParseUploadId(sent->BodyText());
+      if (id.ok()) upload_id = *id;
+    }
+    if (attempts > 1) AbortOtherUploads(key, upload_id);
+    CV_RETURN_IF_ERROR(sent.status());
+    if (sent->status != 200) return Fail(S3Op::kCreateMultipartUpload, key, *sent);
+    if (upload_id.empty()) return s3::ParseUploadId(sent->BodyText()).status().Annotate(Subject(key));
+    Status st = CompleteParts(key, upload_id, data);
+    if (!st.ok()) Abort(key, upload_id);  // failed, or a lost race: the parts are not needed
     return st;
+  }
+
+  // Best effort, like Abort: ListMultipartUploads for this key, then AbortMultipartUpload of each but
+  // `keep` (empty: keep none).
+  void AbortOtherUploads(std::string_view key, const std::string& keep) {
+    S3Request list = s3::MakeRequest("GET", "", {{"uploads", ""}, {"prefix", Full(key)}});
+    auto r = client_->Send(list);
+    if (!r.ok() || r->status != 200) return;
+    auto ids = s3::ParseUploadsOfKey(r->BodyText(), Full(key));
+    if (!ids.ok()) return;
+    for (const std::string& id : *ids) {
+      if (id != keep) Abort(key, id);
+    }
   }
 
   Status CompleteParts(std::string_view key, const std::string& upload_id, std::span<const uint8_t> data) {

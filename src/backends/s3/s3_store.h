@@ -8,9 +8,12 @@
 //   Put     PutObject with `If-None-Match: *`: S3 (since 2024) and current S3-compatible servers refuse
 //           to overwrite with 412, atomically, so the store itself enforces create-only. Objects larger
 //           than multipart_threshold go up by multipart upload, parts in parallel, and the
-//           CompleteMultipartUpload carries the If-None-Match; a failed upload is aborted. See "create-only"
-//           below for servers that ignore the header.
-//   Get     GetObject with Range; fewer bytes than asked is Corruption, as the contract says.
+//           CompleteMultipartUpload carries the If-None-Match; a failed upload is aborted, and after a
+//           retried CreateMultipartUpload (whose lost answer may have created an upload) every other
+//           in-progress upload of that key is aborted too. See "create-only" below for servers that
+//           ignore the header.
+//   Get     GetObject with Range, always bounded: a body of another length than asked is Corruption, as
+//           the contract says; a whole-object read asks HeadObject for the size first.
 //   Stat    HeadObject.
 //   List    ListObjectsV2 with prefix, page after page by continuation token.
 //   Delete  HeadObject, then DeleteObject: S3 answers 204 for a missing key too, and the contract wants

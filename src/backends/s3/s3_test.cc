@@ -194,6 +194,20 @@ TEST(S3Xml, ParsesAListObjectsV2Page) {
                    .ok());
 }
 
+// ListMultipartUploads under a prefix also lists longer keys: only the exact key's uploads are ours.
+TEST(S3Xml, UploadsOfExactlyOneKey) {
+  auto ids = ParseUploadsOfKey(
+      "<?xml version=\"1.0\"?><ListMultipartUploadsResult><Bucket>b</Bucket>"
+      "<Upload><Key>v/packs/ab/k</Key><UploadId>one</UploadId></Upload>"
+      "<Upload><Key>v/packs/ab/k2</Key><UploadId>other-key</UploadId></Upload>"
+      "<Upload><Key>v/packs/ab/k</Key><UploadId>t&amp;wo</UploadId></Upload>"
+      "</ListMultipartUploadsResult>",
+      "v/packs/ab/k");
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"one", "t&wo"}));
+  EXPECT_FALSE(ParseUploadsOfKey(ErrorXml("AccessDenied"), "k").ok());
+}
+
 TEST(S3Xml, ErrorInitiateAndCompleteDocuments) {
   ErrorBody e = ParseErrorBody(ErrorXml("NoSuchKey", "The specified key does not exist.\nmore"));
   EXPECT_EQ(e.code, "NoSuchKey");

@@ -79,6 +79,23 @@ Result<std::string> ParseUploadId(std::string_view xml) {
   return XmlUnescape(id.inner);
 }
 
+Result<std::vector<std::string>> ParseUploadsOfKey(std::string_view xml, std::string_view key) {
+  if (RootName(xml) != "ListMultipartUploadsResult") {
+    return Status::IOError("ListMultipartUploads response", "no <ListMultipartUploadsResult> root element");
+  }
+  std::vector<std::string> ids;
+  for (size_t pos = 0;;) {
+    Element up = Find(xml, "Upload", pos);
+    if (!up.found) break;
+    pos = up.end;
+    Element k = Find(up.inner, "Key");
+    Element id = Find(up.inner, "UploadId");
+    if (k.found && id.found && !id.inner.empty() && XmlUnescape(k.inner) == key)
+      ids.push_back(XmlUnescape(id.inner));
+  }
+  return ids;
+}
+
 std::string CompleteMultipartXml(const std::vector<std::string>& etags) {
   std::string x = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (size_t i = 0; i < etags.size(); ++i) {

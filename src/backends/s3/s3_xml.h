@@ -44,6 +44,10 @@ bool IsErrorDocument(std::string_view xml);
 // InitiateMultipartUploadResult's <UploadId>; IOError if absent.
 Result<std::string> ParseUploadId(std::string_view xml);
 
+// ListMultipartUploads' uploads of exactly `key` (other keys under the same prefix are left out): their
+// upload ids. IOError if the document is not such a listing.
+Result<std::vector<std::string>> ParseUploadsOfKey(std::string_view xml, std::string_view key);
+
 // CompleteMultipartUpload's body: parts in ascending order, ETags as the server returned them.
 std::string CompleteMultipartXml(const std::vector<std::string>& etags);
 

@@ -11,6 +11,10 @@ Paths:  /echo            reply 200 with the request body; X-Method, X-Content-Le
         /stall           announce 100 bytes, send 10, then go silent for 5 s
         /cut             announce 100 bytes, send 10, then close the connection
         /hangup          close the connection without replying
+        /big?n=N&status=S&cl=C
+                         reply S (default 200) with N bytes of 'b', streamed in 64 KiB writes; C=1 announces
+                         Content-Length N, C=0 sends none and closes the connection after the body
+        /liar            announce Content-Length 4294967295, send 10 bytes, close
 """
 
 import http.server
@@ -60,6 +64,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             if path == "/stall":
                 time.sleep(5)
+            self.close_connection = True
+        elif path == "/big":
+            q = dict(kv.split("=", 1) for kv in self.path.split("?", 1)[1].split("&")) if "?" in self.path else {}
+            n, code, announce = int(q.get("n", "0")), int(q.get("status", "200")), q.get("cl", "1") == "1"
+            self.send_response(code)
+            if announce:
+                self.send_header("Content-Length", str(n))
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            chunk = b"b" * 65536
+            try:
+                for off in range(0, n, len(chunk)):
+                    self.wfile.write(chunk[:min(len(chunk), n - off)])
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+        elif path == "/liar":
+            self.send_response(200)
+            self.send_header("Content-Length", "4294967295")
+            self.end_headers()
+            self.wfile.write(b"x" * 10)
+            self.wfile.flush()
             self.close_connection = True
         elif path == "/hangup":
             self.close_connection = True
