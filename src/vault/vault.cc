@@ -4,6 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "core/vault_layout.h"
 
@@ -100,7 +101,10 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore>
     auto config = nlohmann::json::parse(raw.begin(), raw.end());
     if (config.at("format").get<std::string>() != kFormatName)
       throw std::runtime_error("not a cassvault vault");
-    int version = config.at("version").get<int>();
+    const auto& v = config.at("version");  // get<int>() would cast a float unchecked
+    if (!v.is_number_integer() || !std::in_range<int>(v.get<int64_t>()))
+      throw std::runtime_error("\"version\" is not an integer");
+    int version = v.get<int>();
     if (version != kFormatVersion) {
       return Status::NotSupported("vault " + store->Describe(), "format version " + std::to_string(version) +
                                                                     " is not supported by this cassvault");
@@ -190,7 +194,9 @@ Result<std::vector<uint8_t>> Unframe(std::span<const uint8_t> framed, const std:
     if (body.size() != raw) return Status::Corruption(subject, "wrong length");
     return std::vector<uint8_t>(body.begin(), body.end());
   }
-  if (raw > (1ull << 34)) return Status::Corruption(subject, "implausible size");
+  // The length is allocated before zstd has read a byte: bound it by what a real index or manifest can
+  // reach (a manifest of a million files is a few hundred MB), not by what a frame can claim.
+  if (raw > (1ull << 30)) return Status::Corruption(subject, "implausible size");
   std::vector<uint8_t> out;
   CV_RETURN_IF_ERROR(Decompress(body, raw, &out).Annotate(subject));
   return out;

@@ -267,5 +267,32 @@ TEST_F(VaultTest, TamperedManifestIsDetected) {
   EXPECT_TRUE(m.status().IsCorruption()) << m.status().ToString();
 }
 
+// Found by fuzz/vault_config: a float "version" was cast to int unchecked (undefined behaviour).
+TEST_F(VaultTest, ConfigVersionThatIsNotAnIntegerIsCorruption) {
+  fs::remove(root_ / "config");
+  std::ofstream(root_ / "config")
+      << R"({"format":"cassvault","version":1e300,"vault_id":"0123456789abcdef0123456789abcdef"})";
+  auto v = Vault::Open(Store(), crypto::PassphraseSecret("correct horse"));
+  ASSERT_FALSE(v.ok());
+  EXPECT_TRUE(v.status().IsCorruption()) << v.status().ToString();
+}
+
+// Found by fuzz/vault_objects: an index frame claiming 12 GB made the reader allocate 12 GB before zstd
+// read a byte. Now the claim is refused first.
+TEST_F(VaultTest, MetadataFrameClaimingGigabytesIsRefusedBeforeAllocating) {
+  auto v = OpenOk();
+  std::vector<uint8_t> frame = {1};  // zstd
+  uint64_t claimed = 12ull << 30;
+  frame.insert(frame.end(), reinterpret_cast<uint8_t*>(&claimed), reinterpret_cast<uint8_t*>(&claimed) + 8);
+  frame.insert(frame.end(), {0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0});
+  crypto::Aead aead(v->key().data_key().view());
+  std::vector<uint8_t> sealed;
+  ASSERT_TRUE(aead.Seal(frame, crypto::AsBytes("cassvault/v1/index"), &sealed).ok());
+  ASSERT_TRUE(v->store().Put(layout::IndexKey(crypto::Sha256(sealed)), sealed).ok());
+  Status st = v->LoadIndex();
+  ASSERT_TRUE(st.IsCorruption()) << st.ToString();
+  EXPECT_NE(st.message().find("implausible size"), std::string::npos) << st.ToString();
+}
+
 }  // namespace
 }  // namespace cv::vault
