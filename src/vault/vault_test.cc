@@ -196,6 +196,7 @@ TEST_F(VaultTest, SpanReaderFetchesNeighboursOnceAndChecksEveryBlob) {
   ASSERT_TRUE(v2->LoadIndex().ok());
   auto codec = v2->NewCodec();
   std::vector<ObjectId> ids;
+  ids.reserve(parts.size());
   for (const auto& p : parts) ids.push_back(codec->BlobId(p));
   // 64 KiB packs hold all twenty: one span, fetched once, every blob still opened and checked.
   SpanReader reader(*v2, ids);
