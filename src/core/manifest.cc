@@ -1,6 +1,9 @@
 #include "core/manifest.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace cv {
 namespace {
@@ -11,6 +14,20 @@ json IdsToJson(const std::vector<ObjectId>& ids) {
   json a = json::array();
   for (const auto& id : ids) a.push_back(IdToHex(id));
   return a;
+}
+
+// A member that must be a JSON integer within T's range. nlohmann's get<T>() casts a float or a wider
+// integer without a check (undefined behaviour for a float out of range), and these documents come from
+// the store.
+template <typename T>
+T IntMember(const json& obj, const char* key) {
+  const json& v = obj.at(key);
+  if (v.is_number_unsigned()) {
+    if (auto u = v.get<uint64_t>(); std::in_range<T>(u)) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    if (auto i = v.get<int64_t>(); std::in_range<T>(i)) return static_cast<T>(i);
+  }
+  throw std::runtime_error(std::string("\"") + key + "\" is not an integer in range");
 }
 
 std::vector<ObjectId> IdsFromJson(const json& a) {
@@ -80,13 +97,13 @@ Result<Manifest> ManifestFromJson(std::string_view text, std::string_view subjec
   try {
     json j = json::parse(text);
     Manifest m;
-    m.version = j.at("version").get<int>();
+    m.version = IntMember<int>(j, "version");
     if (m.version != 1) return Status::NotSupported(subject, "manifest version " + std::to_string(m.version));
     m.backup_id = j.at("backup_id").get<std::string>();
     m.tag = j.at("tag").get<std::string>();
     m.mode = j.at("mode").get<std::string>();
-    m.started = j.at("started").get<int64_t>();
-    m.finished = j.at("finished").get<int64_t>();
+    m.started = IntMember<int64_t>(j, "started");
+    m.finished = IntMember<int64_t>(j, "finished");
     const json& n = j.at("node");
     m.node.host_id = n.at("host_id").get<std::string>();
     m.node.address = n.at("address").get<std::string>();
@@ -112,10 +129,10 @@ Result<Manifest> ManifestFromJson(std::string_view text, std::string_view subjec
       for (const auto& f : t.at("files")) {
         FileEntry fe;
         fe.path = f.at("path").get<std::string>();
-        fe.data_dir = f.at("data_dir").get<int>();
-        fe.size = f.at("size").get<uint64_t>();
-        fe.mode = f.at("mode").get<uint32_t>();
-        fe.mtime_ns = f.at("mtime_ns").get<int64_t>();
+        fe.data_dir = IntMember<int>(f, "data_dir");
+        fe.size = IntMember<uint64_t>(f, "size");
+        fe.mode = IntMember<uint32_t>(f, "mode");
+        fe.mtime_ns = IntMember<int64_t>(f, "mtime_ns");
         fe.blobs = IdsFromJson(f.at("blobs"));
         te.files.push_back(std::move(fe));
       }
@@ -154,7 +171,7 @@ Result<BackupRecord> BackupRecordFromJson(std::string_view text, std::string_vie
   try {
     json j = json::parse(text);
     BackupRecord r;
-    r.version = j.at("version").get<int>();
+    r.version = IntMember<int>(j, "version");
     if (r.version != 1)
       return Status::NotSupported(subject, "backup record version " + std::to_string(r.version));
     r.backup_id = j.at("backup_id").get<std::string>();
@@ -165,14 +182,14 @@ Result<BackupRecord> BackupRecordFromJson(std::string_view text, std::string_vie
     r.address = j.at("address").get<std::string>();
     r.data_center = j.at("data_center").get<std::string>();
     r.rack = j.at("rack").get<std::string>();
-    r.started = j.at("started").get<int64_t>();
-    r.finished = j.at("finished").get<int64_t>();
-    r.files = j.at("files").get<uint64_t>();
-    r.bytes = j.at("bytes").get<uint64_t>();
-    r.new_files = j.at("new_files").get<uint64_t>();
-    r.new_bytes = j.at("new_bytes").get<uint64_t>();
-    r.stored_bytes = j.at("stored_bytes").get<uint64_t>();
-    r.tables = j.at("tables").get<uint64_t>();
+    r.started = IntMember<int64_t>(j, "started");
+    r.finished = IntMember<int64_t>(j, "finished");
+    r.files = IntMember<uint64_t>(j, "files");
+    r.bytes = IntMember<uint64_t>(j, "bytes");
+    r.new_files = IntMember<uint64_t>(j, "new_files");
+    r.new_bytes = IntMember<uint64_t>(j, "new_bytes");
+    r.stored_bytes = IntMember<uint64_t>(j, "stored_bytes");
+    r.tables = IntMember<uint64_t>(j, "tables");
     auto mid = IdFromHex(j.at("manifest").get<std::string>());
     if (!mid) return Status::Corruption(subject, "malformed manifest id");
     r.manifest_id = *mid;

@@ -48,6 +48,34 @@ TEST(ManifestTest, MalformedIsCorruption) {
   EXPECT_TRUE(BackupRecordFromJson("not json", "b").status().IsCorruption());
 }
 
+// Found by fuzz/backup_record and fuzz/manifest_json: a float or an integer too wide for the field was
+// cast unchecked (UBSan: "3.3e+111 is outside the range of representable values of type 'int'").
+TEST(ManifestTest, NumbersOutOfRangeAreCorruption) {
+  BackupRecord rec;
+  rec.backup_id = "20261125T140000Z-0a0b0c0d";
+  std::string good = BackupRecordToJson(rec);
+  ASSERT_TRUE(BackupRecordFromJson(good, "b").ok());
+  for (const char* bad : {"3.3e111", "1.5", "-1", "18446744073709551616"}) {
+    std::string json = good;
+    json.replace(json.find("\"files\":0"), 9, std::string("\"files\":") + bad);
+    auto r = BackupRecordFromJson(json, "backups/b");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_TRUE(r.status().IsCorruption()) << bad << ": " << r.status().ToString();
+    EXPECT_NE(r.status().message().find("backups/b"), std::string::npos);
+  }
+  Manifest m;
+  m.backup_id = rec.backup_id;
+  TableEntry t;
+  t.keyspace = "ks";
+  t.table = "tbl";
+  t.files.push_back(FileEntry{});
+  m.tables.push_back(t);
+  std::string manifest = ManifestToJson(m);
+  ASSERT_TRUE(ManifestFromJson(manifest, "m").ok());
+  manifest.replace(manifest.find("\"data_dir\":0"), 12, "\"data_dir\":4294967296");
+  EXPECT_TRUE(ManifestFromJson(manifest, "m").status().IsCorruption());
+}
+
 TEST(ManifestTest, RecordRoundTrip) {
   BackupRecord r;
   r.backup_id = "20261125T140000Z-0a0b0c0d";

@@ -43,8 +43,11 @@ class [[nodiscard]] Result {
 #define CV_CONCAT(a, b) CV_CONCAT_INNER(a, b)
 // CV_ASSIGN_OR_RETURN(auto x, Foo()); — returns Foo()'s Status on failure. It expands to several
 // statements: after an `if`, put it in braces.
+// `lhs` is a declaration and `tmp` a name: neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define CV_ASSIGN_OR_RETURN(lhs, expr) CV_ASSIGN_OR_RETURN_IMPL(CV_CONCAT(_cv_res_, __LINE__), lhs, expr)
 #define CV_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

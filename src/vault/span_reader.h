@@ -42,7 +42,7 @@ class SpanReader {
 
  private:
   struct Span {
-    ObjectId pack;
+    ObjectId pack{};
     uint64_t start = 0, length = 0;
     int blobs = 0;
   };

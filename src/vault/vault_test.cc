@@ -198,6 +198,7 @@ TEST_F(VaultTest, SpanReaderFetchesNeighboursOnceAndChecksEveryBlob) {
   ASSERT_TRUE(v2->LoadIndex().ok());
   auto codec = v2->NewCodec();
   std::vector<ObjectId> ids;
+  ids.reserve(parts.size());
   for (const auto& p : parts) ids.push_back(codec->BlobId(p));
   // 64 KiB packs hold all twenty: one span, fetched once, every blob still opened and checked.
   SpanReader reader(*v2, ids);
@@ -421,6 +422,35 @@ TEST_F(VaultTest, SlotsAreTriedCheapestFirstWhateverTheirNames) {
   EXPECT_EQ(wrong_code, StatusCode::kPermissionDenied);
   EXPECT_EQ(ok_code, StatusCode::kOk);
   EXPECT_LT(ok_s * 4, wrong_s) << ok_s << " s to open, " << wrong_s << " s to try every slot";
+}
+
+// Found by fuzz/vault_config: a float "version" was cast to int unchecked (undefined behaviour).
+TEST_F(VaultTest, ConfigVersionThatIsNotAnIntegerIsCorruption) {
+  fs::remove(root_ / "config");
+  std::ofstream(root_ / "config")
+      << R"({"format":"cassvault","version":1e300,"vault_id":"0123456789abcdef0123456789abcdef"})";
+  auto v = Vault::Open(Store(), crypto::PassphraseSecret("correct horse"));
+  ASSERT_FALSE(v.ok());
+  EXPECT_TRUE(v.status().IsCorruption()) << v.status().ToString();
+}
+
+// Found by fuzz/vault_objects: an index frame claiming 12 GB made the reader allocate 12 GB before zstd
+// read a byte. Now the claim is refused first.
+TEST_F(VaultTest, MetadataFrameClaimingGigabytesIsRefusedBeforeAllocating) {
+  auto v = OpenOk();
+  std::vector<uint8_t> frame = {1};  // zstd
+  uint64_t claimed = 12ull << 30;
+  frame.insert(frame.end(), reinterpret_cast<uint8_t*>(&claimed), reinterpret_cast<uint8_t*>(&claimed) + 8);
+  frame.insert(frame.end(), {0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0});
+  crypto::Aead aead(v->key().data_key().view());
+  std::vector<uint8_t> sealed;
+  ASSERT_TRUE(aead.Seal(frame, crypto::AsBytes("cassvault/v1/index"), &sealed).ok());
+  ASSERT_TRUE(v->store().Put(layout::IndexKey(crypto::Sha256(sealed)), sealed).ok());
+  // A junk index object is skipped and named (it does not stop the backup), never allocated.
+  ASSERT_TRUE(v->LoadIndex().ok());
+  auto problems = v->Problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].problem.find("implausible size"), std::string::npos) << problems[0].problem;
 }
 
 }  // namespace

@@ -38,8 +38,10 @@ Result<AccessToken> ParseAzCliOutput(std::string_view json, std::string_view who
   }
   AccessToken t;
   t.token = doc["accessToken"].get<std::string>();
-  if (auto it = doc.find("expires_on"); it != doc.end() && (it->is_number() || it->is_string())) {
-    if (it->is_number()) {
+  // An integer only: get<int64_t>() casts a float unchecked (fuzz/token_json); a float falls back to
+  // expiresOn.
+  if (auto it = doc.find("expires_on"); it != doc.end() && (it->is_number_integer() || it->is_string())) {
+    if (it->is_number_integer()) {
       t.expires_on = it->get<int64_t>();
       return t;
     }

@@ -125,6 +125,8 @@ TEST(TokenResponse, ReadsExpiresInOrExpiresOnAsNumbersOrStrings) {
   EXPECT_FALSE(ParseTokenResponse(R"({"access_token":"x"})", 0, "w").ok());
   EXPECT_FALSE(ParseTokenResponse(R"({"expires_in":5})", 0, "w").ok());
   EXPECT_FALSE(ParseTokenResponse("<html>", 0, "w").ok());
+  // fuzz/token_json: a float lifetime beyond int64 was cast unchecked; now it is no lifetime at all.
+  EXPECT_FALSE(ParseTokenResponse(R"({"access_token":"x","expires_in":1e300})", 0, "w").ok());
 }
 
 http::Response Resp(long status, std::string body, std::vector<http::Header> headers = {}) {
@@ -186,6 +188,11 @@ TEST(AzureCli, ReadsExpiresOnOrTheLocalExpiresOn) {
   ASSERT_TRUE(old.ok());
   EXPECT_GT(old->expires_on, 1795000000);
   EXPECT_FALSE(ParseAzCliOutput("ERROR: Please run 'az login'", "az").ok());
+  // fuzz/token_json: a float expires_on was cast unchecked; it is ignored for expiresOn now.
+  auto floats = ParseAzCliOutput(
+      R"({"accessToken":"tok","expires_on":1e300,"expiresOn":"2026-11-25 10:00:00.000000"})", "az");
+  ASSERT_TRUE(floats.ok());
+  EXPECT_EQ(floats->expires_on, old->expires_on);
 }
 
 TEST(AzureCli, MissingAzIsNotAvailableRatherThanAnError) {

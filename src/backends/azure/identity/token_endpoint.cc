@@ -50,7 +50,10 @@ bool JsonInt(const Json& doc, const char* name, int64_t* out) {
     return true;
   }
   if (it->is_number()) {
-    *out = static_cast<int64_t>(it->get<double>());
+    // Casting a float outside int64's range is undefined (fuzz/token_json); no real lifetime is near it.
+    double d = it->get<double>();
+    if (!(d > -1e18 && d < 1e18)) return false;
+    *out = static_cast<int64_t>(d);
     return true;
   }
   return it->is_string() && ParseInt(it->get<std::string>(), out);
