@@ -19,6 +19,7 @@
 #include "core/vault_layout.h"
 #include "ops/node_session.h"
 #include "ops/restore_files.h"
+#include "ops/restore_tokens.h"  // [cluster-restore]
 #include "ops/schema_rewrite.h"
 #include "pipeline/task_group.h"
 #include "vault/span_reader.h"
@@ -254,17 +255,28 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   CqlTarget target = ResolveCqlTarget(config, node);
   std::unique_ptr<cassandra::CqlSession> cql;
   std::string host_id;
+  std::vector<std::string> live_tokens;  // [cluster-restore]
   if (live) {
     CV_ASSIGN_OR_RETURN(cql, ConnectCql(config, node));
     CV_ASSIGN_OR_RETURN(auto ident, cql->ReadLocalNode());
     host_id = ident.host_id;
+    live_tokens = ident.tokens;  // [cluster-restore]
   } else if (!to_dir && IsPortOpen(target.host, target.port)) {
     return Status::FailedPrecondition(
         "node " + target.host + ":" + std::to_string(target.port),
         "is running; an offline restore needs the node stopped. Stop it, or use --mode live");
   }
-  CV_ASSIGN_OR_RETURN(BackupRecord record, ResolveBackup(vault, o.backup, host_id, node.listen_address));
+  // [cluster-restore] --from-node picks the replaced node's backup instead of this node's.
+  CV_ASSIGN_OR_RETURN(BackupRecord record,
+                      ResolveBackup(vault, o.backup, o.from_node.empty() ? host_id : o.from_node,
+                                    o.from_node.empty() ? node.listen_address : o.from_node));
   CV_ASSIGN_OR_RETURN(Manifest manifest, vault.LoadManifest(record));
+  // [cluster-restore] whose backup, which partitioner, which tokens: all checked before any write.
+  RestoreTokenStep token_step;
+  if (!to_dir) {
+    CV_ASSIGN_OR_RETURN(token_step, PlanRestoreTokens({&node, &manifest, live, host_id, live_tokens,
+                                                       o.from_node, o.topology_change}));
+  }
   CV_RETURN_IF_ERROR(vault.LoadIndex());
 
   // A node whose data dirs were wiped has no schema: an offline restore brings its schema tables
@@ -304,6 +316,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   if (plans.empty()) return Status::NotFound("backup " + record.backup_id, "holds no table to restore");
   if (restore_schema_tables)
     report.plan.push_back("node has no schema tables (wiped): restoring system_schema too");
+  // [cluster-restore] the token plan leads the plan.
+  report.plan.insert(report.plan.begin(), token_step.plan.lines.begin(), token_step.plan.lines.end());
 
   // --- where each table goes -------------------------------------------------------------------
   std::string run_dir = ".cassvault-restore/" + record.backup_id;
@@ -408,6 +422,13 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   }
   report.tables = plans.size();
   if (o.dry_run) {
+    if (!to_dir) {  // [cluster-restore]
+      std::set<std::string> restored_ks;
+      for (const auto& p : plans) restored_ks.insert(p.source->keyspace);
+      report.next_steps = RestoreNextSteps(
+          token_step, manifest, restored_ks,
+          token_step.plan.write_yaml ? node.yaml_path + ".before-restore-" + record.backup_id : "");
+    }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;
   }
@@ -458,8 +479,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
         if (job.is_data) {
           CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(job.target.dest, job.file->size));
         }
-        CV_ASSIGN_OR_RETURN(WriteOutcome out,
-                            RestoreFile(vault, reader, *codec, *job.file, job.target, verifier.get(), progress));
+        CV_ASSIGN_OR_RETURN(WriteOutcome out, RestoreFile(vault, reader, *codec, *job.file, job.target,
+                                                          verifier.get(), progress));
         (out == WriteOutcome::kWritten ? written : present)++;
         if (out == WriteOutcome::kWritten) bytes += job.file->size;
         return Status::OK();
@@ -494,6 +515,15 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     fs::remove_all(r, ec);
     fs::path parent = fs::path(r).parent_path();
     fs::remove(parent, ec);  // only if empty
+  }
+  // [cluster-restore] tokens into cassandra.yaml once every file is in place, then the operator's next steps.
+  if (!to_dir) {
+    std::string yaml_copy;
+    CV_ASSIGN_OR_RETURN(auto done, ApplyRestoreTokens(token_step, record.backup_id, &yaml_copy));
+    report.plan.insert(report.plan.end(), done.begin(), done.end());
+    std::set<std::string> restored_ks;
+    for (const auto& p : plans) restored_ks.insert(p.source->keyspace);
+    report.next_steps = RestoreNextSteps(token_step, manifest, restored_ks, yaml_copy);
   }
   report.files_written = written;
   report.files_already_present = present;
