@@ -218,6 +218,9 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
   cmd->add_flag("--topology-change", o->topology_change,
                 "restore although this node owns other tokens than the backup's (rows outside its ranges "
                 "are not served)");
+  cmd->add_flag(
+      "--ignore-gc-grace", o->ignore_gc_grace,
+      "restore a backup older than gc_grace_seconds of a replicated table (deleted rows may return)");
   cmd->callback([&g, o] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
@@ -255,7 +258,8 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
                 << " files written (" << ops::HumanBytes(r->bytes_written) << "), "
                 << r->files_already_present << " already in place, in " << r->seconds << " s\n";
       for (const auto& line : r->plan) {
-        if (line.starts_with("tokens:") || line.starts_with("wrote ")) std::cout << "  " << line << "\n";
+        if (line.starts_with("tokens:") || line.starts_with("wrote ") || line.starts_with("warning:"))
+          std::cout << "  " << line << "\n";
       }
     }
     if (!g.json && !r->next_steps.empty()) {

@@ -57,10 +57,12 @@ std::vector<std::string> NextSteps(const AdviceInputs& in) {
     }
     if (in.tokens_match && !in.tokens.empty()) {
       out.push_back(
-          "check the tokens once it is up: `nodetool -h <jmx host> info -T` (or `SELECT tokens FROM "
+          "check the tokens once it is up: `nodetool -h <jmx host> info -T` (or `SELECT tokens, host_id FROM "
           "system.local` on " +
           in.node + ") must list exactly " + tokens +
-          "; its log says `tokens manually specified as` on a first start");
+          (in.host_id_kept.empty()
+               ? std::string("; its log says `tokens manually specified as` on a first start")
+               : "; host id " + in.host_id_kept + "; its log says `Using saved tokens`"));
     }
   } else if (in.tokens_checked_live) {
     out.push_back("no restart needed: the node owns the backup's tokens and imported the files");

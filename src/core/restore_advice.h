@@ -19,6 +19,7 @@ struct AdviceInputs {
   std::vector<std::string> tokens;                // the backup's tokens the node must own afterwards
   bool tokens_match = false;                      // the token plan gives the node the backup's tokens
   bool tokens_checked_live = false;               // ... and that was checked over CQL
+  std::string host_id_kept;                       // system.local was restored: the node keeps this host id
   std::string yaml_path, yaml_copy;               // set when the restore edited cassandra.yaml
   std::vector<std::string> replicated_keyspaces;  // restored keyspaces with RF > 1
   std::vector<std::string> single_keyspaces;      // restored keyspaces with RF 1

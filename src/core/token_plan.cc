@@ -151,6 +151,14 @@ Result<TokenPlan> PlanTokens(const TokenInputs& in) {
         return plan;
       }
       plan.tokens_match = true;
+      plan.restore_system_local = in.backup_has_system_local && in.whole_node && in.same_cluster_name &&
+                                  !in.separate_system_dir && !in.backup_host_id.empty();
+      if (plan.restore_system_local) {
+        plan.lines.push_back(
+            "tokens: restoring system.local too: the node comes back as host id " + in.backup_host_id +
+            " with its tokens and bootstrap state, so it joins as the same node, without streaming. The "
+            "node whose backup this is must never run again");
+      }
       bool yaml_ok = SameTokens(in.yaml_initial_tokens, want) &&
                      in.yaml_num_tokens == static_cast<int>(want.size()) && in.yaml_auto_bootstrap == "false";
       if (yaml_ok) {

@@ -53,7 +53,14 @@ struct TokenInputs {
   std::string yaml_auto_bootstrap;        // "" when unset (Cassandra's default is true)
   bool initialised_after_backup = false;  // kInitialised: its system keyspace is younger than the backup
   bool topology_change = false;           // --topology-change: the operator accepts other ownership
-  std::string node, backup_id;            // for messages
+  // kFresh: may the backup's system.local come back too? Only for a whole-node restore of a backup that
+  // holds it, into a cluster of the same name, with the system keyspace in the data directories.
+  bool backup_has_system_local = false;
+  bool whole_node = false;
+  bool same_cluster_name = false;
+  bool separate_system_dir = false;  // local_system_data_file_directory set
+  std::string backup_host_id;
+  std::string node, backup_id;  // for messages
 };
 
 struct TokenPlan {
@@ -61,7 +68,9 @@ struct TokenPlan {
   bool write_yaml = false;
   std::string initial_token;  // comma-separated, as cassandra.yaml wants it
   int num_tokens = 0;
-  bool tokens_match = false;       // after the restore the node owns the backup's tokens (known or planned)
+  bool tokens_match = false;  // after the restore the node owns the backup's tokens (known or planned)
+  // Restore system.local too: the node keeps the backup's host id, tokens and bootstrap state.
+  bool restore_system_local = false;
   std::vector<std::string> lines;  // the token plan, for --dry-run and the report
 };
 

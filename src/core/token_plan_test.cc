@@ -43,7 +43,8 @@ TEST(TokenPlanTest, AnotherNodesBackupIsRefusedNamingBoth) {
 }
 
 TEST(TokenPlanTest, OtherPartitionerIsRefused) {
-  EXPECT_TRUE(CheckPartitioner("org.apache.cassandra.dht.Murmur3Partitioner", "Murmur3Partitioner", "n").ok());
+  EXPECT_TRUE(
+      CheckPartitioner("org.apache.cassandra.dht.Murmur3Partitioner", "Murmur3Partitioner", "n").ok());
   Status s = CheckPartitioner("org.apache.cassandra.dht.Murmur3Partitioner",
                               "org.apache.cassandra.dht.RandomPartitioner", "node 127.0.0.1");
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
@@ -57,13 +58,38 @@ TEST(TokenPlanTest, FreshNodeGetsTheBackupsTokensInItsYaml) {
   EXPECT_TRUE(plan->write_yaml);
   EXPECT_TRUE(plan->tokens_match);
   EXPECT_EQ(plan->num_tokens, 4);
-  EXPECT_EQ(plan->initial_token, "-9123371812534796454,-6232327431150721616,165730118335461866,4976080077577361300");
+  EXPECT_EQ(plan->initial_token,
+            "-9123371812534796454,-6232327431150721616,165730118335461866,4976080077577361300");
+}
+
+TEST(TokenPlanTest, FreshNodeGetsSystemLocalBackOnlyWhenSound) {
+  auto in = Inputs(TargetTokens::kFresh);
+  in.backup_has_system_local = in.whole_node = in.same_cluster_name = true;
+  in.backup_host_id = "h1";
+  EXPECT_TRUE(PlanTokens(in)->restore_system_local);
+  auto partial = in;
+  partial.whole_node = false;  // --keyspace: a partial restore never touches system keyspaces
+  EXPECT_FALSE(PlanTokens(partial)->restore_system_local);
+  auto other_cluster = in;
+  other_cluster.same_cluster_name = false;  // Cassandra refuses a saved cluster name that differs
+  EXPECT_FALSE(PlanTokens(other_cluster)->restore_system_local);
+  auto separate = in;
+  separate.separate_system_dir = true;
+  EXPECT_FALSE(PlanTokens(separate)->restore_system_local);
+  auto topo = in;
+  topo.topology_change = true;
+  EXPECT_FALSE(PlanTokens(topo)->restore_system_local);
+  auto running = in;
+  running.target = TargetTokens::kRunning;
+  running.live_tokens = kBackup;
+  EXPECT_FALSE(PlanTokens(running)->restore_system_local);
 }
 
 TEST(TokenPlanTest, FreshNodeWhoseYamlAlreadyNamesThemIsLeftAlone) {
   auto in = Inputs(TargetTokens::kFresh);
-  in.yaml_initial_tokens = ParseTokenList("165730118335461866,4976080077577361300,-9123371812534796454,"
-                                          "-6232327431150721616");
+  in.yaml_initial_tokens = ParseTokenList(
+      "165730118335461866,4976080077577361300,-9123371812534796454,"
+      "-6232327431150721616");
   in.yaml_auto_bootstrap = "false";
   auto plan = PlanTokens(in);
   ASSERT_TRUE(plan.ok());

@@ -14,6 +14,7 @@
 
 #include "cassandra/snapshot_scan.h"
 #include "cassandra/sstable_name.h"
+#include "core/gc_grace.h"  // [cluster-restore]
 #include "core/safe_path.h"
 #include "core/table_filter.h"
 #include "core/vault_layout.h"
@@ -275,7 +276,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   RestoreTokenStep token_step;
   if (!to_dir) {
     CV_ASSIGN_OR_RETURN(token_step, PlanRestoreTokens({&node, &manifest, live, host_id, live_tokens,
-                                                       o.from_node, o.topology_change}));
+                                                       o.from_node, o.topology_change, o.includes.empty()}));
   }
   CV_RETURN_IF_ERROR(vault.LoadIndex());
 
@@ -293,8 +294,10 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   std::vector<TablePlan> plans;
   std::set<std::string> matched_patterns;
   for (const auto& t : manifest.tables) {
-    bool wanted =
-        filter.Matches(t.keyspace, t.table) || (restore_schema_tables && t.keyspace == "system_schema");
+    bool wanted = filter.Matches(t.keyspace, t.table) ||
+                  (restore_schema_tables && t.keyspace == "system_schema") ||
+                  (token_step.plan.restore_system_local && t.keyspace == "system" &&
+                   t.table == "local");  // [cluster-restore]
     if (!wanted) continue;
     CV_RETURN_IF_ERROR(CheckManifestNames(t));
     TablePlan p;
@@ -316,8 +319,17 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   if (plans.empty()) return Status::NotFound("backup " + record.backup_id, "holds no table to restore");
   if (restore_schema_tables)
     report.plan.push_back("node has no schema tables (wiped): restoring system_schema too");
-  // [cluster-restore] the token plan leads the plan.
+  // [cluster-restore] the token plan leads the plan; an old backup of replicated tables is refused.
   report.plan.insert(report.plan.begin(), token_step.plan.lines.begin(), token_step.plan.lines.end());
+  if (!to_dir) {
+    std::set<std::string> restored_ks;
+    for (const auto& p : plans) restored_ks.insert(p.source->keyspace);
+    CV_RETURN_IF_ERROR(CheckGcGrace(
+        manifest, restored_ks,
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count(),
+        o.ignore_gc_grace, &report.plan));
+  }
 
   // --- where each table goes -------------------------------------------------------------------
   std::string run_dir = ".cassvault-restore/" + record.backup_id;

@@ -24,6 +24,7 @@ struct RestoreOptions {
   // [cluster-restore] ring ownership (ops/restore_tokens.h)
   std::string from_node;  // --from-node HOST_ID|ADDRESS: restore the backup of the node this one replaces
   bool topology_change = false;  // --topology-change: restore although the node owns other tokens
+  bool ignore_gc_grace = false;  // --ignore-gc-grace: restore a backup older than a table's gc_grace_seconds
 };
 
 struct RestoreReport {

@@ -134,6 +134,14 @@ Result<RestoreTokenStep> PlanRestoreTokens(const RestoreTokenInputs& in) {
   t.topology_change = in.topology_change;
   t.node = step.target.address.empty() ? node.yaml_path : step.target.address;
   t.backup_id = m.backup_id;
+  t.backup_host_id = m.node.host_id;
+  t.whole_node = in.whole_node;
+  t.same_cluster_name = !m.node.cluster_name.empty() && m.node.cluster_name == node.cluster_name;
+  t.separate_system_dir = !node.local_system_data_file_directory.empty();
+  for (const auto& table : m.tables) {
+    if (table.keyspace == "system" && table.table == "local" && !table.files.empty())
+      t.backup_has_system_local = true;
+  }
   if (in.live) {
     t.target = TargetTokens::kRunning;
     t.live_tokens = in.live_tokens;
@@ -192,6 +200,7 @@ std::vector<std::string> RestoreNextSteps(const RestoreTokenStep& step, const Ma
   a.tokens = SortTokens(manifest.node.tokens);
   a.tokens_match = step.plan.tokens_match;
   a.tokens_checked_live = step.live && step.plan.tokens_match;
+  if (step.plan.restore_system_local) a.host_id_kept = manifest.node.host_id;
   if (!yaml_copy.empty()) {
     a.yaml_path = step.yaml_path;
     a.yaml_copy = yaml_copy;

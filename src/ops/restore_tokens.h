@@ -23,6 +23,7 @@ struct RestoreTokenInputs {
   std::vector<std::string> live_tokens;  // live
   std::string from_node;                 // --from-node HOST_ID|ADDRESS
   bool topology_change = false;          // --topology-change
+  bool whole_node = false;               // no --keyspace: every table of the backup
 };
 
 struct RestoreTokenStep {
