@@ -14,7 +14,6 @@
 
 #include "cassandra/snapshot_scan.h"
 #include "cassandra/sstable_name.h"
-#include "core/gc_grace.h"  // [cluster-restore]
 #include "core/safe_path.h"
 #include "core/table_filter.h"
 #include "core/vault_layout.h"
@@ -321,15 +320,9 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     report.plan.push_back("node has no schema tables (wiped): restoring system_schema too");
   // [cluster-restore] the token plan leads the plan; an old backup of replicated tables is refused.
   report.plan.insert(report.plan.begin(), token_step.plan.lines.begin(), token_step.plan.lines.end());
-  if (!to_dir) {
-    std::set<std::string> restored_ks;
-    for (const auto& p : plans) restored_ks.insert(p.source->keyspace);
-    CV_RETURN_IF_ERROR(CheckGcGrace(
-        manifest, restored_ks,
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count(),
-        o.ignore_gc_grace, &report.plan));
-  }
+  std::set<std::string> restored_ks;
+  for (const auto& p : plans) restored_ks.insert(p.source->keyspace);
+  if (!to_dir) CV_RETURN_IF_ERROR(CheckRestoreAge(manifest, restored_ks, o.ignore_gc_grace, &report.plan));
 
   // --- where each table goes -------------------------------------------------------------------
   std::string run_dir = ".cassvault-restore/" + record.backup_id;
@@ -435,8 +428,6 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   report.tables = plans.size();
   if (o.dry_run) {
     if (!to_dir) {  // [cluster-restore]
-      std::set<std::string> restored_ks;
-      for (const auto& p : plans) restored_ks.insert(p.source->keyspace);
       report.next_steps = RestoreNextSteps(
           token_step, manifest, restored_ks,
           token_step.plan.write_yaml ? node.yaml_path + ".before-restore-" + record.backup_id : "");
@@ -491,8 +482,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
         if (job.is_data) {
           CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(job.target.dest, job.file->size));
         }
-        CV_ASSIGN_OR_RETURN(WriteOutcome out, RestoreFile(vault, reader, *codec, *job.file, job.target,
-                                                          verifier.get(), progress));
+        CV_ASSIGN_OR_RETURN(WriteOutcome out,
+                            RestoreFile(vault, reader, *codec, *job.file, job.target, verifier.get(), progress));
         (out == WriteOutcome::kWritten ? written : present)++;
         if (out == WriteOutcome::kWritten) bytes += job.file->size;
         return Status::OK();
@@ -533,8 +524,6 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     std::string yaml_copy;
     CV_ASSIGN_OR_RETURN(auto done, ApplyRestoreTokens(token_step, record.backup_id, &yaml_copy));
     report.plan.insert(report.plan.end(), done.begin(), done.end());
-    std::set<std::string> restored_ks;
-    for (const auto& p : plans) restored_ks.insert(p.source->keyspace);
     report.next_steps = RestoreNextSteps(token_step, manifest, restored_ks, yaml_copy);
   }
   report.files_written = written;

@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 
 #include "cassandra/yaml_edit.h"
+#include "core/gc_grace.h"
 #include "core/restore_advice.h"
 #include "core/table_filter.h"
 
@@ -46,9 +48,20 @@ bool HasFileMatching(const fs::path& dir, const std::string& suffix, const std::
 
 // A node that has never started (or whose directories were emptied) has no system.local and no
 // commit log: its first start takes the tokens cassandra.yaml names. Anything else keeps its tokens.
-bool IsFresh(const cassandra::NodeConfig& node) {
+// The backup's own system.local files, left by an interrupted run of this restore, do not count.
+bool IsFresh(const cassandra::NodeConfig& node, const Manifest& m) {
+  std::set<std::pair<std::string, uint64_t>> ours;
+  for (const auto& t : m.tables) {
+    if (t.keyspace != "system" || t.table != "local") continue;
+    for (const auto& f : t.files) ours.insert({f.path, f.size});
+  }
   for (const auto& d : SystemLocalDirs(node)) {
-    if (HasFileMatching(d, "-Data.db")) return false;
+    std::error_code ec;
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string n = it->path().filename().string();
+      if (!n.ends_with("-Data.db")) continue;
+      if (!ours.count({n, static_cast<uint64_t>(fs::file_size(it->path(), ec))})) return false;
+    }
   }
   if (!node.commitlog_directory.empty() && HasFileMatching(node.commitlog_directory, ".log", "CommitLog-"))
     return false;
@@ -145,7 +158,7 @@ Result<RestoreTokenStep> PlanRestoreTokens(const RestoreTokenInputs& in) {
   if (in.live) {
     t.target = TargetTokens::kRunning;
     t.live_tokens = in.live_tokens;
-  } else if (IsFresh(node)) {
+  } else if (IsFresh(node, m)) {
     t.target = TargetTokens::kFresh;
   } else {
     t.target = TargetTokens::kInitialised;
@@ -153,6 +166,14 @@ Result<RestoreTokenStep> PlanRestoreTokens(const RestoreTokenInputs& in) {
   }
   CV_ASSIGN_OR_RETURN(step.plan, PlanTokens(t));
   return step;
+}
+
+Status CheckRestoreAge(const Manifest& manifest, const std::set<std::string>& keyspaces, bool ignore,
+                       std::vector<std::string>* plan) {
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  return CheckGcGrace(manifest, keyspaces, now, ignore, plan);
 }
 
 Result<std::vector<std::string>> ApplyRestoreTokens(const RestoreTokenStep& step,

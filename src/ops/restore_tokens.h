@@ -36,6 +36,11 @@ struct RestoreTokenStep {
 // Every check that must pass before a byte is written; the plan lines go into the restore's plan.
 Result<RestoreTokenStep> PlanRestoreTokens(const RestoreTokenInputs& in);
 
+// A backup older than gc_grace_seconds of a replicated table it restores is refused unless `ignore`
+// (then a warning goes into *plan); see core/gc_grace.h. Reads the clock.
+Status CheckRestoreAge(const Manifest& manifest, const std::set<std::string>& keyspaces, bool ignore,
+                       std::vector<std::string>* plan);
+
 // After the files are in place: carries out plan.write_yaml (the original cassandra.yaml is kept as
 // `<yaml>.before-restore-<backup id>`) and reads the file back. Returns what was done, for the report;
 // sets `*yaml_copy` to the copy's path when the yaml was edited.

@@ -7,8 +7,11 @@ with two data directories, all backed up into one vault with one tag.
 
 - whole cluster lost (every node stopped, data, commitlog, hints and saved_caches emptied), restored
   offline node by node, started: every row back through CQL, every node with its old tokens;
-- a node replaced (emptied, so it gets a new host id) and restored with --from-node: rows equal, and
-  no streaming in any node's log;
+- a node replaced (emptied: it would get a new host id) and restored with --from-node: it takes the old
+  node's host id and tokens back (system.local), rows equal, no streaming in any node's log;
+- the same whole-cluster loss from backups without system.local: tokens from the initial_token the
+  restore writes, new host ids, every row back;
+- a backup older than a replicated table's gc_grace_seconds: refused naming the table, then forced;
 - bad input: another node's backup, another partitioner, a node holding other tokens: refused with a
   clear error, nothing written.
 
@@ -184,6 +187,19 @@ class ClusterRestoreTest(unittest.TestCase):
             for d in self.env[n]["data_dirs"]:
                 self.assertTrue(glob.glob(os.path.join(d, "cr_simple", "rows-*", "*-Data.db")), d)
 
+        # A rerun, as after an interruption between the files and the cassandra.yaml edit: the node's only
+        # system.local files are the backup's own, so it still counts as emptied and gets its yaml edit.
+        y1 = self.env[1]["cassandra_yaml"]
+        copy1 = y1 + ".before-restore-" + reports[1]["backup_id"]
+        shutil.copyfile(copy1, y1)
+        os.remove(copy1)
+        again = self.vaults[1].json("restore", "--backup", "cl1")
+        self.assertEqual(again["files_written"], 0)
+        self.assertGreater(again["files_already_present"], 0)
+        self.assertTrue(any("restoring system.local too" in p for p in again["plan"]), again["plan"][:3])
+        self.assertIn("initial_token: '%s'" % ",".join(self.before[1][0]), read(y1).decode())
+        self.assertEqual(read(copy1), yamls[1])
+
         t = time.monotonic()
         for n in NODES:
             self.start(n)
@@ -204,9 +220,10 @@ class ClusterRestoreTest(unittest.TestCase):
         rig("stop", 3)
         empty_dirs(env)
         # New hardware: the rig's own cassandra.yaml (num_tokens 4, tokens allocated), not the restored one.
-        copy = env["cassandra_yaml"] + ".before-restore-" + self.backups[3]["backup_id"]
-        shutil.copyfile(copy, env["cassandra_yaml"])
-        os.remove(copy)
+        copies = glob.glob(env["cassandra_yaml"] + ".before-restore-*")
+        self.assertEqual(len(copies), 1, copies)
+        shutil.copyfile(copies[0], env["cassandra_yaml"])
+        os.remove(copies[0])
         t = time.monotonic()
         r = self.vaults[3].json("restore", "--backup", "cl1", "--from-node", old_host)
         self.timing["restore_replaced_node"] = time.monotonic() - t
@@ -222,6 +239,8 @@ class ClusterRestoreTest(unittest.TestCase):
         tokens, host_id = tokens_of(3)
         self.assertEqual(tokens, self.before[3][0])
         self.assertEqual(host_id, old_host, "the replacement takes over the old node's host id")
+        peer = cql("SELECT host_id FROM system.peers_v2 WHERE peer = '127.0.0.3' AND peer_port = 7000", node=1)
+        self.assertEqual(str(peer[0].host_id), old_host, "node 1 knows node 3 under its old host id")
         self.assertAllRowsBack()
         for n in NODES:
             with open(logs[n], errors="replace") as f:
@@ -232,6 +251,35 @@ class ClusterRestoreTest(unittest.TestCase):
         with open(logs[3], errors="replace") as f:
             f.seek(offsets[3])
             self.assertIn("Using saved tokens", f.read())
+
+    def test_25_whole_cluster_from_backups_without_system_local(self):
+        # Backups that hold no system.local (taken with --keyspace, or by an older cassvault): the tokens
+        # come from the initial_token the restore writes, and the nodes get new host ids.
+        for n in NODES:
+            self.vaults[n].json("backup", "--tag", "cl2", "--keyspace", "cr_simple", "--keyspace", "cr_nts",
+                                "--keyspace", "system_schema")
+        close_sessions()
+        rig("down")
+        for n in NODES:
+            empty_dirs(self.env[n])
+            # The rig's own cassandra.yaml again (allocated tokens), as before any restore.
+            copies = glob.glob(self.env[n]["cassandra_yaml"] + ".before-restore-*")
+            self.assertEqual(len(copies), 1, copies)
+            shutil.copyfile(copies[0], self.env[n]["cassandra_yaml"])
+            os.remove(copies[0])
+        for n in NODES:
+            r = self.vaults[n].json("restore", "--backup", "cl2")
+            plan = "\n".join(r["plan"])
+            self.assertIn("setting initial_token", plan)
+            self.assertNotIn("restoring system.local", plan)
+            self.assertIn("tokens manually specified as", "\n".join(r["next_steps"]))
+        for n in NODES:
+            self.start(n)
+        for n in NODES:
+            tokens, host_id = tokens_of(n)
+            self.assertEqual(tokens, self.before[n][0], "node %d came back with other tokens" % n)
+            self.assertNotEqual(host_id, self.before[n][1], "without system.local a node gets a new host id")
+        self.assertAllRowsBack()
 
     # --- an old backup of a replicated table ------------------------------------------------------------
     def test_30_backup_older_than_gc_grace_is_refused_naming_the_table(self):
