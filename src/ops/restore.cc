@@ -14,6 +14,7 @@
 
 #include "cassandra/snapshot_scan.h"
 #include "cassandra/sstable_name.h"
+#include "core/format_compat.h"  // [cluster-restore]
 #include "core/safe_path.h"
 #include "core/table_filter.h"
 #include "core/vault_layout.h"
@@ -323,6 +324,12 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   std::set<std::string> restored_ks;
   for (const auto& p : plans) restored_ks.insert(p.source->keyspace);
   if (!to_dir) CV_RETURN_IF_ERROR(CheckRestoreAge(manifest, restored_ks, o.ignore_gc_grace, &report.plan));
+  if (!to_dir) {  // [cluster-restore] SSTable versions the node's storage_compatibility_mode cannot read
+    std::vector<const TableEntry*> sources;
+    for (const auto& p : plans) sources.push_back(p.source);
+    CV_RETURN_IF_ERROR(
+        CheckSSTableFormats(sources, node.storage_compatibility_mode, "node " + node.yaml_path));
+  }
 
   // --- where each table goes -------------------------------------------------------------------
   std::string run_dir = ".cassvault-restore/" + record.backup_id;
