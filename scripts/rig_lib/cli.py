@@ -14,9 +14,11 @@ cassvault's local Apache Cassandra rig: 1 or 3 nodes on 127.0.0.1-3 from Maven j
 
   rig fetch [--version V]                      download jars into $CASSVAULT_CACHE (prints the lib dir)
   rig up [--nodes 1|3] [--format nb|oa|da] [--heap 1g] [--version V] [--keep-data] [--timeout S]
+         [--vnodes N]                          N tokens per node, allocated as 5.0's default yaml does
+                                               (default: one fixed token per node)
   rig down [--wipe]                            stop every node (--wipe: also delete the rig dir)
   rig stop N | rig start N                     stop/start one node, keeping its data
-  rig status                                   per node pid/CQL, plus `nodetool status`; non-zero if any is down
+  rig status                                   per node pid/CQL/tokens, plus `nodetool status`; non-zero if any is down
   rig nodetool N ARGS...                       nodetool against node N's JMX port
   rig cqlsh N ARGS...                          cqlsh to node N
   rig env N [--json]                           paths and ports for cassvault's config
@@ -50,6 +52,9 @@ def build_parser():
     s.add_argument("--heap", default=None, help="per-node heap (default 1g for 1 node, 512m otherwise)")
     s.add_argument("--keep-data", action="store_true", help="reuse the node dirs of a stopped rig")
     s.add_argument("--timeout", type=int, default=120, help="seconds each node may take to come up")
+    s.add_argument("--vnodes", type=int, default=0, metavar="N",
+                   help="num_tokens N, no initial_token, allocated for RF 3 (5.0's default yaml); "
+                        "default 0: one fixed token per node")
 
     s = sub.add_parser("down", help="stop every node")
     s.add_argument("--wipe", action="store_true", help="also delete the rig dir")
@@ -91,7 +96,8 @@ def run(args):
         print(fetch(args.version))
         return 0
     if args.cmd == "up":
-        return cluster.up(args.nodes, args.version, args.format, args.heap, args.keep_data, args.timeout)
+        return cluster.up(args.nodes, args.version, args.format, args.heap, args.keep_data, args.timeout,
+                          args.vnodes)
     if args.cmd == "down":
         return cluster.down(args.wipe)
     if args.cmd == "stop":

@@ -56,8 +56,10 @@ def save_state(state):
 
 
 def describe(state):
-    return "%d node(s), Cassandra %s, format %s, heap %s" % (
-        state["nodes"], state["version"], state["format"], state["heap"])
+    vnodes = state.get("vnodes", 0)
+    return "%d node(s), Cassandra %s, format %s, heap %s, %s" % (
+        state["nodes"], state["version"], state["format"], state["heap"],
+        "%d vnodes each" % vnodes if vnodes else "one fixed token each")
 
 
 def configured_node(state, n):
@@ -208,13 +210,17 @@ def prepare_nodes(state, keep_data):
     for n in range(1, state["nodes"] + 1):
         node = Node(n)
         conf.make_node_dirs(node)
-        conf.write_node_conf(node, state["nodes"], state["format"], keep_archiving=keep_data)
+        conf.write_node_conf(node, state["nodes"], state["format"], keep_archiving=keep_data,
+                             vnodes=state.get("vnodes", 0))
 
 
-def up(nodes, version, fmt, heap, keep_data, timeout):
+def up(nodes, version, fmt, heap, keep_data, timeout, vnodes=0):
     if not 1 <= nodes <= MAX_NODES:
         raise RigError("--nodes must be 1..%d" % MAX_NODES)
-    wanted = {"nodes": nodes, "version": version, "format": fmt, "heap": heap or default_heap(nodes)}
+    if not 0 <= vnodes <= 256:
+        raise RigError("--vnodes must be 1..256 (or 0 for one fixed token per node)")
+    wanted = {"nodes": nodes, "version": version, "format": fmt, "heap": heap or default_heap(nodes),
+              "vnodes": vnodes}
     java = find_java()
     t0 = time.monotonic()
     with rig_lock():
@@ -233,6 +239,8 @@ def up(nodes, version, fmt, heap, keep_data, timeout):
         # Saved before starting, so `rig down`/`status` know the rig even if this start is interrupted.
         save_state(state)
         start_nodes(state, range(1, nodes + 1), timeout)
+        if vnodes:
+            check_distinct_tokens(state)
     log("rig up in %.1f s: %s" % (time.monotonic() - t0, describe(state)))
     print("rig up: %s; dir %s" % (describe(state), rig_dir()))
     return 0
@@ -240,7 +248,8 @@ def up(nodes, version, fmt, heap, keep_data, timeout):
 
 def _same_settings(old, wanted, heap_given):
     keys = ["nodes", "version", "format"] + (["heap"] if heap_given else [])
-    return old is not None and all(old.get(k) == wanted[k] for k in keys)
+    return (old is not None and all(old.get(k) == wanted[k] for k in keys)
+            and old.get("vnodes", 0) == wanted["vnodes"])
 
 
 def _up_while_running(old, wanted, heap_given, timeout):
@@ -263,8 +272,8 @@ def _check_keep_data(old, wanted):
     The format may only go up (nb -> oa/da): a CASSANDRA_4 node refuses oa/da sstables."""
     if old is None:
         raise RigError("--keep-data: there is no earlier rig in %s to keep" % rig_dir())
-    for key in ("nodes", "version"):
-        if old[key] != wanted[key]:
+    for key in ("nodes", "version", "vnodes"):
+        if old.get(key, 0) != wanted[key]:
             raise RigError("--keep-data: the existing data is for %s %s, not %s; drop --keep-data to start fresh"
                            % (key, old[key], wanted[key]))
     if old["format"] != "nb" and wanted["format"] == "nb":
@@ -322,6 +331,41 @@ def start_node(n, timeout):
     return 0
 
 
+# --- tokens ------------------------------------------------------------------------------------
+
+def node_tokens(n):
+    """Node n's tokens as it reports them (system.local over CQL), numerically sorted; [] if it does not answer."""
+    try:
+        from cassandra.cluster import Cluster
+        from cassandra.policies import WhiteListRoundRobinPolicy
+    except ImportError:
+        return []
+    cluster = Cluster([Node(n).address], port=CQL_PORT, protocol_version=5, connect_timeout=10,
+                      load_balancing_policy=WhiteListRoundRobinPolicy([Node(n).address]))
+    try:
+        rows = list(cluster.connect().execute("SELECT tokens FROM system.local"))
+    except Exception:  # noqa: BLE001 - a node that does not answer simply has no tokens to show
+        return []
+    finally:
+        cluster.shutdown()
+    return sorted(rows[0].tokens, key=int) if rows and rows[0].tokens else []
+
+
+def check_distinct_tokens(state):
+    """With vnodes, every node must have num_tokens tokens and no token may be claimed twice: two nodes
+    that allocated while blind to each other would silently share ownership."""
+    seen = {}
+    for n in range(1, state["nodes"] + 1):
+        tokens = node_tokens(n)
+        if len(tokens) != state["vnodes"]:
+            raise RigError("node %d reports %d tokens, expected %d: %s" % (n, len(tokens), state["vnodes"], tokens))
+        for t in tokens:
+            if t in seen:
+                raise RigError("token %s is claimed by nodes %d and %d" % (t, seen[t], n))
+            seen[t] = n
+    log("tokens: %s" % "; ".join("node %d: %s" % (n, " ".join(node_tokens(n))) for n in range(1, state["nodes"] + 1)))
+
+
 # --- status and env ----------------------------------------------------------------------------
 
 def status():
@@ -339,6 +383,8 @@ def status():
         print("node%d  %-6s %-8s cql %s:%d %-4s jmx %s:%d" % (
             n, pid or "-", "running" if pid else "stopped", node.address, CQL_PORT, "ok" if cql else "down",
             JMX_HOST, node.jmx_port))
+    for n in running:
+        print("node%d  tokens %s" % (n, " ".join(node_tokens(n)) or "?"))
     if running:
         proc = run_nodetool(state, running[0], ["status"])
         print("--- nodetool status (from node %d) ---" % running[0])
@@ -381,7 +427,9 @@ def node_env(n):
         "cluster_name": CLUSTER_NAME,
         "dc": "dc1",
         "rack": "rack%d" % n,
-        "token": node_token(n),
+        # The fixed token of single-token mode; with vnodes the node's own choice (`rig status` shows it).
+        "token": None if state.get("vnodes") else node_token(n),
+        "vnodes": state.get("vnodes", 0),
         "nodes": state["nodes"],
     }
 

@@ -267,6 +267,15 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
   cmd->add_option("--target-dir", o->target_dir, "only materialise the SSTables under DIR/<ks>/<table>");
   cmd->add_option("--rename", o->renames, "KS.T=KS2.T2 or KS=KS2: restore under another name (repeatable)");
   cmd->add_flag("--dry-run", o->dry_run, "print what would be done; change nothing");
+  cmd->add_option(
+      "--from-node", o->from_node,
+      "HOST_ID or ADDRESS of the node this one replaces: restore its backup here, with its tokens");
+  cmd->add_flag("--topology-change", o->topology_change,
+                "restore although this node owns other tokens than the backup's (rows outside its ranges "
+                "are not served)");
+  cmd->add_flag(
+      "--ignore-gc-grace", o->ignore_gc_grace,
+      "restore a backup older than gc_grace_seconds of a replicated table (deleted rows may return)");
   cmd->callback([&g, o] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
@@ -292,6 +301,7 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
                         {"files_already_present", r->files_already_present},
                         {"bytes_written", r->bytes_written},
                         {"seconds", r->seconds},
+                        {"next_steps", r->next_steps},
                         {"requests", http::GlobalRetryCounters().attempts},
                         {"retries", http::GlobalRetryCounters().retries}}
                        .dump()
@@ -303,6 +313,15 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
       std::cout << "restored backup " << r->backup_id << ": " << r->tables << " tables, " << r->files_written
                 << " files written (" << ops::HumanBytes(r->bytes_written) << "), "
                 << r->files_already_present << " already in place, in " << r->seconds << " s\n";
+      for (const auto& line : r->plan) {
+        if (line.starts_with("tokens:") || line.starts_with("wrote ") || line.starts_with("warning:"))
+          std::cout << "  " << line << "\n";
+      }
+    }
+    if (!g.json && !r->next_steps.empty()) {
+      std::cout << (o->dry_run ? "after the restore:\n" : "next:\n");
+      for (size_t i = 0; i < r->next_steps.size(); ++i)
+        std::cout << "  " << i + 1 << ". " << r->next_steps[i] << "\n";
     }
   });
 }

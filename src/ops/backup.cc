@@ -166,7 +166,9 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   // so that a wiped node can be brought back from the vault alone.
   std::vector<std::string> scan_includes = o.includes;
   if (o.includes.empty()) {
-    scan_includes = {"*", "system_schema"};
+    // system.local holds the node's host id, tokens and bootstrap state: restored onto an emptied node it
+    // comes back as the same node, owning what it owned (docs/restore.md).
+    scan_includes = {"*", "system_schema", "system.local"};
     if (o.offline)
       scan_includes.insert(scan_includes.end(), kAllSystemKeyspaces.begin(), kAllSystemKeyspaces.end());
   }

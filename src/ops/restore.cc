@@ -4,12 +4,14 @@
 #include <chrono>
 #include <set>
 
+#include "core/format_compat.h"
 #include "core/vault_layout.h"
 #include "ops/node_session.h"
 #include "ops/restore_check.h"
 #include "ops/restore_commit.h"
 #include "ops/restore_plan.h"
 #include "ops/restore_schema.h"
+#include "ops/restore_tokens.h"
 #include "ops/restore_write.h"
 
 namespace cv::ops {
@@ -61,16 +63,27 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   }
   std::unique_ptr<cassandra::CqlSession> cql;
   std::string host_id;
+  std::vector<std::string> live_tokens;
   if (live) {
     CV_ASSIGN_OR_RETURN(cql, ConnectCql(config, node));
     CV_ASSIGN_OR_RETURN(auto ident, cql->ReadLocalNode());
     host_id = ident.host_id;
+    live_tokens = ident.tokens;
   } else if (!to_dir) {
     CV_RETURN_IF_ERROR(CheckNodeStopped(
         config, node, "an offline restore needs the node stopped. Stop it, or use --mode live"));
   }
-  CV_ASSIGN_OR_RETURN(BackupRecord record, ResolveBackup(vault, o.backup, host_id, node.listen_address));
+  // --from-node picks the replaced node's backup instead of this node's.
+  CV_ASSIGN_OR_RETURN(BackupRecord record,
+                      ResolveBackup(vault, o.backup, o.from_node.empty() ? host_id : o.from_node,
+                                    o.from_node.empty() ? node.listen_address : o.from_node));
   CV_ASSIGN_OR_RETURN(Manifest manifest, vault.LoadManifest(record));
+  // Whose backup, which partitioner, which tokens: all checked before any write.
+  RestoreTokenStep token_step;
+  if (!to_dir) {
+    CV_ASSIGN_OR_RETURN(token_step, PlanRestoreTokens({&node, &manifest, live, host_id, live_tokens, o.from_node,
+                                                       o.topology_change, o.includes.empty()}));
+  }
   CV_RETURN_IF_ERROR(vault.LoadIndex());
 
   RestoreReport report;
@@ -79,14 +92,33 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;
   };
-  // 1. plan: which tables go where.
-  CV_ASSIGN_OR_RETURN(RestorePlan plan, PlanRestore(o, node, record, manifest, &report));
+  // 1. plan: which tables go where; the token plan leads it.
+  CV_ASSIGN_OR_RETURN(RestorePlan plan, PlanRestore(o, node, record, manifest,
+                                                    token_step.plan.restore_system_local, &report));
+  report.plan.insert(report.plan.begin(), token_step.plan.lines.begin(), token_step.plan.lines.end());
+  std::set<std::string> restored_ks;
+  for (const auto& p : plan.tables) restored_ks.insert(p.source->keyspace);
+  if (!to_dir) {
+    // A backup older than gc_grace_seconds of a replicated table can resurrect deleted rows; SSTable
+    // versions the node's storage_compatibility_mode cannot read are refused before anything is written.
+    CV_RETURN_IF_ERROR(CheckRestoreAge(manifest, restored_ks, o.ignore_gc_grace, &report.plan));
+    std::vector<const TableEntry*> sources;
+    for (const auto& p : plan.tables) sources.push_back(p.source);
+    CV_RETURN_IF_ERROR(CheckSSTableFormats(sources, node.storage_compatibility_mode, "node " + node.yaml_path));
+  }
   // 2. check: enough space for what is left to write (files already in place are skipped later).
   if (!o.dry_run) CV_RETURN_IF_ERROR(CheckRestoreSpace(vault, plan));
   // Live: schema first, so that the tables exist when their files are imported.
   if (live) CV_RETURN_IF_ERROR(CreateLiveSchema(*cql, manifest, plan, o.dry_run, &report));
   PlanFileJobs(plan, &report);
-  if (o.dry_run) return done();
+  if (o.dry_run) {
+    if (!to_dir) {
+      report.next_steps = RestoreNextSteps(
+          token_step, manifest, restored_ks,
+          token_step.plan.write_yaml ? node.yaml_path + ".before-restore-" + record.backup_id : "");
+    }
+    return done();
+  }
   // 3. write every file, checked, through this run's staging dirs.
   RestoreDirs dirs;
   Status st = WriteRestoreFiles(config, vault, plan, dirs, o.show_progress, &report);
@@ -95,6 +127,13 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   // 5. cleanup of the staging dirs, also after a failure (a rerun stages afresh).
   CleanupStaging(dirs);
   CV_RETURN_IF_ERROR(st);
+  // 6. tokens into cassandra.yaml once every file is in place, then the operator's next steps.
+  if (!to_dir) {
+    std::string yaml_copy;
+    CV_ASSIGN_OR_RETURN(auto applied, ApplyRestoreTokens(token_step, record.backup_id, &yaml_copy));
+    report.plan.insert(report.plan.end(), applied.begin(), applied.end());
+    report.next_steps = RestoreNextSteps(token_step, manifest, restored_ks, yaml_copy);
+  }
   return done();
 }
 

@@ -21,6 +21,10 @@ struct RestoreOptions {
   std::vector<std::string> renames;   // "KS.T=KS2.T2" or "KS=KS2"
   bool dry_run = false;
   bool show_progress = false;
+  // [cluster-restore] ring ownership (ops/restore_tokens.h)
+  std::string from_node;  // --from-node HOST_ID|ADDRESS: restore the backup of the node this one replaces
+  bool topology_change = false;  // --topology-change: restore although the node owns other tokens
+  bool ignore_gc_grace = false;  // --ignore-gc-grace: restore a backup older than a table's gc_grace_seconds
 };
 
 struct RestoreReport {
@@ -29,6 +33,7 @@ struct RestoreReport {
   uint64_t files_written = 0, bytes_written = 0, files_already_present = 0;
   uint64_t tables = 0;
   double seconds = 0;
+  std::vector<std::string> next_steps;  // [cluster-restore] what the operator must run next
 };
 
 Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, const RestoreOptions& options);

@@ -147,7 +147,8 @@ Result<std::vector<Rename>> ParseRenames(const std::vector<std::string>& specs) 
 }
 
 Result<RestorePlan> PlanRestore(const RestoreOptions& o, const cassandra::NodeConfig& node,
-                                const BackupRecord& record, const Manifest& manifest, RestoreReport* report) {
+                                const BackupRecord& record, const Manifest& manifest, bool with_system_local,
+                                RestoreReport* report) {
   RestorePlan plan;
   plan.to_dir = !o.target_dir.empty();
   plan.live = !plan.to_dir && o.mode == "live";
@@ -165,8 +166,9 @@ Result<RestorePlan> PlanRestore(const RestoreOptions& o, const cassandra::NodeCo
                      [](const std::string& d) { return HasSSTables(d + "/system_schema"); });
   }
   for (const auto& t : manifest.tables) {
-    bool wanted =
-        filter.Matches(t.keyspace, t.table) || (restore_schema_tables && t.keyspace == "system_schema");
+    bool wanted = filter.Matches(t.keyspace, t.table) ||
+                  (restore_schema_tables && t.keyspace == "system_schema") ||
+                  (with_system_local && t.keyspace == "system" && t.table == "local");
     if (!wanted) continue;
     CV_RETURN_IF_ERROR(CheckManifestNames(t));
     TablePlan p;

@@ -51,9 +51,11 @@ struct RestorePlan {
 
 Result<std::vector<Rename>> ParseRenames(const std::vector<std::string>& specs);
 
-// Tables and their destination directories. Adds plan lines to `report`.
+// Tables and their destination directories. Adds plan lines to `report`. `with_system_local`: the token
+// plan brings the node's own system.local back (its host id and tokens; see restore_tokens.h).
 Result<RestorePlan> PlanRestore(const RestoreOptions& o, const cassandra::NodeConfig& node,
-                                const BackupRecord& record, const Manifest& manifest, RestoreReport* report);
+                                const BackupRecord& record, const Manifest& manifest, bool with_system_local,
+                                RestoreReport* report);
 
 // The file jobs of every planned table (small components and Data.db apart). Adds plan lines.
 void PlanFileJobs(RestorePlan& plan, RestoreReport* report);
