@@ -81,8 +81,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   // Whose backup, which partitioner, which tokens: all checked before any write.
   RestoreTokenStep token_step;
   if (!to_dir) {
-    CV_ASSIGN_OR_RETURN(token_step, PlanRestoreTokens({&node, &manifest, live, host_id, live_tokens, o.from_node,
-                                                       o.topology_change, o.includes.empty()}));
+    CV_ASSIGN_OR_RETURN(token_step, PlanRestoreTokens({&node, &manifest, live, host_id, live_tokens,
+                                                       o.from_node, o.topology_change, o.includes.empty()}));
   }
   CV_RETURN_IF_ERROR(vault.LoadIndex());
 
@@ -93,8 +93,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     return report;
   };
   // 1. plan: which tables go where; the token plan leads it.
-  CV_ASSIGN_OR_RETURN(RestorePlan plan, PlanRestore(o, node, record, manifest,
-                                                    token_step.plan.restore_system_local, &report));
+  CV_ASSIGN_OR_RETURN(RestorePlan plan,
+                      PlanRestore(o, node, record, manifest, token_step.plan.restore_system_local, &report));
   report.plan.insert(report.plan.begin(), token_step.plan.lines.begin(), token_step.plan.lines.end());
   std::set<std::string> restored_ks;
   for (const auto& p : plan.tables) restored_ks.insert(p.source->keyspace);
@@ -104,7 +104,8 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     CV_RETURN_IF_ERROR(CheckRestoreAge(manifest, restored_ks, o.ignore_gc_grace, &report.plan));
     std::vector<const TableEntry*> sources;
     for (const auto& p : plan.tables) sources.push_back(p.source);
-    CV_RETURN_IF_ERROR(CheckSSTableFormats(sources, node.storage_compatibility_mode, "node " + node.yaml_path));
+    CV_RETURN_IF_ERROR(
+        CheckSSTableFormats(sources, node.storage_compatibility_mode, "node " + node.yaml_path));
   }
   // 2. check: enough space for what is left to write (files already in place are skipped later).
   if (!o.dry_run) CV_RETURN_IF_ERROR(CheckRestoreSpace(vault, plan));

@@ -1,9 +1,9 @@
 #include "ops/restore_schema.h"
 
-#include "ops/schema_rewrite.h"
-
 #include <algorithm>
 #include <set>
+
+#include "ops/schema_rewrite.h"
 
 namespace cv::ops {
 
@@ -11,7 +11,8 @@ Status CreateLiveSchema(cassandra::CqlSession& cql, const Manifest& manifest, co
                         bool dry_run, RestoreReport* report) {
   // schema.cql sits in a snapshot dir the Cassandra account can write: run only the statements a table's
   // schema holds, on the restored objects, and refuse the whole restore before anything runs otherwise.
-  for (const auto& p : plan.tables) CV_RETURN_IF_ERROR(CheckRestoreSchema(manifest, *p.source, p.ks, p.table));
+  for (const auto& p : plan.tables)
+    CV_RETURN_IF_ERROR(CheckRestoreSchema(manifest, *p.source, p.ks, p.table));
   CV_ASSIGN_OR_RETURN(std::vector<std::string> existing, cql.ListKeyspaces());
   std::set<std::string> have(existing.begin(), existing.end());
   for (const auto& p : plan.tables) {
