@@ -124,8 +124,11 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
           t->too_large = true;
           return 0;
         }
-        // One allocation for a large body instead of log2(n) regrowths, never beyond the bound.
-        t->response->body.reserve(static_cast<size_t>(std::min<uint64_t>(len, t->Limit())));
+        // One allocation for a body up to a pack's size instead of log2(n) regrowths, never beyond the
+        // bound; past 32 MiB the body grows as bytes really arrive, so a server that announces gigabytes
+        // and sends nothing costs nothing.
+        constexpr uint64_t kMaxUpfrontReserve = uint64_t{32} << 20;
+        t->response->body.reserve(static_cast<size_t>(std::min({len, t->Limit(), kMaxUpfrontReserve})));
       }
     }
     t->response->headers.push_back(Header{std::string(name), std::string(value)});

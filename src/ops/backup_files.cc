@@ -173,7 +173,8 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
         result.bytes_read += got;
         char* new_flag = &is_new[t][i];
         ObjectId* slot = &entry.blobs[p];
-        group.Submit([&, buf = std::move(buf), part, new_flag, slot]() mutable -> Status {
+        // try_compress by value: the task outlives this iteration (ASan: stack-use-after-scope).
+        group.Submit([&, buf = std::move(buf), part, new_flag, slot, try_compress]() mutable -> Status {
           auto codec = codecs.Acquire();
           bool stored = false;
           auto id = session.StorePart(*codec, part, try_compress, &stored);
