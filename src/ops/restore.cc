@@ -69,9 +69,6 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     CV_ASSIGN_OR_RETURN(auto ident, cql->ReadLocalNode());
     host_id = ident.host_id;
     live_tokens = ident.tokens;
-  } else if (!to_dir) {
-    CV_RETURN_IF_ERROR(CheckNodeStopped(
-        config, node, "an offline restore needs the node stopped. Stop it, or use --mode live"));
   }
   // --from-node picks the replaced node's backup instead of this node's.
   CV_ASSIGN_OR_RETURN(BackupRecord record,
@@ -83,6 +80,12 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   if (!to_dir) {
     CV_ASSIGN_OR_RETURN(token_step, PlanRestoreTokens({&node, &manifest, live, host_id, live_tokens,
                                                        o.from_node, o.topology_change, o.includes.empty()}));
+  }
+  // Bad input (another node's backup, another partitioner, other tokens) is named first; then the node's
+  // state. Both before anything is written.
+  if (!to_dir && !live) {
+    CV_RETURN_IF_ERROR(CheckNodeStopped(
+        config, node, "an offline restore needs the node stopped. Stop it, or use --mode live"));
   }
   CV_RETURN_IF_ERROR(vault.LoadIndex());
 

@@ -121,8 +121,11 @@ class S3Store final : public storage::ObjectStore {
 
   Result<storage::ObjectInfo> Stat(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckObjectKey(key));
-    CV_ASSIGN_OR_RETURN(Head h, HeadObject(key));
-    return storage::ObjectInfo{std::string(key), h.size};
+    auto h = HeadObject(key);
+    // The vault stats an object before reading it: a refusal must still name S3's reason
+    // (SignatureDoesNotMatch, AccessDenied, ...), which only a GET's error document carries.
+    if (!h.ok()) return h.status().IsNotFound() ? h.status() : GetFailure(key, h.status());
+    return storage::ObjectInfo{std::string(key), h->size};
   }
 
   Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
