@@ -96,11 +96,12 @@ class AzureStore final : public storage::ObjectStore {
       return Short(key, info.size);
     }
     if (r.status != 200 && r.status != 206) return Fail(BlobOp::kGetBlob, key, r);
+    // A body of another length is what a reader must not trust, whatever the status says.
+    if (r.body.size() != length) return storage::WrongLength(Subject(key), r.body.size(), length);
     if (offset > 0 && r.status == 200) {
       // A server that ignored the range sent the whole blob: never hand that out as the range.
       return Status::IOError(Subject(key), "Get Blob: the server ignored the x-ms-range header (HTTP 200)");
     }
-    if (r.body.size() != length) return storage::WrongLength(Subject(key), r.body.size(), length);
     *out = std::move(r.body);
     return Status::OK();
   }
