@@ -127,7 +127,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   RestoreDirs dirs;
   Status st = WriteRestoreFiles(config, vault, plan, dirs, o.show_progress, &report);
   // 4. commit: live tables are handed to the node.
-  if (st.ok() && live) st = ImportLiveTables(config, plan);
+  if (st.ok() && live) st = ImportLiveTables(config, plan, dirs);
   // 5. cleanup of the staging dirs, also after a failure (a rerun stages afresh).
   CleanupStaging(dirs);
   CV_RETURN_IF_ERROR(st);

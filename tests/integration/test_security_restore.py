@@ -5,11 +5,16 @@ account), and that uid plants symlinks and directories with `setpriv`; cassvault
 asserts the exit code and the message naming the path, and that the victim files and directories kept
 their owner, mode and bytes, and that nothing was written outside. A stopped node made of the legacy `nb`
 fixture SSTables is enough: no Cassandra process is needed.
+
+LiveStagingTest does the same to a live restore against a running Cassandra 5.0 node (scripts/rig): the
+Cassandra account attacks the directory `nodetool import` reads from, before and during the import.
 """
 
 import ctypes
 import filecmp
+import json
 import os
+import re
 import shutil
 import stat
 import struct
@@ -22,7 +27,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cvtest import Vault, all_files  # noqa: E402
-from rigtest import ROOT  # noqa: E402
+from rigtest import ROOT, close_sessions, cql, nodetool, rig, rig_env  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
 ATTACKER = 4242
@@ -366,6 +371,260 @@ class SecurityBackupTest(unittest.TestCase):
             self.vault.run("restore", "--backup", rec["backup_id"], "--target-dir", out)
             self.assertEqual(read(os.path.join(out, os.path.relpath(victim, self.data))), original)
         self.assertEqual(stat.S_IMODE(os.stat(self.secret).st_mode), 0o600)
+
+# Runs as the attacker (the Cassandra account): watches every process's argv (/proc/PID/cmdline, which
+# any user may read) for the `nodetool import KS TABLE DIR` of a live restore, which names this run's
+# import dir, then attacks it through the data dir it owns (seen at VIEW: the node's data dir is below
+# root's home here, which uid 4242 cannot traverse, so the test bind-mounts it where it can).
+#   plant:    links to root's files and a directory of links in the table's import dir (the Cassandra
+#             account owns that one: the node must move the files out of it), and tries to write into
+#             the run dir and the keyspace level, which must stay root's.
+#   redirect: renames the staging root away and puts its own, empty tree at the same path, so that the
+#             node imports from the attacker's directory instead of the files cassvault checked.
+IMPORT_WATCHER = r"""
+import json, os, sys, time
+data, view, victim, action = sys.argv[1:5]
+prefix = data + "/.cassvault-restore/"
+print("ready", flush=True)
+found, deadline = None, time.time() + 300
+while found is None and time.time() < deadline:
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                args = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if "import" in args:
+            found = next((a for a in args if a.startswith(prefix)), None)
+            if found:
+                break
+    time.sleep(0.005)
+out = {"import_dir": found}
+if found:
+    table = view + found[len(data):]
+    ks_dir, run_dir = os.path.dirname(table), os.path.dirname(os.path.dirname(os.path.dirname(table)))
+    def attempt(name, fn):
+        try:
+            fn()
+            out[name] = "done"
+        except OSError as e:
+            out[name] = e.strerror
+    if action == "plant":
+        attempt("link", lambda: os.symlink(os.path.join(victim, "shadow"), os.path.join(table, "planted-link")))
+        attempt("dir", lambda: os.mkdir(os.path.join(table, "planted-dir")))
+        attempt("dir_link", lambda: os.symlink(victim, os.path.join(table, "planted-dir", "to-victim")))
+        attempt("run_dir_write", lambda: open(os.path.join(run_dir, "evil"), "w").close())
+        attempt("ks_dir_write", lambda: os.symlink(victim, os.path.join(ks_dir, "evil")))
+        attempt("table_dir_rename", lambda: os.rename(table, table + ".moved"))
+    else:
+        staging = os.path.join(view, ".cassvault-restore")
+        attempt("rename_staging_root", lambda: os.rename(staging, os.path.join(view, ".stolen")))
+        attempt("own_tree", lambda: os.makedirs(table))
+print(json.dumps(out), flush=True)
+"""
+
+
+@unittest.skipUnless(os.geteuid() == 0, "the attacks need root (cassvault) and uid 4242 (the attacker)")
+class LiveStagingTest(unittest.TestCase):
+    """H1 for `restore --mode live` against a running Cassandra 5.0 node: the files are staged below the
+    node's first data dir, in `.cassvault-restore/<backup id>.XXXXXXXX/import/<ks>/<table>`, and handed to
+    `nodetool import`. The data dir belongs to uid 4242 (the Cassandra account), which attacks that path
+    before and during the restore. Each test asserts the exit code and message, that root's victim files
+    kept their bytes, owner and mode, and what the node holds afterwards (rows read back through CQL)."""
+
+    KS = "cv_sec_live"
+
+    @classmethod
+    def setUpClass(cls):
+        rig("down")
+        rig("up", "--nodes", 1)
+        cls.data = rig_env(1)["data_dirs"][0]
+        cql("CREATE KEYSPACE %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}" % cls.KS)
+        cql("CREATE TABLE %s.t (id int PRIMARY KEY, v text)" % cls.KS)
+        for i in range(200):
+            cql("INSERT INTO %s.t (id, v) VALUES (%%s, %%s)" % cls.KS, params=[i, "row %d" % i])
+        cls.backed_up = cls.rows()
+        cls.work = tempfile.mkdtemp(prefix="cv-sec-live-")
+        os.chmod(cls.work, 0o755)
+        cls.vault = Vault.for_rig_node(1, workdir=os.path.join(cls.work, "cv"))
+        cls.vault.run("init")
+        cls.vault.run("backup", "--tag", "live1", "--keyspace", cls.KS)
+        # The node's data dir belongs to the Cassandra account from here on (the rig's node runs as root,
+        # so it keeps working); the attacker reaches it at cls.view.
+        st = os.lstat(cls.data)
+        cls.data_owner = (st.st_uid, st.st_gid)
+        os.chown(cls.data, ATTACKER, ATTACKER)
+        cls.view = os.path.join(cls.work, "node-data")
+        os.mkdir(cls.view)
+        subprocess.run(["mount", "--bind", cls.data, cls.view], check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(["umount", cls.view])
+        os.chown(cls.data, *cls.data_owner)
+        close_sessions()
+        rig("down")
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    @classmethod
+    def rows(cls):
+        return sorted((r.id, r.v) for r in cql("SELECT id, v FROM %s.t" % cls.KS))
+
+    def setUp(self):
+        self.victim = os.path.join(self.work, "victim")
+        shutil.rmtree(self.victim, ignore_errors=True)
+        os.makedirs(self.victim)
+        os.chmod(self.victim, 0o755)
+        with open(os.path.join(self.victim, "important.conf"), "w") as f:
+            f.write("root config\n")
+        with open(os.path.join(self.victim, "shadow"), "w") as f:
+            f.write("root:secret-hash:19000::::::\n")
+        os.chmod(os.path.join(self.victim, "shadow"), 0o600)
+        self.victim_before = snapshot(self.victim)
+        # The node lost the table's rows; three rows written since then are not in the backup.
+        cql("TRUNCATE %s.t" % self.KS)
+        for i in range(1000, 1003):
+            cql("INSERT INTO %s.t (id, v) VALUES (%%s, %%s)" % self.KS, params=[i, "new %d" % i])
+        self.newer = self.rows()
+        self.assertEqual(len(self.newer), 3)
+
+    def tearDown(self):
+        for name in (".cassvault-restore", ".stolen"):
+            p = os.path.join(self.data, name)
+            if os.path.islink(p) or os.path.isfile(p):
+                os.remove(p)
+            else:
+                shutil.rmtree(p, ignore_errors=True)
+
+    def restore(self):
+        return self.vault.run("restore", "--backup", "live1", "--mode", "live", "--keyspace", self.KS, check=False)
+
+    def assert_victim_untouched(self):
+        self.assertEqual(snapshot(self.victim), self.victim_before)
+
+    def assert_imported(self, proc):
+        """rc 0, every backed-up row back next to the newer ones, and no staging left in the data dir."""
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(self.rows(), sorted(self.backed_up + self.newer))
+        self.assertFalse(os.path.lexists(os.path.join(self.data, ".cassvault-restore")))
+
+    def run_with_watcher(self, action):
+        """Runs the live restore while IMPORT_WATCHER attacks its import dir; returns (proc, attacker report)."""
+        watcher = subprocess.Popen(
+            ["setpriv", "--reuid=%d" % ATTACKER, "--regid=%d" % ATTACKER, "--clear-groups", sys.executable, "-c",
+             IMPORT_WATCHER, self.data, self.view, self.victim, action], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: watcher.poll() is None and watcher.kill())
+        self.assertEqual(watcher.stdout.readline().strip(), "ready")
+        proc = self.restore()
+        report = json.loads(watcher.stdout.readline())
+        watcher.wait(timeout=60)
+        watcher.stdout.close()
+        return proc, report
+
+    def test_normal_live_restore_imports(self):
+        self.assert_imported(self.restore())
+        self.assert_victim_untouched()
+
+    def test_attacker_owned_staging_root_is_refused(self):
+        """The attacker pre-creates `.cassvault-restore` (a fixed name) as its own world-writable directory,
+        to swap the run's directory inside it later."""
+        staging = os.path.join(self.view, ".cassvault-restore")
+        as_attacker("mkdir", "-m", "0777", staging)
+        before = snapshot(staging)
+        proc = self.restore()
+        self.assertEqual(proc.returncode, 6, proc.stderr)
+        self.assertIn(os.path.join(self.data, ".cassvault-restore") + ": belongs to someone else (uid 4242",
+                      proc.stderr)
+        self.assertIn("remove it, and run again", proc.stderr)
+        self.assertEqual(snapshot(staging), before)
+        self.assertEqual(self.rows(), self.newer)  # nothing imported
+        # Once it is gone the same restore imports.
+        shutil.rmtree(staging)
+        self.assert_imported(self.restore())
+
+    def test_symlinked_staging_root_is_refused(self):
+        """`.cassvault-restore` -> a root-owned 0755 directory: it would pass the owner check if followed,
+        and the run's directories (chowned to 4242 below `import/`) would be made in root's directory."""
+        link = os.path.join(self.view, ".cassvault-restore")
+        as_attacker("ln", "-s", self.victim, link)
+        proc = self.restore()
+        self.assertEqual(proc.returncode, 6, proc.stderr)
+        self.assertIn(os.path.join(self.data, ".cassvault-restore") + ": is a symbolic link", proc.stderr)
+        self.assert_victim_untouched()
+        self.assertEqual(self.rows(), self.newer)
+        self.assertEqual(os.readlink(os.path.join(self.data, ".cassvault-restore")), self.victim)
+
+    def test_links_planted_in_the_import_dir_during_the_import_are_not_followed(self):
+        """The attacker learns the import dir from nodetool's argv and plants links to root's files and a
+        directory of links in it while the node imports; the run dir and the keyspace level stay root's
+        (0711), so nothing can be put there. The cleanup removes the planted links, never their targets."""
+        proc, attack = self.run_with_watcher("plant")
+        self.assertTrue(attack["import_dir"], attack)
+        self.assertEqual((attack["link"], attack["dir"], attack["dir_link"]), ("done", "done", "done"), attack)
+        self.assertEqual(attack["run_dir_write"], "Permission denied", attack)
+        self.assertEqual(attack["ks_dir_write"], "Permission denied", attack)
+        self.assertEqual(attack["table_dir_rename"], "Permission denied", attack)
+        self.assert_imported(proc)
+        self.assert_victim_untouched()
+
+    def test_a_stale_run_with_planted_links_is_removed_without_following_them(self):
+        """A live restore killed two days ago left its run dir; the attacker filled the table's import dir
+        (its own) with links to root's directory and file. The next restore removes the stale run through
+        directory fds: the links go, root's files stay."""
+        staging = os.path.join(self.data, ".cassvault-restore")
+        table = os.path.join(staging, "20000101T000000Z-00000000.killed", "import", self.KS, "t")
+        os.makedirs(os.path.dirname(table), mode=0o711)
+        os.mkdir(table, 0o700)
+        os.chown(table, ATTACKER, ATTACKER)
+        for d in (staging, os.path.dirname(os.path.dirname(table)), os.path.dirname(table)):
+            os.chmod(d, 0o711)
+        seen = os.path.join(self.view, os.path.relpath(table, self.data))
+        as_attacker("ln", "-s", self.victim, os.path.join(seen, "to-victim-dir"))
+        as_attacker("ln", "-s", os.path.join(self.victim, "shadow"), os.path.join(seen, "nb-1-big-Data.db"))
+        as_attacker("mkdir", os.path.join(seen, "sub"))
+        as_attacker("ln", "-s", self.victim, os.path.join(seen, "sub", "deeper"))
+        os.utime(os.path.dirname(os.path.dirname(os.path.dirname(table))), (0, 0))
+        self.assert_imported(self.restore())
+        self.assert_victim_untouched()
+
+    def test_import_path_redirected_during_the_import_is_refused(self):
+        """The attacker renames the staging root away once nodetool's argv names the run, and puts its own
+        empty tree at the same path, so that the node imports from the attacker's directory instead of the
+        files cassvault checked. Before: rc 0, "16 files written ... imported the files", and not one
+        backed-up row back."""
+        proc, attack = self.run_with_watcher("redirect")
+        self.assertEqual((attack["rename_staging_root"], attack["own_tree"]), ("done", "done"), attack)
+        self.assertEqual(proc.returncode, 6, proc.stderr)
+        self.assertIn(attack["import_dir"] + ": is no longer the directory this restore wrote (replaced", proc.stderr)
+        self.assertIn("Check who did it and what the node imported", proc.stderr)
+        self.assertEqual(self.rows(), self.newer)  # nothing of the backup's reached the node
+        self.assert_victim_untouched()
+        # cassvault's own staging root, renamed by the attacker, was emptied through its fd.
+        self.assertEqual(os.listdir(os.path.join(self.data, ".stolen")), [])
+
+    def test_an_import_that_takes_nothing_is_not_reported_as_done(self):
+        """The node says it imported, but our files are still in the import dir (as when the path was
+        swapped for the attacker's tree and back around the import). STAND-IN nodetool: a script that
+        exits 0 without doing anything; CQL is the real node's."""
+        fake = os.path.join(self.work, "nodetool-noop")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\nexit 0\n")
+        os.chmod(fake, 0o755)
+        env = rig_env(1)
+        v = Vault(env["cassandra_yaml"], [fake], cql_host=env["cql_host"], cql_port=int(env["cql_port"]),
+                  workdir=os.path.join(self.work, "cv-noop"), url="file://" + self.vault.vault_dir)
+        plan = v.json("restore", "--backup", "live1", "--mode", "live", "--keyspace", self.KS, "--dry-run")["plan"]
+        datas = len([line for line in plan if line.startswith("write ") and "-Data.db " in line])
+        self.assertGreater(datas, 0, plan)
+        proc = v.run("restore", "--backup", "live1", "--mode", "live", "--keyspace", self.KS, check=False)
+        self.assertEqual(proc.returncode, 7, proc.stderr)
+        self.assertRegex(proc.stderr, r"nodetool import %s t: left %d restored Data.db file\(s\) in %s/"
+                                      r"\.cassvault-restore/[^ ]+/import/%s/t \([a-z]+-1-big-Data.db\): the node did "
+                                      r"not import them" % (self.KS, datas, re.escape(self.data), self.KS))
+        self.assertEqual(self.rows(), self.newer)
+        self.assertFalse(os.path.lexists(os.path.join(self.data, ".cassvault-restore")))
 
 
 if __name__ == "__main__":
