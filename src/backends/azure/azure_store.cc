@@ -71,14 +71,11 @@ class AzureStore final : public storage::ObjectStore {
     if (length == 0) {
       // To the end: the size from Get Blob Properties decides how much may come back (object_store.h).
       CV_ASSIGN_OR_RETURN(storage::ObjectInfo info, Stat(key));
-      if (offset > info.size) return Short(key, info.size);
-      if (info.size - offset > storage::kMaxWholeObjectRead)
-        return storage::TooLargeForWholeRead(Subject(key), info.size);
-      if (info.size == offset) {
+      CV_ASSIGN_OR_RETURN(length, storage::WholeReadLength(Subject(key), info.size, offset));
+      if (length == 0) {
         out->clear();
         return Status::OK();
       }
-      length = info.size - offset;
     }
     std::vector<http::Header> headers = {
         {"x-ms-range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
@@ -93,7 +90,7 @@ class AzureStore final : public storage::ObjectStore {
     if (r.status == 416) {
       // The range starts at or past the end: a range the caller was told exists.
       CV_ASSIGN_OR_RETURN(storage::ObjectInfo info, Stat(key));
-      return Short(key, info.size);
+      return storage::ShorterThanRange(Subject(key), info.size);
     }
     if (r.status != 200 && r.status != 206) return Fail(BlobOp::kGetBlob, key, r);
     // A body of another length is what a reader must not trust, whatever the status says.
@@ -194,11 +191,6 @@ class AzureStore final : public storage::ObjectStore {
   Status Fail(BlobOp op, std::string_view key, const http::Response& r) const {
     return BlobError(op, Subject(key), loc().account, loc().container, r, client_->CheckHint());
   }
-  Status Short(std::string_view key, uint64_t size) const {
-    return Status::Corruption(
-        Subject(key), "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
-  }
-
   // The create-only answer: 409 BlobAlreadyExists, or 412 from servers that phrase it as a failed
   // precondition. Either way the existing object is untouched.
   Status CreateOnlyResult(BlobOp op, std::string_view key, const http::Response& r) const {

@@ -95,17 +95,17 @@ class LocalStore final : public storage::ObjectStore {
       return NotRegular(subject, S_ISDIR(sb.st_mode) ? "a directory" : "a special file");
     }
     uint64_t size = static_cast<uint64_t>(sb.st_size);
-    if (length == 0 && offset <= size) {  // to the end, within the cap (object_store.h)
-      if (size - offset > storage::kMaxWholeObjectRead) {
+    if (length == 0) {  // to the end, within the cap (object_store.h)
+      auto whole = storage::WholeReadLength(subject, size, offset);
+      if (!whole.ok()) {
         ::close(fd);
-        return storage::TooLargeForWholeRead(subject, size);
+        return whole.status();
       }
-      length = size - offset;
+      length = *whole;
     }
     if (offset > size || length > size - offset) {
       ::close(fd);
-      return Status::Corruption(
-          subject, "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
+      return storage::ShorterThanRange(subject, size);
     }
     Status st;
     try {

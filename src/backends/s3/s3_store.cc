@@ -83,15 +83,11 @@ class S3Store final : public storage::ObjectStore {
       // that goes on and on is cut at that size instead of at the server's whim.
       auto head = HeadObject(key);
       if (!head.ok()) return GetFailure(key, head.status());
-      const Head& info = *head;
-      if (offset > info.size) return Short(key, info.size);
-      if (info.size - offset > storage::kMaxWholeObjectRead)
-        return storage::TooLargeForWholeRead(Subject(key), info.size);
-      if (info.size == offset) {
+      CV_ASSIGN_OR_RETURN(length, storage::WholeReadLength(Subject(key), head->size, offset));
+      if (length == 0) {
         out->clear();
         return Status::OK();
       }
-      length = info.size - offset;
     }
     S3Request req = s3::MakeRequest("GET", Full(key));
     req.headers.push_back(
@@ -107,7 +103,7 @@ class S3Store final : public storage::ObjectStore {
     if (r.status == 416) {
       // The range starts at or past the end: a range the caller was told exists.
       CV_ASSIGN_OR_RETURN(Head info, HeadObject(key));
-      return Short(key, info.size);
+      return storage::ShorterThanRange(Subject(key), info.size);
     }
     if (r.status != 200 && r.status != 206) return Fail(S3Op::kGetObject, key, r);
     // A body of another length is what a reader must not trust, whatever the status says.
@@ -208,11 +204,6 @@ class S3Store final : public storage::ObjectStore {
     std::lock_guard<std::mutex> lock(context_mu_);
     return s3::S3Error(op, Subject(key), Context(), r);
   }
-  Status Short(std::string_view key, uint64_t size) const {
-    return Status::Corruption(
-        Subject(key), "object is " + std::to_string(size) + " bytes, shorter than the range asked for");
-  }
-
   // A HEAD that failed says only its status (it has no body, so no S3 error code): a one-byte GET fetches
   // the error document (SignatureDoesNotMatch, NoSuchBucket, ...) so that the message says what is wrong.
   Status GetFailure(std::string_view key, const Status& head_failure) {
