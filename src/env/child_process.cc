@@ -16,19 +16,6 @@ extern char** environ;
 
 namespace cv::env {
 
-const std::vector<std::string_view> kBaseEnvironment = {"PATH", "HOME",     "USER", "LOGNAME", "LANG",
-                                                        "LC_*", "LANGUAGE", "TZ",   "TMPDIR"};
-
-const std::vector<std::string> kJavaEnvironment = {
-    "JAVA_HOME",      "JAVA_TOOL_OPTIONS", "JVM_OPTS",         "CASSANDRA_HOME",
-    "CASSANDRA_CONF", "CASSANDRA_INCLUDE", "CASSANDRA_LOG_DIR"};
-
-const std::vector<std::string> kAzureCliEnvironment = {
-    "AZURE_CONFIG_DIR",   "AZURE_EXTENSION_DIR", "AZURE_CORE_*", "AZURE_CLOUD_*",
-    "AZURE_DEFAULTS_*",   "AZURE_LOGGING_*",     "HTTPS_PROXY",  "https_proxy",
-    "HTTP_PROXY",         "http_proxy",          "NO_PROXY",     "no_proxy",
-    "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE",       "SSL_CERT_DIR"};
-
 namespace {
 
 bool NameMatches(std::string_view name, std::string_view pattern) {
@@ -112,7 +99,8 @@ std::string Seconds(std::chrono::milliseconds ms) {
 
 }  // namespace
 
-std::vector<std::string> AllowedEnvironment(const char* const* envp, const std::vector<std::string>& allow) {
+std::vector<std::string> AllowedEnvironment(const char* const* envp,
+                                            std::span<const std::string_view> allow) {
   std::vector<std::string> out;
   for (const char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
@@ -121,7 +109,7 @@ std::vector<std::string> AllowedEnvironment(const char* const* envp, const std::
     std::string_view name = entry.substr(0, eq);
     bool ok = false;
     for (std::string_view p : kBaseEnvironment) ok = ok || NameMatches(name, p);
-    for (const std::string& p : allow) ok = ok || NameMatches(name, p);
+    for (std::string_view p : allow) ok = ok || NameMatches(name, p);
     if (ok) out.emplace_back(entry);
   }
   return out;

@@ -7,7 +7,9 @@
 // none of them, and a deny-list would miss the next secret someone adds.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,21 +29,29 @@ struct ChildOptions {
   std::chrono::milliseconds timeout{0};
   // Where the deadline comes from, for the message (e.g. "node.nodetool_timeout").
   std::string timeout_setting;
-  // Variables passed on beyond kBaseEnvironment: exact names, or a prefix ending in '*'.
-  std::vector<std::string> allow_env;
+  // Variables passed on beyond kBaseEnvironment: exact names, or a prefix ending in '*' (usually one of
+  // the lists below; whatever it views must outlive the RunChild call).
+  std::span<const std::string_view> allow_env;
 };
 
+// The lists are constant arrays of views: nothing is allocated (or can throw) before main.
 // What every child gets from our environment: locale, time zone, where programs and home are.
-extern const std::vector<std::string_view> kBaseEnvironment;
+inline constexpr auto kBaseEnvironment = std::to_array<std::string_view>(
+    {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_*", "LANGUAGE", "TZ", "TMPDIR"});
 // What nodetool (a JVM launched by a shell script) needs on top. JAVA_TOOL_OPTIONS is passed: it is the
 // JVM's own configuration channel (e.g. a truststore for JMX over TLS), which cassvault never reads.
-extern const std::vector<std::string> kJavaEnvironment;
+inline constexpr auto kJavaEnvironment =
+    std::to_array<std::string_view>({"JAVA_HOME", "JAVA_TOOL_OPTIONS", "JVM_OPTS", "CASSANDRA_HOME",
+                                     "CASSANDRA_CONF", "CASSANDRA_INCLUDE", "CASSANDRA_LOG_DIR"});
 // What the Azure CLI needs on top: its configuration directory and settings (never AZURE_CLIENT_SECRET,
 // AZURE_STORAGE_KEY or a SAS), proxies and CA bundles.
-extern const std::vector<std::string> kAzureCliEnvironment;
+inline constexpr auto kAzureCliEnvironment = std::to_array<std::string_view>(
+    {"AZURE_CONFIG_DIR", "AZURE_EXTENSION_DIR", "AZURE_CORE_*", "AZURE_CLOUD_*", "AZURE_DEFAULTS_*",
+     "AZURE_LOGGING_*", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
+     "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"});
 
 // The "NAME=value" entries of `envp` whose names kBaseEnvironment or `allow` admit, in envp order.
-std::vector<std::string> AllowedEnvironment(const char* const* envp, const std::vector<std::string>& allow);
+std::vector<std::string> AllowedEnvironment(const char* const* envp, std::span<const std::string_view> allow);
 
 // Runs argv[0] (looked up on PATH when it has no '/'), waits, captures output. NotFound when the
 // program does not exist; DeadlineExceeded("<argv[0]>", "still running after N s (<setting>); killed

@@ -55,7 +55,8 @@ TEST(RunChildTest, ChildSeesNoSecretFromOurEnvironment) {
       {"CASSVAULT_S3_SECRET", "s3SECRET"}};
   for (const auto& [k, v] : secrets) ::setenv(k, v, 1);
   ::setenv("AZURE_CONFIG_DIR", "/tmp/azcfg", 1);
-  for (const auto& allow : {std::vector<std::string>{}, kJavaEnvironment, kAzureCliEnvironment}) {
+  using Allow = std::span<const std::string_view>;
+  for (Allow allow : {Allow(), Allow(kJavaEnvironment), Allow(kAzureCliEnvironment)}) {
     ChildOptions o;
     o.allow_env = allow;
     Result<ChildResult> r = RunChild({"env"}, o);
@@ -65,7 +66,8 @@ TEST(RunChildTest, ChildSeesNoSecretFromOurEnvironment) {
       EXPECT_EQ(r->out.find(v), std::string::npos) << v;
     }
     EXPECT_NE(r->out.find("PATH="), std::string::npos);
-    EXPECT_EQ(r->out.find("AZURE_CONFIG_DIR=/tmp/azcfg") != std::string::npos, allow == kAzureCliEnvironment);
+    EXPECT_EQ(r->out.find("AZURE_CONFIG_DIR=/tmp/azcfg") != std::string::npos,
+              allow.data() == kAzureCliEnvironment.data());
   }
   for (const auto& [k, v] : secrets) ::unsetenv(k);
   ::unsetenv("AZURE_CONFIG_DIR");

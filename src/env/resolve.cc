@@ -21,12 +21,12 @@ long Openat2(int dirfd, const char* path, int flags) {
 }  // namespace
 
 bool KernelHasOpenat2() {
-  static const bool has = [] {
+  static const bool kHas = [] {
     long fd = Openat2(AT_FDCWD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) ::close(static_cast<int>(fd));
     return !(fd < 0 && (errno == ENOSYS || errno == EPERM));  // EPERM: a seccomp filter that denies it
   }();
-  return has;
+  return kHas;
 }
 
 Status SymlinkRefused(const std::string& path) {

@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kStub = std::string(CASSVAULT_SOURCE_DIR) + "/src/http/testdata/stub_server.py";
+constexpr char kStub[] = CASSVAULT_SOURCE_DIR "/src/http/testdata/stub_server.py";
 
 // The stub server as a child process; its first stdout line is the port it listens on.
 class StubServer {
@@ -37,6 +37,7 @@ class StubServer {
       std::vector<std::string> args = {"/usr/bin/python3", kStub};
       args.insert(args.end(), extra.begin(), extra.end());
       std::vector<char*> argv;
+      argv.reserve(args.size() + 1);
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
       ::execv(argv[0], argv.data());
@@ -64,7 +65,7 @@ class StubServer {
   int port_ = 0;
 };
 
-std::unique_ptr<Client> NewClient(ClientOptions o = {}) {
+std::unique_ptr<Client> NewClient(const ClientOptions& o = {}) {
   auto c = Client::Create(o);
   EXPECT_TRUE(c.ok()) << c.status().ToString();
   return std::move(c).value();
@@ -93,7 +94,7 @@ int ClosedPort() {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
   socklen_t len = sizeof(a);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
@@ -183,6 +184,7 @@ TEST_F(HttpClientTest, CutBodyAndHangupAreUnavailable) {
 TEST_F(HttpClientTest, ConcurrentRequestsShareOneClient) {
   auto client = NewClient();
   std::vector<std::thread> threads;
+  threads.reserve(6);
   std::atomic<int> good{0};
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {

@@ -32,6 +32,7 @@ TEST(RateLimiterTest, MeasuredRateHoldsAcrossThreads) {
   RateLimiter limiter(4'000'000, milliseconds(0));  // 4 MB/s
   auto start = RateLimiter::Clock::now();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&] {
       for (int k = 0; k < 10; ++k) limiter.Take(20'000);  // 4 x 200 KB = 800 KB in all

@@ -193,10 +193,12 @@ TEST_P(ObjectStoreContract, LargeObjectsRoundTripAndStayCreateOnly) {
 TEST_P(ObjectStoreContract, ConcurrentCreatorsOfOneKeyExactlyOneWins) {
   constexpr int kWriters = 4;
   std::vector<std::vector<uint8_t>> bodies;
+  bodies.reserve(kWriters);
   for (int i = 0; i < kWriters; ++i)
     bodies.push_back(Random(50000 + static_cast<size_t>(i), 10 + static_cast<uint32_t>(i)));
   std::vector<Status> results(kWriters);
   std::vector<std::thread> threads;
+  threads.reserve(kWriters);
   for (int i = 0; i < kWriters; ++i) {
     threads.emplace_back([&, i] {
       results[static_cast<size_t>(i)] = store_->Put("backups/race", bodies[static_cast<size_t>(i)]);
@@ -220,6 +222,7 @@ TEST_P(ObjectStoreContract, ConcurrentCreatorsOfOneKeyExactlyOneWins) {
 
 TEST_P(ObjectStoreContract, ConcurrentPutsOfDistinctKeysAllLand) {
   std::vector<std::thread> threads;
+  threads.reserve(6);
   std::atomic<int> failures{0};
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
