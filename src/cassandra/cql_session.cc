@@ -209,7 +209,7 @@ Status ConfigureTls(CassCluster* cluster, const CqlOptions& o, const std::string
   std::unique_ptr<CassSsl, SslFree> ssl(cass_ssl_new());
   if (o.tls_ca_pem.empty()) return Status::InvalidArgument(subject, "TLS needs a CA (node.cql.tls.ca_file)");
   // A bundle may hold several certificates: add each PEM block.
-  const std::string kEnd = "-----END CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
   size_t pos = 0, added = 0;
   while (true) {
     size_t begin = o.tls_ca_pem.find("-----BEGIN CERTIFICATE-----", pos);

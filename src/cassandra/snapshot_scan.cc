@@ -178,7 +178,8 @@ using TableKey = std::tuple<std::string, std::string, std::string>;  // keyspace
 std::vector<TableFiles> Finish(std::map<TableKey, TableFiles> tables) {
   std::vector<TableFiles> out;
   out.reserve(tables.size());
-  for (auto& [key, t] : tables) {
+  for (auto& entry : tables) {
+    TableFiles& t = entry.second;  // sorted, then moved out (a structured binding hid that from clang-tidy)
     std::sort(t.files.begin(), t.files.end(), [](const ComponentFile& a, const ComponentFile& b) {
       return std::tie(a.rel_path, a.data_dir_index) < std::tie(b.rel_path, b.data_dir_index);
     });

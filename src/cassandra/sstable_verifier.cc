@@ -159,7 +159,7 @@ struct DataFileVerifier::Impl {
   };
   std::optional<Chunks> compressed, uncompressed;
 
-  void SetError(std::string detail) {
+  void SetError(const std::string& detail) {
     if (setup_error.ok()) setup_error = Status::Corruption(path, detail);
   }
 
@@ -355,10 +355,10 @@ Result<std::unique_ptr<DataFileVerifier>> OpenDataFileVerifier(const std::string
   if (comp_bytes) {
     std::string file = prefix.substr(prefix.rfind('/') + 1);
     auto name = SSTableName::Parse(file + "Data.db");
-    CV_ASSIGN_OR_RETURN(
-        compression,
-        ParseCompressionInfo({reinterpret_cast<const uint8_t*>(comp_bytes->data()), comp_bytes->size()},
-                             name ? name->version : "nb", prefix + "CompressionInfo.db"));
+    const std::string& comp = *comp_bytes;
+    CV_ASSIGN_OR_RETURN(compression,
+                        ParseCompressionInfo({reinterpret_cast<const uint8_t*>(comp.data()), comp.size()},
+                                             name ? name->version : "nb", prefix + "CompressionInfo.db"));
   }
   std::optional<std::vector<uint8_t>> crc_db;
   if (crc_bytes) crc_db = std::vector<uint8_t>(crc_bytes->begin(), crc_bytes->end());

@@ -61,7 +61,7 @@ Fixture LoadFixture(const std::string& data_path) {
 }
 
 Status VerifyBytes(const Fixture& f, std::span<const uint8_t> data, size_t piece,
-                   std::optional<std::string> digest = std::nullopt) {
+                   const std::optional<std::string>& digest = std::nullopt) {
   DataFileVerifier v(f.data_path, data.size(), digest ? digest : f.digest, f.info, std::nullopt);
   return Feed(v, data, piece);
 }

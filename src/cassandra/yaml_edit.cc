@@ -101,6 +101,7 @@ Result<std::string> SetTopLevelScalars(std::string_view text,
   }
   // Read back what a YAML parser (and so Cassandra) sees.
   std::vector<std::string> keys;
+  keys.reserve(values.size());
   for (const auto& kv : values) keys.push_back(kv.first);
   CV_ASSIGN_OR_RETURN(auto back, ReadTopLevelScalars(out, keys, subject));
   for (const auto& [key, value] : values) {

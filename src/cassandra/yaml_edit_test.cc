@@ -5,7 +5,7 @@
 namespace cv::cassandra {
 namespace {
 
-const char* kYaml =
+constexpr char kYaml[] =
     "# my cluster\n"
     "cluster_name: 'prod'\n"
     "num_tokens: 16   # shipped default\n"

@@ -25,9 +25,9 @@ namespace {
 constexpr size_t kMaxPiece = size_t{1} << 30;
 
 EVP_CIPHER* Aes256Gcm() {
-  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-  if (cipher == nullptr) OpenSslFatal("fetching AES-256-GCM");
-  return cipher;
+  static EVP_CIPHER* const kCipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (kCipher == nullptr) OpenSslFatal("fetching AES-256-GCM");
+  return kCipher;
 }
 
 EVP_CIPHER_CTX* NewContext() {

@@ -30,9 +30,9 @@ namespace internal {
 
 const EVP_MD* Sha256Md() {
   // Fetched once: the implicit fetch behind EVP_sha256() costs a lock and a lookup on every init.
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (md == nullptr) OpenSslFatal("fetching SHA256");
-  return md;
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (kMd == nullptr) OpenSslFatal("fetching SHA256");
+  return kMd;
 }
 
 }  // namespace internal
@@ -48,9 +48,9 @@ const uint8_t kEmpty[1] = {0};
 const uint8_t* NonNull(ByteView b) { return b.empty() ? kEmpty : b.data(); }
 
 EVP_MAC* HmacMac() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (mac == nullptr) OpenSslFatal("fetching HMAC");
-  return mac;
+  static EVP_MAC* const kMac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (kMac == nullptr) OpenSslFatal("fetching HMAC");
+  return kMac;
 }
 
 }  // namespace
