@@ -19,8 +19,8 @@ EnvLookup FakeEnv(Env env) {
   };
 }
 
-Result<AzureAuth> Read(Settings s, Env e = {}) {
-  return AzureAuthFromSettings(s, "/etc/cv.yaml", FakeEnv(e));
+Result<AzureAuth> Read(const Settings& s, Env e = {}) {
+  return AzureAuthFromSettings(s, "/etc/cv.yaml", FakeEnv(std::move(e)));
 }
 
 constexpr const char* kKey =
@@ -44,6 +44,13 @@ TEST(AzureAuthConfig, ErrorsNameTheKeyAndTheFile) {
             std::string::npos)
       << unknown.status().message();
   EXPECT_EQ(unknown.status().message().find("hunter2"), std::string::npos);
+  EXPECT_NE(
+      unknown.status().message().find(
+          "unknown key (known: auth, authority_host, certificate_file, client_id, client_secret_env, "
+          "endpoint, managed_identity_client_id, managed_identity_object_id, managed_identity_resource_id, "
+          "metadata_access_tier, pack_access_tier, sas_env, tenant_id)"),
+      std::string::npos)
+      << unknown.status().message();
 
   auto kind = Read({{"auth", "password"}});
   EXPECT_NE(kind.status().message().find("key 'vault.azure.auth': 'password' is not one of shared-key, sas, "
@@ -99,7 +106,7 @@ TEST(AzureAuthConfig, ManagedIdentitySelection) {
 }
 
 std::vector<std::string> ChainOrder(Env env) {
-  auto auth = Read({{"auth", "default"}}, env);
+  auto auth = Read({{"auth", "default"}}, std::move(env));
   EXPECT_TRUE(auth.ok()) << auth.status().ToString();
   auto cred = MakeTokenCredential(*auth, {});
   EXPECT_TRUE(cred.ok()) << cred.status().ToString();
@@ -186,9 +193,9 @@ TEST(Authorizers, SasIsSentOverHttpsOrToLoopbackOnly) {
   sas.kind = AuthKind::kSas;
   sas.sas_env = "MY_SAS";
   sas.sas_token = "sv=2022-11-02&sp=racwl&sig=SUPERSECRETSIGNATURE%3D";
-  EXPECT_TRUE(MakeAuthorizer(sas, {}, /*https=*/true, /*loopback=*/false).ok());
-  EXPECT_TRUE(MakeAuthorizer(sas, {}, /*https=*/false, /*loopback=*/true).ok());
-  auto refused = MakeAuthorizer(sas, {}, /*https=*/false, /*loopback=*/false);
+  EXPECT_TRUE(MakeAuthorizer(sas, {}, /*endpoint_is_https=*/true, /*endpoint_is_loopback=*/false).ok());
+  EXPECT_TRUE(MakeAuthorizer(sas, {}, /*endpoint_is_https=*/false, /*endpoint_is_loopback=*/true).ok());
+  auto refused = MakeAuthorizer(sas, {}, /*endpoint_is_https=*/false, /*endpoint_is_loopback=*/false);
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("only sent over https"), std::string::npos);
   EXPECT_EQ(refused.status().ToString().find("SUPERSECRET"), std::string::npos);

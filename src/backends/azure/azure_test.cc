@@ -158,11 +158,11 @@ TEST(BlobXml, UnescapesEntitiesAndBuildsBlockLists) {
 }
 
 TEST(BlobErrors, CodesFollowWhatTheCallerDoesNext) {
-  auto st = [](BlobOp op, long status, std::string code, std::string body = {}) {
+  auto st = [](BlobOp op, long status, const std::string& code, std::string body = {}) {
     std::vector<http::Header> h;
     if (!code.empty()) h.push_back({"x-ms-error-code", code});
     h.push_back({"x-ms-request-id", "rid-1"});
-    return BlobError(op, "azure://a/c/k", "acct", "cont", Resp(status, h, body));
+    return BlobError(op, "azure://a/c/k", "acct", "cont", Resp(status, h, std::move(body)));
   };
   EXPECT_EQ(st(BlobOp::kPutBlob, 409, "BlobAlreadyExists").code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(st(BlobOp::kGetBlob, 404, "BlobNotFound").code(), StatusCode::kNotFound);
@@ -234,7 +234,7 @@ int ClosedPort() {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
   socklen_t len = sizeof(a);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);

@@ -16,7 +16,7 @@ Element FindElement(std::string_view xml, std::string_view tag, size_t from = 0)
 }  // namespace
 
 Result<ListPage> ParseListBlobs(std::string_view xml) {
-  const char* kSubject = "List Blobs response";
+  constexpr const char* kSubject = "List Blobs response";
   if (!FindElement(xml, "EnumerationResults").found) {
     return Status::IOError(kSubject, "no <EnumerationResults> element: not a blob listing");
   }

@@ -113,7 +113,7 @@ TEST_F(CredentialsTest, TheDefaultChainTakesTheFirstConfiguredSource) {
   auto none = CredentialChain(DefaultCredentialSources({})).Get();
   ASSERT_EQ(none.status().code(), StatusCode::kUnauthenticated);
   const std::string& m = none.status().message();
-  for (std::string tried : std::vector<std::string>{
+  for (const std::string& tried : std::vector<std::string>{
            "cassvault.yaml: vault.s3.access_key_id is not set", "environment: AWS_ACCESS_KEY_ID",
            "shared credentials file: " + dir_ + "/absent does not exist",
            "EC2 instance metadata: disabled by AWS_EC2_METADATA_DISABLED"}) {

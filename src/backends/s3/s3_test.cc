@@ -62,7 +62,7 @@ TEST(S3Url, PathStyleByDefaultForEndpointsAndDottedAwsBuckets) {
 }
 
 TEST(S3Url, RefusesWhatS3WouldRefuseNamingTheRule) {
-  for (std::string bad : std::vector<std::string>{
+  for (const std::string& bad : std::vector<std::string>{
            "s3://", "s3://ab", "s3://Upper", "s3://a_b", "s3://-ab", "s3://ab-", "s3://a..b",
            "s3://192.168.1.1", "s3://bucket/a//b", "s3://bucket/../x", "s3://bucket/x?y", "azure://acct/c",
            std::string("s3://") + std::string(64, 'a')}) {

@@ -24,7 +24,7 @@ std::string_view RootName(std::string_view xml) { return wire::XmlRootName(xml);
 }  // namespace
 
 Result<ListObjectsPage> ParseListObjectsV2(std::string_view xml) {
-  const char* kSubject = "ListObjectsV2 response";
+  constexpr const char* kSubject = "ListObjectsV2 response";
   if (RootName(xml) != "ListBucketResult") {
     return Status::IOError(kSubject, "no <ListBucketResult> root element: not an object listing");
   }

@@ -103,6 +103,7 @@ TEST(TokenCache, ConcurrentCallersShareOneFetch) {
   Fixture f(3600);
   f.source->delay = std::chrono::milliseconds(100);
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
@@ -119,6 +120,7 @@ TEST(TokenCache, ConcurrentCallersShareOneFailure) {
   f.source->delay = std::chrono::milliseconds(100);
   f.source->fail = true;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> failed{0};
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&] {
