@@ -2,7 +2,10 @@
 
 #include <blake3.h>
 
+#include <algorithm>
 #include <cstring>
+
+#include "crypto/openssl_util.h"
 
 namespace cv::crypto {
 
@@ -25,9 +28,10 @@ struct Blake3::State {
 
 Blake3::Blake3() : state_(std::make_unique<State>()) { state_->Reset(); }
 
-Blake3::Blake3(const Hash32& key) : state_(std::make_unique<State>()) {
+Blake3::Blake3(ByteView key) : state_(std::make_unique<State>()) {
+  if (key.size() != state_->key.size()) internal::OpenSslFatal("BLAKE3 key is not 32 bytes");
   state_->keyed = true;
-  state_->key = key;
+  std::copy(key.begin(), key.end(), state_->key.begin());
   state_->Reset();
 }
 

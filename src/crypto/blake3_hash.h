@@ -15,8 +15,9 @@ namespace cv::crypto {
 // Not thread-safe: one per thread. Copyable state is private, so a hasher cannot be forked by accident.
 class Blake3 {
  public:
-  Blake3();                            // the plain hash
-  explicit Blake3(const Hash32& key);  // the keyed hash (a PRF under `key`)
+  Blake3();  // the plain hash
+  // The keyed hash (a PRF under `key`, which must be 32 bytes: anything else is a bug and aborts).
+  explicit Blake3(ByteView key);
   ~Blake3();
   Blake3(Blake3&&) noexcept;
   Blake3& operator=(Blake3&&) noexcept;

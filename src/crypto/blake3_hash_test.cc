@@ -30,7 +30,8 @@ TEST(Blake3, PlainHashMatchesTheReference) {
 }
 
 TEST(Blake3, KeyedHashMatchesTheReference) {
-  Blake3 h(Key());
+  const Hash32 key = Key();
+  Blake3 h(key);
   EXPECT_EQ(ToHex(h.Finish()), "92b2b75604ed3c761f9d6f62392c8a9227ad0ea3f09573e783f1498a4ed60d26");
   h.Update(Pattern(1025));
   EXPECT_EQ(ToHex(h.Finish()), "357dc55de0c7e382c900fd6e320acc04146be01db6a8ce7210b7189bd664ea69");
@@ -50,7 +51,8 @@ TEST(Blake3, StreamingEqualsOneShotAndFinishResets) {
 TEST(Blake3, KeyedDiffersFromPlainAndByKey) {
   Hash32 other = Key();
   other[0] ^= 1;
-  Blake3 a(Key()), b(other);
+  const Hash32 key = Key();
+  Blake3 a(key), b(other);
   a.Update(AsBytes("same"));
   b.Update(AsBytes("same"));
   const Hash32 ha = a.Finish();
