@@ -33,9 +33,9 @@ std::string Sizes(size_t have, size_t need) {
 namespace internal {
 
 EVP_CIPHER* Aes256Gcm() {
-  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-  if (cipher == nullptr) OpenSslFatal("fetching AES-256-GCM");
-  return cipher;
+  static EVP_CIPHER* const kCipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  if (kCipher == nullptr) OpenSslFatal("fetching AES-256-GCM");
+  return kCipher;
 }
 
 void GcmEncrypt(EVP_CIPHER_CTX* ctx, const uint8_t* key, const uint8_t* iv, ByteView aad, ByteView plaintext,

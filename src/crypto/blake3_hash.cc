@@ -10,7 +10,7 @@
 namespace cv::crypto {
 
 struct Blake3::State {
-  blake3_hasher hasher;
+  blake3_hasher hasher{};
   bool keyed = false;
   Hash32 key{};  // kept to reset a keyed hasher; wiped with the state
   ~State() {

@@ -40,7 +40,7 @@ namespace {
 
 constexpr int kSlotVersionMaster = 1;  // format v1: the master key
 constexpr int kSlotVersionBundle = 2;  // format v2: a key bundle
-constexpr size_t kMaxSealedBundle = 16 * 1024;
+constexpr size_t kMaxSealedBundle = size_t{16} * 1024;
 constexpr size_t kSaltSize = 16;
 constexpr std::string_view kKindPassphrase = "passphrase";
 constexpr std::string_view kKindKeyFile = "keyfile";
