@@ -24,23 +24,71 @@ namespace {
 // every piece but the last on the fast path.
 constexpr size_t kMaxPiece = size_t{1} << 30;
 
+std::string Sizes(size_t have, size_t need) {
+  return "output buffer holds " + std::to_string(have) + " bytes, " + std::to_string(need) + " are needed";
+}
+
+}  // namespace
+
+namespace internal {
+
 EVP_CIPHER* Aes256Gcm() {
   static EVP_CIPHER* const kCipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
   if (kCipher == nullptr) OpenSslFatal("fetching AES-256-GCM");
   return kCipher;
 }
 
-EVP_CIPHER_CTX* NewContext() {
+void GcmEncrypt(EVP_CIPHER_CTX* ctx, const uint8_t* key, const uint8_t* iv, ByteView aad, ByteView plaintext,
+                uint8_t* ct, uint8_t* tag) {
+  int len = 0;
+  Check(EVP_EncryptInit_ex2(ctx, key != nullptr ? Aes256Gcm() : nullptr, key, iv, nullptr), "AES-GCM IV");
+  for (size_t off = 0; off < aad.size(); off += kMaxPiece) {
+    int n = static_cast<int>(std::min(kMaxPiece, aad.size() - off));
+    Check(EVP_EncryptUpdate(ctx, nullptr, &len, aad.data() + off, n), "AES-GCM AAD");
+  }
+  for (size_t off = 0; off < plaintext.size(); off += kMaxPiece) {
+    int n = static_cast<int>(std::min(kMaxPiece, plaintext.size() - off));
+    Check(EVP_EncryptUpdate(ctx, ct + off, &len, plaintext.data() + off, n), "AES-GCM encrypt");
+  }
+  uint8_t no_output[16];  // GCM is a stream mode: Final writes nothing
+  Check(EVP_EncryptFinal_ex(ctx, no_output, &len), "AES-GCM final");
+  Check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(Aead::kTagSize), tag), "AES-GCM tag");
+}
+
+bool GcmDecrypt(EVP_CIPHER_CTX* ctx, const uint8_t* key, const uint8_t* iv, ByteView aad, ByteView ct,
+                const uint8_t* tag_in, uint8_t* out) {
+  // The ctrl call takes a non-const pointer, so hand it a copy rather than cast away const.
+  uint8_t tag[Aead::kTagSize];
+  std::memcpy(tag, tag_in, sizeof tag);
+  int len = 0;
+  Check(EVP_DecryptInit_ex2(ctx, key != nullptr ? Aes256Gcm() : nullptr, key, iv, nullptr), "AES-GCM IV");
+  for (size_t off = 0; off < aad.size(); off += kMaxPiece) {
+    int n = static_cast<int>(std::min(kMaxPiece, aad.size() - off));
+    Check(EVP_DecryptUpdate(ctx, nullptr, &len, aad.data() + off, n), "AES-GCM AAD");
+  }
+  for (size_t off = 0; off < ct.size(); off += kMaxPiece) {
+    int n = static_cast<int>(std::min(kMaxPiece, ct.size() - off));
+    Check(EVP_DecryptUpdate(ctx, out + off, &len, ct.data() + off, n), "AES-GCM decrypt");
+  }
+  Check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(sizeof tag), tag), "AES-GCM tag");
+  uint8_t no_output[16];
+  if (EVP_DecryptFinal_ex(ctx, no_output, &len) != 1) {
+    // Unauthenticated plaintext must not be mistaken for data: wipe what was decrypted.
+    std::memset(out, 0, ct.size());
+    return false;
+  }
+  return true;
+}
+
+EVP_CIPHER_CTX* NewCipherContext() {
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   if (ctx == nullptr) OpenSslFatal("EVP_CIPHER_CTX_new");
   return ctx;
 }
 
-std::string Sizes(size_t have, size_t need) {
-  return "output buffer holds " + std::to_string(have) + " bytes, " + std::to_string(need) + " are needed";
-}
+}  // namespace internal
 
-}  // namespace
+using internal::Aes256Gcm;
 
 struct Aead::Impl {
   EVP_CIPHER_CTX* enc = nullptr;
@@ -58,8 +106,8 @@ Aead::Aead(ByteView key32) : impl_(std::make_unique<Impl>()) {
     impl_->key_error = Status::Internal("AEAD", "key must be 32 bytes, got " + std::to_string(key32.size()));
     return;
   }
-  impl_->enc = NewContext();
-  impl_->dec = NewContext();
+  impl_->enc = internal::NewCipherContext();
+  impl_->dec = internal::NewCipherContext();
   Check(EVP_EncryptInit_ex2(impl_->enc, Aes256Gcm(), key32.data(), nullptr, nullptr), "AES-GCM key setup");
   Check(EVP_DecryptInit_ex2(impl_->dec, Aes256Gcm(), key32.data(), nullptr, nullptr), "AES-GCM key setup");
 }
@@ -75,20 +123,7 @@ Status Aead::Seal(ByteView plaintext, ByteView aad, std::span<uint8_t> out) {
   uint8_t* tag = ct + plaintext.size();
   CV_RETURN_IF_ERROR(RandomBytes({nonce, kNonceSize}));
 
-  EVP_CIPHER_CTX* ctx = impl_->enc;
-  int len = 0;
-  Check(EVP_EncryptInit_ex2(ctx, nullptr, nullptr, nonce, nullptr), "AES-GCM IV");
-  for (size_t off = 0; off < aad.size(); off += kMaxPiece) {
-    int n = static_cast<int>(std::min(kMaxPiece, aad.size() - off));
-    Check(EVP_EncryptUpdate(ctx, nullptr, &len, aad.data() + off, n), "AES-GCM AAD");
-  }
-  for (size_t off = 0; off < plaintext.size(); off += kMaxPiece) {
-    int n = static_cast<int>(std::min(kMaxPiece, plaintext.size() - off));
-    Check(EVP_EncryptUpdate(ctx, ct + off, &len, plaintext.data() + off, n), "AES-GCM encrypt");
-  }
-  uint8_t no_output[16];  // GCM is a stream mode: Final writes nothing
-  Check(EVP_EncryptFinal_ex(ctx, no_output, &len), "AES-GCM final");
-  Check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagSize), tag), "AES-GCM tag");
+  internal::GcmEncrypt(impl_->enc, nullptr, nonce, aad, plaintext, ct, tag);
   return Status::OK();
 }
 
@@ -109,26 +144,7 @@ Status Aead::Open(ByteView sealed, ByteView aad, std::span<uint8_t> out) {
 
   const uint8_t* nonce = sealed.data();
   const uint8_t* ct = nonce + kNonceSize;
-  // The ctrl call takes a non-const pointer, so hand it a copy rather than cast away const.
-  uint8_t tag[kTagSize];
-  std::memcpy(tag, ct + ct_size, kTagSize);
-
-  EVP_CIPHER_CTX* ctx = impl_->dec;
-  int len = 0;
-  Check(EVP_DecryptInit_ex2(ctx, nullptr, nullptr, nonce, nullptr), "AES-GCM IV");
-  for (size_t off = 0; off < aad.size(); off += kMaxPiece) {
-    int n = static_cast<int>(std::min(kMaxPiece, aad.size() - off));
-    Check(EVP_DecryptUpdate(ctx, nullptr, &len, aad.data() + off, n), "AES-GCM AAD");
-  }
-  for (size_t off = 0; off < ct_size; off += kMaxPiece) {
-    int n = static_cast<int>(std::min(kMaxPiece, ct_size - off));
-    Check(EVP_DecryptUpdate(ctx, out.data() + off, &len, ct + off, n), "AES-GCM decrypt");
-  }
-  Check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize), tag), "AES-GCM tag");
-  uint8_t no_output[16];
-  if (EVP_DecryptFinal_ex(ctx, no_output, &len) != 1) {
-    // Unauthenticated plaintext must not be mistaken for data: wipe what was decrypted.
-    std::memset(out.data(), 0, ct_size);
+  if (!internal::GcmDecrypt(impl_->dec, nullptr, nonce, aad, {ct, ct_size}, ct + ct_size, out.data())) {
     return Status::Corruption(
         "sealed data", "authentication failed: tampered, truncated, bound to another context, or wrong key");
   }

@@ -22,8 +22,14 @@
 //   data key = HKDF(master, info = "cassvault data key v1", 32)  — AEAD key of every object
 //   id key   = HKDF(master, info = "cassvault id key v1", 32)    — HMAC-SHA256 key that names blobs
 //
+// Version 2 (vault format v2) replaces "sealed_master_key" with
+//     "role": "writer" | "reader" | "admin",
+//     "sealed_bundle": "<base64>"    AES-256-GCM under the KEK of the role's key bundle (key_bundle.cc),
+//                                    AAD = "cassvault/v2/keyslot <vault id> <slot id> <role>"
+// so a slot opens only in its own vault, under its own id, as the role it says it is.
+//
 // Readers ignore members they do not know, so later versions can add some without breaking older readers;
-// a version above 1 is NotSupported. Every other deviation is Corruption naming the slot.
+// a version above 2 is NotSupported. Every other deviation is Corruption naming the slot.
 #include "crypto/key_slot.h"
 
 #include <nlohmann/json.hpp>
@@ -32,7 +38,9 @@
 namespace cv::crypto {
 namespace {
 
-constexpr int kSlotVersion = 1;
+constexpr int kSlotVersionMaster = 1;  // format v1: the master key
+constexpr int kSlotVersionBundle = 2;  // format v2: a key bundle
+constexpr size_t kMaxSealedBundle = size_t{16} * 1024;
 constexpr size_t kSaltSize = 16;
 constexpr std::string_view kKindPassphrase = "passphrase";
 constexpr std::string_view kKindKeyFile = "keyfile";
@@ -57,6 +65,10 @@ bool ValidSlotId(std::string_view id) {
 }
 
 std::string SlotAad(std::string_view id) { return "cassvault keyslot v1 " + std::string(id); }
+std::string BundleSlotAad(std::string_view vault_id, std::string_view id, KeyRole role) {
+  return "cassvault/v2/keyslot " + std::string(vault_id) + " " + std::string(id) + " " +
+         std::string(KeyRoleName(role));
+}
 
 Result<SecretBytes> DeriveKek(const KeySecret& secret, ByteView salt, const ScryptParams& params) {
   if (secret.kind == KeySlotKind::kPassphrase) {
@@ -124,11 +136,13 @@ class SlotReader {
 };
 
 struct ParsedSlot {
+  int version = 0;
+  KeyRole role = KeyRole::kAdmin;  // version 2
   std::string id;
   KeySlotKind kind = KeySlotKind::kPassphrase;
   ScryptParams scrypt;
   Bytes salt;
-  Bytes sealed_master_key;
+  Bytes sealed;  // the master key (version 1) or the key bundle (version 2)
 };
 
 Result<ParsedSlot> ParseSlot(std::string_view slot_json) {
@@ -147,13 +161,16 @@ Result<ParsedSlot> ParseSlot(std::string_view slot_json) {
 
   CV_ASSIGN_OR_RETURN(const Json* version, r.Member(doc, "version"));
   if (!version->is_number_integer()) return r.Malformed("\"version\" is not an integer");
-  if (version->is_number_unsigned() && version->get<uint64_t>() > kSlotVersion) {
+  if (version->is_number_unsigned() && version->get<uint64_t>() > kSlotVersionBundle) {
     return Status::NotSupported(r.subject(), "has format version " +
                                                  std::to_string(version->get<uint64_t>()) +
                                                  ", newer than this cassvault reads (" +
-                                                 std::to_string(kSlotVersion) + "); upgrade cassvault");
+                                                 std::to_string(kSlotVersionBundle) + "); upgrade cassvault");
   }
-  if (version->get<int64_t>() != kSlotVersion) return r.Malformed("\"version\" is not a known version");
+  if (version->get<int64_t>() != kSlotVersionMaster && version->get<int64_t>() != kSlotVersionBundle) {
+    return r.Malformed("\"version\" is not a known version");
+  }
+  slot.version = static_cast<int>(version->get<int64_t>());
 
   CV_ASSIGN_OR_RETURN(std::string kind, r.String(doc, "kind"));
   if (kind == kKindPassphrase) {
@@ -180,8 +197,22 @@ Result<ParsedSlot> ParseSlot(std::string_view slot_json) {
     return r.Malformed("a key file slot needs kdf \"hkdf-sha256\"");
   }
   CV_ASSIGN_OR_RETURN(slot.salt, r.Base64(*kdf, "salt", kSaltSize, 64));
-  CV_ASSIGN_OR_RETURN(slot.sealed_master_key,
-                      r.Base64(doc, "sealed_master_key", kSealedMasterKeySize, kSealedMasterKeySize));
+  if (slot.version == kSlotVersionMaster) {
+    CV_ASSIGN_OR_RETURN(slot.sealed,
+                        r.Base64(doc, "sealed_master_key", kSealedMasterKeySize, kSealedMasterKeySize));
+    return slot;
+  }
+  CV_ASSIGN_OR_RETURN(std::string role, r.String(doc, "role"));
+  if (role == KeyRoleName(KeyRole::kWriter)) {
+    slot.role = KeyRole::kWriter;
+  } else if (role == KeyRoleName(KeyRole::kReader)) {
+    slot.role = KeyRole::kReader;
+  } else if (role == KeyRoleName(KeyRole::kAdmin)) {
+    slot.role = KeyRole::kAdmin;
+  } else {
+    return r.Malformed("\"role\" is not writer, reader or admin");
+  }
+  CV_ASSIGN_OR_RETURN(slot.sealed, r.Base64(doc, "sealed_bundle", Aead::kOverhead + 1, kMaxSealedBundle));
   return slot;
 }
 
@@ -216,27 +247,38 @@ KeySecret PassphraseSecret(std::string_view passphrase) {
   return s;
 }
 
-Result<std::string> WrapMasterKey(const MasterKey& key, const KeySecret& secret, std::string_view slot_id,
-                                  const ScryptParams& params) {
+namespace {
+
+// What every new slot starts with: a checked id and secret, a fresh salt, the KEK.
+struct NewKek {
+  std::string subject;
+  Bytes salt;
+  SecretBytes kek;
+};
+
+Result<NewKek> DeriveNewKek(const KeySecret& secret, std::string_view slot_id, const ScryptParams& params) {
   if (!ValidSlotId(slot_id)) {
     return Status::InvalidArgument("key slot id", "must be 1-64 characters of [A-Za-z0-9_-]");
   }
-  const std::string subject = "key slot " + std::string(slot_id);
-  if (key.raw().size() != MasterKey::kSize)
-    return Status::InvalidArgument(subject, "the master key is not set");
+  NewKek k;
+  k.subject = "key slot " + std::string(slot_id);
   if (secret.secret.size() == 0) {
-    return Status::InvalidArgument(subject, secret.kind == KeySlotKind::kPassphrase
-                                                ? "the passphrase is empty"
-                                                : "the key file is empty");
+    return Status::InvalidArgument(k.subject, secret.kind == KeySlotKind::kPassphrase
+                                                  ? "the passphrase is empty"
+                                                  : "the key file is empty");
   }
+  k.salt = Bytes(kSaltSize);
+  CV_RETURN_IF_ERROR(RandomBytes(k.salt));
+  Result<SecretBytes> kek = DeriveKek(secret, k.salt, params);
+  if (!kek.ok()) return kek.status().Annotate(k.subject);
+  k.kek = std::move(*kek);
+  return k;
+}
 
-  Bytes salt(kSaltSize);
-  CV_RETURN_IF_ERROR(RandomBytes(salt));
-  Result<SecretBytes> kek = DeriveKek(secret, salt, params);
-  if (!kek.ok()) return kek.status().Annotate(subject);
-  Bytes sealed;
-  CV_RETURN_IF_ERROR(Aead(kek->view()).Seal(key.raw().view(), AsBytes(SlotAad(slot_id)), &sealed));
-
+// The slot document; `role` only for version 2.
+Result<std::string> SlotDocument(const NewKek& k, int version, std::string_view slot_id,
+                                 const KeySecret& secret, const ScryptParams& params, const KeyRole* role,
+                                 ByteView sealed) {
   // ordered_json keeps the members in the documented order, for people reading the store.
   nlohmann::ordered_json kdf;
   if (secret.kind == KeySlotKind::kPassphrase) {
@@ -247,18 +289,43 @@ Result<std::string> WrapMasterKey(const MasterKey& key, const KeySecret& secret,
   } else {
     kdf["name"] = kKdfHkdf;
   }
-  kdf["salt"] = Base64Encode(salt);
+  kdf["salt"] = Base64Encode(k.salt);
   nlohmann::ordered_json doc;
-  doc["version"] = kSlotVersion;
+  doc["version"] = version;
   doc["id"] = slot_id;
   doc["kind"] = secret.kind == KeySlotKind::kPassphrase ? kKindPassphrase : kKindKeyFile;
+  if (role != nullptr) doc["role"] = KeyRoleName(*role);
   doc["kdf"] = std::move(kdf);
-  doc["sealed_master_key"] = Base64Encode(sealed);
+  doc[role != nullptr ? "sealed_bundle" : "sealed_master_key"] = Base64Encode(sealed);
   try {
     return doc.dump(2) + "\n";
   } catch (const nlohmann::json::exception& e) {  // only invalid UTF-8 throws; every string here is ASCII
-    return Status::Internal(subject, std::string("JSON encoding failed: ") + e.what());
+    return Status::Internal(k.subject, std::string("JSON encoding failed: ") + e.what());
   }
+}
+
+}  // namespace
+
+Result<std::string> WrapMasterKey(const MasterKey& key, const KeySecret& secret, std::string_view slot_id,
+                                  const ScryptParams& params) {
+  if (key.raw().size() != MasterKey::kSize) {
+    return Status::InvalidArgument("key slot " + std::string(slot_id), "the master key is not set");
+  }
+  CV_ASSIGN_OR_RETURN(NewKek k, DeriveNewKek(secret, slot_id, params));
+  Bytes sealed;
+  CV_RETURN_IF_ERROR(Aead(k.kek.view()).Seal(key.raw().view(), AsBytes(SlotAad(slot_id)), &sealed));
+  return SlotDocument(k, kSlotVersionMaster, slot_id, secret, params, nullptr, sealed);
+}
+
+Result<std::string> WrapKeyBundle(const KeyBundle& bundle, const KeySecret& secret, std::string_view slot_id,
+                                  std::string_view vault_id, const ScryptParams& params) {
+  CV_ASSIGN_OR_RETURN(NewKek k, DeriveNewKek(secret, slot_id, params));
+  const KeyRole role = bundle.role();
+  Bytes sealed;
+  CV_RETURN_IF_ERROR(
+      Aead(k.kek.view())
+          .Seal(bundle.Serialize().view(), AsBytes(BundleSlotAad(vault_id, slot_id, role)), &sealed));
+  return SlotDocument(k, kSlotVersionBundle, slot_id, secret, params, &role, sealed);
 }
 
 namespace {
@@ -273,7 +340,12 @@ Result<ParsedSlot> ParseSlotNoThrow(std::string_view slot_json) {
 
 Result<KeySlotInfo> InspectKeySlot(std::string_view slot_json) {
   CV_ASSIGN_OR_RETURN(ParsedSlot slot, ParseSlotNoThrow(slot_json));
-  KeySlotInfo info{slot.id, slot.kind, slot.scrypt, 0};
+  KeySlotInfo info;
+  info.id = slot.id;
+  info.version = slot.version;
+  info.role = slot.role;
+  info.kind = slot.kind;
+  info.scrypt = slot.scrypt;
   if (slot.kind == KeySlotKind::kPassphrase) {
     // The same caps Scrypt() applies, checked before any work: a slot over them is damaged or hostile.
     if (ScryptWork(slot.scrypt) > kScryptMaxWork ||
@@ -290,12 +362,11 @@ Result<KeySlotInfo> InspectKeySlot(std::string_view slot_json) {
   return info;
 }
 
-Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& secret) {
-  Result<ParsedSlot> parsed = ParseSlotNoThrow(slot_json);
-  if (!parsed.ok()) return parsed.status();
-  const ParsedSlot& slot = *parsed;
-  const std::string subject = "key slot " + slot.id;
+namespace {
 
+// The slot's KEK from `secret`; the errors every unwrap reports the same way.
+Result<SecretBytes> SlotKek(const ParsedSlot& slot, const KeySecret& secret) {
+  const std::string subject = "key slot " + slot.id;
   if (slot.kind != secret.kind) {
     return Status::InvalidArgument(subject, slot.kind == KeySlotKind::kPassphrase
                                                 ? "is a passphrase slot; a key file cannot open it"
@@ -309,14 +380,52 @@ Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& s
     }
     return kek.status().Annotate(subject);
   }
+  return kek;
+}
+
+// GCM cannot tell a wrong key from a damaged sealed key; a wrong secret is by far the likelier cause.
+Status WrongSecret(const ParsedSlot& slot, Status s) {
+  if (s.IsCorruption()) {
+    return Status::PermissionDenied("key slot " + slot.id,
+                                    "the passphrase or key file does not open this vault");
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& secret) {
+  CV_ASSIGN_OR_RETURN(ParsedSlot slot, ParseSlotNoThrow(slot_json));
+  if (slot.version != kSlotVersionMaster) {
+    return Status::InvalidArgument("key slot " + slot.id, "is a format v2 slot (it wraps a key bundle)");
+  }
+  CV_ASSIGN_OR_RETURN(SecretBytes kek, SlotKek(slot, secret));
   SecretBytes raw(MasterKey::kSize);
-  Status s =
-      Aead(kek->view()).Open(slot.sealed_master_key, AsBytes(SlotAad(slot.id)), {raw.data(), raw.size()});
-  // GCM cannot tell a wrong key from a damaged sealed key; a wrong secret is by far the likelier cause.
-  if (s.IsCorruption())
-    return Status::PermissionDenied(subject, "the passphrase or key file does not open this vault");
-  CV_RETURN_IF_ERROR(s);
+  CV_RETURN_IF_ERROR(WrongSecret(
+      slot, Aead(kek.view()).Open(slot.sealed, AsBytes(SlotAad(slot.id)), {raw.data(), raw.size()})));
   return MasterKey::FromBytes(raw.view());
+}
+
+Result<KeyBundle> UnwrapKeyBundle(std::string_view slot_json, const KeySecret& secret,
+                                  std::string_view vault_id) {
+  CV_ASSIGN_OR_RETURN(ParsedSlot slot, ParseSlotNoThrow(slot_json));
+  if (slot.version != kSlotVersionBundle) {
+    return Status::InvalidArgument("key slot " + slot.id, "is a format v1 slot (it wraps a master key)");
+  }
+  CV_ASSIGN_OR_RETURN(SecretBytes kek, SlotKek(slot, secret));
+  SecretBytes raw(slot.sealed.size() - Aead::kOverhead);
+  CV_RETURN_IF_ERROR(
+      WrongSecret(slot, Aead(kek.view())
+                            .Open(slot.sealed, AsBytes(BundleSlotAad(vault_id, slot.id, slot.role)),
+                                  {raw.data(), raw.size()})));
+  Result<KeyBundle> bundle = KeyBundle::Parse(raw.view());
+  if (!bundle.ok()) return bundle.status().Annotate("key slot " + slot.id);
+  if (bundle->role() != slot.role) {
+    return Status::Corruption("key slot " + slot.id, "says it is a " + std::string(KeyRoleName(slot.role)) +
+                                                         " key but holds a " +
+                                                         std::string(KeyRoleName(bundle->role())) + " key");
+  }
+  return bundle;
 }
 
 }  // namespace cv::crypto

@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "crypto/crypto.h"
+#include "crypto/key_bundle.h"
 
 namespace cv::crypto {
 
@@ -44,6 +45,8 @@ struct KeySecret {
 // cheapest slots first and list slots.
 struct KeySlotInfo {
   std::string id;
+  int version = 1;                 // 1: wraps a master key (format v1); 2: a key bundle (format v2)
+  KeyRole role = KeyRole::kAdmin;  // version 2 only
   KeySlotKind kind = KeySlotKind::kPassphrase;
   ScryptParams scrypt;  // passphrase slots only
   uint64_t work = 0;    // scrypt N*r*p; 0 for key file slots (one HKDF)
@@ -65,5 +68,12 @@ Result<std::string> WrapMasterKey(const MasterKey& key, const KeySecret& secret,
 // secret; Corruption on a malformed slot document; InvalidArgument if the slot's kind differs from the
 // secret's.
 Result<MasterKey> UnwrapMasterKey(std::string_view slot_json, const KeySecret& secret);
+
+// Format v2: a slot wraps the key bundle of one role, bound to its vault (`vault_id`), slot id and role.
+// Errors as for the master key, plus Corruption when the bundle inside is not the role the slot names.
+Result<std::string> WrapKeyBundle(const KeyBundle& bundle, const KeySecret& secret, std::string_view slot_id,
+                                  std::string_view vault_id, const ScryptParams& params = {});
+Result<KeyBundle> UnwrapKeyBundle(std::string_view slot_json, const KeySecret& secret,
+                                  std::string_view vault_id);
 
 }  // namespace cv::crypto

@@ -272,7 +272,7 @@ TEST(KeySlotTest, MalformedSlotsAreCorruptionNamingTheSlot) {
 
 TEST(KeySlotTest, NewerFormatsAreNotSupported) {
   nlohmann::json doc = nlohmann::json::parse(kGoldenPassphraseSlot);
-  doc["version"] = 2;
+  doc["version"] = 3;  // 2 is format v2's bundle slot; 3 is from a later cassvault
   EXPECT_EQ(UnwrapMasterKey(doc.dump(), PassphraseSecret(kPassphrase)).status().code(),
             StatusCode::kNotSupported);
   doc = nlohmann::json::parse(kGoldenPassphraseSlot);

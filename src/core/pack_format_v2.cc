@@ -1,0 +1,96 @@
+#include "core/pack_format_v2.h"
+
+#include <cstring>
+#include <string>
+
+#include "core/byte_io.h"
+
+namespace cv {
+namespace {
+
+constexpr uint32_t kHeaderVersion = 2;
+constexpr size_t kEntrySize = 32 + 8 + 4 + 4 + 1;
+constexpr size_t kFixedSize = 4 + 32 + 32 + 8 + 32 + 4;
+
+}  // namespace
+
+std::vector<uint8_t> EncodePackHeaderV2(const PackHeaderV2& h) {
+  std::vector<uint8_t> out;
+  out.reserve(kFixedSize + h.entries.size() * kEntrySize);
+  ByteWriter w(&out);
+  w.U32(kHeaderVersion);
+  w.Bytes(h.pack_id);
+  w.Bytes(h.content_key);
+  w.U64(h.region_len);
+  w.Bytes(h.region_hash);
+  w.U32(static_cast<uint32_t>(h.entries.size()));
+  for (const PackEntry& e : h.entries) {
+    w.Bytes(e.blob_id);
+    w.U64(e.offset);
+    w.U32(e.stored_len);
+    w.U32(e.raw_len);
+    w.U8(static_cast<uint8_t>(e.compression));
+  }
+  return out;
+}
+
+Result<PackHeaderV2> DecodePackHeaderV2(std::span<const uint8_t> bytes, std::string_view subject) {
+  auto bad = [&](const std::string& what) { return Status::Corruption(subject, "pack header: " + what); };
+  ByteReader r(bytes);
+  const uint32_t version = r.U32();
+  if (!r.ok() || version != kHeaderVersion) return bad("unknown version " + std::to_string(version));
+  PackHeaderV2 h;
+  r.Bytes(&h.pack_id);
+  r.Bytes(&h.content_key);
+  h.region_len = r.U64();
+  r.Bytes(&h.region_hash);
+  const uint32_t n = r.U32();
+  if (!r.ok()) return bad("shorter than its fixed fields");
+  if (static_cast<uint64_t>(n) * kEntrySize != r.remaining()) {
+    return bad(std::to_string(n) + " entries do not fill its " + std::to_string(r.remaining()) + " bytes");
+  }
+  h.entries.resize(n);
+  uint64_t next = 0;  // entries tile the region in order: no gap an attacker could hide bytes in, no overlap
+  for (uint32_t i = 0; i < n; ++i) {
+    PackEntry& e = h.entries[i];
+    r.Bytes(&e.blob_id);
+    e.offset = r.U64();
+    e.stored_len = r.U32();
+    e.raw_len = r.U32();
+    const uint8_t c = r.U8();
+    if (c > static_cast<uint8_t>(Compression::kZstd))
+      return bad("entry " + std::to_string(i) + ": unknown compression");
+    e.compression = static_cast<Compression>(c);
+    if (e.offset != next)
+      return bad("entry " + std::to_string(i) + " does not start where the previous one ends");
+    if (e.stored_len < kMinSealedBlobV2) return bad("entry " + std::to_string(i) + " is shorter than a seal");
+    next = e.offset + e.stored_len;
+    if (next > h.region_len) return bad("entry " + std::to_string(i) + " ends past the blob region");
+  }
+  if (next != h.region_len) return bad("entries do not cover the blob region");
+  return h;
+}
+
+void AppendPackTrailerV2(uint32_t sealed_header_len, std::vector<uint8_t>* pack) {
+  ByteWriter w(pack);
+  w.U32(sealed_header_len);
+  w.Bytes({reinterpret_cast<const uint8_t*>(kPackMagicV2.data()), kPackMagicV2.size()});
+}
+
+Result<PackTrailer> ParseAnyPackTrailer(std::span<const uint8_t> trailer, std::string_view subject) {
+  if (trailer.size() != kPackTrailerSize)
+    return Status::Corruption(subject, "not a cassvault pack (short trailer)");
+  PackTrailer t;
+  if (std::memcmp(trailer.data() + 4, kPackMagic.data(), kPackMagic.size()) == 0) {
+    t.version = 1;
+  } else if (std::memcmp(trailer.data() + 4, kPackMagicV2.data(), kPackMagicV2.size()) == 0) {
+    t.version = 2;
+  } else {
+    return Status::Corruption(subject, "not a cassvault pack (bad trailer)");
+  }
+  ByteReader r(trailer);
+  t.sealed_header_len = r.U32();
+  return t;
+}
+
+}  // namespace cv
