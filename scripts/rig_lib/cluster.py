@@ -198,6 +198,9 @@ def start_nodes(state, numbers, timeout):
         t0 = time.monotonic()
         wait_all_un(state, running, timeout)
         log("all of node(s) %s UN after %.1f s" % (", ".join(map(str, running)), time.monotonic() - t0))
+        # system_auth has RF 1 by default: a login works once every node, whichever holds the role, is up.
+        if state.get("auth", "none") != "none" and len(running) == state["nodes"]:
+            wait_login(state, running, timeout)
     except BaseException:  # KeyboardInterrupt too: nothing half-started may stay behind
         pids = [p for p in (node.pid() for node in nodes) if p]
         if pids:
@@ -354,6 +357,29 @@ def start_node(n, timeout):
             return 0
         start_nodes(state, [n], timeout)
     return 0
+
+
+def wait_login(state, numbers, timeout):
+    """With --auth, a cluster's first start creates the superuser a moment after CQL opens: wait until it
+    can log in through each started node, so that what follows (tokens, load, tests) can."""
+    from cassandra.cluster import Cluster
+    from cassandra.policies import WhiteListRoundRobinPolicy
+
+    def can_login(n):
+        addr = Node(n).address
+        cluster = Cluster([addr], port=CQL_PORT, protocol_version=5, connect_timeout=5,
+                          load_balancing_policy=WhiteListRoundRobinPolicy([addr]), auth_provider=auth_provider(state))
+        try:
+            cluster.connect().execute("SELECT release_version FROM system.local")
+            return True
+        except Exception:  # noqa: BLE001 - not yet: the role is being created
+            return False
+        finally:
+            cluster.shutdown()
+
+    for n in numbers:
+        if not wait_until(lambda: can_login(n), timeout, 1.0):
+            raise RigError("node %d: the superuser cannot log in %d s after the start" % (n, timeout))
 
 
 # --- tokens ------------------------------------------------------------------------------------
