@@ -357,7 +357,7 @@ void AddClusterMap(CLI::App& app, GlobalFlags& g) {
       json nodes = json::array();
       for (const auto& [target, source] : r->map.nodes) {
         for (const auto& s : r->sources) {
-          if (s.host_id != source) continue;
+          if (s.host_id != source && s.address != source) continue;
           nodes.push_back({{"target", target},
                            {"source_host_id", s.host_id},
                            {"source_address", s.address},

@@ -231,7 +231,9 @@ Result<NodeMap> AutoMap(const std::vector<SourceNode>& sources, const std::vecto
     });
     std::sort(t.begin(), t.end(),
               [](const TargetNode* a, const TargetNode* b) { return AddressLess(a->address, b->address); });
-    for (size_t i = 0; i < s.size(); ++i) map.nodes.emplace_back(t[i]->address, s[i]->host_id);
+    // By host id; a backup that recorded none (taken --offline) is named by its address.
+    for (size_t i = 0; i < s.size(); ++i)
+      map.nodes.emplace_back(t[i]->address, s[i]->host_id.empty() ? s[i]->address : s[i]->host_id);
   }
   std::sort(map.nodes.begin(), map.nodes.end(),
             [](const auto& a, const auto& b) { return AddressLess(a.first, b.first); });

@@ -37,6 +37,12 @@ TEST(NodeMapTest, TokenOrderIsNumericNotText) {
   auto m = AutoMap(s, {{"2.2.2.1", "d", "r"}, {"2.2.2.2", "d", "r"}}, {});
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->nodes[0].second, "a");  // -20 < -3
+  // A backup without a host id (taken --offline) is named by its address.
+  s[1].host_id.clear();
+  m = AutoMap(s, {{"2.2.2.1", "d", "r"}, {"2.2.2.2", "d", "r"}}, {});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->nodes[1].second, "1.1.1.2");
+  EXPECT_TRUE(ResolveNodeMap(*m, s).ok());
 }
 
 TEST(NodeMapTest, OtherShapeIsRefusedNamingTheRack) {

@@ -7,7 +7,7 @@ with two data directories, all backed up into one vault with one tag.
 
 - whole cluster lost (every node stopped, data, commitlog, hints and saved_caches emptied), restored
   offline node by node (`--with-roles`), started: every row back through CQL, every node with its old
-  tokens, the SAI index answering on every node, the role back;
+  tokens, the SAI index answering on every node (roles with a password: test_cluster_clone.py);
 - a node replaced (emptied: it would get a new host id) and restored with --from-node: it takes the old
   node's host id and tokens back (system.local), rows equal, no streaming in any node's log;
 - the same whole-cluster loss from backups without system.local: tokens from the initial_token the
@@ -114,8 +114,6 @@ class ClusterRestoreTest(unittest.TestCase):
         s.execute("CREATE TABLE cr_simple.rows (id int PRIMARY KEY, v text)")
         # SAI: its per-SSTable components are backed up and restored with the table.
         s.execute("CREATE INDEX rows_v_sai ON cr_simple.rows (v) USING 'sai'")
-        # A role (the rig runs AllowAllAuthenticator: no password here; test_cluster_clone logs in with one).
-        s.execute("CREATE ROLE cr_operator WITH LOGIN = true")
         s.execute("CREATE KEYSPACE cr_nts WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2}")
         s.execute("CREATE TABLE cr_nts.rows (id int PRIMARY KEY, v text)")
         for table, count, cl in (("cr_simple.rows", ROWS, ConsistencyLevel.ONE),
@@ -226,9 +224,6 @@ class ClusterRestoreTest(unittest.TestCase):
         t = time.monotonic()
         self.assertAllRowsBack()
         self.timing["read_all_rows"] = time.monotonic() - t
-        # --with-roles: the role is back (system_auth restored on every node).
-        self.assertEqual([r.role for r in cql("SELECT role FROM system_auth.roles WHERE role = 'cr_operator'",
-                                              consistency="ONE")], ["cr_operator"])
 
     # --- a replaced node ---------------------------------------------------------------------------
     def test_20_replaced_node_restored_from_old_nodes_backup_without_streaming(self):
