@@ -315,7 +315,12 @@ class ClusterCloneTest(unittest.TestCase):
             self.assertEqual((cluster, dc, rack), ("clB", "dcB", "rack1"))
 
         admin = self.sessions.get(1)
-        # Before the ALTER the NTS keyspace has no replica in dcB.
+        # Before the ALTER the NTS keyspace has no replica in dcB: its reads fail, nothing is lost.
+        from cassandra import Unavailable
+        with self.assertRaises(NoHostAvailable) as ctx:
+            rows_of(admin, "cc_nts.rows", "ONE")
+        self.assertTrue(any(isinstance(e, Unavailable) and "alive_replicas': 0" in str(e)
+                            for e in ctx.exception.errors.values()), ctx.exception.errors)
         alter = [s for s in reports[1]["next_steps"] if "ALTER KEYSPACE" in s][0]
         stmt = alter[alter.index("ALTER KEYSPACE"):alter.index("};") + 1]
         admin.execute(stmt)
