@@ -6,7 +6,7 @@ import os
 import sys
 
 from . import cluster
-from .common import DEFAULT_VERSION, RigError, cache_dir, node_address
+from .common import CLUSTER_NAME, DEFAULT_DC, DEFAULT_VERSION, RigError, cache_dir, node_address
 from .conf import FORMATS
 
 USAGE = """\
@@ -16,6 +16,11 @@ cassvault's local Apache Cassandra rig: 1 or 3 nodes on 127.0.0.1-3 from Maven j
   rig up [--nodes 1|3] [--format nb|oa|da] [--heap 1g] [--version V] [--keep-data] [--timeout S]
          [--vnodes N]                          N tokens per node, allocated as 5.0's default yaml does
                                                (default: one fixed token per node)
+         [--cluster-name NAME] [--dc NAME]     cluster_name and data centre (default cassvault-rig, dc1)
+         [--racks R]                           spread the nodes over R racks (default: one rack per node)
+         [--auth none|password]                password: PasswordAuthenticator + CassandraAuthorizer,
+                                               superuser cassandra/cassandra (default none)
+         [--no-start]                          configure only; `rig start N` starts each node
   rig down [--wipe]                            stop every node (--wipe: also delete the rig dir)
   rig stop N | rig start N                     stop/start one node, keeping its data
   rig status                                   per node pid/CQL/tokens, plus `nodetool status`; non-zero if any is down
@@ -55,6 +60,11 @@ def build_parser():
     s.add_argument("--vnodes", type=int, default=0, metavar="N",
                    help="num_tokens N, no initial_token, allocated for RF 3 (5.0's default yaml); "
                         "default 0: one fixed token per node")
+    s.add_argument("--cluster-name", default=CLUSTER_NAME)
+    s.add_argument("--dc", default=DEFAULT_DC)
+    s.add_argument("--racks", type=int, default=0, help="spread nodes over R racks (default: one per node)")
+    s.add_argument("--auth", default="none", choices=["none", "password"])
+    s.add_argument("--no-start", action="store_true", help="write the configuration, start no node")
 
     s = sub.add_parser("down", help="stop every node")
     s.add_argument("--wipe", action="store_true", help="also delete the rig dir")
@@ -97,7 +107,7 @@ def run(args):
         return 0
     if args.cmd == "up":
         return cluster.up(args.nodes, args.version, args.format, args.heap, args.keep_data, args.timeout,
-                          args.vnodes)
+                          args.vnodes, args.cluster_name, args.dc, args.racks, args.auth, not args.no_start)
     if args.cmd == "down":
         return cluster.down(args.wipe)
     if args.cmd == "stop":

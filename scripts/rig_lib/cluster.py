@@ -13,8 +13,8 @@ import threading
 import time
 
 from . import conf
-from .common import (CLUSTER_NAME, CQL_PORT, DEFAULT_VERSION, JMX_HOST, MAX_NODES, RigError, log, node_token,
-                     rig_dir, wait_until, write_file)
+from .common import (CLUSTER_NAME, CQL_PORT, DEFAULT_DC, DEFAULT_VERSION, JMX_HOST, MAX_NODES, RigError,
+                     auth_provider, log, node_rack, node_token, rig_dir, wait_until, write_file)
 from .fetch import fetch, is_fetched, lib_dir
 from .java import find_java, nodetool_command, server_command, write_wrappers
 from .node import Node, all_rig_daemons, port_in_use, port_owner, stop_pids
@@ -57,9 +57,16 @@ def save_state(state):
 
 def describe(state):
     vnodes = state.get("vnodes", 0)
-    return "%d node(s), Cassandra %s, format %s, heap %s, %s" % (
+    extra = ["cluster %s" % state["cluster_name"]] if state.get("cluster_name", CLUSTER_NAME) != CLUSTER_NAME else []
+    if state.get("dc", DEFAULT_DC) != DEFAULT_DC:
+        extra.append("DC %s" % state["dc"])
+    if state.get("racks", 0):
+        extra.append("%d rack(s)" % state["racks"])
+    if state.get("auth", "none") != "none":
+        extra.append("auth %s" % state["auth"])
+    return "%d node(s), Cassandra %s, format %s, heap %s, %s%s" % (
         state["nodes"], state["version"], state["format"], state["heap"],
-        "%d vnodes each" % vnodes if vnodes else "one fixed token each")
+        "%d vnodes each" % vnodes if vnodes else "one fixed token each", "".join(", " + e for e in extra))
 
 
 def configured_node(state, n):
@@ -191,6 +198,9 @@ def start_nodes(state, numbers, timeout):
         t0 = time.monotonic()
         wait_all_un(state, running, timeout)
         log("all of node(s) %s UN after %.1f s" % (", ".join(map(str, running)), time.monotonic() - t0))
+        # system_auth has RF 1 by default: a login works once every node, whichever holds the role, is up.
+        if state.get("auth", "none") != "none" and len(running) == state["nodes"]:
+            wait_login(state, running, timeout)
     except BaseException:  # KeyboardInterrupt too: nothing half-started may stay behind
         pids = [p for p in (node.pid() for node in nodes) if p]
         if pids:
@@ -211,16 +221,27 @@ def prepare_nodes(state, keep_data):
         node = Node(n)
         conf.make_node_dirs(node)
         conf.write_node_conf(node, state["nodes"], state["format"], keep_archiving=keep_data,
-                             vnodes=state.get("vnodes", 0))
+                             vnodes=state.get("vnodes", 0), cluster_name=state.get("cluster_name", CLUSTER_NAME),
+                             dc=state.get("dc", DEFAULT_DC), racks=state.get("racks", 0),
+                             auth=state.get("auth", "none"))
 
 
-def up(nodes, version, fmt, heap, keep_data, timeout, vnodes=0):
+# Settings that shape the cluster; `up` on a running rig must ask for the same ones.
+SHAPE = {"vnodes": 0, "cluster_name": CLUSTER_NAME, "dc": DEFAULT_DC, "racks": 0, "auth": "none"}
+
+
+def up(nodes, version, fmt, heap, keep_data, timeout, vnodes=0, cluster_name=CLUSTER_NAME, dc=DEFAULT_DC,
+       racks=0, auth="none", start=True):
     if not 1 <= nodes <= MAX_NODES:
         raise RigError("--nodes must be 1..%d" % MAX_NODES)
     if not 0 <= vnodes <= 256:
         raise RigError("--vnodes must be 1..256 (or 0 for one fixed token per node)")
+    if not 0 <= racks <= nodes:
+        raise RigError("--racks must be 1..%d (or 0 for one rack per node)" % nodes)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,48}", cluster_name) or not re.fullmatch(r"[A-Za-z0-9_-]{1,48}", dc):
+        raise RigError("--cluster-name and --dc take letters, digits, '-' and '_' only")
     wanted = {"nodes": nodes, "version": version, "format": fmt, "heap": heap or default_heap(nodes),
-              "vnodes": vnodes}
+              "vnodes": vnodes, "cluster_name": cluster_name, "dc": dc, "racks": racks, "auth": auth}
     java = find_java()
     t0 = time.monotonic()
     with rig_lock():
@@ -230,14 +251,21 @@ def up(nodes, version, fmt, heap, keep_data, timeout, vnodes=0):
         if keep_data:
             _check_keep_data(old, wanted)
         # Ports first: a conflict must fail before anything is fetched, wiped or started.
-        check_ports([Node(n) for n in range(1, nodes + 1)])
+        if start:
+            check_ports([Node(n) for n in range(1, nodes + 1)])
         fetch(version)
-        state = dict(wanted, rig_dir=rig_dir(), lib=lib_dir(version), cluster_name=CLUSTER_NAME,
+        state = dict(wanted, rig_dir=rig_dir(), lib=lib_dir(version),
                      created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         prepare_nodes(state, keep_data)
         ensure_tools(java, version)
         # Saved before starting, so `rig down`/`status` know the rig even if this start is interrupted.
         save_state(state)
+        if not start:
+            # A cluster provisioned and never started (what a restore into a new cluster wants): `rig
+            # start N` starts each node later.
+            log("configured, not started (--no-start): %s" % describe(state))
+            print("rig configured: %s; dir %s" % (describe(state), rig_dir()))
+            return 0
         start_nodes(state, range(1, nodes + 1), timeout)
         if vnodes:
             check_distinct_tokens(state)
@@ -249,7 +277,7 @@ def up(nodes, version, fmt, heap, keep_data, timeout, vnodes=0):
 def _same_settings(old, wanted, heap_given):
     keys = ["nodes", "version", "format"] + (["heap"] if heap_given else [])
     return (old is not None and all(old.get(k) == wanted[k] for k in keys)
-            and old.get("vnodes", 0) == wanted["vnodes"])
+            and all(old.get(k, d) == wanted[k] for k, d in SHAPE.items()))
 
 
 def _up_while_running(old, wanted, heap_given, timeout):
@@ -272,8 +300,8 @@ def _check_keep_data(old, wanted):
     The format may only go up (nb -> oa/da): a CASSANDRA_4 node refuses oa/da sstables."""
     if old is None:
         raise RigError("--keep-data: there is no earlier rig in %s to keep" % rig_dir())
-    for key in ("nodes", "version", "vnodes"):
-        if old.get(key, 0) != wanted[key]:
+    for key in ("nodes", "version", *SHAPE):
+        if old.get(key, SHAPE.get(key, 0)) != wanted[key]:
             raise RigError("--keep-data: the existing data is for %s %s, not %s; drop --keep-data to start fresh"
                            % (key, old[key], wanted[key]))
     if old["format"] != "nb" and wanted["format"] == "nb":
@@ -331,6 +359,29 @@ def start_node(n, timeout):
     return 0
 
 
+def wait_login(state, numbers, timeout):
+    """With --auth, a cluster's first start creates the superuser a moment after CQL opens: wait until it
+    can log in through each started node, so that what follows (tokens, load, tests) can."""
+    from cassandra.cluster import Cluster
+    from cassandra.policies import WhiteListRoundRobinPolicy
+
+    def can_login(n):
+        addr = Node(n).address
+        cluster = Cluster([addr], port=CQL_PORT, protocol_version=5, connect_timeout=5,
+                          load_balancing_policy=WhiteListRoundRobinPolicy([addr]), auth_provider=auth_provider(state))
+        try:
+            cluster.connect().execute("SELECT release_version FROM system.local")
+            return True
+        except Exception:  # noqa: BLE001 - not yet: the role is being created
+            return False
+        finally:
+            cluster.shutdown()
+
+    for n in numbers:
+        if not wait_until(lambda: can_login(n), timeout, 1.0):
+            raise RigError("node %d: the superuser cannot log in %d s after the start" % (n, timeout))
+
+
 # --- tokens ------------------------------------------------------------------------------------
 
 def node_tokens(n):
@@ -341,7 +392,8 @@ def node_tokens(n):
     except ImportError:
         return []
     cluster = Cluster([Node(n).address], port=CQL_PORT, protocol_version=5, connect_timeout=10,
-                      load_balancing_policy=WhiteListRoundRobinPolicy([Node(n).address]))
+                      load_balancing_policy=WhiteListRoundRobinPolicy([Node(n).address]),
+                      auth_provider=auth_provider(load_state()))
     try:
         rows = list(cluster.connect().execute("SELECT tokens FROM system.local"))
     except Exception:  # noqa: BLE001 - a node that does not answer simply has no tokens to show
@@ -424,9 +476,10 @@ def node_env(n):
         "version": state["version"],
         "lib_dir": state["lib"],
         "log": node.system_log,
-        "cluster_name": CLUSTER_NAME,
-        "dc": "dc1",
-        "rack": "rack%d" % n,
+        "cluster_name": state.get("cluster_name", CLUSTER_NAME),
+        "dc": state.get("dc", DEFAULT_DC),
+        "rack": node_rack(n, state.get("racks", 0)),
+        "auth": state.get("auth", "none"),
         # The fixed token of single-token mode; with vnodes the node's own choice (`rig status` shows it).
         "token": None if state.get("vnodes") else node_token(n),
         "vnodes": state.get("vnodes", 0),

@@ -7,6 +7,10 @@ import time
 
 DEFAULT_VERSION = "5.0.8"
 CLUSTER_NAME = "cassvault-rig"
+DEFAULT_DC = "dc1"
+# `up --auth password`: the superuser Cassandra creates on a cluster's first start (its well-known
+# default; a throwaway loopback rig only).
+SUPERUSER = ("cassandra", "cassandra")
 MAX_NODES = 3
 
 # Fixed per-node identity: node N listens on 127.0.0.N; JMX always binds 127.0.0.1, so its
@@ -39,6 +43,19 @@ def node_address(n):
 
 def jmx_port(n):
     return 7099 + 100 * n
+
+
+def auth_provider(state):
+    """The driver's credentials for a rig started with `--auth password`, else None."""
+    if not state or state.get("auth", "none") != "password":
+        return None
+    from cassandra.auth import PlainTextAuthProvider
+    return PlainTextAuthProvider(username=SUPERUSER[0], password=SUPERUSER[1])
+
+
+def node_rack(n, racks):
+    """Node n's rack: one rack per node by default (rack1..rack3); `--racks R` spreads nodes over R racks."""
+    return "rack%d" % ((n - 1) % racks + 1 if racks else n)
 
 
 def node_token(n):

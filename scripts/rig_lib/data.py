@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 
-from .common import RigError, log, node_address
+from .common import RigError, auth_provider, log, node_address
 from .cluster import run_nodetool
 from .node import Node
 
@@ -232,9 +232,9 @@ def wide_units(rng, scale):
     return units
 
 
-def tables(rf):
+def tables(rf, dc="dc1"):
     simple = "{'class': 'SimpleStrategy', 'replication_factor': %d}" % rf
-    nts = "{'class': 'NetworkTopologyStrategy', 'dc1': %d}" % rf
+    nts = "{'class': 'NetworkTopologyStrategy', '%s': %d}" % (dc, rf)
     return [
         Table("cv_simple", "users", [
             "CREATE KEYSPACE IF NOT EXISTS cv_simple WITH replication = %s" % simple,
@@ -321,8 +321,8 @@ def consistency_for(state, name=None):
     return ConsistencyLevel.ALL if state["nodes"] > 1 else ConsistencyLevel.ONE
 
 
-def connect(n):
-    """A session whose only coordinator is node n."""
+def connect(n, state=None):
+    """A session whose only coordinator is node n (with the superuser's credentials on an `--auth` rig)."""
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable
     from cassandra.policies import WhiteListRoundRobinPolicy
     from cassandra.query import tuple_factory
@@ -330,7 +330,7 @@ def connect(n):
     profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([addr]), request_timeout=60,
                                row_factory=tuple_factory)
     cluster = Cluster([addr], port=9042, protocol_version=5, connect_timeout=10,
-                      execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+                      execution_profiles={EXEC_PROFILE_DEFAULT: profile}, auth_provider=auth_provider(state))
     try:
         session = cluster.connect()
     except NoHostAvailable as e:
@@ -356,9 +356,9 @@ def load(state, scale, n):
     started = time.monotonic()
     rf = min(3, state["nodes"])
     cl = consistency_for(state)
-    all_tables = tables(rf)
+    all_tables = tables(rf, state.get("dc", "dc1"))
     units = {t.full_name: t.units(scale) for t in all_tables}
-    cluster, session = connect(n)
+    cluster, session = connect(n, state)
     try:
         for t in all_tables:
             for ddl in t.ddl:
@@ -457,7 +457,7 @@ def dump(state, target, n, consistency=None):
     from cassandra.query import SimpleStatement
     ks, _, table = target.partition(".")
     cl = consistency_for(state, consistency)
-    cluster, session = connect(n)
+    cluster, session = connect(n, state)
     try:
         meta = cluster.metadata.keyspaces.get(ks)
         if meta is None:

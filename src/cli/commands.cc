@@ -13,6 +13,7 @@
 #include "crypto/key_slot.h"
 #include "http/retry.h"
 #include "ops/backup.h"
+#include "ops/cluster_map.h"
 #include "ops/config.h"
 #include "ops/doctor.h"
 #include "ops/node_session.h"
@@ -273,6 +274,12 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
   cmd->add_flag("--topology-change", o->topology_change,
                 "restore although this node owns other tokens than the backup's (rows outside its ranges "
                 "are not served)");
+  cmd->add_option(
+      "--node-map", o->node_map,
+      "FILE from `cassvault cluster-map`: restore, onto this node of a new cluster, the backup of "
+      "the node the file maps it to (--backup is the cluster backup's tag)");
+  cmd->add_flag("--with-roles", o->with_roles,
+                "restore system_auth too: the backup's roles, password hashes and permissions");
   cmd->add_flag(
       "--ignore-gc-grace", o->ignore_gc_grace,
       "restore a backup older than gc_grace_seconds of a replicated table (deleted rows may return)");
@@ -322,6 +329,51 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
       std::cout << (o->dry_run ? "after the restore:\n" : "next:\n");
       for (size_t i = 0; i < r->next_steps.size(); ++i)
         std::cout << "  " << i + 1 << ". " << r->next_steps[i] << "\n";
+    }
+  });
+}
+
+// --- cluster-map ---------------------------------------------------------------------------------
+void AddClusterMap(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand(
+      "cluster-map",
+      "map a cluster backup's nodes onto a new cluster of the same shape (for restore --node-map)");
+  auto o = std::make_shared<ops::ClusterMapOptions>();
+  cmd->add_option("--backup", o->backup, "tag of the cluster backup (every node's backup with it)")
+      ->required();
+  cmd->add_option("--target-nodes", o->target_nodes_file, "FILE with one `ADDRESS DC RACK` line per new node")
+      ->required();
+  cmd->add_option("--dc-map", o->dc_map, "SOURCE_DC=TARGET_DC (repeatable)");
+  cmd->add_option("--out", o->out, "write the node map to FILE (never overwritten); default: stdout");
+  cmd->callback([&g, o] {
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto v = ops::OpenVault(*cfg);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    auto r = ops::RunClusterMap(**v, *o);
+    WarnVaultProblems(**v);
+    if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("cluster-map")));
+    if (g.json) {
+      json nodes = json::array();
+      for (const auto& [target, source] : r->map.nodes) {
+        for (const auto& s : r->sources) {
+          if (s.host_id != source && s.address != source) continue;
+          nodes.push_back({{"target", target},
+                           {"source_host_id", s.host_id},
+                           {"source_address", s.address},
+                           {"backup_id", s.backup_id},
+                           {"dc", s.dc},
+                           {"rack", s.rack},
+                           {"tokens", s.tokens}});
+        }
+      }
+      std::cout
+          << json{{"nodes", nodes}, {"dc_map", r->map.dc_map}, {"file", r->text}, {"out", o->out}}.dump()
+          << "\n";
+    } else if (o->out.empty()) {
+      std::cout << r->text;
+    } else {
+      std::cout << "wrote " << o->out << ": " << r->map.nodes.size() << " nodes mapped\n";
     }
   });
 }
@@ -521,6 +573,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddBackup(app, g);
   AddList(app, g);
   AddRestore(app, g);
+  AddClusterMap(app, g);
   AddVerify(app, g);
   AddKey(app, g);
 }

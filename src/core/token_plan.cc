@@ -152,7 +152,14 @@ Result<TokenPlan> PlanTokens(const TokenInputs& in) {
       }
       plan.tokens_match = true;
       plan.restore_system_local = in.backup_has_system_local && in.whole_node && in.same_cluster_name &&
-                                  !in.separate_system_dir && !in.backup_host_id.empty();
+                                  !in.separate_system_dir && !in.backup_host_id.empty() && !in.new_cluster;
+      if (in.new_cluster) {
+        // Host ids and the stored DC/rack stay with cluster A: the new node gets its own host id, and
+        // a renamed DC would make Cassandra refuse the restored system.local anyway.
+        plan.lines.push_back(
+            "tokens: a new cluster (--node-map): system.local is not restored, so the node gets a new host "
+            "id; it takes the tokens of the backup's node through initial_token");
+      }
       if (plan.restore_system_local) {
         plan.lines.push_back(
             "tokens: restoring system.local too: the node comes back as host id " + in.backup_host_id +

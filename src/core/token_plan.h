@@ -59,6 +59,8 @@ struct TokenInputs {
   bool whole_node = false;
   bool same_cluster_name = false;
   bool separate_system_dir = false;  // local_system_data_file_directory set
+  // --node-map: a new cluster; it takes the tokens (initial_token) but never the source's host id.
+  bool new_cluster = false;
   std::string backup_host_id;
   std::string node, backup_id;  // for messages
 };

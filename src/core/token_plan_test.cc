@@ -85,6 +85,22 @@ TEST(TokenPlanTest, FreshNodeGetsSystemLocalBackOnlyWhenSound) {
   EXPECT_FALSE(PlanTokens(running)->restore_system_local);
 }
 
+TEST(TokenPlanTest, NewClusterTakesTheTokensButNeverTheHostId) {
+  // --node-map, even with the same cluster name: a new cluster gets its own host ids.
+  auto in = Inputs(TargetTokens::kFresh);
+  in.backup_has_system_local = in.whole_node = in.same_cluster_name = in.new_cluster = true;
+  in.backup_host_id = "h1";
+  auto plan = PlanTokens(in);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_FALSE(plan->restore_system_local);
+  EXPECT_TRUE(plan->write_yaml);
+  EXPECT_TRUE(plan->tokens_match);
+  EXPECT_EQ(plan->num_tokens, 4);
+  bool said = false;
+  for (const auto& l : plan->lines) said = said || l.find("a new cluster (--node-map)") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 TEST(TokenPlanTest, FreshNodeWhoseYamlAlreadyNamesThemIsLeftAlone) {
   auto in = Inputs(TargetTokens::kFresh);
   in.yaml_initial_tokens = ParseTokenList(

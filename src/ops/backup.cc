@@ -168,7 +168,8 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   if (o.includes.empty()) {
     // system.local holds the node's host id, tokens and bootstrap state: restored onto an emptied node it
     // comes back as the same node, owning what it owned (docs/restore.md).
-    scan_includes = {"*", "system_schema", "system.local"};
+    // system_auth: the roles, restored only when asked (`restore --with-roles`).
+    scan_includes = {"*", "system_schema", "system.local", "system_auth"};
     if (o.offline)
       scan_includes.insert(scan_includes.end(), kAllSystemKeyspaces.begin(), kAllSystemKeyspaces.end());
   }

@@ -6,6 +6,7 @@
 
 #include "core/format_compat.h"
 #include "core/vault_layout.h"
+#include "ops/cluster_map.h"
 #include "ops/node_session.h"
 #include "ops/restore_check.h"
 #include "ops/restore_commit.h"
@@ -70,16 +71,33 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     host_id = ident.host_id;
     live_tokens = ident.tokens;
   }
+  // --node-map (a new cluster) names the source node this one takes: as --from-node would.
+  std::string from_node = o.from_node;
+  NodeMapPick pick;
+  if (!o.node_map.empty()) {
+    if (to_dir || live || !o.from_node.empty() || o.topology_change) {
+      return Status::InvalidArgument("--node-map",
+                                     "is for offline restores into the nodes of a new cluster; "
+                                     "not with --target-dir, --mode live, --from-node or "
+                                     "--topology-change");
+    }
+    CV_ASSIGN_OR_RETURN(pick, PickFromNodeMap(vault, o.backup, o.node_map, node));
+    from_node = pick.source_host_id;
+  }
   // --from-node picks the replaced node's backup instead of this node's.
   CV_ASSIGN_OR_RETURN(BackupRecord record,
-                      ResolveBackup(vault, o.backup, o.from_node.empty() ? host_id : o.from_node,
-                                    o.from_node.empty() ? node.listen_address : o.from_node));
+                      !pick.backup_id.empty()
+                          ? vault.LoadRecord(pick.backup_id)
+                          : ResolveBackup(vault, o.backup, from_node.empty() ? host_id : from_node,
+                                          from_node.empty() ? node.listen_address : from_node));
   CV_ASSIGN_OR_RETURN(Manifest manifest, vault.LoadManifest(record));
   // Whose backup, which partitioner, which tokens: all checked before any write.
   RestoreTokenStep token_step;
   if (!to_dir) {
-    CV_ASSIGN_OR_RETURN(token_step, PlanRestoreTokens({&node, &manifest, live, host_id, live_tokens,
-                                                       o.from_node, o.topology_change, o.includes.empty()}));
+    CV_ASSIGN_OR_RETURN(token_step,
+                        PlanRestoreTokens({&node, &manifest, live, host_id, live_tokens, from_node,
+                                           o.topology_change, o.includes.empty(), !o.node_map.empty()}));
+    token_step.dc_map = pick.dc_map;
   }
   // Bad input (another node's backup, another partitioner, other tokens) is named first; then the node's
   // state. Both before anything is written.
@@ -99,6 +117,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   CV_ASSIGN_OR_RETURN(RestorePlan plan,
                       PlanRestore(o, node, record, manifest, token_step.plan.restore_system_local, &report));
   report.plan.insert(report.plan.begin(), token_step.plan.lines.begin(), token_step.plan.lines.end());
+  report.plan.insert(report.plan.begin(), pick.lines.begin(), pick.lines.end());
   std::set<std::string> restored_ks;
   for (const auto& p : plan.tables) restored_ks.insert(p.source->keyspace);
   if (!to_dir) {

@@ -25,6 +25,9 @@ struct RestoreOptions {
   std::string from_node;  // --from-node HOST_ID|ADDRESS: restore the backup of the node this one replaces
   bool topology_change = false;  // --topology-change: restore although the node owns other tokens
   bool ignore_gc_grace = false;  // --ignore-gc-grace: restore a backup older than a table's gc_grace_seconds
+  // [new-cluster] (ops/cluster_map.h)
+  std::string node_map;     // --node-map FILE: onto a new cluster; this node takes the backup the file names
+  bool with_roles = false;  // --with-roles: system_auth too (roles, password hashes, permissions)
 };
 
 struct RestoreReport {

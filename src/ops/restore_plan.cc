@@ -165,8 +165,21 @@ Result<RestorePlan> PlanRestore(const RestoreOptions& o, const cassandra::NodeCo
         std::none_of(node.data_file_directories.begin(), node.data_file_directories.end(),
                      [](const std::string& d) { return HasSSTables(d + "/system_schema"); });
   }
+  // --with-roles: the backup's system_auth comes back with the rest of a whole node (offline or into a
+  // directory). Off by default: roles carry the source cluster's password hashes and permissions.
+  if (o.with_roles && (plan.live || !o.includes.empty())) {
+    return Status::InvalidArgument("--with-roles",
+                                   "restores system_auth with a whole node, offline (or into --target-dir); "
+                                   "drop --keyspace and --mode live");
+  }
+  if (o.with_roles && std::none_of(manifest.tables.begin(), manifest.tables.end(),
+                                   [](const TableEntry& t) { return t.keyspace == "system_auth"; })) {
+    return Status::NotFound("backup " + record.backup_id,
+                            "holds no system_auth (taken with --keyspace, or by an older cassvault): its "
+                            "roles cannot be restored; drop --with-roles and create the roles again");
+  }
   for (const auto& t : manifest.tables) {
-    bool wanted = filter.Matches(t.keyspace, t.table) ||
+    bool wanted = filter.Matches(t.keyspace, t.table) || (o.with_roles && t.keyspace == "system_auth") ||
                   (restore_schema_tables && t.keyspace == "system_schema") ||
                   (with_system_local && t.keyspace == "system" && t.table == "local");
     if (!wanted) continue;
@@ -189,6 +202,10 @@ Result<RestorePlan> PlanRestore(const RestoreOptions& o, const cassandra::NodeCo
   if (plan.tables.empty()) return Status::NotFound("backup " + record.backup_id, "holds no table to restore");
   if (restore_schema_tables)
     report->plan.push_back("node has no schema tables (wiped): restoring system_schema too");
+  if (o.with_roles) {
+    report->plan.push_back(
+        "restoring system_auth (--with-roles): the backup's roles, password hashes and permissions");
+  }
 
   plan.backup_id = record.backup_id;
   for (auto& p : plan.tables) {

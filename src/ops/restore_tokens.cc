@@ -10,6 +10,7 @@
 
 #include "cassandra/yaml_edit.h"
 #include "core/gc_grace.h"
+#include "core/node_map.h"
 #include "core/restore_advice.h"
 #include "core/table_filter.h"
 
@@ -151,6 +152,7 @@ Result<RestoreTokenStep> PlanRestoreTokens(const RestoreTokenInputs& in) {
   t.whole_node = in.whole_node;
   t.same_cluster_name = !m.node.cluster_name.empty() && m.node.cluster_name == node.cluster_name;
   t.separate_system_dir = !node.local_system_data_file_directory.empty();
+  t.new_cluster = in.new_cluster;
   for (const auto& table : m.tables) {
     if (table.keyspace == "system" && table.table == "local" && !table.files.empty())
       t.backup_has_system_local = true;
@@ -234,7 +236,25 @@ std::vector<std::string> RestoreNextSteps(const RestoreTokenStep& step, const Ma
     }
     (rf > 1 ? a.replicated_keyspaces : a.single_keyspaces).push_back(ks);
   }
-  return NextSteps(a);
+  std::vector<std::string> steps = NextSteps(a);
+  // A renamed DC: the restored system_schema still names cluster A's DCs. Rewriting those SSTables
+  // offline is not something cassvault can do soundly, so the operator alters the keyspaces once the
+  // cluster is up; with the same tokens and racks, replicas land where the restored data already is.
+  std::string alters;
+  for (const auto& k : manifest.keyspaces) {
+    if (!keyspaces.count(k.name)) continue;
+    std::string alter = AlterKeyspaceForDcMap(k.name, k.create_keyspace, step.dc_map);
+    if (!alter.empty()) alters += (alters.empty() ? "" : " ") + alter + ";";
+  }
+  if (!alters.empty()) {
+    steps.push_back(
+        "the restored schema still names the source cluster's data centres: once every node of this "
+        "cluster shows UN, run once, on one node (cqlsh): " +
+        alters +
+        " Until then these keyspaces have no replica in this cluster and their queries fail (Unavailable). "
+        "The tokens and racks are the source's, so no data moves");
+  }
+  return steps;
 }
 
 }  // namespace cv::ops

@@ -5,6 +5,7 @@
 // The decisions are in core/token_plan.h and core/restore_advice.h; this file finds the facts.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct RestoreTokenInputs {
   std::string from_node;                 // --from-node HOST_ID|ADDRESS
   bool topology_change = false;          // --topology-change
   bool whole_node = false;               // no --keyspace: every table of the backup
+  bool new_cluster = false;              // --node-map: never the source's system.local
 };
 
 struct RestoreTokenStep {
@@ -31,6 +33,7 @@ struct RestoreTokenStep {
   NodeRef target;
   std::string yaml_path;
   bool live = false;
+  std::map<std::string, std::string> dc_map;  // --node-map: source DC -> this cluster's DC
 };
 
 // Every check that must pass before a byte is written; the plan lines go into the restore's plan.

@@ -6,7 +6,8 @@ with two data directories, all backed up into one vault with one tag.
     /usr/bin/python3 tests/integration/test_cluster_restore.py [-v]
 
 - whole cluster lost (every node stopped, data, commitlog, hints and saved_caches emptied), restored
-  offline node by node, started: every row back through CQL, every node with its old tokens;
+  offline node by node (`--with-roles`), started: every row back through CQL, every node with its old
+  tokens, the SAI index answering on every node (roles with a password: test_cluster_clone.py);
 - a node replaced (emptied: it would get a new host id) and restored with --from-node: it takes the old
   node's host id and tokens back (system.local), rows equal, no streaming in any node's log;
 - the same whole-cluster loss from backups without system.local: tokens from the initial_token the
@@ -111,6 +112,8 @@ class ClusterRestoreTest(unittest.TestCase):
         s = _session(1)
         s.execute("CREATE KEYSPACE cr_simple WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         s.execute("CREATE TABLE cr_simple.rows (id int PRIMARY KEY, v text)")
+        # SAI: its per-SSTable components are backed up and restored with the table.
+        s.execute("CREATE INDEX rows_v_sai ON cr_simple.rows (v) USING 'sai'")
         s.execute("CREATE KEYSPACE cr_nts WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2}")
         s.execute("CREATE TABLE cr_nts.rows (id int PRIMARY KEY, v text)")
         for table, count, cl in (("cr_simple.rows", ROWS, ConsistencyLevel.ONE),
@@ -133,6 +136,11 @@ class ClusterRestoreTest(unittest.TestCase):
     def assertAllRowsBack(self):
         self.assertEqual(rows_of("cr_simple.rows", "ONE"), {i: value(i) for i in range(ROWS)})
         self.assertEqual(rows_of("cr_nts.rows", "ALL"), {i: value(i) for i in range(NTS_ROWS)})
+        # The SAI index answers through every coordinator.
+        for n in NODES:
+            for i in (0, 12345, ROWS - 1):
+                got = cql("SELECT id FROM cr_simple.rows WHERE v = %s", node=n, params=[value(i)])
+                self.assertEqual([r.id for r in got], [i], "SAI query on node %d" % n)
 
     def start(self, n):
         close_sessions()
@@ -166,7 +174,8 @@ class ClusterRestoreTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.env[1]["cassandra_yaml"] + ".before-restore-" + dry["backup_id"]))
 
         t = time.monotonic()
-        reports = {n: self.vaults[n].json("restore", "--backup", "cl1", "--mode", "offline") for n in NODES}
+        reports = {n: self.vaults[n].json("restore", "--backup", "cl1", "--mode", "offline", "--with-roles")
+                   for n in NODES}
         self.timing["restore_3_nodes_offline"] = time.monotonic() - t
         for n in NODES:
             r = reports[n]
@@ -186,6 +195,10 @@ class ClusterRestoreTest(unittest.TestCase):
             # Both data directories got SSTables of the table.
             for d in self.env[n]["data_dirs"]:
                 self.assertTrue(glob.glob(os.path.join(d, "cr_simple", "rows-*", "*-Data.db")), d)
+            self.assertTrue(any("restoring system_auth (--with-roles)" in p for p in r["plan"]), r["plan"][:5])
+        self.assertTrue([f for n in NODES for d in self.env[n]["data_dirs"]
+                         for f in glob.glob(os.path.join(d, "cr_simple", "rows-*", "*SAI+*"))],
+                        "SAI components restored")
 
         # A rerun, as after an interruption between the files and the cassandra.yaml edit: the node's only
         # system.local files are the backup's own, so it still counts as emptied and gets its yaml edit.
