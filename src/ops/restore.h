@@ -16,7 +16,7 @@ namespace cv::ops {
 struct RestoreOptions {
   std::string backup;                 // backup id, or tag (the newest backup of this node with it)
   std::vector<std::string> includes;  // KS or KS.TABLE; default: every user table of the backup
-  std::string mode = "offline";       // "offline" or "live"; ignored with target_dir
+  std::string mode = "offline";       // "offline", "live" or "load"; ignored with target_dir
   std::string target_dir;             // materialise only
   std::vector<std::string> renames;   // "KS.T=KS2.T2" or "KS=KS2"
   bool dry_run = false;
@@ -25,6 +25,11 @@ struct RestoreOptions {
   std::string from_node;  // --from-node HOST_ID|ADDRESS: restore the backup of the node this one replaces
   bool topology_change = false;  // --topology-change: restore although the node owns other tokens
   bool ignore_gc_grace = false;  // --ignore-gc-grace: restore a backup older than a table's gc_grace_seconds
+  // [load] --mode load: every node's backup streamed into a cluster of any shape (ops/restore_load.h)
+  std::string staging_dir;              // --staging-dir: where each table's SSTables are materialised
+  uint64_t staging_max = 0;             // --staging-max: bytes one table may take there (0: free space)
+  int throttle_mib = 0;                 // --throttle-mib: sstableloader's MiB/s (0: unthrottled)
+  std::vector<std::string> load_hosts;  // --load-hosts: contact points (default load.hosts, node.cql.host)
 };
 
 struct RestoreReport {
