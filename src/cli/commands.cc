@@ -333,7 +333,8 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
                 << " files written (" << ops::HumanBytes(r->bytes_written) << "), "
                 << r->files_already_present << " already in place, in " << r->seconds << " s\n";
       for (const auto& line : r->plan) {
-        if (line.starts_with("tokens:") || line.starts_with("wrote ") || line.starts_with("warning:"))
+        if (line.starts_with("tokens:") || line.starts_with("wrote ") || line.starts_with("warning:") ||
+            line.starts_with("loaded ") || line.starts_with("skip "))
           std::cout << "  " << line << "\n";
       }
     }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <set>
 
@@ -99,7 +100,7 @@ Result<std::unique_ptr<cassandra::CqlSession>> ConnectTarget(const Config& confi
   c.cql_host = s.hosts.front();
   cassandra::NodeConfig none;
   none.native_transport_port = s.native_port > 0 ? s.native_port : 9042;
-  if (c.cql_port == 0) c.cql_port = none.native_transport_port;
+  c.cql_port = none.native_transport_port;
   if (!config.load.credentials_file.empty()) c.cql_credentials_file = config.load.credentials_file;
   return ConnectCql(c, none);
 }
@@ -313,6 +314,7 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
       st = dir.status();
       break;
     }
+    auto table_t0 = std::chrono::steady_clock::now();
     st = Materialise(config, vault, *staging, *dir, t, o.show_progress, &report);
     if (st.ok()) st = cassandra::RunBulkLoader(loader, run, dir->path(), t.ks + "." + t.table);
     if (st.ok()) {
@@ -323,7 +325,10 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
     (void)run.RemoveTree(t.ks);
     if (!st.ok()) break;
     report.tables++;
-    report.plan.push_back("loaded " + t.Entry());
+    char took[32];
+    std::snprintf(took, sizeof took, " in %.1f s",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - table_t0).count());
+    report.plan.push_back("loaded " + t.Entry() + took);
     vault::CrashPoint("load-table-journaled");
   }
   (void)staging->Remove();

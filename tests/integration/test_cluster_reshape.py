@@ -11,7 +11,7 @@ through a private staging directory.
   (counters not doubled); the sstableloader password is in no process's argv while it runs;
 - a table bigger than --staging-max is refused before anything is created or loaded (exit 8);
 - 1 node -> 3 nodes into a keyspace the operator created with RF 3 (kept as it is), throttled, two
-  contact points: every row at CL ALL; and one table loaded under another name with --rename.
+  contact points, one table under another name (--rename): every row at CL ALL.
 
 Tests run in name order and share the rig. The rig runs without authentication (AllowAllAuthenticator):
 the password is handed to sstableloader and checked to stay out of argv, but no server checks it here.
@@ -249,6 +249,23 @@ class ClusterReshapeTest(unittest.TestCase):
         self.assertFalse([e for e in os.listdir(os.path.join(staging, ".cassvault-restore"))
                           if e.startswith("load.") and e != "load.lock"], "no staged files")
 
+    def test_16_bad_input_is_named_and_changes_nothing(self):
+        staging = os.path.join(self.work, "bad-staging")
+        os.makedirs(staging)
+        v = self.vault_for(1)
+        r = v.run("restore", "--backup", "shape3", "--mode", "load", check=False)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("needs --staging-dir DIR", r.stderr)
+        bare = Vault.for_rig_node(1, workdir=os.path.join(self.work, "bare"), url="file://" + self.vault_dir)
+        r = bare.run("restore", "--backup", "shape3", "--mode", "load", "--staging-dir", staging, check=False)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("load.java_command", r.stderr)
+        r = v.run("restore", "--backup", "shape3", "--mode", "load", "--staging-dir", staging,
+                  "--keyspace", "nosuch", check=False)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn("'nosuch'", r.stderr)
+        self.assertEqual(os.listdir(staging), [], "nothing staged")
+
     # --- 1 node -> 3 nodes ---------------------------------------------------------------------------
     def test_20_one_node_into_three_with_the_operators_replication(self):
         v1 = self.vault_for(1)
@@ -263,26 +280,28 @@ class ClusterReshapeTest(unittest.TestCase):
         staging = os.path.join(self.work, "staging3")
         os.makedirs(staging)
         t = time.monotonic()
+        # One table under another name (created from the backed-up schema) in the same load.
         r = v.json("restore", "--backup", "shape1", "--mode", "load", "--staging-dir", staging,
-                   "--load-hosts", "127.0.0.1,127.0.0.2", "--throttle-mib", "16")
+                   "--load-hosts", "127.0.0.1,127.0.0.2", "--throttle-mib", "16",
+                   "--rename", "rs1.c_more=rs1.c_renamed")
         self.timing["load_1_to_3"] = time.monotonic() - t
         self.assertEqual(r["tables"], 3)
         plan = "\n".join(r["plan"])
         self.assertIn("--throttle-mib 16", plan)
         self.assertIn("-d 127.0.0.1,127.0.0.2", plan)
+        self.assertIn("loaded rs1.c_more -> rs1.c_renamed", plan)
         made = [line for line in r["plan"] if line.startswith("cql: CREATE KEYSPACE")]
         self.assertEqual([line for line in made if re.search(r"\brs\b", line)], [], "rs exists: not recreated")
         self.assertEqual(len(made), 1, made)  # rs1 only
         rf = _session(1).execute("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'rs'")
         self.assertEqual(dict(rf.one().replication)["replication_factor"], "3")
         # CL ALL: every one of the three replicas of each row got it.
-        self.assertRowsEqual(consistency="ALL")
-
-        # One table under another name (created from the backed-up schema).
-        r = v.json("restore", "--backup", "shape1", "--mode", "load", "--staging-dir", staging,
-                   "--keyspace", "rs1.c_more", "--rename", "rs1.c_more=rs1.c_renamed")
-        self.assertEqual(r["tables"], 1)
-        self.assertEqual(read_all("rs1.c_renamed", "id, v", consistency="ONE"), self.expected["rs1.c_more"])
+        for table, cols, source in (("rs.a_rows", "id, v", "rs.a_rows"), ("rs.b_counts", "id, c", "rs.b_counts"),
+                                    ("rs1.c_renamed", "id, v", "rs1.c_more")):
+            self.assertEqual(read_all(table, cols, consistency="ALL"), self.expected[source], table)
+        tables = {row.table_name for row in _session(1).execute(
+            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'rs1'")}
+        self.assertEqual(tables, {"c_renamed"}, "the renamed table only")
 
 
 if __name__ == "__main__":
