@@ -204,11 +204,13 @@ Status ParseLoad(const YAML::Node& l, const std::string& p, LoadSettings* out) {
   };
   CV_RETURN_IF_ERROR(list("java_command", &out->java_command));
   for (const auto& a : out->java_command) {
-    if (a.find("-pw") == 0 || a.find("password") != std::string::npos)
+    std::string lower = a;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower.starts_with("-pw") || lower.find("password") != std::string::npos) {
       return KeyError(p, "load.java_command",
-                      "holds a password (" + a.substr(0, 6) +
-                          "...); a command line is visible to every user: use "
-                          "load.credentials_file and the *_password_file keys");
+                      "holds a password (a -pw flag or a password property); a command line is visible to "
+                      "every user: use load.credentials_file and the *_password_file keys");
+    }
   }
   CV_RETURN_IF_ERROR(list("hosts", &out->hosts));
   if (l["native_port"]) {
