@@ -38,12 +38,13 @@ std::string JournalKey(const std::string& text) {
   return buf;
 }
 
-Result<LoadJournal> LoadJournal::Open(const env::SafeDir& dir, const std::string& identity) {
+Result<LoadJournal> LoadJournal::Open(const env::SafeDir& dir, const std::string& identity, bool create) {
   std::string name = "load-" + JournalKey(identity) + ".journal";
   LoadJournal j(dir, name, dir.Join(name));
   const std::string header = kHeader + identity + "\n";
   auto fd = dir.OpenFileForRead(name);
   if (!fd.ok() && fd.status().IsNotFound()) {
+    if (!create) return j;
     CV_ASSIGN_OR_RETURN(env::UniqueFd out, dir.CreateFile(name, 0600));
     CV_RETURN_IF_ERROR(WriteAll(out.get(), header, j.path_));
     return j;

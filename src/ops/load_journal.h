@@ -19,7 +19,8 @@ class LoadJournal {
  public:
   // Opens or creates the journal of `identity` in `dir` (a private directory, see restore_staging.h).
   // FailedPrecondition when a journal of that name holds another identity or lines it does not know.
-  static Result<LoadJournal> Open(const env::SafeDir& dir, const std::string& identity);
+  // `create` false (a dry run): a missing journal is read as empty and nothing is written.
+  static Result<LoadJournal> Open(const env::SafeDir& dir, const std::string& identity, bool create = true);
 
   bool Done(const std::string& entry) const { return done_.count(entry) > 0; }
   // Appends `entry` ("ks.t -> ks2.t2") and syncs it.

@@ -250,6 +250,13 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
     CV_ASSIGN_OR_RETURN(lock, LockStaging(*private_root));
     CV_ASSIGN_OR_RETURN(LoadJournal j, LoadJournal::Open(*private_root, identity));
     journal = std::make_unique<LoadJournal>(std::move(j));
+  } else if (auto p = root.OpenSub(kStagingDirName); p.ok()) {
+    // A dry run reads the journal if there is one (to show what a rerun would skip) and creates nothing.
+    private_root = std::make_unique<env::SafeDir>(std::move(p).value());
+    CV_ASSIGN_OR_RETURN(LoadJournal j, LoadJournal::Open(*private_root, identity, false));
+    journal = std::make_unique<LoadJournal>(std::move(j));
+  }
+  if (journal) {
     report.plan.push_back("journal: " + journal->path() + " (" + std::to_string(journal->size()) +
                           " tables already loaded)");
   }

@@ -20,6 +20,7 @@ the password is handed to sstableloader and checked to stay out of argv, but no 
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -61,6 +62,8 @@ class Cmdlines(threading.Thread):
         self.secret = secret.encode()
         self.stop = threading.Event()
         self.leaks, self.loaders = [], 0
+        self.seen, self.first_seen, self.jvm_commands = set(), {}, []
+        self.jcmd = shutil.which("jcmd")
 
     def run(self):
         while not self.stop.is_set():
@@ -76,6 +79,14 @@ class Cmdlines(threading.Thread):
                     self.leaks.append(cmd.replace(b"\0", b" ")[:300])
                 if b"sstableloader.args" in cmd:
                     self.loaders += 1
+                    first = self.first_seen.setdefault(d, time.monotonic())
+                    # What the JVM itself received from the argfile: the password must arrive intact. Asked
+                    # once it has run a while: jcmd's SIGQUIT would kill a JVM before its handlers are up.
+                    if self.jcmd and d not in self.seen and time.monotonic() - first > 1.5:
+                        self.seen.add(d)
+                        out = subprocess.run([self.jcmd, d, "VM.command_line"], stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL, text=True, timeout=20).stdout
+                        self.jvm_commands.append(out)
             time.sleep(0.05)
 
 
@@ -209,6 +220,9 @@ class ClusterReshapeTest(unittest.TestCase):
         self.assertEqual(read_all("rs.a_rows", "id, v", consistency="ONE"), self.expected["rs.a_rows"])
         self.assertEqual(read_all("rs.b_counts", "id, c", consistency="ONE"), self.expected["rs.b_counts"])
         self.assertEqual(read_all("rs1.c_more", "id, v", consistency="ONE"), {}, "not loaded yet")
+        dry = v.json("restore", "--backup", "shape3", "--mode", "load", "--staging-dir", self.staging, "--dry-run")
+        self.assertIn("skip rs.a_rows -> rs.a_rows: already loaded (journal)", dry["plan"])
+        self.assertIn("load rs.b_counts: ", "\n".join(dry["plan"]), "noted only once the journal has it")
 
         t = time.monotonic()
         r = v.json("restore", "--backup", "shape3", "--mode", "load", "--staging-dir", self.staging,
@@ -227,6 +241,12 @@ class ClusterReshapeTest(unittest.TestCase):
         self.assertRowsEqual(consistency="ONE")
         self.assertEqual(watch.leaks, [], "the password was in a process's argv")
         self.assertGreater(watch.loaders, 0, "the loader's JVM was never seen: the argv check proved nothing")
+        if watch.jcmd:
+            answered = [out for out in watch.jvm_commands if "java_command:" in out]
+            self.assertTrue(answered, "jcmd reached no loader JVM")
+            for out in answered:
+                self.assertIn("java_command: org.apache.cassandra.tools.BulkLoader --no-progress", out)
+                self.assertIn(" -u loader -pw %s " % PASSWORD, out, "the quoted password reached the loader intact")
         # Staged copies are gone; the journal and the lock stay, the journal private.
         entries = self.staging_entries()
         self.assertEqual([e for e in entries if not e.endswith(".journal")], ["load.lock"], entries)
