@@ -152,7 +152,12 @@ Status RunBulkLoader(const BulkLoaderSettings& s, const env::SafeDir& private_di
   if (!r.ok()) return r.status().Annotate(subject);
   if (r->exit_code == 0) return Status::OK();
   std::string tail = Tail(r->err + "\n" + r->out);
-  for (const auto* secret : {&s.password, &s.truststore_password, &s.keystore_password}) Mask(&tail, *secret);
+  // As given, and as written in the argfile (a tool that echoes its input shows the quoted form).
+  for (const auto* secret : {&s.password, &s.truststore_password, &s.keystore_password}) {
+    if (secret->empty()) continue;
+    if (auto quoted = ArgFileToken(*secret, "secret"); quoted.ok()) Mask(&tail, *quoted);
+    Mask(&tail, *secret);
+  }
   return Status::Unavailable(subject,
                              "exit code " + std::to_string(r->exit_code) + (tail.empty() ? "" : ": " + tail));
 }

@@ -1,6 +1,9 @@
 #include "cassandra/bulk_loader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 namespace cv::cassandra {
 namespace {
@@ -33,9 +36,24 @@ TEST(BulkLoaderTest, ArgsCarryThrottleAndCredentialsAndTheRedactedCopyHidesThem)
   s.truststore_password = "tspass";
   auto args = BulkLoaderArgs(s, "/stage/ks/t");
   ASSERT_TRUE(args.ok()) << args.status().ToString();
-  std::vector<std::string> want = {"--no-progress", "-d", "10.0.0.1,10.0.0.2", "-p", "9142", "-u", "loader",
-                                   "-pw", "s3cret", "--throttle-mib", "8", "--entire-sstable-throttle-mib", "8",
-                                   "-ts", "/etc/ts.jks", "-tspw", "tspass", "/stage/ks/t"};
+  std::vector<std::string> want = {"--no-progress",
+                                   "-d",
+                                   "10.0.0.1,10.0.0.2",
+                                   "-p",
+                                   "9142",
+                                   "-u",
+                                   "loader",
+                                   "-pw",
+                                   "s3cret",
+                                   "--throttle-mib",
+                                   "8",
+                                   "--entire-sstable-throttle-mib",
+                                   "8",
+                                   "-ts",
+                                   "/etc/ts.jks",
+                                   "-tspw",
+                                   "tspass",
+                                   "/stage/ks/t"};
   EXPECT_EQ(*args, want);
   std::string shown;
   for (const auto& a : RedactedBulkLoaderArgs(s, "/stage/ks/t")) shown += a + " ";
@@ -54,6 +72,34 @@ TEST(BulkLoaderTest, BadSettingsAreRefused) {
   EXPECT_EQ(BulkLoaderArgs(s, "/a/b/c").status().code(), StatusCode::kInvalidArgument);  // no password
   s.username.clear();
   EXPECT_EQ(BulkLoaderArgs(s, "rel/dir").status().code(), StatusCode::kInvalidArgument);
+}
+
+// A stand-in for the loader's JVM (a shell; no Java here): it echoes the argfile it was handed and fails,
+// as a tool that prints its arguments in an error would.
+TEST(BulkLoaderTest, AFailingLoaderIsNamedItsArgFileGoneAndSecretsMasked) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("cv-loader-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto root = env::SafeDir::OpenRoot(dir.string());
+  ASSERT_TRUE(root.ok());
+  BulkLoaderSettings s;
+  s.java_command = {"/bin/sh", "-c", "echo \"argv: $0\"; cat \"${0#@}\" >&2; exit 3"};
+  s.hosts = {"127.0.0.1"};
+  s.username = "loader";
+  s.password = "pa\"ss wo'rd";
+  s.keystore = "/ks";
+  s.keystore_password = "kspw-secret";
+  Status st = RunBulkLoader(s, *root, "/stage/ks/t", "ks.t");
+  ASSERT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+  std::string msg = st.ToString();
+  EXPECT_NE(msg.find("sstableloader ks.t: exit code 3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("argv: @" + (dir / "sstableloader.args").string()), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("ss wo"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("kspw-secret"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\"-kspw\" | ***"), std::string::npos) << msg;
+  EXPECT_FALSE(fs::exists(dir / "sstableloader.args"));
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -294,6 +294,32 @@ class ClusterReshapeTest(unittest.TestCase):
         self.assertIn("'nosuch'", r.stderr)
         self.assertEqual(os.listdir(staging), [], "nothing staged")
 
+    def test_17_a_failing_loader_is_named_with_secrets_masked_and_nothing_noted(self):
+        # A stand-in for the JVM (it says so): a shell that prints the argfile it was handed, as a loader's
+        # error output could echo its arguments, and fails. What the user sees must not hold the password.
+        staging = os.path.join(self.work, "fail-staging")
+        os.makedirs(staging)
+        v = self.vault_for(1)
+        with open(v.config) as f:
+            text = f.read()
+        fake = '["/bin/sh", "-c", "cat \\"${0#@}\\" >&2; echo streaming failed >&2; exit 3"]'
+        text = re.sub(r"java_command: \[.*\]", lambda _: "java_command: " + fake, text)
+        with open(v.config, "w") as f:
+            f.write(text)
+        r = v.run("restore", "--backup", "shape3", "--mode", "load", "--staging-dir", staging,
+                  "--keyspace", "rs1", "--rename", "rs1=rs1_fail", check=False)
+        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertIn("sstableloader rs1_fail.c_more: exit code 3", r.stderr)
+        self.assertIn("streaming failed", r.stderr)
+        self.assertIn('"-pw" | ***', r.stderr, "the argument after -pw is masked")
+        self.assertNotIn("loader-pw", r.stderr + r.stdout)
+        root = os.path.join(staging, ".cassvault-restore")
+        self.assertEqual([e for e in os.listdir(root) if e.startswith("load.") and e != "load.lock"], [],
+                         "staged files and the argfile are removed")
+        dry = v.json("restore", "--backup", "shape3", "--mode", "load", "--staging-dir", staging,
+                     "--keyspace", "rs1", "--rename", "rs1=rs1_fail", "--dry-run")
+        self.assertIn("(0 tables already loaded)", "\n".join(dry["plan"]), "a failed table is not noted")
+
     # --- 1 node -> 3 nodes ---------------------------------------------------------------------------
     def test_20_one_node_into_three_with_the_operators_replication(self):
         v1 = self.vault_for(1)
