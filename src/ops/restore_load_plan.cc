@@ -59,6 +59,7 @@ Result<std::vector<BackupRecord>> SelectLoadBackups(vault::Vault& vault, const s
                                                                   "); name one backup id instead");
   }
   std::vector<BackupRecord> out;
+  out.reserve(newest.size());
   for (auto& [host, r] : newest) out.push_back(r);
   std::sort(out.begin(), out.end(),
             [](const BackupRecord& a, const BackupRecord& b) { return a.address < b.address; });
