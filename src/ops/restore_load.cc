@@ -1,38 +1,26 @@
 #include "ops/restore_load.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/statvfs.h>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <set>
 
 #include "cassandra/bulk_loader.h"
-#include "cassandra/sstable_verifier.h"
 #include "env/private_file.h"
 #include "ops/load_journal.h"
 #include "ops/node_session.h"
 #include "ops/progress.h"
-#include "ops/restore_files.h"
 #include "ops/restore_load_plan.h"
+#include "ops/restore_load_stage.h"
 #include "ops/restore_plan.h"
 #include "ops/restore_schema.h"
 #include "ops/restore_staging.h"
 #include "ops/restore_tokens.h"
-#include "pipeline/task_group.h"
 #include "vault/crash_point.h"
-#include "vault/span_reader.h"
 
 namespace cv::ops {
 namespace {
-
-// Directory entries, the argfile: a small allowance on top of the files' blocks.
-constexpr uint64_t kHeadroomBytes = 1 << 20;
 
 Result<std::string> ReadSecretFile(const std::string& path, const std::string& key) {
   CV_RETURN_IF_ERROR(env::CheckPrivateFile(path, key));
@@ -105,103 +93,6 @@ Result<std::unique_ptr<cassandra::CqlSession>> ConnectTarget(const Config& confi
   return ConnectCql(c, none);
 }
 
-uint64_t FreeBytes(const std::string& path) {
-  struct statvfs sv {};
-  if (::statvfs(path.c_str(), &sv) != 0) return UINT64_MAX;
-  return static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize;
-}
-
-// Whole blocks, as the files will take them.
-uint64_t StagedBytes(const LoadTable& t) {
-  uint64_t b = 0;
-  for (const auto& f : t.files) b += (f.file->size + 4095) / 4096 * 4096;
-  return b;
-}
-
-Status CheckBudget(const LoadTable& t, const RestoreOptions& o, const std::string& dir) {
-  uint64_t need = StagedBytes(t) + kHeadroomBytes;
-  if (o.staging_max > 0 && need > o.staging_max) {
-    return Status::ResourceExhausted(
-        "table " + t.src_ks + "." + t.src_table,
-        "needs " + std::to_string(need) + " bytes of staging (its SSTables from " + std::to_string(t.nodes) +
-            " nodes), more than --staging-max " + std::to_string(o.staging_max) +
-            "; raise --staging-max or point --staging-dir at a larger disk. Nothing was loaded");
-  }
-  uint64_t free = FreeBytes(dir);
-  if (need > free) {
-    return Status::ResourceExhausted("table " + t.src_ks + "." + t.src_table,
-                                     "needs " + std::to_string(need) + " bytes of staging but " + dir +
-                                         " has " + std::to_string(free) +
-                                         " free; free space or point --staging-dir at a larger disk");
-  }
-  return Status::OK();
-}
-
-// Step 1 for one table: every node's files, checked, under their renumbered names in `dir`.
-Status Materialise(const Config& config, vault::Vault& vault, RestoreStaging& staging,
-                   const env::SafeDir& dir, const LoadTable& t, bool show_progress, RestoreReport* report) {
-  std::vector<ObjectId> needed;
-  for (const auto& f : t.files) needed.insert(needed.end(), f.file->blobs.begin(), f.file->blobs.end());
-  vault::SpanReader reader(vault, needed);
-  Progress progress("stage " + t.src_ks + "." + t.src_table, t.bytes, t.files.size(), show_progress);
-  int workers = config.parallelism > 0 ? config.parallelism : pipeline::DefaultParallelism();
-  std::atomic<uint64_t> files{0}, bytes{0};
-  // Small components first: each Data.db is checked against the Digest.crc32 staged beside it.
-  for (bool data : {false, true}) {
-    pipeline::TaskGroup group(workers, static_cast<size_t>(workers) * 2);
-    for (const auto& f : t.files) {
-      if (f.is_data != data) continue;
-      group.Submit([&, &f = f]() -> Status {
-        auto codec = vault.NewCodec();
-        FileTarget target{&dir, f.name, &staging};
-        std::unique_ptr<cassandra::DataFileVerifier> verifier;
-        if (f.is_data) {
-          CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(target.path(), f.file->size));
-        }
-        CV_ASSIGN_OR_RETURN(WriteOutcome out,
-                            RestoreFile(vault, reader, *codec, *f.file, target, verifier.get(), progress));
-        (void)out;
-        files++;
-        bytes += f.file->size;
-        return Status::OK();
-      });
-    }
-    CV_RETURN_IF_ERROR(group.Wait());
-  }
-  progress.Finish();
-  report->files_written += files;
-  report->bytes_written += bytes;
-  return Status::OK();
-}
-
-std::string Human(uint64_t b) { return HumanBytes(b); }
-
-// One load per staging dir at a time: the lock is held for the whole run (released by the kernel when the
-// process dies, even by SIGKILL). Holding it, run dirs of earlier loads are leftovers of killed runs, and
-// their staged copies are removed so that they do not eat the budget.
-Result<env::UniqueFd> LockStaging(const env::SafeDir& dir) {
-  int fd = ::openat(dir.fd(), "load.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno(errno, dir.Join("load.lock"), "open");
-  env::UniqueFd lock(fd);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    return Status::FailedPrecondition(
-        dir.Join("load.lock"),
-        "another `restore --mode load` is using this --staging-dir; wait for it or "
-        "use another directory");
-  }
-  DIR* d = ::fdopendir(::openat(dir.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  std::vector<std::string> stale;
-  if (d != nullptr) {
-    while (dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (n.starts_with("load.") && n != "load.lock") stale.push_back(n);
-    }
-    ::closedir(d);
-  }
-  for (const auto& n : stale) (void)dir.RemoveTree(n);
-  return lock;
-}
-
 }  // namespace
 
 Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, const RestoreOptions& o) {
@@ -247,7 +138,7 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
   if (!o.dry_run) {
     CV_ASSIGN_OR_RETURN(env::SafeDir p, root.OpenPrivateSub(kStagingDirName, 0700));
     private_root = std::make_unique<env::SafeDir>(std::move(p));
-    CV_ASSIGN_OR_RETURN(lock, LockStaging(*private_root));
+    CV_ASSIGN_OR_RETURN(lock, LockLoadStaging(*private_root));
     CV_ASSIGN_OR_RETURN(LoadJournal j, LoadJournal::Open(*private_root, identity));
     journal = std::make_unique<LoadJournal>(std::move(j));
   } else if (auto p = root.OpenSub(kStagingDirName); p.ok()) {
@@ -262,7 +153,7 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
   }
   for (const auto& t : plan.tables) {
     if (journal && journal->Done(t.Entry())) continue;
-    CV_RETURN_IF_ERROR(CheckBudget(t, o, o.staging_dir));
+    CV_RETURN_IF_ERROR(CheckLoadBudget(t, o, o.staging_dir));
   }
 
   // Schema: what the target lacks is created from the backup; what it has stays (its replication too).
@@ -285,7 +176,7 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
     std::string line = "load " + t.src_ks + "." + t.src_table +
                        (t.ks != t.src_ks || t.table != t.src_table ? " into " + t.ks + "." + t.table : "") +
                        ": " + std::to_string(t.files.size()) + " files from " + std::to_string(t.nodes) +
-                       " nodes (" + Human(t.bytes) + ")" + (t.is_counter ? ", counter table" : "");
+                       " nodes (" + HumanBytes(t.bytes) + ")" + (t.is_counter ? ", counter table" : "");
     if (journal && journal->Done(t.Entry())) line = "skip " + t.Entry() + ": already loaded (journal)";
     report.plan.push_back(line);
   }
@@ -320,7 +211,7 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
       report.plan.push_back("loaded " + t.Entry() + ": no SSTables in the backup");
       continue;
     }
-    st = CheckBudget(t, o, o.staging_dir);
+    st = CheckLoadBudget(t, o, o.staging_dir);
     if (!st.ok()) break;
     const env::SafeDir& run = staging->run();
     auto dir = run.MakeSub(t.ks + "/" + t.table, 0700, std::nullopt);
@@ -329,7 +220,7 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
       break;
     }
     auto table_t0 = std::chrono::steady_clock::now();
-    st = Materialise(config, vault, *staging, *dir, t, o.show_progress, &report);
+    st = StageLoadTable(config, vault, *staging, *dir, t, o.show_progress, &report);
     if (st.ok()) st = cassandra::RunBulkLoader(loader, run, dir->path(), t.ks + "." + t.table);
     if (st.ok()) {
       vault::CrashPoint("load-table-loaded");  // streamed, not yet in the journal: a rerun loads it again
