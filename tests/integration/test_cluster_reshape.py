@@ -10,6 +10,9 @@ through a private staging directory.
   rerun skips the table already noted, loads the counter table again, and rows and counters are equal
   (counters not doubled); the sstableloader password is in no process's argv while it runs;
 - a table bigger than --staging-max is refused before anything is created or loaded (exit 8);
+- bad input (no --staging-dir, no load.java_command, an unknown table) is named, nothing staged;
+- a failing loader (a shell standing in for the JVM, said so in the test) exits 8 naming the table, its
+  output with the password masked, staged files removed, nothing noted in the journal;
 - 1 node -> 3 nodes into a keyspace the operator created with RF 3 (kept as it is), throttled, two
   contact points, one table under another name (--rename): every row at CL ALL.
 
