@@ -16,7 +16,7 @@ from . import conf
 from .common import (CLUSTER_NAME, CQL_PORT, DEFAULT_DC, DEFAULT_VERSION, JMX_HOST, MAX_NODES, RigError,
                      auth_provider, log, node_rack, node_token, rig_dir, wait_until, write_file)
 from .fetch import fetch, is_fetched, lib_dir
-from .java import find_java, nodetool_command, server_command, write_wrappers
+from .java import find_java, nodetool_command, server_command, tool_java_command, write_wrappers
 from .node import Node, all_rig_daemons, port_in_use, port_owner, stop_pids
 
 STATE_FILE = "state.json"
@@ -469,6 +469,8 @@ def node_env(n):
         "cql_port": CQL_PORT,
         "nodetool": wrappers["nodetool"],
         "sstableloader": wrappers["sstableloader"],
+        # cassvault's load.java_command: the loader's JVM without its main class and arguments.
+        "java_tool_command": tool_java_command(find_java(), state["lib"], tools_dir(), node.conf_dir),
         "cassandra_tool": wrappers["cassandra-tool"],
         "pid": pid,
         "running": pid is not None,

@@ -263,8 +263,10 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
   cmd->add_option("--backup", o->backup, "backup id or tag")->required();
   cmd->add_option("--keyspace", o->includes,
                   "KS or KS.TABLE to restore (repeatable; default: all user tables)");
-  cmd->add_option("--mode", o->mode, "offline (node stopped; files placed) or live (nodetool import)")
-      ->check(CLI::IsMember({"offline", "live"}));
+  cmd->add_option("--mode", o->mode,
+                  "offline (node stopped; files placed), live (nodetool import) or load (every node's backup "
+                  "streamed by sstableloader into a cluster of any shape)")
+      ->check(CLI::IsMember({"offline", "live", "load"}));
   cmd->add_option("--target-dir", o->target_dir, "only materialise the SSTables under DIR/<ks>/<table>");
   cmd->add_option("--rename", o->renames, "KS.T=KS2.T2 or KS=KS2: restore under another name (repeatable)");
   cmd->add_flag("--dry-run", o->dry_run, "print what would be done; change nothing");
@@ -283,9 +285,26 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
   cmd->add_flag(
       "--ignore-gc-grace", o->ignore_gc_grace,
       "restore a backup older than gc_grace_seconds of a replicated table (deleted rows may return)");
-  cmd->callback([&g, o] {
+  // --mode load (docs/restore.md, "Another shape")
+  auto staging_max = std::make_shared<std::string>();
+  cmd->add_option("--staging-dir", o->staging_dir, "load: where each table is staged before sstableloader");
+  cmd->add_option("--staging-max", *staging_max,
+                  "load: bytes one table may take in --staging-dir (e.g. 20GiB)");
+  cmd->add_option("--throttle-mib", o->throttle_mib, "load: sstableloader's limit in MiB/s (0: none)")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--load-hosts", o->load_hosts,
+                  "load: contact points of the target cluster (default load.hosts)")
+      ->delimiter(',');
+  cmd->callback([&g, o, staging_max] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    if (!staging_max->empty()) {
+      auto b = ops::ParseByteRate(*staging_max);
+      if (!b.ok() || *b == 0)
+        return void(g.exit_code = Fail(Status::InvalidArgument("--staging-max '" + *staging_max + "'",
+                                                               "expected a size such as 20GiB")));
+      o->staging_max = *b;
+    }
     auto v = ops::OpenVault(*cfg);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     o->show_progress = Interactive(g) && !o->dry_run;
@@ -321,7 +340,8 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
                 << " files written (" << ops::HumanBytes(r->bytes_written) << "), "
                 << r->files_already_present << " already in place, in " << r->seconds << " s\n";
       for (const auto& line : r->plan) {
-        if (line.starts_with("tokens:") || line.starts_with("wrote ") || line.starts_with("warning:"))
+        if (line.starts_with("tokens:") || line.starts_with("wrote ") || line.starts_with("warning:") ||
+            line.starts_with("loaded ") || line.starts_with("skip "))
           std::cout << "  " << line << "\n";
       }
     }

@@ -182,9 +182,62 @@ Status ParseNodeTool(const YAML::Node& node, const std::string& p, cassandra::No
   return Status::OK();
 }
 
+// load: (restore --mode load). Lists take a sequence or one string; no password in the java command.
+Status ParseLoad(const YAML::Node& l, const std::string& p, LoadSettings* out) {
+  CV_RETURN_IF_ERROR(
+      CheckKeys(l, p, "load",
+                {"java_command", "hosts", "native_port", "storage_port", "credentials_file", "conf_file",
+                 "truststore", "truststore_password_file", "keystore", "keystore_password_file", "timeout"}));
+  auto list = [&](const char* key, std::vector<std::string>* v) -> Status {
+    const YAML::Node n = l[key];
+    if (!n) return Status::OK();
+    if (n.IsScalar()) {
+      v->push_back(n.as<std::string>());
+      return Status::OK();
+    }
+    if (!n.IsSequence() || n.size() == 0) return KeyError(p, std::string("load.") + key, "expected a list");
+    for (const auto& a : n) {
+      CV_ASSIGN_OR_RETURN(std::string s, GetString(a, p, std::string("load.") + key));
+      v->push_back(s);
+    }
+    return Status::OK();
+  };
+  CV_RETURN_IF_ERROR(list("java_command", &out->java_command));
+  for (const auto& a : out->java_command) {
+    std::string lower = a;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower.starts_with("-pw") || lower.find("password") != std::string::npos) {
+      return KeyError(p, "load.java_command",
+                      "holds a password (a -pw flag or a password property); a command line is visible to "
+                      "every user: use load.credentials_file and the *_password_file keys");
+    }
+  }
+  CV_RETURN_IF_ERROR(list("hosts", &out->hosts));
+  if (l["native_port"]) {
+    CV_ASSIGN_OR_RETURN(out->native_port, GetInt(l["native_port"], p, "load.native_port", 1, 65535));
+  }
+  if (l["storage_port"]) {
+    CV_ASSIGN_OR_RETURN(out->storage_port, GetInt(l["storage_port"], p, "load.storage_port", 1, 65535));
+  }
+  if (l["timeout"]) {
+    CV_ASSIGN_OR_RETURN(out->timeout_seconds, GetInt(l["timeout"], p, "load.timeout", 1, 7 * 24 * 3600));
+  }
+  for (auto [key, field] : {std::pair{"credentials_file", &out->credentials_file},
+                            {"conf_file", &out->conf_file},
+                            {"truststore", &out->truststore},
+                            {"truststore_password_file", &out->truststore_password_file},
+                            {"keystore", &out->keystore},
+                            {"keystore_password_file", &out->keystore_password_file}}) {
+    if (l[key]) {
+      CV_ASSIGN_OR_RETURN(*field, GetString(l[key], p, std::string("load.") + key));
+    }
+  }
+  return Status::OK();
+}
+
 Status ParseConfig(const YAML::Node& root, Config* c) {
   const std::string& p = c->path;
-  CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "cache_dir"}));
+  CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "load", "cache_dir"}));
   const YAML::Node vault = root["vault"];
   if (!vault)
     return KeyError(p, "vault",
@@ -256,6 +309,7 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
       CV_ASSIGN_OR_RETURN(c->zstd_level, GetInt(b["zstd_level"], p, "backup.zstd_level", 1, 19));
     }
   }
+  if (const YAML::Node l = root["load"]) CV_RETURN_IF_ERROR(ParseLoad(l, p, &c->load));
   c->cache_dir = DefaultCacheDir();
   if (root["cache_dir"]) {
     CV_ASSIGN_OR_RETURN(c->cache_dir, GetString(root["cache_dir"], p, "cache_dir"));

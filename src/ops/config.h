@@ -12,6 +12,18 @@
 
 namespace cv::ops {
 
+// load: how `restore --mode load` runs sstableloader (docs/config.md). The loader's JVM is started directly
+// (java + @argfile), so secrets stay out of argv: see cassandra/bulk_loader.h.
+struct LoadSettings {
+  std::vector<std::string> java_command;  // java, JVM flags, -cp CLASSPATH (conf dir, Cassandra's lib/*)
+  std::vector<std::string> hosts;         // contact points (default: node.cql.host)
+  int native_port = 0, storage_port = 0;  // default: node.cql.port / the loader's 7000
+  std::string credentials_file;           // default: node.cql.credentials_file
+  std::string conf_file;                  // a cassandra.yaml handed to the loader (-f): encryption options
+  std::string truststore, truststore_password_file, keystore, keystore_password_file;
+  int timeout_seconds = 3600;  // one table's load
+};
+
 struct Config {
   std::string path;  // where it was read from
   // vault
@@ -29,6 +41,7 @@ struct Config {
   bool cql_tls = false;
   std::string cql_tls_ca_file, cql_tls_cert_file, cql_tls_key_file;
   bool cql_tls_verify_address = true;  // the certificate must name the address connected to
+  LoadSettings load;                   // load.*
   // engine
   std::string cache_dir;  // default: $XDG_CACHE_HOME or ~/.cache, + /cassvault
   int parallelism = 0;    // 0: one worker per core

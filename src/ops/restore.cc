@@ -10,6 +10,7 @@
 #include "ops/node_session.h"
 #include "ops/restore_check.h"
 #include "ops/restore_commit.h"
+#include "ops/restore_load.h"
 #include "ops/restore_plan.h"
 #include "ops/restore_schema.h"
 #include "ops/restore_tokens.h"
@@ -51,11 +52,13 @@ Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or
 // The steps, in order: plan (restore_plan), check (restore_check), live schema (restore_schema), write
 // (restore_write), import and cleanup (restore_commit).
 Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, const RestoreOptions& o) {
+  // Another cluster shape: streamed with sstableloader from a staging dir, no local node involved.
+  if (o.mode == "load" && o.target_dir.empty()) return RunLoadRestore(config, vault, o);
   auto t0 = std::chrono::steady_clock::now();
   const bool to_dir = !o.target_dir.empty();
   const bool live = !to_dir && o.mode == "live";
   if (!to_dir && o.mode != "offline" && o.mode != "live") {
-    return Status::InvalidArgument("--mode '" + o.mode + "'", "expected offline or live");
+    return Status::InvalidArgument("--mode '" + o.mode + "'", "expected offline, live or load");
   }
 
   cassandra::NodeConfig node;

@@ -16,7 +16,7 @@ namespace cv::ops {
 struct RestoreOptions {
   std::string backup;                 // backup id, or tag (the newest backup of this node with it)
   std::vector<std::string> includes;  // KS or KS.TABLE; default: every user table of the backup
-  std::string mode = "offline";       // "offline" or "live"; ignored with target_dir
+  std::string mode = "offline";       // "offline", "live" or "load"; ignored with target_dir
   std::string target_dir;             // materialise only
   std::vector<std::string> renames;   // "KS.T=KS2.T2" or "KS=KS2"
   bool dry_run = false;
@@ -28,6 +28,11 @@ struct RestoreOptions {
   // [new-cluster] (ops/cluster_map.h)
   std::string node_map;     // --node-map FILE: onto a new cluster; this node takes the backup the file names
   bool with_roles = false;  // --with-roles: system_auth too (roles, password hashes, permissions)
+  // [load] --mode load: every node's backup streamed into a cluster of any shape (ops/restore_load.h)
+  std::string staging_dir;              // --staging-dir: where each table's SSTables are materialised
+  uint64_t staging_max = 0;             // --staging-max: bytes one table may take there (0: free space)
+  int throttle_mib = 0;                 // --throttle-mib: sstableloader's MiB/s (0: unthrottled)
+  std::vector<std::string> load_hosts;  // --load-hosts: contact points (default load.hosts, node.cql.host)
 };
 
 struct RestoreReport {
