@@ -42,13 +42,11 @@ Result<BackupRecord> BackupSession::Commit(const Manifest& manifest, BackupRecor
   std::vector<IndexEntry> adopted = vault_.TakeAdopted();
   entries.insert(entries.end(), adopted.begin(), adopted.end());
   if (!entries.empty()) {
-    std::vector<uint8_t> index = EncodeIndex(entries);
-    CV_ASSIGN_OR_RETURN(ObjectId index_id, vault_.PutContentObject("index", index));
+    CV_ASSIGN_OR_RETURN(ObjectId index_id, WriteIndex(vault_.objects(), entries));
     record.index_ids.push_back(index_id);
   }
   CrashPoint("before-manifest");
-  std::string json = ManifestToJson(manifest);
-  CV_ASSIGN_OR_RETURN(record.manifest_id, vault_.PutContentObject("manifest", crypto::AsBytes(json)));
+  CV_ASSIGN_OR_RETURN(record.manifest_id, vault_.catalog().PutManifest(manifest));
   record.stored_bytes = packs_.stored_bytes();
   CrashPoint("before-commit");
   CV_RETURN_IF_ERROR(vault_.CommitRecord(record));
