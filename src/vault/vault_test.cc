@@ -13,24 +13,21 @@
 #include "core/vault_layout.h"
 #include "vault/backup_session.h"
 #include "vault/span_reader.h"
+#include "vault/testing.h"
 
 namespace cv::vault {
 namespace {
 
 namespace fs = std::filesystem;
 
-crypto::ScryptParams Fast() { return {.log2_n = 10, .r = 8, .p = 1}; }
+using testutil::FastScrypt;
 
 class VaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("cv-vault-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    auto v = Vault::Init(Store(true), crypto::PassphraseSecret("correct horse"), Fast());
+    auto v = Vault::Init(Store(true), crypto::PassphraseSecret("correct horse"), FastScrypt());
     ASSERT_TRUE(v.ok()) << v.status().ToString();
   }
-  void TearDown() override { fs::remove_all(root_); }
   std::unique_ptr<storage::ObjectStore> Store(bool create = false) {
     return std::move(backends::OpenLocalStore(root_.string(), create)).value();
   }
@@ -39,40 +36,21 @@ class VaultTest : public ::testing::Test {
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return std::move(v).value();
   }
-  static std::vector<uint8_t> Data(size_t n, uint8_t seed) {
-    std::vector<uint8_t> d(n);
-    uint32_t x = seed * 2654435761u + 1;
-    for (auto& b : d) b = static_cast<uint8_t>((x = x * 1103515245u + 12345u) >> 16);
-    return d;
-  }
-  // Stores parts and commits a backup named by `tag`.
+  static std::vector<uint8_t> Data(size_t n, uint8_t seed) { return testutil::TestData(n, seed); }
+  // Stores parts and commits a backup.
   BackupRecord Backup(Vault& v, const std::vector<std::vector<uint8_t>>& parts, int* stored_count) {
-    EXPECT_TRUE(v.LoadIndex().ok());
-    BackupSession s(v, 1 << 16);
-    auto codec = v.NewCodec();
-    Manifest m;
-    m.backup_id = layout::MakeBackupId(1764079200 + static_cast<int>(v.BlobCount()), "0000000a");
-    TableEntry t{"ks", "t", "", "", {}};
-    FileEntry f{"nb-1-big-Data.db", 0, 0, 0644, 0, {}};
-    *stored_count = 0;
-    for (const auto& p : parts) {
-      bool stored = false;
-      auto id = s.StorePart(*codec, p, true, &stored);
-      EXPECT_TRUE(id.ok());
-      f.blobs.push_back(*id);
-      f.size += p.size();
-      *stored_count += stored;
-    }
-    t.files.push_back(f);
-    m.tables.push_back(t);
-    BackupRecord r;
-    r.backup_id = m.backup_id;
-    auto c = s.Commit(m, r);
+    EXPECT_TRUE(v.LoadIndex().ok());  // the id below counts the blobs the vault holds
+    auto c = testutil::CommitTestBackup(
+        v, parts,
+        {.backup_id = layout::MakeBackupId(1764079200 + static_cast<int>(v.BlobCount()), "0000000a"),
+         .pack_target = 1 << 16},
+        stored_count);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return *c;
+    return c.ok() ? *c : BackupRecord{};
   }
 
-  fs::path root_;
+  testutil::ScratchDir scratch_{"cv-vault", ::testing::UnitTest::GetInstance()->current_test_info()->name()};
+  const fs::path& root_ = scratch_.path();
 };
 
 TEST_F(VaultTest, WrongKeyMissingVaultAndDoubleInit) {
@@ -81,7 +59,7 @@ TEST_F(VaultTest, WrongKeyMissingVaultAndDoubleInit) {
   EXPECT_EQ(wrong.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(wrong.status().message().find("wrong"), std::string::npos);  // no secret in messages
 
-  auto again = Vault::Init(Store(), crypto::PassphraseSecret("x"), Fast());
+  auto again = Vault::Init(Store(), crypto::PassphraseSecret("x"), FastScrypt());
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
 
   fs::create_directories(root_ / "empty");
