@@ -64,6 +64,13 @@ bool IsNameOf(ObjectKind kind, std::string_view key) {
       return ParseKeySlotKey(key).has_value();
     case Naming::kBackupId:
       return ParseBackupKey(key).has_value();
+    case Naming::kProbeId: {
+      std::string_view rest = key.substr(0, kProbesPrefix.size()) == kProbesPrefix
+                                  ? key.substr(kProbesPrefix.size())
+                                  : std::string_view();
+      if (rest.size() != 7 + 32 || rest.substr(0, 7) != "doctor-") return false;
+      return IsValidVaultId(rest.substr(7));  // 32 lowercase hex, the same shape
+    }
     case Naming::kNotAssigned:
       return false;
   }

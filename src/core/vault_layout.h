@@ -27,6 +27,7 @@ inline constexpr std::string_view kIndexPrefix = KindInfo(ObjectKind::kIndex).pr
 inline constexpr std::string_view kManifestsPrefix = KindInfo(ObjectKind::kManifest).prefix;
 inline constexpr std::string_view kBackupsPrefix = KindInfo(ObjectKind::kBackupRecord).prefix;
 inline constexpr std::string_view kConfigSealPrefix = KindInfo(ObjectKind::kConfigSeal).prefix;
+inline constexpr std::string_view kProbesPrefix = KindInfo(ObjectKind::kProbe).prefix;
 
 std::string KeySlotKey(std::string_view slot_id);   // keys/<slot id>
 std::string PackKey(const ObjectId& id);            // packs/<first 2 hex>/<64 hex>

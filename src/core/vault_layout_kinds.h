@@ -22,6 +22,7 @@ enum class ObjectKind : uint8_t {
   kIndex = 5,
   kManifest = 6,
   kBackupRecord = 7,
+  kProbe = 8,
   // Reserved (format v2 and the issues after it).
   kCatalogSegment = 16,
   kConsolidatedIndex = 17,
@@ -41,12 +42,14 @@ enum class Naming : uint8_t {
   kShardedHash,  // <prefix><2 hex>/<64 hex>: as kContentHash, under a folder of its first two digits
   kSlotId,       // <prefix><1-64 of [A-Za-z0-9_-]>
   kBackupId,     // <prefix><backup id> (vault_layout.h: IsValidBackupId)
+  kProbeId,      // <prefix>doctor-<32 hex>
   kNotAssigned,  // reserved kinds: the shape comes with the issue that adds the kind
 };
 
 // What protects the bytes.
 enum class Sealing : uint8_t {
-  kPlain,         // read before any key is known; checked against a sealed copy after unlock (config)
+  kPlain,         // not sealed: config (read before any key is known, checked against a sealed copy after
+                  // unlock) and doctor's probes (random bytes nobody reads)
   kKeySlot,       // the master key wrapped under a passphrase or key file (crypto/key_slot.h)
   kSealed,        // AES-256-GCM under the data key, AAD = `aad` (+ the object's id for backup records)
   kFramedSealed,  // a frame (u8 compression, u64 LE raw length, body), then sealed with AAD `aad`
@@ -78,7 +81,7 @@ struct ObjectKindInfo {
 };
 
 // The whole table, one row per kind, in ObjectKind order.
-inline constexpr std::array<ObjectKindInfo, 16> kObjectKinds = {{
+inline constexpr std::array<ObjectKindInfo, 17> kObjectKinds = {{
     {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
      StrayNames::kIgnore, false},
     {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
@@ -94,6 +97,9 @@ inline constexpr std::array<ObjectKindInfo, 16> kObjectKinds = {{
      "cassvault/v1/manifest", true, uint64_t{256} << 20, true, StrayNames::kIgnore, false},
     {ObjectKind::kBackupRecord, "backup record", "backups/", Naming::kBackupId, Sealing::kSealed,
      "cassvault/v1/backup/", true, 1 << 20, true, StrayNames::kIgnore, false},
+    // Written by `doctor` to learn what the identity may do, deleted again where it may; never read back.
+    {ObjectKind::kProbe, "probe", "probes/", Naming::kProbeId, Sealing::kPlain, "", true, 32, false,
+     StrayNames::kIgnore, false},
     {ObjectKind::kCatalogSegment, "catalog segment", "catalog/", Naming::kNotAssigned, Sealing::kNotAssigned,
      "", true, 0, true, StrayNames::kIgnore, true},
     {ObjectKind::kConsolidatedIndex, "consolidated index", "index-full/", Naming::kNotAssigned,

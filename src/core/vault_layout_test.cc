@@ -53,6 +53,7 @@ TEST(VaultLayoutTest, KindTableHasOneRowPerKindAndV1NamesUnchanged) {
   EXPECT_EQ(layout::kManifestsPrefix, "manifests/");
   EXPECT_EQ(layout::kBackupsPrefix, "backups/");
   EXPECT_EQ(layout::kConfigSealPrefix, "config-seal/");
+  EXPECT_EQ(layout::kProbesPrefix, "probes/");
   EXPECT_EQ(layout::KindInfo(K::kIndex).aad, "cassvault/v1/index");
   EXPECT_EQ(layout::KindInfo(K::kManifest).aad, "cassvault/v1/manifest");
   EXPECT_EQ(layout::KindInfo(K::kPack).aad, "cassvault/v1/pack-header");
@@ -72,6 +73,8 @@ TEST(VaultLayoutTest, IsNameOfKeepsOnlyTheKindsShape) {
   id[0] = 0xab;
   using K = layout::ObjectKind;
   EXPECT_TRUE(layout::IsNameOf(K::kConfig, "config"));
+  EXPECT_TRUE(layout::IsNameOf(K::kProbe, "probes/doctor-0123456789abcdef0123456789abcdef"));
+  EXPECT_FALSE(layout::IsNameOf(K::kProbe, "probes/doctor-0123"));
   EXPECT_TRUE(layout::IsNameOf(K::kIndex, layout::IndexKey(id)));
   EXPECT_FALSE(layout::IsNameOf(K::kIndex, "index/" + IdToHex(id) + ".tmp"));
   EXPECT_FALSE(layout::IsNameOf(K::kManifest, layout::IndexKey(id)));
