@@ -10,6 +10,7 @@ BackupSession::BackupSession(Vault& vault, size_t pack_target_size)
 Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint8_t> plaintext,
                                           bool try_compress, bool* stored) {
   *stored = false;
+  if (!vault_.blob_index().loaded()) return IndexNotLoaded("backup session");
   ObjectId id = codec.BlobId(plaintext);
   if (vault_.FindBlob(id)) return id;
   {
@@ -20,8 +21,6 @@ Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint
   CV_ASSIGN_OR_RETURN(Compression c, codec.Seal(id, plaintext, try_compress, &sealed));
   CV_RETURN_IF_ERROR(packs_.Add(id, sealed, static_cast<uint32_t>(plaintext.size()), c));
   *stored = true;
-  new_raw_bytes_ += plaintext.size();
-  ++new_blobs_;
   CrashPoint("after-part");
   return id;
 }

@@ -83,7 +83,18 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   blobs_ = std::move(blobs);
   adopted_ = std::move(adopted);
   duplicates_ = duplicates;
+  loaded_ = true;
   return Status::OK();
+}
+
+bool BlobIndex::loaded() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return loaded_;
+}
+
+Status IndexNotLoaded(std::string_view who) {
+  return Status::Internal(
+      who, "the blob index was not loaded first (Vault::LoadIndex); nothing was read or stored");
 }
 
 std::optional<IndexEntry> BlobIndex::Find(const ObjectId& id) const {

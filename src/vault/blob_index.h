@@ -42,6 +42,9 @@ class BlobIndex {
   // `problems`; what the store or network causes stops the load.
   Status Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, ProblemLog& problems);
 
+  // False until the first Load: a lookup before it finds nothing, which would make a backup store every
+  // blob again and adopt nothing, so the writers and readers above check it (they return Internal).
+  bool loaded() const;
   std::optional<IndexEntry> Find(const ObjectId& id) const;
   size_t Count() const;
   // Blobs found in more than one pack by the last Load: 0 unless a blob was stored twice.
@@ -55,7 +58,11 @@ class BlobIndex {
   std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs_;  // GUARDED_BY(mu_)
   std::vector<IndexEntry> adopted_;                               // GUARDED_BY(mu_)
   size_t duplicates_ = 0;                                         // GUARDED_BY(mu_)
+  bool loaded_ = false;                                           // GUARDED_BY(mu_)
 };
+
+// What a reader or writer of blobs returns when the index was not loaded first (a bug in the caller).
+Status IndexNotLoaded(std::string_view who);
 
 // Writes one index object naming `entries` (create-only, named by its hash). Returns its id.
 Result<ObjectId> WriteIndex(ObjectTable& table, std::span<const IndexEntry> entries);

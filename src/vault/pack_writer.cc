@@ -103,7 +103,6 @@ Status PackWriter::Upload(OpenPack pack) {
   std::lock_guard<std::mutex> lock(mu_);
   written_.insert(written_.end(), entries.begin(), entries.end());
   stored_bytes_ += pack.bytes.size();
-  ++packs_;
   return Status::OK();
 }
 
@@ -115,11 +114,6 @@ std::vector<IndexEntry> PackWriter::Written() {
 uint64_t PackWriter::stored_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stored_bytes_;
-}
-
-uint64_t PackWriter::packs_written() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return packs_;
 }
 
 }  // namespace cv::vault

@@ -64,6 +64,7 @@ Status Vault::LoadIndex() {
 }
 
 Status Vault::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<uint8_t>* out) {
+  if (!index_.loaded()) return IndexNotLoaded("blob " + IdToHex(id));
   auto loc = index_.Find(id);
   if (!loc) return Status::NotFound("blob " + IdToHex(id), "not in any pack of the vault");
   return packs_.ReadBlob(*loc, codec, out);

@@ -64,7 +64,8 @@ class Vault {
   Catalog& catalog() { return catalog_; }
 
   // --- the blob index ------------------------------------------------------------------------
-  // Reads every index object, then adopts packs no index names (left by a killed backup).
+  // Reads every index object, then adopts packs no index names (left by a killed backup). Required before
+  // ReadBlob and BackupSession::StorePart (they return Internal otherwise).
   Status LoadIndex();
   std::optional<IndexEntry> FindBlob(const ObjectId& id) const { return index_.Find(id); }
   size_t BlobCount() const { return index_.Count(); }

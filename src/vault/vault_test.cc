@@ -400,6 +400,27 @@ TEST_F(VaultTest, MetadataFoundByAListingCostsOneRequestEach) {
   EXPECT_EQ(store.gets, 1);
 }
 
+// Forgetting LoadIndex would make a backup store everything again and adopt nothing: it is refused.
+TEST_F(VaultTest, StoringOrReadingBeforeLoadIndexIsRefused) {
+  auto v = OpenOk();
+  BackupSession s(*v, 1 << 16);
+  auto codec = v->NewCodec();
+  bool stored = true;
+  auto id = s.StorePart(*codec, Data(100, 1), false, &stored);
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.status().code(), StatusCode::kInternal);
+  EXPECT_NE(id.status().message().find("LoadIndex"), std::string::npos) << id.status().ToString();
+  EXPECT_FALSE(stored);
+  std::vector<uint8_t> out;
+  EXPECT_EQ(v->ReadBlob(codec->BlobId(Data(100, 1)), *codec, &out).code(), StatusCode::kInternal);
+  std::vector<storage::ObjectInfo> packs;
+  ASSERT_TRUE(v->ListPacks(&packs).ok());
+  EXPECT_TRUE(packs.empty());  // nothing was uploaded
+  ASSERT_TRUE(v->LoadIndex().ok());
+  EXPECT_TRUE(s.StorePart(*codec, Data(100, 1), false, &stored).ok());
+  EXPECT_TRUE(stored);
+}
+
 TEST_F(VaultTest, OversizedObjectsAreRefusedBeforeAnyByteIsRead) {
   // Sparse files: 2 GiB on paper, nothing on disk. Reading either whole would take 2 GiB of memory.
   {
