@@ -11,6 +11,7 @@
 
 #include "backends/local/local_store.h"
 #include "core/vault_layout.h"
+#include "storage/object_key.h"
 #include "vault/backup_session.h"
 #include "vault/span_reader.h"
 #include "vault/testing.h"
@@ -419,6 +420,40 @@ TEST_F(VaultTest, StoringOrReadingBeforeLoadIndexIsRefused) {
   ASSERT_TRUE(v->LoadIndex().ok());
   EXPECT_TRUE(s.StorePart(*codec, Data(100, 1), false, &stored).ok());
   EXPECT_TRUE(stored);
+}
+
+// Every name the kind table can produce passes the one key rule every backend applies
+// (storage/object_key.h): no kind is named in a way a backend would refuse or normalise.
+TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
+  ObjectId id{};
+  id[0] = 0x5a;
+  for (const auto& k : layout::kObjectKinds) {
+    std::string sample;
+    switch (k.naming) {
+      case layout::Naming::kFixed:
+        sample = std::string(k.prefix);
+        break;
+      case layout::Naming::kContentHash:
+      case layout::Naming::kShardedHash:
+        sample = layout::ContentKey(k.kind, id);
+        break;
+      case layout::Naming::kSlotId:
+        sample = layout::KeySlotKey("a_B-9");
+        break;
+      case layout::Naming::kBackupId:
+        sample = layout::BackupKey(layout::MakeBackupId(1764079200, "0a0b0c0d"));
+        break;
+      case layout::Naming::kProbeId:
+        sample = std::string(k.prefix) + "doctor-0123456789abcdef0123456789abcdef";
+        break;
+      case layout::Naming::kNotAssigned:
+        sample = std::string(k.prefix) + "x";
+        break;
+    }
+    EXPECT_TRUE(storage::IsValidObjectKey(sample)) << k.name << ": " << sample;
+    EXPECT_EQ(layout::KindOfKey(sample), &k) << sample;
+    EXPECT_EQ(layout::IsNameOf(k.kind, sample), !k.reserved) << sample;
+  }
 }
 
 TEST_F(VaultTest, OversizedObjectsAreRefusedBeforeAnyByteIsRead) {
