@@ -12,7 +12,8 @@
 #include "core/pack_format.h"
 #include "core/vault_layout.h"
 #include "crypto/key_slot.h"
-#include "vault/compression.h"
+#include "vault/object_table.h"
+#include "vault/pack.h"
 #include "vault/vault.h"
 
 namespace {
@@ -60,32 +61,31 @@ int main(int argc, char** argv) {
       Write(out / "key_slot", "slot-" + tag, raw);
     } else if (cv::layout::ParseBackupKey(o.key)) {
       std::string id = *cv::layout::ParseBackupKey(o.key);
-      if (!aead.Open(raw, Str("cassvault/v1/backup/" + id), &plain).ok()) return Fail(o.key);
+      if (!aead.Open(raw,
+                     Str(std::string(cv::layout::KindInfo(cv::layout::ObjectKind::kBackupRecord).aad) + id),
+                     &plain)
+               .ok())
+        return Fail(o.key);
       Write(out / "backup_record", "record-" + tag, plain);
       Write(out / "vault_objects", "record-" + tag, plain, 2);
     } else if (o.key.starts_with(cv::layout::kIndexPrefix) ||
                o.key.starts_with(cv::layout::kManifestsPrefix)) {
       bool index = o.key.starts_with(cv::layout::kIndexPrefix);
-      if (!aead.Open(raw, Str(index ? "cassvault/v1/index" : "cassvault/v1/manifest"), &plain).ok()) {
+      auto kind = index ? cv::layout::ObjectKind::kIndex : cv::layout::ObjectKind::kManifest;
+      if (!aead.Open(raw, Str(cv::layout::KindInfo(kind).aad), &plain).ok()) {
         return Fail(o.key);
       }
       Write(out / "vault_objects", (index ? "index-frame-" : "manifest-frame-") + tag, plain, index ? 0 : 1);
-      uint64_t raw_len = 0;
-      std::memcpy(&raw_len, plain.data() + 1, 8);
-      std::vector<uint8_t> body(plain.begin() + 9, plain.end()), unframed;
-      if (plain[0] == 1) {
-        if (!cv::vault::Decompress(body, raw_len, &unframed).ok()) return Fail(o.key);
-      } else {
-        unframed = body;
-      }
-      Write(out / (index ? "index" : "manifest_json"), (index ? "index-" : "manifest-") + tag, unframed);
+      auto unframed = cv::vault::DecodeFrame(plain, o.key);
+      if (!unframed.ok()) return Fail(o.key);
+      Write(out / (index ? "index" : "manifest_json"), (index ? "index-" : "manifest-") + tag, *unframed);
     } else if (cv::layout::ParsePackKey(o.key)) {
       auto trailer = std::span<const uint8_t>(raw).subspan(raw.size() - cv::kPackTrailerSize);
       auto hlen = cv::ParsePackTrailer(trailer, o.key);
       if (!hlen.ok()) return Fail(o.key);
       size_t header_at = raw.size() - cv::kPackTrailerSize - *hlen;
       auto sealed = std::span<const uint8_t>(raw).subspan(header_at, *hlen);
-      if (!aead.Open(sealed, Str("cassvault/v1/pack-header"), &plain).ok()) return Fail(o.key);
+      if (!aead.Open(sealed, Str(cv::vault::kPackHeaderAad), &plain).ok()) return Fail(o.key);
       Write(out / "pack_header", "header-" + tag, plain);
       std::vector<uint8_t> with_trailer = plain;
       with_trailer.insert(with_trailer.end(), trailer.begin(), trailer.end());

@@ -16,12 +16,15 @@
 
 namespace {
 
+using cv::layout::ObjectKind;
+
 std::vector<uint8_t> Seal(std::span<const uint8_t> plain, std::string_view aad) {
-  cv::crypto::Aead aead(cv::fuzz::FuzzVault().key().data_key().view());
-  std::vector<uint8_t> sealed;
-  if (!aead.Seal(plain, cv::crypto::AsBytes(aad), &sealed).ok()) __builtin_trap();
-  return sealed;
+  auto sealed = cv::fuzz::FuzzVault().objects().Seal(plain, aad);
+  if (!sealed.ok()) __builtin_trap();
+  return std::move(sealed).value();
 }
+
+std::string_view Aad(ObjectKind kind) { return cv::layout::KindInfo(kind).aad; }
 
 void Reset() {
   auto& store = cv::fuzz::FuzzStore();
@@ -42,13 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string backup_id = "20261205T120000Z-0badcafe";
   switch (which) {
     case 0: {
-      auto sealed = Seal(in, "cassvault/v1/index");
+      auto sealed = Seal(in, Aad(ObjectKind::kIndex));
       (void)store.Put(cv::layout::IndexKey(cv::crypto::Sha256(sealed)), sealed);
       (void)vault.LoadIndex();
       break;
     }
     case 1: {
-      auto sealed = Seal(in, "cassvault/v1/manifest");
+      auto sealed = Seal(in, Aad(ObjectKind::kManifest));
       cv::BackupRecord record;
       record.backup_id = backup_id;
       record.manifest_id = cv::crypto::Sha256(sealed);
@@ -57,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 2: {
-      (void)store.Put(cv::layout::BackupKey(backup_id), Seal(in, "cassvault/v1/backup/" + backup_id));
+      (void)store.Put(cv::layout::BackupKey(backup_id),
+                      Seal(in, std::string(Aad(ObjectKind::kBackupRecord)) + backup_id));
       (void)vault.LoadRecord(backup_id);
       (void)vault.ListBackups();
       break;
@@ -70,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         header = in.subspan(at + 4);
       }
       std::vector<uint8_t> pack(blobs.begin(), blobs.end());
-      auto sealed = Seal(header, "cassvault/v1/pack-header");
+      auto sealed = Seal(header, cv::vault::kPackHeaderAad);
       pack.insert(pack.end(), sealed.begin(), sealed.end());
       cv::AppendPackTrailer(static_cast<uint32_t>(sealed.size()), &pack);
       (void)store.Put(cv::layout::PackKey(cv::crypto::Sha256(pack)), pack);

@@ -33,26 +33,60 @@ std::optional<ObjectId> IdFromHex(std::string_view hex) {
 namespace layout {
 
 std::string KeySlotKey(std::string_view slot_id) { return std::string(kKeysPrefix) + std::string(slot_id); }
-std::string PackKey(const ObjectId& id) {
+std::string ContentKey(ObjectKind kind, const ObjectId& id) {
+  const ObjectKindInfo& k = KindInfo(kind);
   std::string hex = IdToHex(id);
-  return std::string(kPacksPrefix) + hex.substr(0, 2) + "/" + hex;
+  if (k.naming == Naming::kShardedHash) return std::string(k.prefix) + hex.substr(0, 2) + "/" + hex;
+  return std::string(k.prefix) + hex;
 }
-std::string IndexKey(const ObjectId& id) { return std::string(kIndexPrefix) + IdToHex(id); }
-std::string ManifestKey(const ObjectId& id) { return std::string(kManifestsPrefix) + IdToHex(id); }
+
+std::optional<ObjectId> ParseContentKey(ObjectKind kind, std::string_view key) {
+  const ObjectKindInfo& k = KindInfo(kind);
+  if (k.naming != Naming::kContentHash && k.naming != Naming::kShardedHash) return std::nullopt;
+  if (key.substr(0, k.prefix.size()) != k.prefix) return std::nullopt;
+  key.remove_prefix(k.prefix.size());
+  if (k.naming == Naming::kShardedHash) {
+    if (key.size() != 2 + 1 + 64 || key[2] != '/' || key.substr(0, 2) != key.substr(3, 2))
+      return std::nullopt;
+    key.remove_prefix(3);
+  }
+  return IdFromHex(key);
+}
+
+bool IsNameOf(ObjectKind kind, std::string_view key) {
+  switch (KindInfo(kind).naming) {
+    case Naming::kFixed:
+      return key == KindInfo(kind).prefix;
+    case Naming::kContentHash:
+    case Naming::kShardedHash:
+      return ParseContentKey(kind, key).has_value();
+    case Naming::kSlotId:
+      return ParseKeySlotKey(key).has_value();
+    case Naming::kBackupId:
+      return ParseBackupKey(key).has_value();
+    case Naming::kProbeId: {
+      std::string_view rest = key.substr(0, kProbesPrefix.size()) == kProbesPrefix
+                                  ? key.substr(kProbesPrefix.size())
+                                  : std::string_view();
+      if (rest.size() != 7 + 32 || rest.substr(0, 7) != "doctor-") return false;
+      return IsValidVaultId(rest.substr(7));  // 32 lowercase hex, the same shape
+    }
+    case Naming::kNotAssigned:
+      return false;
+  }
+  return false;
+}
+
+std::string PackKey(const ObjectId& id) { return ContentKey(ObjectKind::kPack, id); }
+std::string IndexKey(const ObjectId& id) { return ContentKey(ObjectKind::kIndex, id); }
+std::string ManifestKey(const ObjectId& id) { return ContentKey(ObjectKind::kManifest, id); }
 std::string BackupKey(std::string_view backup_id) {
   return std::string(kBackupsPrefix) + std::string(backup_id);
 }
 
-std::optional<ObjectId> ParsePackKey(std::string_view key) {
-  if (key.substr(0, kPacksPrefix.size()) != kPacksPrefix) return std::nullopt;
-  key.remove_prefix(kPacksPrefix.size());
-  if (key.size() != 2 + 1 + 64 || key[2] != '/' || key.substr(0, 2) != key.substr(3, 2)) return std::nullopt;
-  return IdFromHex(key.substr(3));
-}
-
+std::optional<ObjectId> ParsePackKey(std::string_view key) { return ParseContentKey(ObjectKind::kPack, key); }
 std::optional<ObjectId> ParseIndexKey(std::string_view key) {
-  if (key.substr(0, kIndexPrefix.size()) != kIndexPrefix) return std::nullopt;
-  return IdFromHex(key.substr(kIndexPrefix.size()));
+  return ParseContentKey(ObjectKind::kIndex, key);
 }
 
 std::optional<std::string> ParseBackupKey(std::string_view key) {
@@ -62,11 +96,10 @@ std::optional<std::string> ParseBackupKey(std::string_view key) {
   return std::string(key);
 }
 
-std::string ConfigSealKey(const ObjectId& id) { return std::string(kConfigSealPrefix) + IdToHex(id); }
+std::string ConfigSealKey(const ObjectId& id) { return ContentKey(ObjectKind::kConfigSeal, id); }
 
 std::optional<ObjectId> ParseConfigSealKey(std::string_view key) {
-  if (key.substr(0, kConfigSealPrefix.size()) != kConfigSealPrefix) return std::nullopt;
-  return IdFromHex(key.substr(kConfigSealPrefix.size()));
+  return ParseContentKey(ObjectKind::kConfigSeal, key);
 }
 
 std::optional<std::string> ParseKeySlotKey(std::string_view key) {

@@ -1,5 +1,6 @@
 // src/core/vault_layout.h — the names of vault objects, built and parsed in one place
 // (LevelDB's filename.h). The format is specified in docs/vault-format.md; names here never change.
+// Which kinds exist, and their prefixes, is the table in vault_layout_kinds.h.
 #pragma once
 
 #include <array>
@@ -7,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "core/vault_layout_kinds.h"
 
 namespace cv {
 
@@ -17,13 +20,14 @@ std::optional<ObjectId> IdFromHex(std::string_view hex);
 
 namespace layout {
 
-inline constexpr std::string_view kConfig = "config";
-inline constexpr std::string_view kKeysPrefix = "keys/";
-inline constexpr std::string_view kPacksPrefix = "packs/";
-inline constexpr std::string_view kIndexPrefix = "index/";
-inline constexpr std::string_view kManifestsPrefix = "manifests/";
-inline constexpr std::string_view kBackupsPrefix = "backups/";
-inline constexpr std::string_view kConfigSealPrefix = "config-seal/";
+inline constexpr std::string_view kConfig = KindInfo(ObjectKind::kConfig).prefix;
+inline constexpr std::string_view kKeysPrefix = KindInfo(ObjectKind::kKeySlot).prefix;
+inline constexpr std::string_view kPacksPrefix = KindInfo(ObjectKind::kPack).prefix;
+inline constexpr std::string_view kIndexPrefix = KindInfo(ObjectKind::kIndex).prefix;
+inline constexpr std::string_view kManifestsPrefix = KindInfo(ObjectKind::kManifest).prefix;
+inline constexpr std::string_view kBackupsPrefix = KindInfo(ObjectKind::kBackupRecord).prefix;
+inline constexpr std::string_view kConfigSealPrefix = KindInfo(ObjectKind::kConfigSeal).prefix;
+inline constexpr std::string_view kProbesPrefix = KindInfo(ObjectKind::kProbe).prefix;
 
 std::string KeySlotKey(std::string_view slot_id);   // keys/<slot id>
 std::string PackKey(const ObjectId& id);            // packs/<first 2 hex>/<64 hex>
@@ -39,6 +43,13 @@ std::optional<std::string> ParseBackupKey(std::string_view key);
 std::optional<ObjectId> ParseConfigSealKey(std::string_view key);
 // The slot id in keys/<slot id> (1-64 of [A-Za-z0-9_-]); nullopt for anything else.
 std::optional<std::string> ParseKeySlotKey(std::string_view key);
+
+// The name of a content-addressed object (Naming kContentHash or kShardedHash) of `kind`.
+std::string ContentKey(ObjectKind kind, const ObjectId& id);
+// The id in a content-addressed name of `kind`; nullopt for anything else.
+std::optional<ObjectId> ParseContentKey(ObjectKind kind, std::string_view key);
+// True if `key` has the shape of a name of `kind` (what a listing keeps).
+bool IsNameOf(ObjectKind kind, std::string_view key);
 
 // A vault id is exactly 32 lowercase hex digits (it names the local cache file, so nothing else may pass).
 bool IsValidVaultId(std::string_view id);

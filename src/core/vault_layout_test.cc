@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace cv {
 namespace {
 
@@ -25,6 +27,66 @@ TEST(VaultLayoutTest, BackupIdsSortByTime) {
   EXPECT_FALSE(layout::IsValidBackupId("../20251125T140000Z"));
   EXPECT_EQ(layout::ParseBackupKey("backups/" + a), a);
   EXPECT_EQ(layout::FormatTime(1764079200), "2025-11-25T14:00:00Z");
+}
+
+// The kind table is the format: its numbers, prefixes and AADs are what v1 vaults hold on disk.
+TEST(VaultLayoutTest, KindTableHasOneRowPerKindAndV1NamesUnchanged) {
+  std::set<uint8_t> numbers;
+  std::set<std::string_view> prefixes;
+  for (const auto& k : layout::kObjectKinds) {
+    EXPECT_EQ(&layout::KindInfo(k.kind), &k) << k.name;
+    EXPECT_TRUE(numbers.insert(static_cast<uint8_t>(k.kind)).second) << k.name;
+    EXPECT_TRUE(prefixes.insert(k.prefix).second) << k.name;
+    EXPECT_EQ(layout::KindOfKey(k.naming == layout::Naming::kFixed ? std::string(k.prefix)
+                                                                   : std::string(k.prefix) + "x"),
+              &k)
+        << k.name;
+    EXPECT_TRUE(k.create_only) << k.name;
+    EXPECT_EQ(k.reserved, k.naming == layout::Naming::kNotAssigned) << k.name;
+    EXPECT_EQ(k.reserved, k.max_size == 0) << k.name;
+  }
+  using K = layout::ObjectKind;
+  EXPECT_EQ(layout::kConfig, "config");
+  EXPECT_EQ(layout::kKeysPrefix, "keys/");
+  EXPECT_EQ(layout::kPacksPrefix, "packs/");
+  EXPECT_EQ(layout::kIndexPrefix, "index/");
+  EXPECT_EQ(layout::kManifestsPrefix, "manifests/");
+  EXPECT_EQ(layout::kBackupsPrefix, "backups/");
+  EXPECT_EQ(layout::kConfigSealPrefix, "config-seal/");
+  EXPECT_EQ(layout::kProbesPrefix, "probes/");
+  EXPECT_EQ(layout::KindInfo(K::kIndex).aad, "cassvault/v1/index");
+  EXPECT_EQ(layout::KindInfo(K::kManifest).aad, "cassvault/v1/manifest");
+  EXPECT_EQ(layout::KindInfo(K::kPack).aad, "cassvault/v1/pack-header");
+  EXPECT_EQ(layout::KindInfo(K::kBackupRecord).aad, "cassvault/v1/backup/");
+  EXPECT_EQ(layout::KindInfo(K::kConfigSeal).aad, "cassvault/v1/config");
+  EXPECT_EQ(layout::KindOfKey("configx"), nullptr);
+  EXPECT_EQ(layout::KindOfKey("index-full/x")->kind, K::kConsolidatedIndex);
+  for (K reserved : {K::kCatalogSegment, K::kConsolidatedIndex, K::kReferenceSet, K::kPolicy, K::kRunRecord,
+                     K::kTombstone, K::kLock, K::kAuditRecord, K::kApproval}) {
+    EXPECT_TRUE(layout::KindInfo(reserved).reserved);
+    EXPECT_FALSE(layout::IsNameOf(reserved, std::string(layout::KindInfo(reserved).prefix) + "x"));
+  }
+}
+
+TEST(VaultLayoutTest, IsNameOfKeepsOnlyTheKindsShape) {
+  ObjectId id{};
+  id[0] = 0xab;
+  using K = layout::ObjectKind;
+  EXPECT_TRUE(layout::IsNameOf(K::kConfig, "config"));
+  EXPECT_TRUE(layout::IsNameOf(K::kProbe, "probes/doctor-0123456789abcdef0123456789abcdef"));
+  EXPECT_FALSE(layout::IsNameOf(K::kProbe, "probes/doctor-0123"));
+  EXPECT_TRUE(layout::IsNameOf(K::kIndex, layout::IndexKey(id)));
+  EXPECT_FALSE(layout::IsNameOf(K::kIndex, "index/" + IdToHex(id) + ".tmp"));
+  EXPECT_FALSE(layout::IsNameOf(K::kManifest, layout::IndexKey(id)));
+  EXPECT_TRUE(layout::IsNameOf(K::kPack, "packs/ab/" + IdToHex(id)));
+  EXPECT_FALSE(layout::IsNameOf(K::kPack, "packs/" + IdToHex(id)));
+  EXPECT_TRUE(layout::IsNameOf(K::kKeySlot, "keys/a_B-9"));
+  EXPECT_FALSE(layout::IsNameOf(K::kKeySlot, "keys/a.b"));
+  EXPECT_TRUE(layout::IsNameOf(K::kBackupRecord, "backups/20251125T140000Z-0a0b0c0d"));
+  EXPECT_FALSE(layout::IsNameOf(K::kBackupRecord, "backups/x"));
+  EXPECT_EQ(layout::ContentKey(K::kConfigSeal, id), "config-seal/" + IdToHex(id));
+  EXPECT_EQ(layout::ParseContentKey(K::kConfigSeal, layout::ConfigSealKey(id)), id);
+  EXPECT_FALSE(layout::ParseContentKey(K::kBackupRecord, "backups/" + IdToHex(id)).has_value());
 }
 
 }  // namespace

@@ -20,33 +20,7 @@ namespace cv::ops {
 
 Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or_tag,
                                    const std::string& host_id, const std::string& address) {
-  if (id_or_tag.empty())
-    return Status::InvalidArgument("--backup", "required: a backup id or tag (see `cassvault list`)");
-  if (layout::IsValidBackupId(id_or_tag)) return vault.LoadRecord(id_or_tag);
-  CV_ASSIGN_OR_RETURN(auto all, vault.ListBackups());
-  std::vector<BackupRecord> tagged;
-  for (auto& r : all) {
-    if (r.tag == id_or_tag) tagged.push_back(r);
-  }
-  if (tagged.empty()) {
-    return Status::NotFound("backup '" + id_or_tag + "'",
-                            "no backup has this id or tag; `cassvault list` shows them");
-  }
-  std::vector<BackupRecord> mine;
-  for (auto& r : tagged) {
-    if ((!host_id.empty() && r.host_id == host_id) || (!address.empty() && r.address == address))
-      mine.push_back(r);
-  }
-  if (mine.empty()) {
-    std::set<std::string> nodes;
-    for (auto& r : tagged) nodes.insert(r.address + " (" + r.host_id + ")");
-    if (nodes.size() == 1) return tagged.back();
-    std::string list;
-    for (const auto& n : nodes) list += (list.empty() ? "" : ", ") + n;
-    return Status::InvalidArgument("tag '" + id_or_tag + "'", "belongs to backups of several nodes (" + list +
-                                                                  "); name the backup id instead");
-  }
-  return mine.back();
+  return vault.ResolveBackup(id_or_tag, host_id, address);  // a catalog question: vault/catalog.h
 }
 
 // The steps, in order: plan (restore_plan), check (restore_check), live schema (restore_schema), write

@@ -4,7 +4,6 @@
 #include <set>
 
 #include "core/vault_layout.h"
-#include "ops/restore.h"
 
 namespace cv::ops {
 
@@ -24,7 +23,7 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
   if (backup.empty()) {
     CV_ASSIGN_OR_RETURN(records, vault.ListBackups());
   } else {
-    CV_ASSIGN_OR_RETURN(BackupRecord r, ResolveBackup(vault, backup, "", ""));
+    CV_ASSIGN_OR_RETURN(BackupRecord r, vault.ResolveBackup(backup, "", ""));
     records.push_back(r);
   }
   CV_RETURN_IF_ERROR(vault.LoadIndex());

@@ -10,7 +10,7 @@
 
 #include "backends/local/local_store.h"
 #include "core/vault_layout.h"
-#include "vault/backup_session.h"
+#include "vault/testing.h"
 
 namespace cv::ops {
 namespace {
@@ -43,33 +43,15 @@ class ShortPacks final : public storage::ObjectStore {
 class VerifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("cv-verify-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
     auto v = vault::Vault::Init(std::move(backends::OpenLocalStore(root_.string(), true)).value(),
-                                crypto::PassphraseSecret("p"), {.log2_n = 10, .r = 8, .p = 1});
+                                crypto::PassphraseSecret("p"), vault::testutil::FastScrypt());
     ASSERT_TRUE(v.ok()) << v.status().ToString();
-    ASSERT_TRUE((*v)->LoadIndex().ok());
-    vault::BackupSession s(**v);
-    auto codec = (*v)->NewCodec();
-    Manifest m;
-    m.backup_id = layout::MakeBackupId(1764079200, "0000000b");
-    TableEntry t{"ks", "t", "", "", {}};
-    FileEntry f{"nb-1-big-Data.db", 0, 0, 0644, 0, {}};
-    for (uint8_t i = 0; i < 3; ++i) {
-      std::vector<uint8_t> part(20000, i);
-      bool stored = false;
-      auto id = s.StorePart(*codec, part, false, &stored);
-      ASSERT_TRUE(id.ok());
-      f.blobs.push_back(*id);
-    }
-    t.files.push_back(f);
-    m.tables.push_back(t);
-    BackupRecord r;
-    r.backup_id = m.backup_id;
-    ASSERT_TRUE(s.Commit(m, r).ok());
+    std::vector<std::vector<uint8_t>> parts;
+    for (uint8_t i = 0; i < 3; ++i) parts.emplace_back(20000, i);
+    auto c = vault::testutil::CommitTestBackup(
+        **v, parts, {.backup_id = layout::MakeBackupId(1764079200, "0000000b"), .try_compress = false});
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
   }
-  void TearDown() override { fs::remove_all(root_); }
   std::unique_ptr<vault::Vault> Open(size_t keep) {
     auto store = std::make_unique<ShortPacks>(
         std::move(backends::OpenLocalStore(root_.string(), false)).value(), keep);
@@ -77,7 +59,9 @@ class VerifyTest : public ::testing::Test {
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return std::move(v).value();
   }
-  fs::path root_;
+  vault::testutil::ScratchDir scratch_{"cv-verify",
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name()};
+  const fs::path& root_ = scratch_.path();
 };
 
 TEST_F(VerifyTest, DeepVerifyOfAPackShorterThanListedFailsCleanly) {

@@ -10,6 +10,7 @@ BackupSession::BackupSession(Vault& vault, size_t pack_target_size)
 Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint8_t> plaintext,
                                           bool try_compress, bool* stored) {
   *stored = false;
+  if (!vault_.blob_index().loaded()) return IndexNotLoaded("backup session");
   ObjectId id = codec.BlobId(plaintext);
   if (vault_.FindBlob(id)) return id;
   {
@@ -20,8 +21,6 @@ Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint
   CV_ASSIGN_OR_RETURN(Compression c, codec.Seal(id, plaintext, try_compress, &sealed));
   CV_RETURN_IF_ERROR(packs_.Add(id, sealed, static_cast<uint32_t>(plaintext.size()), c));
   *stored = true;
-  new_raw_bytes_ += plaintext.size();
-  ++new_blobs_;
   CrashPoint("after-part");
   return id;
 }
@@ -42,13 +41,11 @@ Result<BackupRecord> BackupSession::Commit(const Manifest& manifest, BackupRecor
   std::vector<IndexEntry> adopted = vault_.TakeAdopted();
   entries.insert(entries.end(), adopted.begin(), adopted.end());
   if (!entries.empty()) {
-    std::vector<uint8_t> index = EncodeIndex(entries);
-    CV_ASSIGN_OR_RETURN(ObjectId index_id, vault_.PutContentObject("index", index));
+    CV_ASSIGN_OR_RETURN(ObjectId index_id, WriteIndex(vault_.objects(), entries));
     record.index_ids.push_back(index_id);
   }
   CrashPoint("before-manifest");
-  std::string json = ManifestToJson(manifest);
-  CV_ASSIGN_OR_RETURN(record.manifest_id, vault_.PutContentObject("manifest", crypto::AsBytes(json)));
+  CV_ASSIGN_OR_RETURN(record.manifest_id, vault_.catalog().PutManifest(manifest));
   record.stored_bytes = packs_.stored_bytes();
   CrashPoint("before-commit");
   CV_RETURN_IF_ERROR(vault_.CommitRecord(record));

@@ -6,7 +6,6 @@
 // backup record — only then does the backup exist.
 #pragma once
 
-#include <atomic>
 #include <mutex>
 #include <unordered_set>
 
@@ -28,16 +27,11 @@ class BackupSession {
   // Fills the record's manifest_id, index_ids and stored_bytes, then commits it.
   Result<BackupRecord> Commit(const Manifest& manifest, BackupRecord record);
 
-  uint64_t new_raw_bytes() const { return new_raw_bytes_; }
-  uint64_t new_blobs() const { return new_blobs_; }
-
  private:
   Vault& vault_;
   PackWriter packs_;
   mutable std::mutex mu_;
   std::unordered_set<ObjectId, ObjectIdHash> claimed_;  // GUARDED_BY(mu_): stored or being stored here
-  std::atomic<uint64_t> new_raw_bytes_{0};
-  std::atomic<uint64_t> new_blobs_{0};
 };
 
 }  // namespace cv::vault

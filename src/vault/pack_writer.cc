@@ -4,13 +4,16 @@
 #include <chrono>
 
 #include "core/vault_layout.h"
+#include "vault/pack.h"
 
 namespace cv::vault {
 
 namespace {
 // Room the sealed header and trailer take, so a pack's buffer never reallocates (a pack of many tiny
-// components, TOC.txt and Digest.crc32, has a header of 49 bytes per blob).
-size_t HeaderRoom(size_t entries) { return entries * 49 + 8 + crypto::Aead::kOverhead + kPackTrailerSize; }
+// components, TOC.txt and Digest.crc32, has a header of kPackEntrySize bytes per blob).
+size_t HeaderRoom(size_t entries) {
+  return entries * kPackEntrySize + 8 + crypto::Aead::kOverhead + kPackTrailerSize;
+}
 }  // namespace
 
 Status PackWriter::Add(const ObjectId& blob_id, std::span<const uint8_t> sealed, uint32_t raw_len,
@@ -86,10 +89,7 @@ Status PackWriter::Flush() {
 
 Status PackWriter::Upload(OpenPack pack) {
   // The header goes into the pack itself, so a pack is self-describing even if no index names it.
-  std::vector<uint8_t> header = EncodePackHeader(pack.entries);
-  std::vector<uint8_t> sealed_header;
-  crypto::Aead aead(vault_.key().data_key().view());
-  CV_RETURN_IF_ERROR(aead.Seal(header, crypto::AsBytes("cassvault/v1/pack-header"), &sealed_header));
+  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed_header, SealPackHeader(vault_.key(), pack.entries));
   pack.bytes.insert(pack.bytes.end(), sealed_header.begin(), sealed_header.end());
   AppendPackTrailer(static_cast<uint32_t>(sealed_header.size()), &pack.bytes);
   ObjectId pack_id = crypto::Sha256(pack.bytes);
@@ -103,7 +103,6 @@ Status PackWriter::Upload(OpenPack pack) {
   std::lock_guard<std::mutex> lock(mu_);
   written_.insert(written_.end(), entries.begin(), entries.end());
   stored_bytes_ += pack.bytes.size();
-  ++packs_;
   return Status::OK();
 }
 
@@ -115,11 +114,6 @@ std::vector<IndexEntry> PackWriter::Written() {
 uint64_t PackWriter::stored_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stored_bytes_;
-}
-
-uint64_t PackWriter::packs_written() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return packs_;
 }
 
 }  // namespace cv::vault

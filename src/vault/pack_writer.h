@@ -34,7 +34,6 @@ class PackWriter {
   // Index entries of every pack uploaded so far (and added to the vault's in-memory index).
   std::vector<IndexEntry> Written();
   uint64_t stored_bytes() const;
-  uint64_t packs_written() const;
 
  private:
   struct OpenPack {
@@ -55,7 +54,6 @@ class PackWriter {
   OpenPack current_;                 // GUARDED_BY(mu_)
   std::vector<IndexEntry> written_;  // GUARDED_BY(mu_)
   uint64_t stored_bytes_ = 0;        // GUARDED_BY(mu_)
-  uint64_t packs_ = 0;               // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::vault

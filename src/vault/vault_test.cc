@@ -11,26 +11,24 @@
 
 #include "backends/local/local_store.h"
 #include "core/vault_layout.h"
+#include "storage/object_key.h"
 #include "vault/backup_session.h"
 #include "vault/span_reader.h"
+#include "vault/testing.h"
 
 namespace cv::vault {
 namespace {
 
 namespace fs = std::filesystem;
 
-crypto::ScryptParams Fast() { return {.log2_n = 10, .r = 8, .p = 1}; }
+using testutil::FastScrypt;
 
 class VaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("cv-vault-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    auto v = Vault::Init(Store(true), crypto::PassphraseSecret("correct horse"), Fast());
+    auto v = Vault::Init(Store(true), crypto::PassphraseSecret("correct horse"), FastScrypt());
     ASSERT_TRUE(v.ok()) << v.status().ToString();
   }
-  void TearDown() override { fs::remove_all(root_); }
   std::unique_ptr<storage::ObjectStore> Store(bool create = false) {
     return std::move(backends::OpenLocalStore(root_.string(), create)).value();
   }
@@ -39,40 +37,21 @@ class VaultTest : public ::testing::Test {
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return std::move(v).value();
   }
-  static std::vector<uint8_t> Data(size_t n, uint8_t seed) {
-    std::vector<uint8_t> d(n);
-    uint32_t x = seed * 2654435761u + 1;
-    for (auto& b : d) b = static_cast<uint8_t>((x = x * 1103515245u + 12345u) >> 16);
-    return d;
-  }
-  // Stores parts and commits a backup named by `tag`.
+  static std::vector<uint8_t> Data(size_t n, uint8_t seed) { return testutil::TestData(n, seed); }
+  // Stores parts and commits a backup.
   BackupRecord Backup(Vault& v, const std::vector<std::vector<uint8_t>>& parts, int* stored_count) {
-    EXPECT_TRUE(v.LoadIndex().ok());
-    BackupSession s(v, 1 << 16);
-    auto codec = v.NewCodec();
-    Manifest m;
-    m.backup_id = layout::MakeBackupId(1764079200 + static_cast<int>(v.BlobCount()), "0000000a");
-    TableEntry t{"ks", "t", "", "", {}};
-    FileEntry f{"nb-1-big-Data.db", 0, 0, 0644, 0, {}};
-    *stored_count = 0;
-    for (const auto& p : parts) {
-      bool stored = false;
-      auto id = s.StorePart(*codec, p, true, &stored);
-      EXPECT_TRUE(id.ok());
-      f.blobs.push_back(*id);
-      f.size += p.size();
-      *stored_count += stored;
-    }
-    t.files.push_back(f);
-    m.tables.push_back(t);
-    BackupRecord r;
-    r.backup_id = m.backup_id;
-    auto c = s.Commit(m, r);
+    EXPECT_TRUE(v.LoadIndex().ok());  // the id below counts the blobs the vault holds
+    auto c = testutil::CommitTestBackup(
+        v, parts,
+        {.backup_id = layout::MakeBackupId(1764079200 + static_cast<int>(v.BlobCount()), "0000000a"),
+         .pack_target = 1 << 16},
+        stored_count);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return *c;
+    return c.ok() ? *c : BackupRecord{};
   }
 
-  fs::path root_;
+  testutil::ScratchDir scratch_{"cv-vault", ::testing::UnitTest::GetInstance()->current_test_info()->name()};
+  const fs::path& root_ = scratch_.path();
 };
 
 TEST_F(VaultTest, WrongKeyMissingVaultAndDoubleInit) {
@@ -81,7 +60,7 @@ TEST_F(VaultTest, WrongKeyMissingVaultAndDoubleInit) {
   EXPECT_EQ(wrong.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(wrong.status().message().find("wrong"), std::string::npos);  // no secret in messages
 
-  auto again = Vault::Init(Store(), crypto::PassphraseSecret("x"), Fast());
+  auto again = Vault::Init(Store(), crypto::PassphraseSecret("x"), FastScrypt());
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
 
   fs::create_directories(root_ / "empty");
@@ -357,6 +336,124 @@ TEST_F(VaultTest, JunkIndexRecordAndKeySlotsAreSkippedAndNamed) {
   ASSERT_TRUE(v2->LoadIndex().ok());
   EXPECT_TRUE(Names(v2->Problems(), index_key));
   EXPECT_TRUE(v2->FindBlob(v2->NewCodec()->BlobId(Data(300, 3))).has_value());
+}
+
+// Counts the requests the engine makes, to show what a command costs on a cloud store (a request is a
+// round trip and a charge there).
+class CountingStore final : public storage::ObjectStore {
+ public:
+  explicit CountingStore(std::unique_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
+  std::string Describe() const override { return inner_->Describe(); }
+  storage::StoreProperties Properties() const override { return inner_->Properties(); }
+  Status Put(std::string_view k, std::span<const uint8_t> d) override { return inner_->Put(k, d); }
+  Status Get(std::string_view k, uint64_t o, uint64_t l, std::vector<uint8_t>* out) override {
+    ++gets;
+    return inner_->Get(k, o, l, out);
+  }
+  Result<storage::ObjectInfo> Stat(std::string_view k) override {
+    ++stats;
+    return inner_->Stat(k);
+  }
+  Status List(std::string_view p, const std::function<void(const storage::ObjectInfo&)>& fn) override {
+    ++lists;
+    return inner_->List(p, fn);
+  }
+  Status Delete(std::string_view k) override { return inner_->Delete(k); }
+  int gets = 0, stats = 0, lists = 0;
+
+ private:
+  std::unique_ptr<storage::ObjectStore> inner_;
+};
+
+// Objects found by a listing are read with the listed size: one request each, not a Stat and a Get (the
+// index of a vault with a year of hourly backups is tens of thousands of objects).
+TEST_F(VaultTest, MetadataFoundByAListingCostsOneRequestEach) {
+  {
+    auto v = OpenOk();
+    int stored = 0;
+    for (uint8_t i = 0; i < 3; ++i) Backup(*v, {Data(1000, i)}, &stored);
+  }
+  auto opened =
+      Vault::Open(std::make_unique<CountingStore>(Store()), crypto::PassphraseSecret("correct horse"));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Vault& v = **opened;
+  auto& store = static_cast<CountingStore&>(v.store());
+  // Open: a Stat and a Get of config (nothing lists it), one Get per key slot and per config seal.
+  EXPECT_EQ(store.stats, 1);
+  EXPECT_EQ(store.gets, 3);
+  store.gets = store.stats = store.lists = 0;
+  auto list = v.ListBackups();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ(store.lists, 1);
+  EXPECT_EQ(store.stats, 0);
+  EXPECT_EQ(store.gets, 3);
+  store.gets = store.stats = store.lists = 0;
+  ASSERT_TRUE(v.LoadIndex().ok());
+  EXPECT_EQ(v.BlobCount(), 3u);
+  EXPECT_EQ(store.lists, 2);  // index/ and packs/
+  EXPECT_EQ(store.stats, 0);
+  EXPECT_EQ(store.gets, 3);  // three index objects; every pack is indexed, so none is read
+  // A manifest is named by its record, not found by a listing: it still costs a Stat and a Get.
+  store.gets = store.stats = 0;
+  ASSERT_TRUE(v.LoadManifest((*list)[0]).ok());
+  EXPECT_EQ(store.stats, 1);
+  EXPECT_EQ(store.gets, 1);
+}
+
+// Forgetting LoadIndex would make a backup store everything again and adopt nothing: it is refused.
+TEST_F(VaultTest, StoringOrReadingBeforeLoadIndexIsRefused) {
+  auto v = OpenOk();
+  BackupSession s(*v, 1 << 16);
+  auto codec = v->NewCodec();
+  bool stored = true;
+  auto id = s.StorePart(*codec, Data(100, 1), false, &stored);
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.status().code(), StatusCode::kInternal);
+  EXPECT_NE(id.status().message().find("LoadIndex"), std::string::npos) << id.status().ToString();
+  EXPECT_FALSE(stored);
+  std::vector<uint8_t> out;
+  EXPECT_EQ(v->ReadBlob(codec->BlobId(Data(100, 1)), *codec, &out).code(), StatusCode::kInternal);
+  std::vector<storage::ObjectInfo> packs;
+  ASSERT_TRUE(v->ListPacks(&packs).ok());
+  EXPECT_TRUE(packs.empty());  // nothing was uploaded
+  ASSERT_TRUE(v->LoadIndex().ok());
+  EXPECT_TRUE(s.StorePart(*codec, Data(100, 1), false, &stored).ok());
+  EXPECT_TRUE(stored);
+}
+
+// Every name the kind table can produce passes the one key rule every backend applies
+// (storage/object_key.h): no kind is named in a way a backend would refuse or normalise.
+TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
+  ObjectId id{};
+  id[0] = 0x5a;
+  for (const auto& k : layout::kObjectKinds) {
+    std::string sample;
+    switch (k.naming) {
+      case layout::Naming::kFixed:
+        sample = std::string(k.prefix);
+        break;
+      case layout::Naming::kContentHash:
+      case layout::Naming::kShardedHash:
+        sample = layout::ContentKey(k.kind, id);
+        break;
+      case layout::Naming::kSlotId:
+        sample = layout::KeySlotKey("a_B-9");
+        break;
+      case layout::Naming::kBackupId:
+        sample = layout::BackupKey(layout::MakeBackupId(1764079200, "0a0b0c0d"));
+        break;
+      case layout::Naming::kProbeId:
+        sample = std::string(k.prefix) + "doctor-0123456789abcdef0123456789abcdef";
+        break;
+      case layout::Naming::kNotAssigned:
+        sample = std::string(k.prefix) + "x";
+        break;
+    }
+    EXPECT_TRUE(storage::IsValidObjectKey(sample)) << k.name << ": " << sample;
+    EXPECT_EQ(layout::KindOfKey(sample), &k) << sample;
+    EXPECT_EQ(layout::IsNameOf(k.kind, sample), !k.reserved) << sample;
+  }
 }
 
 TEST_F(VaultTest, OversizedObjectsAreRefusedBeforeAnyByteIsRead) {

@@ -1,0 +1,139 @@
+// src/core/vault_layout_kinds.h — every kind of object a vault holds, as one typed table (restic's
+// FileType, LevelDB's FileType in filename.h). Each row says where a kind lives, how it is named and
+// sealed, and how large a read of it may be: the engine asks the table instead of spelling prefixes, AAD
+// strings and size caps at each call site. docs/vault-format.md ("Object kinds") mirrors this table.
+//
+// The numbers of ObjectKind are part of the format: format v2 names an object's kind in its AAD, so a
+// number is never changed or reused. Rows marked `reserved` are the kinds later issues add; they are
+// declared so that their names are taken, and nothing reads or writes them yet.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace cv::layout {
+
+enum class ObjectKind : uint8_t {
+  kConfig = 1,
+  kConfigSeal = 2,
+  kKeySlot = 3,
+  kPack = 4,
+  kIndex = 5,
+  kManifest = 6,
+  kBackupRecord = 7,
+  kProbe = 8,
+  // Reserved (format v2 and the issues after it).
+  kCatalogSegment = 16,
+  kConsolidatedIndex = 17,
+  kReferenceSet = 18,
+  kPolicy = 19,
+  kRunRecord = 20,
+  kTombstone = 21,
+  kLock = 22,
+  kAuditRecord = 23,
+  kApproval = 24,
+};
+
+// How the name after the prefix is made (vault_layout.h builds and parses each shape).
+enum class Naming : uint8_t {
+  kFixed,        // one object whose whole name is the prefix ("config")
+  kContentHash,  // <prefix><64 hex>: SHA-256 of the stored bytes, checkable without a key
+  kShardedHash,  // <prefix><2 hex>/<64 hex>: as kContentHash, under a folder of its first two digits
+  kSlotId,       // <prefix><1-64 of [A-Za-z0-9_-]>
+  kBackupId,     // <prefix><backup id> (vault_layout.h: IsValidBackupId)
+  kProbeId,      // <prefix>doctor-<32 hex>
+  kNotAssigned,  // reserved kinds: the shape comes with the issue that adds the kind
+};
+
+// What protects the bytes.
+enum class Sealing : uint8_t {
+  kPlain,         // not sealed: config (read before any key is known, checked against a sealed copy after
+                  // unlock) and doctor's probes (random bytes nobody reads)
+  kKeySlot,       // the master key wrapped under a passphrase or key file (crypto/key_slot.h)
+  kSealed,        // AES-256-GCM under the data key, AAD = `aad` (+ the object's id for backup records)
+  kFramedSealed,  // a frame (u8 compression, u64 LE raw length, body), then sealed with AAD `aad`
+  kPack,          // blobs sealed one by one (AAD names the blob), then a header sealed with AAD `aad`
+  kNotAssigned,
+};
+
+// What a listing of the kind's prefix does with a name that does not have the kind's shape.
+enum class StrayNames : uint8_t {
+  kIgnore,  // not ours (a temp file, a name from a later format): passed over silently
+  kReport,  // named as a problem (warning, and by verify): every name there should be ours
+};
+
+struct ObjectKindInfo {
+  ObjectKind kind;
+  std::string_view name;    // in messages: "is 9000 bytes, more than a <name> can be"
+  std::string_view prefix;  // a folder ("index/"), or the whole name of a kFixed object
+  Naming naming;
+  Sealing sealing;
+  std::string_view aad;  // format v1 AAD (kSealed: its prefix); empty if not sealed with the data key
+  bool create_only;      // written once, never overwritten (every v1 kind; the store enforces it)
+  // The largest stored object a whole-object read accepts, checked before a byte is allocated: larger is
+  // damaged or hostile. For packs, the bound on a pack read whole (unindexed, before adoption); indexed
+  // packs are read by the ranges their index gives. 0: not assigned yet (reserved kinds are never read).
+  uint64_t max_size;
+  bool listed;  // found by listing its prefix (everything but config)
+  StrayNames strays;
+  bool reserved;
+};
+
+// The whole table, one row per kind, in ObjectKind order.
+inline constexpr std::array<ObjectKindInfo, 17> kObjectKinds = {{
+    {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
+     StrayNames::kIgnore, false},
+    {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
+     "cassvault/v1/config", true, 4 << 10, true, StrayNames::kIgnore, false},
+    {ObjectKind::kKeySlot, "key slot", "keys/", Naming::kSlotId, Sealing::kKeySlot, "", true, 64 << 10, true,
+     StrayNames::kReport, false},
+    // A backup closes a pack at 8 MiB, so no pack it writes reaches twice that.
+    {ObjectKind::kPack, "pack", "packs/", Naming::kShardedHash, Sealing::kPack, "cassvault/v1/pack-header",
+     true, 16 << 20, true, StrayNames::kIgnore, false},
+    {ObjectKind::kIndex, "index", "index/", Naming::kContentHash, Sealing::kFramedSealed,
+     "cassvault/v1/index", true, uint64_t{256} << 20, true, StrayNames::kIgnore, false},
+    {ObjectKind::kManifest, "manifest", "manifests/", Naming::kContentHash, Sealing::kFramedSealed,
+     "cassvault/v1/manifest", true, uint64_t{256} << 20, true, StrayNames::kIgnore, false},
+    {ObjectKind::kBackupRecord, "backup record", "backups/", Naming::kBackupId, Sealing::kSealed,
+     "cassvault/v1/backup/", true, 1 << 20, true, StrayNames::kIgnore, false},
+    // Written by `doctor` to learn what the identity may do, deleted again where it may; never read back.
+    {ObjectKind::kProbe, "probe", "probes/", Naming::kProbeId, Sealing::kPlain, "", true, 32, false,
+     StrayNames::kIgnore, false},
+    {ObjectKind::kCatalogSegment, "catalog segment", "catalog/", Naming::kNotAssigned, Sealing::kNotAssigned,
+     "", true, 0, true, StrayNames::kIgnore, true},
+    {ObjectKind::kConsolidatedIndex, "consolidated index", "index-full/", Naming::kNotAssigned,
+     Sealing::kNotAssigned, "", true, 0, true, StrayNames::kIgnore, true},
+    {ObjectKind::kReferenceSet, "reference set", "refs/", Naming::kNotAssigned, Sealing::kNotAssigned, "",
+     true, 0, true, StrayNames::kIgnore, true},
+    {ObjectKind::kPolicy, "policy", "policies/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true, 0,
+     true, StrayNames::kIgnore, true},
+    {ObjectKind::kRunRecord, "run record", "runs/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true, 0,
+     true, StrayNames::kIgnore, true},
+    {ObjectKind::kTombstone, "tombstone", "tombstones/", Naming::kNotAssigned, Sealing::kNotAssigned, "",
+     true, 0, true, StrayNames::kIgnore, true},
+    {ObjectKind::kLock, "lock", "locks/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true, 0, true,
+     StrayNames::kIgnore, true},
+    {ObjectKind::kAuditRecord, "audit record", "audit/", Naming::kNotAssigned, Sealing::kNotAssigned, "",
+     true, 0, true, StrayNames::kIgnore, true},
+    {ObjectKind::kApproval, "approval", "approvals/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true,
+     0, true, StrayNames::kIgnore, true},
+}};
+
+constexpr const ObjectKindInfo& KindInfo(ObjectKind kind) {
+  for (const auto& k : kObjectKinds) {
+    if (k.kind == kind) return k;
+  }
+  return kObjectKinds[0];  // unreachable for a declared kind (vault_layout_test checks every row)
+}
+
+// The kind whose prefix `key` is under (a kFixed kind: whose name it is); nullptr for none.
+constexpr const ObjectKindInfo* KindOfKey(std::string_view key) {
+  for (const auto& k : kObjectKinds) {
+    bool match = k.naming == Naming::kFixed ? key == k.prefix : key.substr(0, k.prefix.size()) == k.prefix;
+    if (match) return &k;
+  }
+  return nullptr;
+}
+
+}  // namespace cv::layout

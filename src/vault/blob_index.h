@@ -1,0 +1,70 @@
+// src/vault/blob_index.h — which pack holds each blob: loaded from the index objects, then completed by
+// adopting packs no index names (left by a killed backup), and grown by the packs a backup writes
+// (docs/vault-format.md, "Index objects" and "Adoption").
+//
+// Thread-safe: lookups and additions lock; Load replaces the whole table at once.
+#pragma once
+
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "core/pack_format.h"
+#include "core/result.h"
+#include "vault/problems.h"
+
+namespace cv::vault {
+
+class ObjectTable;
+class PackReader;
+class BlobCodec;
+
+struct ObjectIdHash {
+  size_t operator()(const ObjectId& id) const {
+    size_t h;
+    std::memcpy(&h, id.data(), sizeof h);  // ids are uniformly random already
+    return h;
+  }
+};
+
+// Unindexed packs are read whole before adoption; junk packs someone adds would be read by every command,
+// so one Load reads at most this much of them. Packs past it are not adopted: their blobs, if genuine,
+// are stored again by the next backup, which costs space, never data.
+inline constexpr uint64_t kMaxUnindexedBytesRead = uint64_t{1} << 30;
+
+class BlobIndex {
+ public:
+  // Reads every index object (one request each: sizes come from the listing), then adopts packs no index
+  // names once every entry they claim checks out. Objects that do not check out are skipped and logged in
+  // `problems`; what the store or network causes stops the load.
+  Status Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, ProblemLog& problems);
+
+  // False until the first Load: a lookup before it finds nothing, which would make a backup store every
+  // blob again and adopt nothing, so the writers and readers above check it (they return Internal).
+  bool loaded() const;
+  std::optional<IndexEntry> Find(const ObjectId& id) const;
+  size_t Count() const;
+  // Blobs found in more than one pack by the last Load: 0 unless a blob was stored twice.
+  size_t Duplicates() const;
+  void Add(std::span<const IndexEntry> entries);
+  // Entries of packs adopted by Load: the next committed backup writes them into its index.
+  std::vector<IndexEntry> TakeAdopted();
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs_;  // GUARDED_BY(mu_)
+  std::vector<IndexEntry> adopted_;                               // GUARDED_BY(mu_)
+  size_t duplicates_ = 0;                                         // GUARDED_BY(mu_)
+  bool loaded_ = false;                                           // GUARDED_BY(mu_)
+};
+
+// What a reader or writer of blobs returns when the index was not loaded first (a bug in the caller).
+Status IndexNotLoaded(std::string_view who);
+
+// Writes one index object naming `entries` (create-only, named by its hash). Returns its id.
+Result<ObjectId> WriteIndex(ObjectTable& table, std::span<const IndexEntry> entries);
+
+}  // namespace cv::vault

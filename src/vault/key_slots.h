@@ -1,0 +1,47 @@
+// src/vault/key_slots.h — the vault's key slots (keys/<slot id>): each wraps the one master key under a
+// passphrase or a key file (crypto/key_slot.h; docs/vault-format.md, "Key slots").
+//
+// Anyone who can write the store can add a slot, so unlocking reads every slot document (bounded) and
+// inspects it without deriving anything; slots that do not parse, cost more than any slot cassvault
+// writes, or have a name no slot has are skipped and named. The rest, of the secret's kind, are tried
+// cheapest first: an added slot can neither make the unlock expensive nor be tried before cheaper ones
+// because of its name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "crypto/crypto.h"
+#include "crypto/key_slot.h"
+#include "storage/object_store.h"
+#include "vault/problems.h"
+
+namespace cv::vault {
+
+// At most this many slots are read per unlock, and at most kMaxSlotsTried of the key's kind are tried;
+// each costs at most what `init --kdf-cost 20` writes (crypto::kScryptMaxWork).
+inline constexpr size_t kMaxSlotsRead = 256;
+inline constexpr size_t kMaxSlotsTried = 16;
+
+// The master key from the first slot `secret` opens. PermissionDenied if none does (naming the first
+// slot skipped, if any); the slots skipped on the way are appended to `problems`.
+Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const crypto::KeySecret& secret,
+                                          std::vector<VaultProblem>* problems);
+
+// Writes a new slot for `secret` under a new random id (create-only). Returns the slot id.
+Result<std::string> AddKeySlot(storage::ObjectStore& store, const crypto::MasterKey& key,
+                               const crypto::KeySecret& secret, const crypto::ScryptParams& params);
+
+struct SlotListing {
+  std::string key;
+  Result<crypto::KeySlotInfo> info;
+};
+// Every object under keys/, with what its document says (or why it is not a slot).
+Result<std::vector<SlotListing>> ListKeySlots(storage::ObjectStore& store);
+
+// Lowercase hex of `bytes` random bytes: vault and slot ids. A failed RNG stops the caller, never yields
+// an all-zero id.
+Result<std::string> RandomHex(size_t bytes);
+
+}  // namespace cv::vault

@@ -1,0 +1,127 @@
+#include "vault/object_table.h"
+
+#include <algorithm>
+
+#include "core/byte_io.h"
+#include "vault/compression.h"
+
+namespace cv::vault {
+
+Status ReadBounded(storage::ObjectStore& store, layout::ObjectKind kind, std::string_view key, KnownSize size,
+                   std::vector<uint8_t>* out) {
+  const layout::ObjectKindInfo& k = layout::KindInfo(kind);
+  std::string subject = store.Describe() + "/" + std::string(key);
+  if (!size) {
+    CV_ASSIGN_OR_RETURN(storage::ObjectInfo info, store.Stat(key));
+    size = info.size;
+  }
+  if (*size > k.max_size) {
+    return Status::Corruption(subject, "is " + std::to_string(*size) + " bytes, more than a " +
+                                           std::string(k.name) + " can be (" + std::to_string(k.max_size) +
+                                           "); not read (damaged or not ours)");
+  }
+  out->clear();
+  if (*size == 0) return Status::OK();
+  CV_RETURN_IF_ERROR(store.Get(key, 0, *size, out));
+  if (out->size() != *size) return Status::Corruption(subject, "changed size while being read");
+  return Status::OK();
+}
+
+Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out) {
+  const layout::ObjectKindInfo& k = layout::KindInfo(kind);
+  out->clear();
+  CV_RETURN_IF_ERROR(store.List(k.prefix, [&](const storage::ObjectInfo& o) {
+    if (k.strays == layout::StrayNames::kReport || layout::IsNameOf(kind, o.key)) out->push_back(o);
+  }));
+  std::sort(out->begin(), out->end(),
+            [](const storage::ObjectInfo& a, const storage::ObjectInfo& b) { return a.key < b.key; });
+  return Status::OK();
+}
+
+std::string ObjectTable::Subject(std::string_view key) const {
+  return store_.Describe() + "/" + std::string(key);
+}
+
+Result<std::vector<uint8_t>> ObjectTable::Seal(std::span<const uint8_t> plaintext,
+                                               std::string_view aad) const {
+  crypto::Aead aead(key_.data_key().view());
+  std::vector<uint8_t> sealed;
+  CV_RETURN_IF_ERROR(aead.Seal(plaintext, crypto::AsBytes(aad), &sealed));
+  return sealed;
+}
+
+bool ObjectTable::Open(std::span<const uint8_t> sealed, std::string_view aad,
+                       std::vector<uint8_t>* plain) const {
+  crypto::Aead aead(key_.data_key().view());
+  return aead.Open(sealed, crypto::AsBytes(aad), plain).ok();
+}
+
+Status ObjectTable::PutSealed(std::string_view key, std::string_view aad,
+                              std::span<const uint8_t> plaintext) {
+  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, Seal(plaintext, aad));
+  return store_.Put(key, sealed);
+}
+
+Result<std::vector<uint8_t>> ObjectTable::GetSealed(layout::ObjectKind kind, std::string_view key,
+                                                    std::string_view aad, KnownSize size) {
+  std::vector<uint8_t> sealed, plain;
+  CV_RETURN_IF_ERROR(Read(kind, key, size, &sealed));
+  if (!Open(sealed, aad, &plain))
+    return Status::Corruption(Subject(key), "does not decrypt or was tampered with");
+  return plain;
+}
+
+Result<ObjectId> ObjectTable::PutContent(layout::ObjectKind kind, std::span<const uint8_t> plaintext) {
+  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, Seal(EncodeFrame(plaintext), layout::KindInfo(kind).aad));
+  ObjectId id = crypto::Sha256(sealed);
+  Status st = store_.Put(layout::ContentKey(kind, id), sealed);
+  if (!st.ok() && !st.IsAlreadyExists()) return st;
+  return id;
+}
+
+Result<std::vector<uint8_t>> ObjectTable::GetContent(layout::ObjectKind kind, std::string_view key,
+                                                     KnownSize size) {
+  std::vector<uint8_t> sealed, framed;
+  std::string subject = Subject(key);
+  CV_RETURN_IF_ERROR(Read(kind, key, size, &sealed));
+  // The name is the hash of the bytes: a check that needs no key.
+  if (layout::ParseContentKey(kind, key) != crypto::Sha256(sealed)) {
+    return Status::Corruption(subject, "content does not match its name (damaged or tampered)");
+  }
+  if (!Open(sealed, layout::KindInfo(kind).aad, &framed)) {
+    return Status::Corruption(subject, "does not decrypt or was tampered with");
+  }
+  return DecodeFrame(framed, subject);
+}
+
+std::vector<uint8_t> EncodeFrame(std::span<const uint8_t> plaintext) {
+  Compressor comp(3);
+  std::vector<uint8_t> compressed;
+  Compression c = comp.MaybeCompress(plaintext, &compressed);
+  std::span<const uint8_t> body = c == Compression::kZstd ? std::span<const uint8_t>(compressed) : plaintext;
+  std::vector<uint8_t> framed;
+  framed.reserve(1 + 8 + body.size());
+  ByteWriter w(&framed);
+  w.U8(static_cast<uint8_t>(c));
+  w.U64(plaintext.size());
+  w.Bytes(body);
+  return framed;
+}
+
+Result<std::vector<uint8_t>> DecodeFrame(std::span<const uint8_t> framed, const std::string& subject) {
+  ByteReader r(framed);
+  uint8_t compression = r.U8();
+  uint64_t raw = r.U64();
+  if (!r.ok() || compression > 1) return Status::Corruption(subject, "malformed object frame");
+  std::span<const uint8_t> body = framed.subspan(9);
+  if (compression == static_cast<uint8_t>(Compression::kNone)) {
+    if (body.size() != raw) return Status::Corruption(subject, "wrong length");
+    return std::vector<uint8_t>(body.begin(), body.end());
+  }
+  if (raw > kMaxContentRawSize) return Status::Corruption(subject, "implausible size");
+  std::vector<uint8_t> out;
+  CV_RETURN_IF_ERROR(Decompress(body, raw, &out).Annotate(subject));
+  return out;
+}
+
+}  // namespace cv::vault

@@ -1,0 +1,84 @@
+// src/vault/object_table.h — typed access to the vault's whole objects (everything but blob ranges):
+// names, bounded reads and the sealing of metadata, each driven by the kind table
+// (core/vault_layout_kinds.h) instead of strings at each call site.
+//
+// Bounded reads: an object's size is checked against its kind's bound before a byte is allocated, and
+// exactly that many bytes are asked for, so a body of another length is an error. Where a listing already
+// gave the size, it is used as is: one request per object instead of a Stat and a Get (an object that is
+// not the listed size fails the exact-length read as Corruption, like any other damage).
+//
+// Thread-safe (the store is; sealing makes its own Aead per call).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/vault_layout.h"
+#include "crypto/crypto.h"
+#include "crypto/key_slot.h"
+#include "storage/object_store.h"
+
+namespace cv::vault {
+
+// The size an object is known to have before it is read (from a listing), or nullopt (a Stat finds it).
+using KnownSize = std::optional<uint64_t>;
+
+// Reads a whole object of `kind` (at most the kind's max_size bytes). Usable before the vault is unlocked
+// (config, key slots). Corruption naming the object if it is larger than its kind can be.
+Status ReadBounded(storage::ObjectStore& store, layout::ObjectKind kind, std::string_view key, KnownSize size,
+                   std::vector<uint8_t>* out);
+
+// Every name of `kind` under its prefix with its listed size, sorted by name. Names without the kind's
+// shape are dropped (StrayNames::kIgnore) or kept for the caller to report (kReport).
+Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out);
+
+class ObjectTable {
+ public:
+  // The store and key must outlive the table.
+  ObjectTable(storage::ObjectStore& store, const crypto::MasterKey& key) : store_(store), key_(key) {}
+
+  storage::ObjectStore& store() { return store_; }
+  // "<store>/<key>": how messages name an object.
+  std::string Subject(std::string_view key) const;
+
+  Status Read(layout::ObjectKind kind, std::string_view key, KnownSize size, std::vector<uint8_t>* out) {
+    return ReadBounded(store_, kind, key, size, out);
+  }
+  Status List(layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out) {
+    return ListKind(store_, kind, out);
+  }
+
+  // kSealed kinds. `aad` is the whole AAD (the kind's, plus the object's identity where it has one).
+  Result<std::vector<uint8_t>> Seal(std::span<const uint8_t> plaintext, std::string_view aad) const;
+  // False if `sealed` does not open under `aad` (not written with this key, or tampered with).
+  bool Open(std::span<const uint8_t> sealed, std::string_view aad, std::vector<uint8_t>* plain) const;
+  Status PutSealed(std::string_view key, std::string_view aad, std::span<const uint8_t> plaintext);
+  // Corruption naming the object if it does not open under `aad`.
+  Result<std::vector<uint8_t>> GetSealed(layout::ObjectKind kind, std::string_view key, std::string_view aad,
+                                         KnownSize size = std::nullopt);
+
+  // kFramedSealed kinds: framed (compressed where it pays), sealed with the kind's AAD and written
+  // create-only under the SHA-256 of the stored bytes, so anyone can check a file against its name without
+  // the key. An object already there under that name is these bytes.
+  Result<ObjectId> PutContent(layout::ObjectKind kind, std::span<const uint8_t> plaintext);
+  Result<std::vector<uint8_t>> GetContent(layout::ObjectKind kind, std::string_view key,
+                                          KnownSize size = std::nullopt);
+
+ private:
+  storage::ObjectStore& store_;
+  const crypto::MasterKey& key_;
+};
+
+// Framed objects (index, manifest) decompress to at most this much.
+inline constexpr uint64_t kMaxContentRawSize = uint64_t{1} << 30;
+
+// The frame of kFramedSealed objects (docs/vault-format.md): u8 compression, u64 LE raw length, body.
+std::vector<uint8_t> EncodeFrame(std::span<const uint8_t> plaintext);
+Result<std::vector<uint8_t>> DecodeFrame(std::span<const uint8_t> framed, const std::string& subject);
+
+}  // namespace cv::vault
