@@ -21,6 +21,18 @@ BIN = os.environ.get("CASSVAULT_BIN") or os.path.join(ROOT, "build", "release", 
 PASSPHRASE = "integration test passphrase"
 
 
+def snapshot_tree(paths):
+    """(path, size, mode, uid, mtime_ns) of every file under paths: proof that nothing was written."""
+    out = set()
+    for root in paths:
+        for base, _, files in os.walk(root):
+            for f in files:
+                p = os.path.join(base, f)
+                st = os.lstat(p)
+                out.add((p, st.st_size, st.st_mode, st.st_uid, st.st_mtime_ns))
+    return out
+
+
 def all_files(root):
     """Every file under root, as paths relative to it."""
     out = set()

@@ -29,7 +29,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cvtest import Vault  # noqa: E402
+from cvtest import Vault, snapshot_tree  # noqa: E402
 from rigtest import rig, rig_env  # noqa: E402
 
 NODES = (1, 2, 3)
@@ -47,18 +47,6 @@ def value(i):
 def read(path):
     with open(path, "rb") as f:
         return f.read()
-
-
-def snapshot_tree(paths):
-    """(path, size, mode, uid, mtime_ns) of every file under paths: proof that nothing was written."""
-    out = set()
-    for root in paths:
-        for base, _, files in os.walk(root):
-            for f in files:
-                p = os.path.join(base, f)
-                st = os.lstat(p)
-                out.add((p, st.st_size, st.st_mode, st.st_uid, st.st_mtime_ns))
-    return out
 
 
 class Sessions:

@@ -30,7 +30,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cvtest import Vault, all_files  # noqa: E402
+from cvtest import Vault, all_files, snapshot_tree  # noqa: E402
 from rigtest import _session, close_sessions, cql, rig, rig_env  # noqa: E402
 
 NODES = (1, 2, 3)
@@ -53,18 +53,6 @@ def empty_dirs(env):
         for entry in os.listdir(d):
             p = os.path.join(d, entry)
             shutil.rmtree(p) if os.path.isdir(p) else os.remove(p)
-
-
-def snapshot_tree(paths):
-    """(path, size, mode, uid, mtime_ns) of every file under paths: proof that nothing was written."""
-    out = set()
-    for root in paths:
-        for base, _, files in os.walk(root):
-            for f in files:
-                p = os.path.join(base, f)
-                st = os.lstat(p)
-                out.add((p, st.st_size, st.st_mode, st.st_uid, st.st_mtime_ns))
-    return out
 
 
 def read(path):

@@ -64,6 +64,19 @@ def snapshot(root):
 
 
 @unittest.skipUnless(os.geteuid() == 0, "the attacks need root (cassvault) and uid 4242 (the attacker)")
+def make_victim(work):
+    """Root's files the attacker wants: a directory (H1 experiment 1) and a root-only file (experiment 2)."""
+    victim = os.path.join(work, "victim")
+    os.makedirs(victim)
+    os.chmod(victim, 0o755)
+    with open(os.path.join(victim, "important.conf"), "w") as f:
+        f.write("root config\n")
+    with open(os.path.join(victim, "shadow"), "w") as f:
+        f.write("root:secret-hash:19000::::::\n")
+    os.chmod(os.path.join(victim, "shadow"), 0o600)
+    return victim
+
+
 class SecurityRestoreTest(unittest.TestCase):
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="cv-sec-")
@@ -83,14 +96,7 @@ class SecurityRestoreTest(unittest.TestCase):
         shutil.rmtree(os.path.join(self.data, "legacy_tables"))
         os.chown(self.data, ATTACKER, ATTACKER)
         # Root's files the attacker wants: a directory (H1 experiment 1) and a root-only file (experiment 2).
-        self.victim = os.path.join(self.work, "victim")
-        os.makedirs(self.victim)
-        os.chmod(self.victim, 0o755)
-        with open(os.path.join(self.victim, "important.conf"), "w") as f:
-            f.write("root config\n")
-        with open(os.path.join(self.victim, "shadow"), "w") as f:
-            f.write("root:secret-hash:19000::::::\n")
-        os.chmod(os.path.join(self.victim, "shadow"), 0o600)
+        self.victim = make_victim(self.work)
         self.victim_before = snapshot(self.victim)
 
     def tearDown(self):
@@ -473,15 +479,8 @@ class LiveStagingTest(unittest.TestCase):
         return sorted((r.id, r.v) for r in cql("SELECT id, v FROM %s.t" % cls.KS))
 
     def setUp(self):
-        self.victim = os.path.join(self.work, "victim")
-        shutil.rmtree(self.victim, ignore_errors=True)
-        os.makedirs(self.victim)
-        os.chmod(self.victim, 0o755)
-        with open(os.path.join(self.victim, "important.conf"), "w") as f:
-            f.write("root config\n")
-        with open(os.path.join(self.victim, "shadow"), "w") as f:
-            f.write("root:secret-hash:19000::::::\n")
-        os.chmod(os.path.join(self.victim, "shadow"), 0o600)
+        shutil.rmtree(os.path.join(self.work, "victim"), ignore_errors=True)
+        self.victim = make_victim(self.work)
         self.victim_before = snapshot(self.victim)
         # The node lost the table's rows; three rows written since then are not in the backup.
         cql("TRUNCATE %s.t" % self.KS)
