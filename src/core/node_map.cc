@@ -197,7 +197,8 @@ Result<std::vector<TargetNode>> ParseTargetNodes(std::string_view text, std::str
 Result<NodeMap> AutoMap(const std::vector<SourceNode>& sources, const std::vector<TargetNode>& targets,
                         const std::map<std::string, std::string>& dc_map) {
   for (const auto& [from, to] : dc_map) {
-    if (std::none_of(sources.begin(), sources.end(), [&](const SourceNode& s) { return s.dc == from; }))
+    const std::string& dc = from;  // a lambda may not capture a structured binding in clang 14
+    if (std::none_of(sources.begin(), sources.end(), [&](const SourceNode& s) { return s.dc == dc; }))
       return Status::InvalidArgument("--dc-map " + from + "=" + to, "the backup has no node in DC " + from);
   }
   // (target DC, rack) -> nodes on each side.
@@ -245,7 +246,8 @@ Result<std::map<std::string, size_t>> ResolveNodeMap(const NodeMap& map,
                                                      const std::vector<TargetNode>* targets) {
   const std::string subject = "node map";
   for (const auto& [from, to] : map.dc_map) {
-    if (std::none_of(sources.begin(), sources.end(), [&](const SourceNode& s) { return s.dc == from; })) {
+    const std::string& dc = from;  // a lambda may not capture a structured binding in clang 14
+    if (std::none_of(sources.begin(), sources.end(), [&](const SourceNode& s) { return s.dc == dc; })) {
       return Status::InvalidArgument(subject, "dc_map names DC " + from +
                                                   ", which no node of the backup is in; the backup's DCs "
                                                   "are those `cassvault list` shows");
@@ -289,8 +291,9 @@ Result<std::map<std::string, size_t>> ResolveNodeMap(const NodeMap& map,
         return Status::InvalidArgument(subject, "has no entry for target node " + t.address);
     }
     for (const auto& [address, i] : out) {
+      const std::string& wanted = address;  // a lambda may not capture a structured binding in clang 14
       auto t = std::find_if(targets->begin(), targets->end(),
-                            [&](const TargetNode& x) { return x.address == address; });
+                            [&](const TargetNode& x) { return x.address == wanted; });
       if (t == targets->end())
         return Status::InvalidArgument(subject, "names target " + address + ", which is not a target node");
       const SourceNode& s = sources[i];

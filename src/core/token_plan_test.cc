@@ -5,12 +5,14 @@
 namespace cv {
 namespace {
 
-const std::vector<std::string> kBackup = {"4976080077577361300", "-9123371812534796454", "165730118335461866",
-                                          "-6232327431150721616"};
+// A function, not a global vector: nothing that allocates runs before main.
+std::vector<std::string> Backup() {
+  return {"4976080077577361300", "-9123371812534796454", "165730118335461866", "-6232327431150721616"};
+}
 
 TokenInputs Inputs(TargetTokens target) {
   TokenInputs in;
-  in.backup_tokens = kBackup;
+  in.backup_tokens = Backup();
   in.target = target;
   in.yaml_num_tokens = 4;
   in.node = "127.0.0.1";
@@ -81,7 +83,7 @@ TEST(TokenPlanTest, FreshNodeGetsSystemLocalBackOnlyWhenSound) {
   EXPECT_FALSE(PlanTokens(topo)->restore_system_local);
   auto running = in;
   running.target = TargetTokens::kRunning;
-  running.live_tokens = kBackup;
+  running.live_tokens = Backup();
   EXPECT_FALSE(PlanTokens(running)->restore_system_local);
 }
 
@@ -118,7 +120,7 @@ TEST(TokenPlanTest, FreshNodeWhoseYamlAlreadyNamesThemIsLeftAlone) {
 
 TEST(TokenPlanTest, RunningNodeWithOtherTokensIsRefusedUnlessTopologyChange) {
   auto in = Inputs(TargetTokens::kRunning);
-  in.live_tokens = kBackup;
+  in.live_tokens = Backup();
   EXPECT_TRUE(PlanTokens(in)->tokens_match);
   in.live_tokens = {"1", "2", "3", "4"};
   auto refused = PlanTokens(in);
@@ -140,7 +142,7 @@ TEST(TokenPlanTest, InitialisedNodeIsJudgedByWhatItMustHaveStored) {
   in.initialised_after_backup = false;
   in.yaml_num_tokens = 16;
   EXPECT_EQ(PlanTokens(in).status().code(), StatusCode::kFailedPrecondition);
-  in.yaml_initial_tokens = kBackup;  // started with the backup's tokens named
+  in.yaml_initial_tokens = Backup();  // started with the backup's tokens named
   EXPECT_TRUE(PlanTokens(in).ok());
   in.yaml_initial_tokens = {"1", "2", "3", "4"};
   EXPECT_EQ(PlanTokens(in).status().code(), StatusCode::kFailedPrecondition);

@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <set>
+#include <string_view>
 
 #include "cassandra/snapshot_scan.h"
 #include "core/table_filter.h"
@@ -42,8 +44,8 @@ class SnapshotGuard {
   bool armed_ = false;
 };
 
-const std::vector<std::string> kAllSystemKeyspaces = {"system", "system_schema", "system_auth",
-                                                      "system_distributed", "system_traces"};
+constexpr std::array<std::string_view, 5> kAllSystemKeyspaces = {"system", "system_schema", "system_auth",
+                                                                 "system_distributed", "system_traces"};
 
 // Keyspace names the user typed without wildcards must exist: a typo is an error, not an empty backup.
 Status CheckNamedKeyspacesExist(const std::vector<std::string>& includes,

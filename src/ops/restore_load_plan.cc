@@ -14,17 +14,6 @@
 namespace cv::ops {
 namespace {
 
-std::pair<std::string, std::string> Renamed(const std::vector<Rename>& renames, const std::string& ks,
-                                            const std::string& table) {
-  for (const auto& r : renames) {
-    if (r.from_ks == ks && r.from_table == table) return {r.to_ks, r.to_table};
-  }
-  for (const auto& r : renames) {
-    if (r.from_ks == ks && r.from_table.empty()) return {r.to_ks, table};
-  }
-  return {ks, table};
-}
-
 // A counter table's schema says so in a column type; schema.cql is what the backup captured.
 bool SchemaHasCounter(const std::string& cql) {
   static const std::regex kCounterColumn(R"([\w"]\s+counter\s*[,)])", std::regex::icase);
@@ -89,7 +78,7 @@ Result<LoadPlan> PlanLoad(vault::Vault& vault, const RestoreOptions& o) {
       if (lt.schema_from == nullptr) {
         lt.src_ks = t.keyspace;
         lt.src_table = t.table;
-        std::tie(lt.ks, lt.table) = Renamed(renames, t.keyspace, t.table);
+        std::tie(lt.ks, lt.table) = ApplyRenames(renames, t.keyspace, t.table);
         lt.schema_from = m.get();
         lt.schema_entry = &t;
         lt.is_counter = SchemaHasCounter(t.schema_cql);

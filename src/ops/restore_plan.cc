@@ -16,17 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::pair<std::string, std::string> ApplyRenames(const std::vector<Rename>& renames, const std::string& ks,
-                                                 const std::string& table) {
-  for (const auto& r : renames) {
-    if (r.from_ks == ks && r.from_table == table) return {r.to_ks, r.to_table};
-  }
-  for (const auto& r : renames) {
-    if (r.from_ks == ks && r.from_table.empty()) return {r.to_ks, table};
-  }
-  return {ks, table};
-}
-
 // Every name in the manifest is checked before it touches a path (invariant 6).
 Status CheckManifestNames(const TableEntry& t) {
   CV_RETURN_IF_ERROR(CheckIdentifier(t.keyspace, "keyspace"));

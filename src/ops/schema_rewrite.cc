@@ -285,4 +285,15 @@ Status CheckRestoreSchema(const Manifest& manifest, const TableEntry& t, const s
   return Status::OK();
 }
 
+std::pair<std::string, std::string> ApplyRenames(const std::vector<Rename>& renames, const std::string& ks,
+                                                 const std::string& table) {
+  for (const auto& r : renames) {
+    if (r.from_ks == ks && r.from_table == table) return {r.to_ks, r.to_table};
+  }
+  for (const auto& r : renames) {
+    if (r.from_ks == ks && r.from_table.empty()) return {r.to_ks, table};
+  }
+  return {ks, table};
+}
+
 }  // namespace cv::ops

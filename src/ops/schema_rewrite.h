@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/manifest.h"
@@ -16,6 +17,9 @@ std::vector<std::string> SplitStatements(const std::string& cql);
 struct Rename {
   std::string from_ks, from_table, to_ks, to_table;  // table "" = the whole keyspace
 };
+// Where (ks, table) goes under `renames`: a rename of the table wins over one of its keyspace.
+std::pair<std::string, std::string> ApplyRenames(const std::vector<Rename>& renames, const std::string& ks,
+                                                 const std::string& table);
 
 // Rewrites one schema.cql statement for a restore into (to_ks, to_table):
 //  - `from_ks.from_table` becomes `to_ks.to_table`, `from_ks.` type references become `to_ks.`;

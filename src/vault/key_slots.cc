@@ -28,7 +28,7 @@ Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const cry
   struct Candidate {
     std::string key;
     std::string doc;
-    uint64_t work;
+    uint64_t work = 0;
   };
   std::vector<Candidate> candidates;
   bool kind_seen = false;
