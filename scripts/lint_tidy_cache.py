@@ -5,7 +5,8 @@
     lint_tidy_cache.py mark CACHE_DIR FILE         records FILE as clean (after clang-tidy passed on it)
 
 A result is keyed by what decides it: clang-tidy's version, .clang-tidy, the file's compile command and
-its preprocessed text (so a changed header changes the key of every file that includes it). A merge of
+its preprocessed text (so a changed header changes the key of every file that includes it), with the
+checkout's own path taken out of both. A merge of
 branches whose files were each linted clean therefore costs CI a preprocessor run per file (~0.5 s), not
 a clang-tidy run (20-45 s).
 """
@@ -38,8 +39,14 @@ def key(entry, tool_version, config):
     out = subprocess.run(pre + ["-E", "-P"], cwd=entry["directory"], capture_output=True)
     if out.returncode != 0:
         return None  # cannot preprocess: let clang-tidy report it
+    # Where the checkout lives must not matter (CI clones into a fresh directory each run): the root's path
+    # is replaced wherever it appears, in the command and in the text (__FILE__, CASSVAULT_SOURCE_DIR).
+    command = entry.get("command", " ".join(argv)).encode()
+    text = out.stdout
+    for root in {os.path.realpath(ROOT).encode(), ROOT.encode()}:
+        command, text = command.replace(root, b"<root>"), text.replace(root, b"<root>")
     h = hashlib.sha256()
-    for part in (tool_version, config, entry.get("command", " ".join(argv)).encode(), out.stdout):
+    for part in (tool_version, config, command, text):
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()
 
