@@ -164,6 +164,7 @@ std::string BackupRecordToJson(const BackupRecord& r) {
             {"tables", r.tables},
             {"manifest", IdToHex(r.manifest_id)},
             {"index", IdsToJson(r.index_ids)}};
+  if (r.version >= 2) j["content_key"] = IdToHex(r.content_key);
   return j.dump();
 }
 
@@ -172,7 +173,7 @@ Result<BackupRecord> BackupRecordFromJson(std::string_view text, std::string_vie
     json j = json::parse(text);
     BackupRecord r;
     r.version = IntMember<int>(j, "version");
-    if (r.version != 1)
+    if (r.version != 1 && r.version != 2)
       return Status::NotSupported(subject, "backup record version " + std::to_string(r.version));
     r.backup_id = j.at("backup_id").get<std::string>();
     r.tag = j.at("tag").get<std::string>();
@@ -194,6 +195,11 @@ Result<BackupRecord> BackupRecordFromJson(std::string_view text, std::string_vie
     if (!mid) return Status::Corruption(subject, "malformed manifest id");
     r.manifest_id = *mid;
     r.index_ids = IdsFromJson(j.at("index"));
+    if (r.version == 2) {
+      auto ck = IdFromHex(j.at("content_key").get<std::string>());
+      if (!ck) return Status::Corruption(subject, "malformed content key id");
+      r.content_key = *ck;
+    }
     return r;
   } catch (const std::exception& e) {
     return Status::Corruption(subject, std::string("malformed backup record: ") + e.what());

@@ -62,6 +62,8 @@ struct BackupRecord {
   uint64_t tables = 0;
   ObjectId manifest_id{};
   std::vector<ObjectId> index_ids;  // index objects this backup wrote
+  // Version 2 (format v2) only: the content key sealing the manifest and the blobs this backup stored.
+  ObjectId content_key{};
 };
 
 std::string ManifestToJson(const Manifest& m);

@@ -1,6 +1,7 @@
 #include "core/pack_format_v2.h"
 
 #include <cstring>
+#include <map>
 #include <string>
 
 #include "core/byte_io.h"
@@ -69,6 +70,70 @@ Result<PackHeaderV2> DecodePackHeaderV2(std::span<const uint8_t> bytes, std::str
   }
   if (next != h.region_len) return bad("entries do not cover the blob region");
   return h;
+}
+
+namespace {
+void PutEntryV2(ByteWriter& w, const PackEntry& e) {
+  w.Bytes(e.blob_id);
+  w.U64(e.offset);
+  w.U32(e.stored_len);
+  w.U32(e.raw_len);
+  w.U8(static_cast<uint8_t>(e.compression));
+}
+constexpr uint32_t kIndexVersionV2 = 2;
+}  // namespace
+
+std::vector<uint8_t> EncodeIndexV2(const IndexV2& index) {
+  std::map<ObjectId, std::vector<const PackEntry*>> by_pack;
+  for (const auto& e : index.entries) by_pack[e.pack_id].push_back(&e.entry);
+  std::map<ObjectId, ContentKeyId> keys(index.pack_keys.begin(), index.pack_keys.end());
+  std::vector<uint8_t> out;
+  ByteWriter w(&out);
+  w.U32(kIndexVersionV2);
+  size_t groups = 0;
+  for (const auto& [pack, entries] : by_pack) groups += keys.count(pack);
+  w.U32(static_cast<uint32_t>(groups));
+  for (const auto& [pack, entries] : by_pack) {
+    auto key = keys.find(pack);
+    if (key == keys.end()) continue;
+    w.Bytes(pack);
+    w.Bytes(key->second);
+    w.U32(static_cast<uint32_t>(entries.size()));
+    for (const PackEntry* e : entries) PutEntryV2(w, *e);
+  }
+  return out;
+}
+
+Result<IndexV2> DecodeIndexV2(std::span<const uint8_t> bytes, std::string_view subject) {
+  ByteReader r(bytes);
+  if (r.U32() != kIndexVersionV2 || !r.ok()) return Status::Corruption(subject, "unknown index version");
+  const uint32_t groups = r.U32();
+  IndexV2 out;
+  for (uint32_t g = 0; g < groups && r.ok(); ++g) {
+    ObjectId pack{};
+    ContentKeyId key{};
+    r.Bytes(&pack);
+    r.Bytes(&key);
+    const uint32_t n = r.U32();
+    if (!r.ok() || static_cast<uint64_t>(n) * kEntrySize > r.remaining())
+      return Status::Corruption(subject, "index shorter than its counts");
+    out.pack_keys.emplace_back(pack, key);
+    for (uint32_t k = 0; k < n; ++k) {
+      IndexEntry e;
+      e.pack_id = pack;
+      r.Bytes(&e.entry.blob_id);
+      e.entry.offset = r.U64();
+      e.entry.stored_len = r.U32();
+      e.entry.raw_len = r.U32();
+      const uint8_t c = r.U8();
+      if (c > static_cast<uint8_t>(Compression::kZstd) || e.entry.stored_len < kMinSealedBlobV2)
+        return Status::Corruption(subject, "malformed index entry");
+      e.entry.compression = static_cast<Compression>(c);
+      out.entries.push_back(e);
+    }
+  }
+  if (!r.ok() || r.remaining() != 0) return Status::Corruption(subject, "malformed index");
+  return out;
 }
 
 void AppendPackTrailerV2(uint32_t sealed_header_len, std::vector<uint8_t>* pack) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/pack_format.h"
@@ -49,5 +50,16 @@ struct PackTrailer {
 void AppendPackTrailerV2(uint32_t sealed_header_len, std::vector<uint8_t>* pack);
 // Either version's trailer; Corruption names the object when it is neither.
 Result<PackTrailer> ParseAnyPackTrailer(std::span<const uint8_t> trailer, std::string_view subject);
+
+// Index objects of v2 also say which content key seals each pack's blobs (a reader needs it for every pack a
+// restore touches; v1 had one key): u32 version 2 | u32 packs | per pack: pack id, content key id, u32 n,
+// n entries as in v1.
+struct IndexV2 {
+  std::vector<IndexEntry> entries;
+  std::vector<std::pair<ObjectId, ContentKeyId>> pack_keys;  // one per pack the entries name
+};
+// Every pack `entries` name must have a key in `pack_keys` (a pack without one is left out: a bug).
+std::vector<uint8_t> EncodeIndexV2(const IndexV2& index);
+Result<IndexV2> DecodeIndexV2(std::span<const uint8_t> bytes, std::string_view subject);
 
 }  // namespace cv

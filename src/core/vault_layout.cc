@@ -62,8 +62,10 @@ bool IsNameOf(ObjectKind kind, std::string_view key) {
       return ParseContentKey(kind, key).has_value();
     case Naming::kSlotId:
       return ParseKeySlotKey(key).has_value();
-    case Naming::kBackupId:
-      return ParseBackupKey(key).has_value();
+    case Naming::kBackupId: {
+      std::string_view prefix = KindInfo(kind).prefix;
+      return key.substr(0, prefix.size()) == prefix && IsValidBackupId(key.substr(prefix.size()));
+    }
     case Naming::kProbeId: {
       std::string_view rest = key.substr(0, kProbesPrefix.size()) == kProbesPrefix
                                   ? key.substr(kProbesPrefix.size())
@@ -94,6 +96,22 @@ std::optional<std::string> ParseBackupKey(std::string_view key) {
   key.remove_prefix(kBackupsPrefix.size());
   if (!IsValidBackupId(key)) return std::nullopt;
   return std::string(key);
+}
+
+std::string RefsKey(std::string_view backup_id) {
+  return std::string(KindInfo(ObjectKind::kReferenceSet).prefix) + std::string(backup_id);
+}
+std::string ContentKeyObjectKey(const ObjectId& id) { return ContentKey(ObjectKind::kContentKey, id); }
+
+std::string ObjectAadV2(std::string_view vault_id, ObjectKind kind, std::string_view identity) {
+  std::string aad(kAadV2Label);
+  aad.push_back('\0');
+  aad.append(vault_id);
+  const auto k = static_cast<uint16_t>(kind);
+  aad.push_back(static_cast<char>(k >> 8));
+  aad.push_back(static_cast<char>(k & 0xff));
+  aad.append(identity);
+  return aad;
 }
 
 std::string ConfigSealKey(const ObjectId& id) { return ContentKey(ObjectKind::kConfigSeal, id); }

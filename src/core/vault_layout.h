@@ -29,12 +29,20 @@ inline constexpr std::string_view kBackupsPrefix = KindInfo(ObjectKind::kBackupR
 inline constexpr std::string_view kConfigSealPrefix = KindInfo(ObjectKind::kConfigSeal).prefix;
 inline constexpr std::string_view kProbesPrefix = KindInfo(ObjectKind::kProbe).prefix;
 
-std::string KeySlotKey(std::string_view slot_id);   // keys/<slot id>
-std::string PackKey(const ObjectId& id);            // packs/<first 2 hex>/<64 hex>
-std::string IndexKey(const ObjectId& id);           // index/<64 hex>
-std::string ManifestKey(const ObjectId& id);        // manifests/<64 hex>
-std::string BackupKey(std::string_view backup_id);  // backups/<backup id>
-std::string ConfigSealKey(const ObjectId& id);      // config-seal/<64 hex>
+std::string KeySlotKey(std::string_view slot_id);     // keys/<slot id>
+std::string PackKey(const ObjectId& id);              // packs/<first 2 hex>/<64 hex>
+std::string IndexKey(const ObjectId& id);             // index/<64 hex>
+std::string ManifestKey(const ObjectId& id);          // manifests/<64 hex>
+std::string BackupKey(std::string_view backup_id);    // backups/<backup id>
+std::string ConfigSealKey(const ObjectId& id);        // config-seal/<64 hex>
+std::string RefsKey(std::string_view backup_id);      // refs/<backup id> (v2)
+std::string ContentKeyObjectKey(const ObjectId& id);  // content-keys/<64 hex> (v2)
+
+// Format v2: the AAD of every sealed object, "cassvault/v2" NUL | vault id (32 hex) | u16 BE kind |
+// identity (the object's name; a blob's id). An object copied into another vault, under another kind or
+// name does not open. A replica of the vault (same id, another store) holds the same bytes.
+inline constexpr std::string_view kAadV2Label = "cassvault/v2";
+std::string ObjectAadV2(std::string_view vault_id, ObjectKind kind, std::string_view identity);
 
 // The id in a pack, index or manifest key; nullopt for anything else (stray files, temp files).
 std::optional<ObjectId> ParsePackKey(std::string_view key);

@@ -23,6 +23,7 @@ enum class ObjectKind : uint8_t {
   kManifest = 6,
   kBackupRecord = 7,
   kProbe = 8,
+  kContentKey = 9,  // format v2
   // Reserved (format v2 and the issues after it).
   kCatalogSegment = 16,
   kConsolidatedIndex = 17,
@@ -38,7 +39,8 @@ enum class ObjectKind : uint8_t {
 // How the name after the prefix is made (vault_layout.h builds and parses each shape).
 enum class Naming : uint8_t {
   kFixed,        // one object whose whole name is the prefix ("config")
-  kContentHash,  // <prefix><64 hex>: SHA-256 of the stored bytes, checkable without a key
+  kContentHash,  // <prefix><64 hex>: v1, the SHA-256 of the stored bytes (checkable without a key); v2, a
+                 // random id the AAD binds (an object cannot name the hash of its own ciphertext)
   kShardedHash,  // <prefix><2 hex>/<64 hex>: as kContentHash, under a folder of its first two digits
   kSlotId,       // <prefix><1-64 of [A-Za-z0-9_-]>
   kBackupId,     // <prefix><backup id> (vault_layout.h: IsValidBackupId)
@@ -51,9 +53,11 @@ enum class Sealing : uint8_t {
   kPlain,         // not sealed: config (read before any key is known, checked against a sealed copy after
                   // unlock) and doctor's probes (random bytes nobody reads)
   kKeySlot,       // the master key wrapped under a passphrase or key file (crypto/key_slot.h)
-  kSealed,        // AES-256-GCM under the data key, AAD = `aad` (+ the object's id for backup records)
+  kSealed,        // v1: AES-256-GCM under the data key, AAD = `aad` (+ the object's id for backup records);
+                  // v2: crypto::ObjectSealer, AAD = layout::ObjectAadV2 (vault, kind, name)
   kFramedSealed,  // a frame (u8 compression, u64 LE raw length, body), then sealed with AAD `aad`
   kPack,          // blobs sealed one by one (AAD names the blob), then a header sealed with AAD `aad`
+  kSealedBox,     // v2: a content key sealed to the vault's reader public key (crypto/sealed_box.h)
   kNotAssigned,
 };
 
@@ -81,7 +85,7 @@ struct ObjectKindInfo {
 };
 
 // The whole table, one row per kind, in ObjectKind order.
-inline constexpr std::array<ObjectKindInfo, 17> kObjectKinds = {{
+inline constexpr std::array<ObjectKindInfo, 18> kObjectKinds = {{
     {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
      StrayNames::kIgnore, false},
     {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
@@ -100,12 +104,16 @@ inline constexpr std::array<ObjectKindInfo, 17> kObjectKinds = {{
     // Written by `doctor` to learn what the identity may do, deleted again where it may; never read back.
     {ObjectKind::kProbe, "probe", "probes/", Naming::kProbeId, Sealing::kPlain, "", true, 32, false,
      StrayNames::kIgnore, false},
+    // v2: each backup's content key, sealed to the reader's public key; named by a random id.
+    {ObjectKind::kContentKey, "content key", "content-keys/", Naming::kContentHash, Sealing::kSealedBox, "",
+     true, 4 << 10, true, StrayNames::kIgnore, false},
     {ObjectKind::kCatalogSegment, "catalog segment", "catalog/", Naming::kNotAssigned, Sealing::kNotAssigned,
      "", true, 0, true, StrayNames::kIgnore, true},
     {ObjectKind::kConsolidatedIndex, "consolidated index", "index-full/", Naming::kNotAssigned,
      Sealing::kNotAssigned, "", true, 0, true, StrayNames::kIgnore, true},
-    {ObjectKind::kReferenceSet, "reference set", "refs/", Naming::kNotAssigned, Sealing::kNotAssigned, "",
-     true, 0, true, StrayNames::kIgnore, true},
+    // v2: the blob ids a backup uses, readable with the writer key (prune, fast verify).
+    {ObjectKind::kReferenceSet, "reference set", "refs/", Naming::kBackupId, Sealing::kFramedSealed, "", true,
+     uint64_t{256} << 20, true, StrayNames::kIgnore, false},
     {ObjectKind::kPolicy, "policy", "policies/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true, 0,
      true, StrayNames::kIgnore, true},
     {ObjectKind::kRunRecord, "run record", "runs/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true, 0,

@@ -61,8 +61,11 @@ TEST(VaultLayoutTest, KindTableHasOneRowPerKindAndV1NamesUnchanged) {
   EXPECT_EQ(layout::KindInfo(K::kConfigSeal).aad, "cassvault/v1/config");
   EXPECT_EQ(layout::KindOfKey("configx"), nullptr);
   EXPECT_EQ(layout::KindOfKey("index-full/x")->kind, K::kConsolidatedIndex);
-  for (K reserved : {K::kCatalogSegment, K::kConsolidatedIndex, K::kReferenceSet, K::kPolicy, K::kRunRecord,
-                     K::kTombstone, K::kLock, K::kAuditRecord, K::kApproval}) {
+  EXPECT_TRUE(layout::IsNameOf(K::kReferenceSet, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
+  EXPECT_FALSE(layout::IsNameOf(K::kReferenceSet, "refs/20251125T140000Z"));
+  EXPECT_FALSE(layout::IsNameOf(K::kBackupRecord, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
+  for (K reserved : {K::kCatalogSegment, K::kConsolidatedIndex, K::kPolicy, K::kRunRecord, K::kTombstone,
+                     K::kLock, K::kAuditRecord, K::kApproval}) {
     EXPECT_TRUE(layout::KindInfo(reserved).reserved);
     EXPECT_FALSE(layout::IsNameOf(reserved, std::string(layout::KindInfo(reserved).prefix) + "x"));
   }
@@ -87,6 +90,16 @@ TEST(VaultLayoutTest, IsNameOfKeepsOnlyTheKindsShape) {
   EXPECT_EQ(layout::ContentKey(K::kConfigSeal, id), "config-seal/" + IdToHex(id));
   EXPECT_EQ(layout::ParseContentKey(K::kConfigSeal, layout::ConfigSealKey(id)), id);
   EXPECT_FALSE(layout::ParseContentKey(K::kBackupRecord, "backups/" + IdToHex(id)).has_value());
+}
+
+TEST(VaultLayoutTest, V2AadNamesVaultKindAndIdentity) {
+  using K = layout::ObjectKind;
+  const std::string v = "0123456789abcdef0123456789abcdef";
+  std::string a = layout::ObjectAadV2(v, K::kIndex, "index/ab");
+  EXPECT_EQ(a, std::string("cassvault/v2\0", 13) + v + std::string("\0\5", 2) + "index/ab");
+  EXPECT_NE(a, layout::ObjectAadV2(v, K::kManifest, "index/ab"));
+  EXPECT_NE(a, layout::ObjectAadV2(v, K::kIndex, "index/ac"));
+  EXPECT_NE(a, layout::ObjectAadV2("f123456789abcdef0123456789abcdef", K::kIndex, "index/ab"));
 }
 
 }  // namespace

@@ -1,11 +1,23 @@
 #include "vault/backup_session.h"
 
+#include <algorithm>
+
 #include "vault/crash_point.h"
 
 namespace cv::vault {
 
 BackupSession::BackupSession(Vault& vault, size_t pack_target_size)
     : vault_(vault), packs_(vault, pack_target_size) {}
+
+Result<const ContentKey*> BackupSession::SessionKey() {
+  if (vault_.keys().format() == 1) return static_cast<const ContentKey*>(nullptr);
+  std::lock_guard<std::mutex> lock(key_mu_);
+  if (!content_key_) {
+    CV_ASSIGN_OR_RETURN(content_key_, vault_.content_keys().Create());
+    packs_.SetContentKey(content_key_);
+  }
+  return content_key_.get();
+}
 
 Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint8_t> plaintext,
                                           bool try_compress, bool* stored) {
@@ -17,8 +29,9 @@ Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint
     std::lock_guard<std::mutex> lock(mu_);
     if (!claimed_.insert(id).second) return id;
   }
+  CV_ASSIGN_OR_RETURN(const ContentKey* key, SessionKey());
   std::span<const uint8_t> sealed;
-  CV_ASSIGN_OR_RETURN(Compression c, codec.Seal(id, plaintext, try_compress, &sealed));
+  CV_ASSIGN_OR_RETURN(Compression c, codec.Seal(id, plaintext, try_compress, key, &sealed, budget_));
   CV_RETURN_IF_ERROR(packs_.Add(id, sealed, static_cast<uint32_t>(plaintext.size()), c));
   *stored = true;
   CrashPoint("after-part");
@@ -41,11 +54,17 @@ Result<BackupRecord> BackupSession::Commit(const Manifest& manifest, BackupRecor
   std::vector<IndexEntry> adopted = vault_.TakeAdopted();
   entries.insert(entries.end(), adopted.begin(), adopted.end());
   if (!entries.empty()) {
-    CV_ASSIGN_OR_RETURN(ObjectId index_id, WriteIndex(vault_.objects(), entries));
+    CV_ASSIGN_OR_RETURN(ObjectId index_id, vault_.blob_index().Write(vault_.objects(), entries));
     record.index_ids.push_back(index_id);
   }
   CrashPoint("before-manifest");
-  CV_ASSIGN_OR_RETURN(record.manifest_id, vault_.catalog().PutManifest(manifest));
+  CV_ASSIGN_OR_RETURN(const ContentKey* key, SessionKey());
+  CV_ASSIGN_OR_RETURN(record.manifest_id, vault_.catalog().PutManifest(manifest, key));
+  if (key != nullptr) {
+    record.version = 2;
+    record.content_key = key->id;
+    CV_RETURN_IF_ERROR(vault_.catalog().PutReferenceSet(record.backup_id, manifest));
+  }
   record.stored_bytes = packs_.stored_bytes();
   CrashPoint("before-commit");
   CV_RETURN_IF_ERROR(vault_.CommitRecord(record));

@@ -2,10 +2,14 @@
 //
 // Workers hand it plaintext parts; it names each by keyed hash, skips what the vault (or this
 // session) already holds, and seals and packs the rest. Commit writes, in order, the last pack, the
-// index of this session's packs (plus orphan packs adopted at open), the manifest, and finally the
-// backup record — only then does the backup exist.
+// index of this session's packs (plus orphan packs adopted at open), the manifest, (v2) the reference set,
+// and finally the backup record — only then does the backup exist.
+//
+// Format v2: the session draws its own content key (content_keys.h) when it first needs one; its object is
+// written before any blob it seals. Keys thus rotate with every backup.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <unordered_set>
 
@@ -24,12 +28,21 @@ class BackupSession {
   // True if every blob is in the vault or stored by this session (a file cache hit may be used).
   bool HasAll(const std::vector<ObjectId>& ids) const;
 
-  // Fills the record's manifest_id, index_ids and stored_bytes, then commits it.
+  // Fills the record's manifest_id, index_ids, stored_bytes (and v2: version, content_key), then commits.
   Result<BackupRecord> Commit(const Manifest& manifest, BackupRecord record);
 
+  // Tests: the content key budget (blob_codec.h) for this session.
+  void set_content_key_budget(uint64_t budget) { budget_ = budget; }
+
  private:
+  // v2: this session's content key, made and written on first use. Null for v1.
+  Result<const ContentKey*> SessionKey();
+
   Vault& vault_;
   PackWriter packs_;
+  uint64_t budget_ = kContentKeyBudget;
+  std::mutex key_mu_;
+  std::shared_ptr<const ContentKey> content_key_;  // GUARDED_BY(key_mu_) until set
   mutable std::mutex mu_;
   std::unordered_set<ObjectId, ObjectIdHash> claimed_;  // GUARDED_BY(mu_): stored or being stored here
 };

@@ -1,38 +1,79 @@
 #include "vault/blob_codec.h"
 
 namespace cv::vault {
-namespace {
 
-std::string BlobAad(const ObjectId& id) { return "cassvault/v1/blob/" + IdToHex(id); }
+BlobCodec::BlobCodec(const VaultKeys& keys, int zstd_level) : keys_(keys), compressor_(zstd_level) {
+  if (const crypto::MasterKey* m = keys.master()) {
+    aead_.emplace(m->data_key().view());
+    hmac_.emplace(m->id_key().view());
+  } else {
+    blake3_.emplace(keys.bundle()->blob_id_key());
+  }
+}
 
-}  // namespace
+ObjectId BlobCodec::BlobId(std::span<const uint8_t> plaintext) {
+  if (hmac_) return hmac_->Compute(plaintext);
+  blake3_->Update(plaintext);
+  return blake3_->Finish();
+}
 
-BlobCodec::BlobCodec(const crypto::MasterKey& key, int zstd_level)
-    : aead_(key.data_key().view()), hmac_(key.id_key().view()), compressor_(zstd_level) {}
+size_t BlobCodec::SealOverhead() const {
+  return aead_ ? crypto::Aead::kOverhead : crypto::ObjectSealer::kOverhead;
+}
+
+std::string BlobCodec::Aad(const ObjectId& id) const {
+  if (aead_) return "cassvault/v1/blob/" + IdToHex(id);
+  return keys_.Aad(layout::ObjectKind::kPack, "blob " + IdToHex(id));
+}
+
+crypto::ObjectSealer& BlobCodec::SealerFor(const ContentKey& key) {
+  auto it = sealers_.find(key.id);
+  if (it == sealers_.end()) it = sealers_.emplace(key.id, crypto::ObjectSealer(key.key.view())).first;
+  return it->second;
+}
 
 Result<Compression> BlobCodec::Seal(const ObjectId& id, std::span<const uint8_t> plaintext, bool try_compress,
-                                    std::span<const uint8_t>* sealed) {
+                                    const ContentKey* key, std::span<const uint8_t>* sealed,
+                                    uint64_t budget) {
+  if (!aead_) {
+    if (key == nullptr) return Status::Internal("blob " + IdToHex(id), "no content key to seal it with");
+    if (key->sealed.fetch_add(1) >= budget) {
+      return Status::ResourceExhausted("content key " + IdToHex(key->id),
+                                       "has sealed its budget of " + std::to_string(budget) +
+                                           " blobs; nothing more is sealed with it (start a new backup)");
+    }
+  }
   std::span<const uint8_t> compressed =
       try_compress ? compressor_.MaybeCompressView(plaintext) : std::span<const uint8_t>();
   Compression c = compressed.empty() ? Compression::kNone : Compression::kZstd;
   std::span<const uint8_t> payload = compressed.empty() ? plaintext : compressed;
-  size_t n = crypto::Aead::SealedSize(payload.size());
+  size_t n = payload.size() + SealOverhead();
   if (sealed_.size() < n) sealed_.resize(n);
-  CV_RETURN_IF_ERROR(
-      aead_.Seal(payload, crypto::AsBytes(BlobAad(id)), std::span<uint8_t>(sealed_.data(), n)));
-  *sealed = std::span<const uint8_t>(sealed_.data(), n);
+  std::span<uint8_t> out(sealed_.data(), n);
+  std::string aad = Aad(id);
+  CV_RETURN_IF_ERROR(aead_ ? aead_->Seal(payload, crypto::AsBytes(aad), out)
+                           : SealerFor(*key).Seal(payload, crypto::AsBytes(aad), out));
+  *sealed = out;
   return c;
 }
 
-Status BlobCodec::Open(const PackEntry& e, std::span<const uint8_t> sealed, std::vector<uint8_t>* plaintext) {
+Status BlobCodec::OpenSealed(std::span<const uint8_t> sealed, const std::string& aad, const ContentKey* key,
+                             std::vector<uint8_t>* out) {
+  if (aead_) return aead_->Open(sealed, crypto::AsBytes(aad), out);
+  if (key == nullptr) return Status::Internal("blob", "no content key to open it with");
+  return SealerFor(*key).Open(sealed, crypto::AsBytes(aad), out);
+}
+
+Status BlobCodec::Open(const PackEntry& e, std::span<const uint8_t> sealed, const ContentKey* key,
+                       std::vector<uint8_t>* plaintext) {
   std::string subject = "blob " + IdToHex(e.blob_id);
-  std::string aad = BlobAad(e.blob_id);
+  std::string aad = Aad(e.blob_id);
   if (e.compression == Compression::kZstd) {
-    Status st = aead_.Open(sealed, crypto::AsBytes(aad), &scratch_);
+    Status st = OpenSealed(sealed, aad, key, &scratch_);
     if (!st.ok()) return Status::Corruption(subject, "does not decrypt: " + st.message());
     CV_RETURN_IF_ERROR(Decompress(scratch_, e.raw_len, plaintext).Annotate(subject));
   } else {
-    Status st = aead_.Open(sealed, crypto::AsBytes(aad), plaintext);
+    Status st = OpenSealed(sealed, aad, key, plaintext);
     if (!st.ok()) return Status::Corruption(subject, "does not decrypt: " + st.message());
   }
   if (plaintext->size() != e.raw_len) return Status::Corruption(subject, "wrong length");

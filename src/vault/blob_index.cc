@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "core/pack_format_v2.h"
 #include "vault/object_table.h"
 #include "vault/pack.h"
 
@@ -18,14 +19,25 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   std::unordered_map<ObjectId, uint64_t, ObjectIdHash> pack_sizes;
   for (const auto& o : pack_objects) pack_sizes[*layout::ParsePackKey(o.key)] = o.size;
   std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs;
+  std::unordered_map<ObjectId, ObjectId, ObjectIdHash> pack_keys;
   std::set<ObjectId> indexed_packs;
+  const bool v2 = table.keys().format() == 2;
   size_t duplicates = 0;
   // Committed indexes first: an index object that does not authenticate was not written with the key. It
   // is skipped, never fatal; the packs only it named count as unindexed and are checked before adoption.
   for (const auto& o : index_objects) {
     auto bytes = table.GetContent(ObjectKind::kIndex, o.key, o.size);
-    Result<std::vector<IndexEntry>> entries =
-        bytes.ok() ? DecodeIndex(*bytes, o.key) : Result<std::vector<IndexEntry>>(bytes.status());
+    Result<std::vector<IndexEntry>> entries = bytes.status();
+    if (bytes.ok() && !v2) entries = DecodeIndex(*bytes, o.key);
+    if (bytes.ok() && v2) {
+      auto decoded = DecodeIndexV2(*bytes, o.key);
+      if (decoded.ok()) {
+        for (const auto& [pack, key] : decoded->pack_keys) pack_keys.emplace(pack, key);
+        entries = std::move(decoded->entries);
+      } else {
+        entries = decoded.status();
+      }
+    }
     if (!entries.ok()) {
       if (!IsObjectProblem(entries.status())) return entries.status();
       problems.Add(o.key, "index object skipped: " + entries.status().message());
@@ -62,7 +74,8 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
       problems.Add(layout::PackKey(pack_id), "unindexed pack not adopted: " + header.status().message());
       continue;
     }
-    for (const auto& pe : *header) {
+    if (v2) pack_keys.emplace(pack_id, header->content_key);
+    for (const auto& pe : header->entries) {
       IndexEntry e{pack_id, pe};
       if (blobs.emplace(pe.blob_id, e).second) {
         adopted.push_back(e);
@@ -81,6 +94,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   }
   std::lock_guard<std::mutex> lock(mu_);
   blobs_ = std::move(blobs);
+  pack_keys_ = std::move(pack_keys);
   adopted_ = std::move(adopted);
   duplicates_ = duplicates;
   loaded_ = true;
@@ -119,13 +133,41 @@ void BlobIndex::Add(std::span<const IndexEntry> entries) {
   for (const auto& e : entries) blobs_.emplace(e.entry.blob_id, e);
 }
 
+void BlobIndex::AddPackKey(const ObjectId& pack_id, const ObjectId& content_key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pack_keys_.emplace(pack_id, content_key);
+}
+
+std::optional<ObjectId> BlobIndex::PackKey(const ObjectId& pack_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pack_keys_.find(pack_id);
+  if (it == pack_keys_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::vector<IndexEntry> BlobIndex::TakeAdopted() {
   std::lock_guard<std::mutex> lock(mu_);
   return std::exchange(adopted_, {});
 }
 
-Result<ObjectId> WriteIndex(ObjectTable& table, std::span<const IndexEntry> entries) {
-  return table.PutContent(ObjectKind::kIndex, EncodeIndex(entries));
+Result<ObjectId> BlobIndex::Write(ObjectTable& table, std::span<const IndexEntry> entries) const {
+  if (table.keys().format() == 1) return table.PutContent(ObjectKind::kIndex, EncodeIndex(entries));
+  IndexV2 index;
+  index.entries.assign(entries.begin(), entries.end());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::set<ObjectId> packs;
+    for (const auto& e : entries) packs.insert(e.pack_id);
+    for (const auto& p : packs) {
+      auto it = pack_keys_.find(p);
+      if (it == pack_keys_.end()) {
+        return Status::Internal(layout::PackKey(p),
+                                "no content key is known for it; the index was not written");
+      }
+      index.pack_keys.emplace_back(p, it->second);
+    }
+  }
+  return table.PutContent(ObjectKind::kIndex, EncodeIndexV2(index));
 }
 
 }  // namespace cv::vault

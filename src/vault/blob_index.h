@@ -50,21 +50,25 @@ class BlobIndex {
   // Blobs found in more than one pack by the last Load: 0 unless a blob was stored twice.
   size_t Duplicates() const;
   void Add(std::span<const IndexEntry> entries);
+  // Format v2: which content key seals a pack's blobs (nullopt: not known, or a v1 vault).
+  void AddPackKey(const ObjectId& pack_id, const ObjectId& content_key);
+  std::optional<ObjectId> PackKey(const ObjectId& pack_id) const;
   // Entries of packs adopted by Load: the next committed backup writes them into its index.
   std::vector<IndexEntry> TakeAdopted();
+  // Writes one index object naming `entries` (create-only; v1 named by its hash, v2 by a random id, with
+  // each pack's content key). Returns its id.
+  Result<ObjectId> Write(ObjectTable& table, std::span<const IndexEntry> entries) const;
 
  private:
   mutable std::mutex mu_;
-  std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs_;  // GUARDED_BY(mu_)
-  std::vector<IndexEntry> adopted_;                               // GUARDED_BY(mu_)
-  size_t duplicates_ = 0;                                         // GUARDED_BY(mu_)
-  bool loaded_ = false;                                           // GUARDED_BY(mu_)
+  std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs_;    // GUARDED_BY(mu_)
+  std::unordered_map<ObjectId, ObjectId, ObjectIdHash> pack_keys_;  // GUARDED_BY(mu_), v2
+  std::vector<IndexEntry> adopted_;                                 // GUARDED_BY(mu_)
+  size_t duplicates_ = 0;                                           // GUARDED_BY(mu_)
+  bool loaded_ = false;                                             // GUARDED_BY(mu_)
 };
 
 // What a reader or writer of blobs returns when the index was not loaded first (a bug in the caller).
 Status IndexNotLoaded(std::string_view who);
-
-// Writes one index object naming `entries` (create-only, named by its hash). Returns its id.
-Result<ObjectId> WriteIndex(ObjectTable& table, std::span<const IndexEntry> entries);
 
 }  // namespace cv::vault

@@ -1,5 +1,6 @@
 #include "vault/catalog.h"
 
+#include <algorithm>
 #include <set>
 
 namespace cv::vault {
@@ -7,9 +8,6 @@ namespace cv::vault {
 using layout::ObjectKind;
 
 namespace {
-std::string RecordAad(const std::string& backup_id) {
-  return std::string(layout::KindInfo(ObjectKind::kBackupRecord).aad) + backup_id;
-}
 std::string_view AsText(const std::vector<uint8_t>& b) {
   return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
 }
@@ -41,7 +39,7 @@ Result<BackupRecord> Catalog::Load(const std::string& backup_id, KnownSize size)
                                    "expected the form 20261125T141500Z-1a2b3c4d");
   }
   std::string key = layout::BackupKey(backup_id);
-  auto plain = table_.GetSealed(ObjectKind::kBackupRecord, key, RecordAad(backup_id), size);
+  auto plain = table_.GetSealed(ObjectKind::kBackupRecord, key, size);
   if (!plain.ok()) {
     if (plain.status().IsNotFound()) return Status::NotFound("backup " + backup_id, "not in this vault");
     return plain.status();
@@ -84,21 +82,55 @@ Result<BackupRecord> Catalog::Resolve(const std::string& id_or_tag, const std::s
 
 Result<Manifest> Catalog::LoadManifest(const BackupRecord& record) {
   std::string key = layout::ManifestKey(record.manifest_id);
-  CV_ASSIGN_OR_RETURN(auto bytes, table_.GetContent(ObjectKind::kManifest, key));
-  auto m = ManifestFromJson(AsText(bytes), key);
+  std::shared_ptr<const ContentKey> content_key;
+  if (table_.keys().format() == 2) {
+    if (record.version != 2)
+      return Status::Corruption(layout::BackupKey(record.backup_id), "is not a format v2 record");
+    CV_ASSIGN_OR_RETURN(content_key, content_keys_.Get(record.content_key));
+  }
+  auto bytes = content_key
+                   ? table_.GetContent(ObjectKind::kManifest, key, std::nullopt, content_key->key.view())
+                   : table_.GetContent(ObjectKind::kManifest, key);
+  if (!bytes.ok()) return bytes.status();
+  auto m = ManifestFromJson(AsText(*bytes), key);
   if (m.ok() && m->backup_id != record.backup_id)
     return Status::Corruption(key, "manifest belongs to another backup");
   return m;
 }
 
-Result<ObjectId> Catalog::PutManifest(const Manifest& manifest) {
+Result<ObjectId> Catalog::PutManifest(const Manifest& manifest, const ContentKey* key) {
   std::string json = ManifestToJson(manifest);
-  return table_.PutContent(ObjectKind::kManifest, crypto::AsBytes(json));
+  if (key == nullptr) return table_.PutContent(ObjectKind::kManifest, crypto::AsBytes(json));
+  return table_.PutContent(ObjectKind::kManifest, crypto::AsBytes(json), key->key.view());
+}
+
+Status Catalog::PutReferenceSet(const std::string& backup_id, const Manifest& manifest) {
+  std::vector<ObjectId> ids;
+  for (const auto& t : manifest.tables) {
+    for (const auto& f : t.files) ids.insert(ids.end(), f.blobs.begin(), f.blobs.end());
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<uint8_t> bytes;
+  bytes.reserve(ids.size() * 32);
+  for (const auto& id : ids) bytes.insert(bytes.end(), id.begin(), id.end());
+  return table_.PutFramedAt(ObjectKind::kReferenceSet, layout::RefsKey(backup_id), bytes);
+}
+
+Result<std::vector<ObjectId>> Catalog::LoadReferenceSet(const std::string& backup_id) {
+  if (table_.keys().format() == 1)
+    return Status::NotSupported("backup " + backup_id, "a format v1 vault has no reference sets");
+  const std::string key = layout::RefsKey(backup_id);
+  CV_ASSIGN_OR_RETURN(auto bytes, table_.GetFramedAt(ObjectKind::kReferenceSet, key));
+  if (bytes.size() % 32 != 0) return Status::Corruption(table_.Subject(key), "is not a list of blob ids");
+  std::vector<ObjectId> ids(bytes.size() / 32);
+  for (size_t i = 0; i < ids.size(); ++i) std::copy_n(bytes.begin() + i * 32, 32, ids[i].begin());
+  return ids;
 }
 
 Status Catalog::Commit(const BackupRecord& record) {
   std::string json = BackupRecordToJson(record);
-  return table_.PutSealed(layout::BackupKey(record.backup_id), RecordAad(record.backup_id),
+  return table_.PutSealed(ObjectKind::kBackupRecord, layout::BackupKey(record.backup_id),
                           crypto::AsBytes(json));
 }
 

@@ -15,8 +15,18 @@ Result<std::string> RandomHex(size_t bytes) {
   return crypto::ToHex(b);
 }
 
-Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const crypto::KeySecret& secret,
-                                          std::vector<VaultProblem>* problems) {
+namespace {
+
+struct Candidate {
+  std::string key;
+  std::string doc;
+  uint64_t work = 0;
+};
+
+// The slots of the secret's kind and the vault's format version, cheapest first, at most kMaxSlotsTried.
+// *kind_seen: whether any slot of the secret's kind exists (for the message when none opens).
+Result<std::vector<Candidate>> Candidates(storage::ObjectStore& store, const crypto::KeySecret& secret,
+                                          int version, std::vector<VaultProblem>* problems, bool* kind_seen) {
   std::vector<storage::ObjectInfo> slots;
   CV_RETURN_IF_ERROR(ListKind(store, ObjectKind::kKeySlot, &slots));
   if (slots.size() > kMaxSlotsRead) {
@@ -25,13 +35,8 @@ Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const cry
                                                                std::to_string(kMaxSlotsRead) + " were read"});
     slots.resize(kMaxSlotsRead);
   }
-  struct Candidate {
-    std::string key;
-    std::string doc;
-    uint64_t work = 0;
-  };
   std::vector<Candidate> candidates;
-  bool kind_seen = false;
+  *kind_seen = false;
   for (const auto& s : slots) {
     if (!layout::ParseKeySlotKey(s.key)) {
       problems->push_back({s.key, "is not a key slot name; skipped"});
@@ -53,7 +58,12 @@ Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const cry
       continue;
     }
     if (info->kind != secret.kind) continue;
-    kind_seen = true;
+    if (info->version != version) {
+      problems->push_back({s.key, "is a format v" + std::to_string(info->version) + " slot in a v" +
+                                      std::to_string(version) + " vault; skipped"});
+      continue;
+    }
+    *kind_seen = true;
     candidates.push_back({s.key, std::move(text), info->work});
   }
   std::stable_sort(candidates.begin(), candidates.end(),
@@ -64,12 +74,11 @@ Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const cry
                              std::to_string(kMaxSlotsTried) + " cheapest were tried"});
     candidates.resize(kMaxSlotsTried);
   }
-  for (const auto& c : candidates) {
-    auto key = crypto::UnwrapMasterKey(c.doc, secret);
-    if (key.ok()) return key;
-    if (key.status().IsCorruption() || key.status().code() == StatusCode::kNotSupported)
-      problems->push_back({c.key, key.status().ToString()});
-  }
+  return candidates;
+}
+
+Status NoSlotOpens(storage::ObjectStore& store, const crypto::KeySecret& secret, bool kind_seen,
+                   const std::vector<VaultProblem>& problems) {
   if (!kind_seen) {
     return Status::PermissionDenied(
         "vault " + store.Describe(),
@@ -78,20 +87,62 @@ Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const cry
             " slot; unlock it with the kind of key it was created with");
   }
   std::string skipped;
-  if (!problems->empty()) {
-    skipped = " (" + std::to_string(problems->size()) +
-              " objects under keys/ were skipped as not valid slots, " + "first " + problems->front().object +
-              ": " + problems->front().problem + ")";
+  if (!problems.empty()) {
+    skipped = " (" + std::to_string(problems.size()) +
+              " objects under keys/ were skipped as not valid slots, " + "first " + problems.front().object +
+              ": " + problems.front().problem + ")";
   }
   return Status::PermissionDenied(
       "vault " + store.Describe(),
       "the passphrase or key file does not open this vault; nothing was changed" + skipped);
 }
 
+// Tries each candidate with `unwrap`; the first that opens wins.
+template <class Key, class Unwrap>
+Result<Key> TryCandidates(storage::ObjectStore& store, const crypto::KeySecret& secret, int version,
+                          std::vector<VaultProblem>* problems, Unwrap unwrap) {
+  bool kind_seen = false;
+  CV_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
+                      Candidates(store, secret, version, problems, &kind_seen));
+  for (const auto& c : candidates) {
+    Result<Key> key = unwrap(c.doc);
+    if (key.ok()) return key;
+    if (key.status().IsCorruption() || key.status().code() == StatusCode::kNotSupported)
+      problems->push_back({c.key, key.status().ToString()});
+  }
+  return NoSlotOpens(store, secret, kind_seen, *problems);
+}
+
+}  // namespace
+
+Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const crypto::KeySecret& secret,
+                                          std::vector<VaultProblem>* problems) {
+  return TryCandidates<crypto::MasterKey>(store, secret, 1, problems, [&](const std::string& doc) {
+    return crypto::UnwrapMasterKey(doc, secret);
+  });
+}
+
+Result<crypto::KeyBundle> UnlockKeyBundle(storage::ObjectStore& store, const crypto::KeySecret& secret,
+                                          const std::string& vault_id, std::vector<VaultProblem>* problems) {
+  return TryCandidates<crypto::KeyBundle>(store, secret, 2, problems, [&](const std::string& doc) {
+    return crypto::UnwrapKeyBundle(doc, secret, vault_id);
+  });
+}
+
 Result<std::string> AddKeySlot(storage::ObjectStore& store, const crypto::MasterKey& key,
                                const crypto::KeySecret& secret, const crypto::ScryptParams& params) {
   CV_ASSIGN_OR_RETURN(std::string slot_id, RandomHex(8));
   CV_ASSIGN_OR_RETURN(std::string slot, crypto::WrapMasterKey(key, secret, slot_id, params));
+  CV_RETURN_IF_ERROR(store.Put(layout::KeySlotKey(slot_id), crypto::AsBytes(slot)));
+  return slot_id;
+}
+
+Result<std::string> AddKeySlotV2(storage::ObjectStore& store, const crypto::KeyBundle& bundle,
+                                 crypto::KeyRole role, const std::string& vault_id,
+                                 const crypto::KeySecret& secret, const crypto::ScryptParams& params) {
+  CV_ASSIGN_OR_RETURN(crypto::KeyBundle cut, bundle.ForRole(role));
+  CV_ASSIGN_OR_RETURN(std::string slot_id, RandomHex(8));
+  CV_ASSIGN_OR_RETURN(std::string slot, crypto::WrapKeyBundle(cut, secret, slot_id, vault_id, params));
   CV_RETURN_IF_ERROR(store.Put(layout::KeySlotKey(slot_id), crypto::AsBytes(slot)));
   return slot_id;
 }

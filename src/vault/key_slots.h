@@ -1,5 +1,6 @@
-// src/vault/key_slots.h — the vault's key slots (keys/<slot id>): each wraps the one master key under a
-// passphrase or a key file (crypto/key_slot.h; docs/vault-format.md, "Key slots").
+// src/vault/key_slots.h — the vault's key slots (keys/<slot id>): each wraps, under a passphrase or a key
+// file, the one master key (format v1) or the key bundle of one role (v2) (crypto/key_slot.h;
+// docs/vault-format.md, "Key slots").
 //
 // Anyone who can write the store can add a slot, so unlocking reads every slot document (bounded) and
 // inspects it without deriving anything; slots that do not parse, cost more than any slot cassvault
@@ -13,6 +14,7 @@
 
 #include "core/result.h"
 #include "crypto/crypto.h"
+#include "crypto/key_bundle.h"
 #include "crypto/key_slot.h"
 #include "storage/object_store.h"
 #include "vault/problems.h"
@@ -29,7 +31,16 @@ inline constexpr size_t kMaxSlotsTried = 16;
 Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const crypto::KeySecret& secret,
                                           std::vector<VaultProblem>* problems);
 
-// Writes a new slot for `secret` under a new random id (create-only). Returns the slot id.
+// Format v2: the key bundle from the first version-2 slot `secret` opens (slots are bound to `vault_id`).
+Result<crypto::KeyBundle> UnlockKeyBundle(storage::ObjectStore& store, const crypto::KeySecret& secret,
+                                          const std::string& vault_id, std::vector<VaultProblem>* problems);
+
+// Writes a new v2 slot wrapping `bundle` cut down to `role` (InvalidArgument if `bundle` holds less).
+Result<std::string> AddKeySlotV2(storage::ObjectStore& store, const crypto::KeyBundle& bundle,
+                                 crypto::KeyRole role, const std::string& vault_id,
+                                 const crypto::KeySecret& secret, const crypto::ScryptParams& params);
+
+// Writes a new v1 slot for `secret` under a new random id (create-only). Returns the slot id.
 Result<std::string> AddKeySlot(storage::ObjectStore& store, const crypto::MasterKey& key,
                                const crypto::KeySecret& secret, const crypto::ScryptParams& params);
 

@@ -7,6 +7,8 @@
 
 namespace cv::vault {
 
+using layout::ObjectKind;
+
 Status ReadBounded(storage::ObjectStore& store, layout::ObjectKind kind, std::string_view key, KnownSize size,
                    std::vector<uint8_t>* out) {
   const layout::ObjectKindInfo& k = layout::KindInfo(kind);
@@ -42,56 +44,72 @@ std::string ObjectTable::Subject(std::string_view key) const {
   return store_.Describe() + "/" + std::string(key);
 }
 
-Result<std::vector<uint8_t>> ObjectTable::Seal(std::span<const uint8_t> plaintext,
-                                               std::string_view aad) const {
-  crypto::Aead aead(key_.data_key().view());
-  std::vector<uint8_t> sealed;
-  CV_RETURN_IF_ERROR(aead.Seal(plaintext, crypto::AsBytes(aad), &sealed));
-  return sealed;
-}
-
-bool ObjectTable::Open(std::span<const uint8_t> sealed, std::string_view aad,
-                       std::vector<uint8_t>* plain) const {
-  crypto::Aead aead(key_.data_key().view());
-  return aead.Open(sealed, crypto::AsBytes(aad), plain).ok();
-}
-
-Status ObjectTable::PutSealed(std::string_view key, std::string_view aad,
-                              std::span<const uint8_t> plaintext) {
-  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, Seal(plaintext, aad));
+Status ObjectTable::PutSealed(ObjectKind kind, std::string_view key, std::span<const uint8_t> plaintext) {
+  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, keys_.Seal(kind, key, plaintext));
   return store_.Put(key, sealed);
 }
 
-Result<std::vector<uint8_t>> ObjectTable::GetSealed(layout::ObjectKind kind, std::string_view key,
-                                                    std::string_view aad, KnownSize size) {
+Result<std::vector<uint8_t>> ObjectTable::GetSealed(ObjectKind kind, std::string_view key, KnownSize size) {
   std::vector<uint8_t> sealed, plain;
   CV_RETURN_IF_ERROR(Read(kind, key, size, &sealed));
-  if (!Open(sealed, aad, &plain))
+  if (!keys_.Open(kind, key, sealed, &plain))
     return Status::Corruption(Subject(key), "does not decrypt or was tampered with");
   return plain;
 }
 
-Result<ObjectId> ObjectTable::PutContent(layout::ObjectKind kind, std::span<const uint8_t> plaintext) {
-  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, Seal(EncodeFrame(plaintext), layout::KindInfo(kind).aad));
-  ObjectId id = crypto::Sha256(sealed);
-  Status st = store_.Put(layout::ContentKey(kind, id), sealed);
-  if (!st.ok() && !st.IsAlreadyExists()) return st;
+Result<ObjectId> ObjectTable::PutContent(ObjectKind kind, std::span<const uint8_t> plaintext,
+                                         std::optional<crypto::ByteView> root) {
+  std::vector<uint8_t> framed = EncodeFrame(plaintext);
+  if (keys_.format() == 1) {
+    CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, keys_.Seal(kind, "", framed));
+    ObjectId id = crypto::Sha256(sealed);
+    Status st = store_.Put(layout::ContentKey(kind, id), sealed);
+    if (!st.ok() && !st.IsAlreadyExists()) return st;
+    return id;
+  }
+  ObjectId id{};
+  CV_RETURN_IF_ERROR(crypto::RandomBytes(id));
+  std::string key = layout::ContentKey(kind, id);
+  auto sealed = root ? keys_.SealUnder(*root, kind, key, framed) : keys_.Seal(kind, key, framed);
+  if (!sealed.ok()) return sealed.status();
+  CV_RETURN_IF_ERROR(store_.Put(key, *sealed));
   return id;
 }
 
-Result<std::vector<uint8_t>> ObjectTable::GetContent(layout::ObjectKind kind, std::string_view key,
-                                                     KnownSize size) {
-  std::vector<uint8_t> sealed, framed;
-  std::string subject = Subject(key);
+Result<std::vector<uint8_t>> ObjectTable::GetContent(ObjectKind kind, std::string_view key, KnownSize size,
+                                                     std::optional<crypto::ByteView> root) {
+  std::vector<uint8_t> sealed;
   CV_RETURN_IF_ERROR(Read(kind, key, size, &sealed));
-  // The name is the hash of the bytes: a check that needs no key.
-  if (layout::ParseContentKey(kind, key) != crypto::Sha256(sealed)) {
-    return Status::Corruption(subject, "content does not match its name (damaged or tampered)");
+  // v1: the name is the hash of the bytes, a check that needs no key.
+  if (keys_.format() == 1 && layout::ParseContentKey(kind, key) != crypto::Sha256(sealed)) {
+    return Status::Corruption(Subject(key), "content does not match its name (damaged or tampered)");
   }
-  if (!Open(sealed, layout::KindInfo(kind).aad, &framed)) {
-    return Status::Corruption(subject, "does not decrypt or was tampered with");
+  return OpenFramed(kind, key, sealed, root);
+}
+
+Status ObjectTable::PutFramedAt(ObjectKind kind, std::string_view key, std::span<const uint8_t> plaintext) {
+  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, keys_.Seal(kind, key, EncodeFrame(plaintext)));
+  return store_.Put(key, sealed);
+}
+
+Result<std::vector<uint8_t>> ObjectTable::GetFramedAt(ObjectKind kind, std::string_view key, KnownSize size) {
+  std::vector<uint8_t> sealed;
+  CV_RETURN_IF_ERROR(Read(kind, key, size, &sealed));
+  return OpenFramed(kind, key, sealed, std::nullopt);
+}
+
+Result<std::vector<uint8_t>> ObjectTable::OpenFramed(ObjectKind kind, std::string_view key,
+                                                     std::span<const uint8_t> sealed,
+                                                     std::optional<crypto::ByteView> root) {
+  std::vector<uint8_t> framed;
+  bool opened =
+      root ? keys_.OpenUnder(*root, kind, key, sealed, &framed) : keys_.Open(kind, key, sealed, &framed);
+  if (!opened) {
+    return Status::Corruption(Subject(key), "does not decrypt or was tampered with (not this vault's " +
+                                                std::string(layout::KindInfo(kind).name) + " " +
+                                                std::string(key) + ")");
   }
-  return DecodeFrame(framed, subject);
+  return DecodeFrame(framed, Subject(key));
 }
 
 std::vector<uint8_t> EncodeFrame(std::span<const uint8_t> plaintext) {

@@ -7,7 +7,9 @@
 // gave the size, it is used as is: one request per object instead of a Stat and a Get (an object that is
 // not the listed size fails the exact-length read as Corruption, like any other damage).
 //
-// Thread-safe (the store is; sealing makes its own Aead per call).
+// Sealing is the vault's format's (vault_keys.h): callers name the kind and the object, never an AAD.
+//
+// Thread-safe (the store is; sealing makes its own sealer per call).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@
 #include "crypto/crypto.h"
 #include "crypto/key_slot.h"
 #include "storage/object_store.h"
+#include "vault/vault_keys.h"
 
 namespace cv::vault {
 
@@ -39,10 +42,11 @@ Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vecto
 
 class ObjectTable {
  public:
-  // The store and key must outlive the table.
-  ObjectTable(storage::ObjectStore& store, const crypto::MasterKey& key) : store_(store), key_(key) {}
+  // The store and keys must outlive the table.
+  ObjectTable(storage::ObjectStore& store, const VaultKeys& keys) : store_(store), keys_(keys) {}
 
   storage::ObjectStore& store() { return store_; }
+  const VaultKeys& keys() const { return keys_; }
   // "<store>/<key>": how messages name an object.
   std::string Subject(std::string_view key) const;
 
@@ -53,25 +57,32 @@ class ObjectTable {
     return ListKind(store_, kind, out);
   }
 
-  // kSealed kinds. `aad` is the whole AAD (the kind's, plus the object's identity where it has one).
-  Result<std::vector<uint8_t>> Seal(std::span<const uint8_t> plaintext, std::string_view aad) const;
-  // False if `sealed` does not open under `aad` (not written with this key, or tampered with).
-  bool Open(std::span<const uint8_t> sealed, std::string_view aad, std::vector<uint8_t>* plain) const;
-  Status PutSealed(std::string_view key, std::string_view aad, std::span<const uint8_t> plaintext);
-  // Corruption naming the object if it does not open under `aad`.
-  Result<std::vector<uint8_t>> GetSealed(layout::ObjectKind kind, std::string_view key, std::string_view aad,
+  // kSealed kinds, bound to `key` (v2; v1 binds a backup record's id only).
+  Status PutSealed(layout::ObjectKind kind, std::string_view key, std::span<const uint8_t> plaintext);
+  // Corruption naming the object if it does not open as `kind` named `key`.
+  Result<std::vector<uint8_t>> GetSealed(layout::ObjectKind kind, std::string_view key,
                                          KnownSize size = std::nullopt);
 
-  // kFramedSealed kinds: framed (compressed where it pays), sealed with the kind's AAD and written
-  // create-only under the SHA-256 of the stored bytes, so anyone can check a file against its name without
-  // the key. An object already there under that name is these bytes.
-  Result<ObjectId> PutContent(layout::ObjectKind kind, std::span<const uint8_t> plaintext);
+  // kFramedSealed kinds: framed (compressed where it pays), sealed and written create-only. v1 names the
+  // object by the SHA-256 of its stored bytes (checkable without the key); v2 by a random id its AAD binds.
+  // `root`: v2 only, seal under this key (a backup's content key) instead of the metadata root.
+  Result<ObjectId> PutContent(layout::ObjectKind kind, std::span<const uint8_t> plaintext,
+                              std::optional<crypto::ByteView> root = std::nullopt);
   Result<std::vector<uint8_t>> GetContent(layout::ObjectKind kind, std::string_view key,
-                                          KnownSize size = std::nullopt);
+                                          KnownSize size = std::nullopt,
+                                          std::optional<crypto::ByteView> root = std::nullopt);
+  // A framed object under a name the caller chooses (v2 reference sets: refs/<backup id>).
+  Status PutFramedAt(layout::ObjectKind kind, std::string_view key, std::span<const uint8_t> plaintext);
+  Result<std::vector<uint8_t>> GetFramedAt(layout::ObjectKind kind, std::string_view key,
+                                           KnownSize size = std::nullopt);
 
  private:
+  Result<std::vector<uint8_t>> OpenFramed(layout::ObjectKind kind, std::string_view key,
+                                          std::span<const uint8_t> sealed,
+                                          std::optional<crypto::ByteView> root);
+
   storage::ObjectStore& store_;
-  const crypto::MasterKey& key_;
+  const VaultKeys& keys_;
 };
 
 // Framed objects (index, manifest) decompress to at most this much.

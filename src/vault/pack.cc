@@ -2,54 +2,99 @@
 
 #include <unordered_map>
 
+#include "crypto/blake3_hash.h"
 #include "vault/blob_index.h"
 
 namespace cv::vault {
 
-Result<std::vector<uint8_t>> SealPackHeader(const crypto::MasterKey& key,
-                                            std::span<const PackEntry> entries) {
+using layout::ObjectKind;
+
+Result<std::vector<uint8_t>> SealPackHeader(const VaultKeys& keys, std::span<const PackEntry> entries) {
   std::vector<uint8_t> header = EncodePackHeader(entries);
-  crypto::Aead aead(key.data_key().view());
-  std::vector<uint8_t> sealed, reopened;
-  CV_RETURN_IF_ERROR(aead.Seal(header, crypto::AsBytes(kPackHeaderAad), &sealed));
+  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, keys.Seal(ObjectKind::kPack, "", header));
   // Cheap next to the pack's blobs, and a header that does not read back would lose the pack's adoption.
-  Status st = aead.Open(sealed, crypto::AsBytes(kPackHeaderAad), &reopened);
-  auto decoded = st.ok() ? DecodePackHeader(reopened, "new pack header") : Result<std::vector<PackEntry>>(st);
+  std::vector<uint8_t> reopened;
+  bool opened = keys.Open(ObjectKind::kPack, "", sealed, &reopened);
+  auto decoded = opened
+                     ? DecodePackHeader(reopened, "new pack header")
+                     : Result<std::vector<PackEntry>>(Status::Corruption("new pack header", "does not open"));
   if (!decoded.ok() || decoded->size() != entries.size()) {
     return Status::Internal("new pack header", "does not read back after sealing; nothing was uploaded");
   }
   return sealed;
 }
 
-Result<std::vector<PackEntry>> PackReader::OpenHeader(std::string_view pack_key,
-                                                      std::span<const uint8_t> sealed) {
-  crypto::Aead aead(key_.data_key().view());
-  std::vector<uint8_t> plain;
-  if (!aead.Open(sealed, crypto::AsBytes(kPackHeaderAad), &plain).ok()) {
-    return Status::Corruption(pack_key, "pack header does not decrypt");
+Status FinishPackV2(const VaultKeys& keys, const ObjectId& pack_id, const ObjectId& content_key,
+                    std::vector<PackEntry> entries, std::vector<uint8_t>* region) {
+  PackHeaderV2 h;
+  h.pack_id = pack_id;
+  h.content_key = content_key;
+  h.region_len = region->size();
+  h.region_hash = crypto::Blake3::Hash(*region);
+  h.entries = std::move(entries);
+  const std::string name = layout::PackKey(pack_id);
+  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, keys.Seal(ObjectKind::kPack, name, EncodePackHeaderV2(h)));
+  std::vector<uint8_t> reopened;
+  auto decoded = keys.Open(ObjectKind::kPack, name, sealed, &reopened)
+                     ? DecodePackHeaderV2(reopened, "new pack header")
+                     : Result<PackHeaderV2>(Status::Corruption("new pack header", "does not open"));
+  if (!decoded.ok() || decoded->entries.size() != h.entries.size()) {
+    return Status::Internal("new pack header", "does not read back after sealing; nothing was uploaded");
   }
-  return DecodePackHeader(plain, pack_key);
+  region->insert(region->end(), sealed.begin(), sealed.end());
+  AppendPackTrailerV2(static_cast<uint32_t>(sealed.size()), region);
+  return Status::OK();
 }
 
-Result<std::vector<PackEntry>> PackReader::ReadHeader(const ObjectId& pack_id, uint64_t pack_size) {
+Result<PackContents> PackReader::OpenHeader(const ObjectId& pack_id, const PackTrailer& trailer,
+                                            std::span<const uint8_t> sealed) {
+  const std::string key = layout::PackKey(pack_id);
+  if (trailer.version != keys_.format()) {
+    return Status::Corruption(key, "is a format v" + std::to_string(trailer.version) + " pack in a v" +
+                                       std::to_string(keys_.format()) + " vault");
+  }
+  std::vector<uint8_t> plain;
+  if (!keys_.Open(ObjectKind::kPack, key, sealed, &plain)) {
+    return Status::Corruption(key, trailer.version == 1
+                                       ? "pack header does not decrypt"
+                                       : "pack header does not open as this pack's (another vault's, another "
+                                         "pack's, or damaged)");
+  }
+  PackContents out;
+  out.version = trailer.version;
+  if (trailer.version == 1) {
+    CV_ASSIGN_OR_RETURN(out.entries, DecodePackHeader(plain, key));
+    return out;
+  }
+  CV_ASSIGN_OR_RETURN(PackHeaderV2 h, DecodePackHeaderV2(plain, key));
+  if (h.pack_id != pack_id) return Status::Corruption(key, "pack header names another pack");
+  out.entries = std::move(h.entries);
+  out.content_key = h.content_key;
+  out.region_len = h.region_len;
+  out.region_hash = h.region_hash;
+  return out;
+}
+
+Result<PackContents> PackReader::ReadHeader(const ObjectId& pack_id, uint64_t pack_size) {
   std::string key = layout::PackKey(pack_id);
   if (pack_size < kPackTrailerSize) return Status::Corruption(key, "too short to be a pack");
-  std::vector<uint8_t> trailer;
-  CV_RETURN_IF_ERROR(store_.Get(key, pack_size - kPackTrailerSize, kPackTrailerSize, &trailer));
-  CV_ASSIGN_OR_RETURN(uint32_t hlen, ParsePackTrailer(trailer, key));
+  std::vector<uint8_t> tail;
+  CV_RETURN_IF_ERROR(store_.Get(key, pack_size - kPackTrailerSize, kPackTrailerSize, &tail));
+  CV_ASSIGN_OR_RETURN(PackTrailer trailer, ParseAnyPackTrailer(tail, key));
+  const uint32_t hlen = trailer.sealed_header_len;
   if (hlen + kPackTrailerSize > pack_size) return Status::Corruption(key, "header length exceeds the pack");
   if (hlen > kMaxPackHeaderSize || hlen < crypto::Aead::kOverhead)
     return Status::Corruption(key, "header length is implausible");
   std::vector<uint8_t> sealed;
   CV_RETURN_IF_ERROR(store_.Get(key, pack_size - kPackTrailerSize - hlen, hlen, &sealed));
-  return OpenHeader(key, sealed);
+  return OpenHeader(pack_id, trailer, sealed);
 }
 
 Status PackReader::CheckHeader(const ObjectId& pack_id, uint64_t pack_size,
                                std::span<const PackEntry> expected) {
-  CV_ASSIGN_OR_RETURN(auto header, ReadHeader(pack_id, pack_size));
+  CV_ASSIGN_OR_RETURN(PackContents header, ReadHeader(pack_id, pack_size));
   std::unordered_map<ObjectId, PackEntry, ObjectIdHash> by_id;
-  for (const auto& e : header) by_id.emplace(e.blob_id, e);
+  for (const auto& e : header.entries) by_id.emplace(e.blob_id, e);
   for (const auto& e : expected) {
     auto it = by_id.find(e.blob_id);
     if (it == by_id.end() || it->second.offset != e.offset || it->second.stored_len != e.stored_len ||
@@ -61,8 +106,8 @@ Status PackReader::CheckHeader(const ObjectId& pack_id, uint64_t pack_size,
   return Status::OK();
 }
 
-Result<std::vector<PackEntry>> PackReader::VerifyUnindexed(const ObjectId& pack_id, uint64_t pack_size,
-                                                           BlobCodec& codec) {
+Result<PackContents> PackReader::VerifyUnindexed(const ObjectId& pack_id, uint64_t pack_size,
+                                                 BlobCodec& codec) {
   std::string key = layout::PackKey(pack_id);
   if (pack_size > kMaxUnindexedPackSize) {
     return Status::Corruption(key, "is " + std::to_string(pack_size) +
@@ -72,37 +117,56 @@ Result<std::vector<PackEntry>> PackReader::VerifyUnindexed(const ObjectId& pack_
   std::vector<uint8_t> pack;
   CV_RETURN_IF_ERROR(store_.Get(key, 0, pack_size, &pack));
   if (pack.size() != pack_size) return Status::Corruption(key, "shorter than listed");
-  if (crypto::Sha256(pack) != pack_id) return Status::Corruption(key, "content does not match its name");
-  // The entries of a pack held whole in memory, from its trailer and sealed header.
-  if (pack.size() < kPackTrailerSize) return Status::Corruption(key, "too short to be a pack");
-  std::span<const uint8_t> bytes(pack);
-  CV_ASSIGN_OR_RETURN(uint32_t hlen, ParsePackTrailer(bytes.subspan(bytes.size() - kPackTrailerSize), key));
-  if (uint64_t{hlen} + kPackTrailerSize > bytes.size())
-    return Status::Corruption(key, "header length exceeds the pack");
-  size_t header_start = bytes.size() - kPackTrailerSize - hlen;
-  CV_ASSIGN_OR_RETURN(auto entries, OpenHeader(key, bytes.subspan(header_start, hlen)));
+  CV_ASSIGN_OR_RETURN(PackContents contents, CheckWhole(pack_id, pack));
+  if (contents.version == 2) return contents;  // the region hash covers every blob: no content key needed
+  // v1: the header is not bound to its pack, so every entry it claims must open.
+  std::span<const uint8_t> region = std::span<const uint8_t>(pack).subspan(0, contents.region_len);
   std::vector<uint8_t> plain;
-  for (const auto& e : entries) {
-    if (e.offset > header_start || e.stored_len > header_start - e.offset) {
+  for (const auto& e : contents.entries) {
+    if (e.offset > region.size() || e.stored_len > region.size() - e.offset) {
       return Status::Corruption(key,
                                 "entry for blob " + IdToHex(e.blob_id) + " lies outside the blob region");
     }
-    Status st = codec.Open(e, bytes.subspan(e.offset, e.stored_len), &plain);
+    Status st = codec.Open(e, region.subspan(e.offset, e.stored_len), nullptr, &plain);
     if (!st.ok()) return Status::Corruption(key, "entry does not check out: " + st.message());
   }
-  return entries;
+  return contents;
 }
 
-Status PackReader::ReadBlob(const IndexEntry& loc, BlobCodec& codec, std::vector<uint8_t>* out) {
+Result<PackContents> PackReader::CheckWhole(const ObjectId& pack_id, std::span<const uint8_t> bytes) {
+  const std::string key = layout::PackKey(pack_id);
+  if (bytes.size() < kPackTrailerSize) return Status::Corruption(key, "too short to be a pack");
+  if (keys_.format() == 1 && crypto::Sha256(bytes) != pack_id)
+    return Status::Corruption(key, "content does not match its name");
+  CV_ASSIGN_OR_RETURN(PackTrailer trailer,
+                      ParseAnyPackTrailer(bytes.subspan(bytes.size() - kPackTrailerSize), key));
+  const uint32_t hlen = trailer.sealed_header_len;
+  if (uint64_t{hlen} + kPackTrailerSize > bytes.size())
+    return Status::Corruption(key, "header length exceeds the pack");
+  const size_t header_start = bytes.size() - kPackTrailerSize - hlen;
+  CV_ASSIGN_OR_RETURN(PackContents contents, OpenHeader(pack_id, trailer, bytes.subspan(header_start, hlen)));
+  std::span<const uint8_t> region = bytes.subspan(0, header_start);
+  if (contents.version == 1) {
+    contents.region_len = header_start;
+    return contents;
+  }
+  // The header opened with the metadata key and names this pack; its entries tile the region it commits to.
+  if (contents.region_len != region.size() || crypto::Blake3::Hash(region) != contents.region_hash)
+    return Status::Corruption(key, "blobs do not match the hash its header commits to");
+  return contents;
+}
+
+Status PackReader::ReadBlob(const IndexEntry& loc, BlobCodec& codec, const ContentKey* key,
+                            std::vector<uint8_t>* out) {
   std::vector<uint8_t> sealed;
   std::string pack_key = layout::PackKey(loc.pack_id);
   // A length of 0 would ask the store for "to the end": no sealed blob is that short anyway.
-  if (loc.entry.stored_len < crypto::Aead::kOverhead) {
+  if (loc.entry.stored_len < codec.SealOverhead()) {
     return Status::Corruption(
         pack_key, "entry for blob " + IdToHex(loc.entry.blob_id) + " is shorter than a sealed blob");
   }
   CV_RETURN_IF_ERROR(store_.Get(pack_key, loc.entry.offset, loc.entry.stored_len, &sealed));
-  return codec.Open(loc.entry, sealed, out).Annotate(pack_key);
+  return codec.Open(loc.entry, sealed, key, out).Annotate(pack_key);
 }
 
 }  // namespace cv::vault

@@ -1,9 +1,14 @@
 // src/vault/pack.h — reading and checking packs, and sealing their headers (docs/vault-format.md,
-// "Packs"). The byte layout is core/pack_format.h; what is sealed, with which AAD, and how a pack is
-// checked before anyone trusts it is here, once, for the writer (pack_writer.h), the index loader
-// (adoption of unindexed packs) and verify.
+// "Packs"). The byte layouts are core/pack_format.h (v1) and core/pack_format_v2.h; what is sealed, with
+// which AAD, and how a pack is checked before anyone trusts it is here, once, for the writer
+// (pack_writer.h), the index loader (adoption of unindexed packs) and verify.
 //
-// Thread-safe: each call makes its own Aead.
+// v1 named a pack by the SHA-256 of its bytes and sealed its header with a constant AAD, so adopting an
+// orphan meant opening every blob. v2 names a pack by a random id its header's AAD binds, and the header
+// commits to the blob region (length and BLAKE3 hash): a pack is checked, and adopted, with the metadata
+// key alone — no content key, so a write-only node can do it.
+//
+// Thread-safe: each call makes its own sealer.
 #pragma once
 
 #include <cstdint>
@@ -12,16 +17,15 @@
 #include <vector>
 
 #include "core/pack_format.h"
+#include "core/pack_format_v2.h"
 #include "core/result.h"
 #include "core/vault_layout.h"
-#include "crypto/crypto.h"
-#include "crypto/key_slot.h"
 #include "storage/object_store.h"
 #include "vault/blob_codec.h"
+#include "vault/vault_keys.h"
 
 namespace cv::vault {
 
-inline constexpr std::string_view kPackHeaderAad = layout::KindInfo(layout::ObjectKind::kPack).aad;
 // One header entry: blob id, u64 offset, u32 stored length, u32 raw length, u8 compression.
 inline constexpr size_t kPackEntrySize = 32 + 8 + 4 + 4 + 1;
 inline constexpr uint64_t kPackTargetSize = 8 << 20;
@@ -30,33 +34,51 @@ inline constexpr uint64_t kPackTargetSize = 8 << 20;
 inline constexpr uint64_t kMaxUnindexedPackSize = layout::KindInfo(layout::ObjectKind::kPack).max_size;
 static_assert(kMaxUnindexedPackSize == 2 * kPackTargetSize);
 inline constexpr uint64_t kMaxPackHeaderSize = 64 << 20;
+// Room a sealed header and trailer of `entries` entries take in either format.
+inline size_t PackHeaderRoom(size_t entries) { return entries * kPackEntrySize + 160 + kPackTrailerSize; }
 
-// The sealed header for `entries`, decoded again after sealing (restic's verifyHeader): a header that
-// would not read back is never uploaded.
-Result<std::vector<uint8_t>> SealPackHeader(const crypto::MasterKey& key, std::span<const PackEntry> entries);
+// What a pack's header says: its entries and (v2) the content key its blobs are sealed with.
+struct PackContents {
+  int version = 1;
+  std::vector<PackEntry> entries;
+  ObjectId content_key{};   // v2
+  uint64_t region_len = 0;  // v2: the blob region the header commits to
+  RegionHash region_hash{};
+};
+
+// A sealed v1 header, decoded again after sealing (restic's verifyHeader): a header that would not read
+// back is never uploaded.
+Result<std::vector<uint8_t>> SealPackHeader(const VaultKeys& keys, std::span<const PackEntry> entries);
+// The whole v2 pack from its blob region: id, header and trailer appended to `region`, checked likewise.
+Status FinishPackV2(const VaultKeys& keys, const ObjectId& pack_id, const ObjectId& content_key,
+                    std::vector<PackEntry> entries, std::vector<uint8_t>* region);
 
 class PackReader {
  public:
-  // The store and key must outlive the reader.
-  PackReader(storage::ObjectStore& store, const crypto::MasterKey& key) : store_(store), key_(key) {}
+  // The store and keys must outlive the reader.
+  PackReader(storage::ObjectStore& store, const VaultKeys& keys) : store_(store), keys_(keys) {}
 
   // A pack's header from its tail: two ranged reads, the trailer, then the sealed header.
-  Result<std::vector<PackEntry>> ReadHeader(const ObjectId& pack_id, uint64_t pack_size);
+  Result<PackContents> ReadHeader(const ObjectId& pack_id, uint64_t pack_size);
   // Checks that every entry in `expected` (from an index) is in the header as the index has it.
   // Corruption names what differs.
   Status CheckHeader(const ObjectId& pack_id, uint64_t pack_size, std::span<const PackEntry> expected);
-  // Reads a whole pack no index names and opens every entry its header claims: its entries only if all
-  // check out. (A v1 header is not bound to its pack, so a genuine header copied onto junk must fail here.)
-  Result<std::vector<PackEntry>> VerifyUnindexed(const ObjectId& pack_id, uint64_t pack_size,
-                                                 BlobCodec& codec);
-  // Reads, opens, decompresses and checks one blob at `loc`. Corruption names the blob and pack.
-  Status ReadBlob(const IndexEntry& loc, BlobCodec& codec, std::vector<uint8_t>* out);
+  // Reads a whole pack no index names and checks it: v1 opens every entry its header claims (a v1 header is
+  // not bound to its pack, so a genuine header copied onto junk must fail here); v2 checks the header names
+  // this pack and hashes the blob region to the header's commitment.
+  Result<PackContents> VerifyUnindexed(const ObjectId& pack_id, uint64_t pack_size, BlobCodec& codec);
+  // Checks a whole pack's bytes without opening a blob: v1, that they hash to its name; v2, that the header
+  // opens as this pack's and the blob region hashes to its commitment. Corruption says what is wrong.
+  Result<PackContents> CheckWhole(const ObjectId& pack_id, std::span<const uint8_t> bytes);
+  // Reads, opens, decompresses and checks one blob at `loc` (v2: with its pack's content key).
+  Status ReadBlob(const IndexEntry& loc, BlobCodec& codec, const ContentKey* key, std::vector<uint8_t>* out);
 
  private:
-  Result<std::vector<PackEntry>> OpenHeader(std::string_view pack_key, std::span<const uint8_t> sealed);
+  Result<PackContents> OpenHeader(const ObjectId& pack_id, const PackTrailer& trailer,
+                                  std::span<const uint8_t> sealed);
 
   storage::ObjectStore& store_;
-  const crypto::MasterKey& key_;
+  const VaultKeys& keys_;
 };
 
 }  // namespace cv::vault

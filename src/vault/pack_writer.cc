@@ -11,9 +11,7 @@ namespace cv::vault {
 namespace {
 // Room the sealed header and trailer take, so a pack's buffer never reallocates (a pack of many tiny
 // components, TOC.txt and Digest.crc32, has a header of kPackEntrySize bytes per blob).
-size_t HeaderRoom(size_t entries) {
-  return entries * kPackEntrySize + 8 + crypto::Aead::kOverhead + kPackTrailerSize;
-}
+size_t HeaderRoom(size_t entries) { return PackHeaderRoom(entries); }
 }  // namespace
 
 Status PackWriter::Add(const ObjectId& blob_id, std::span<const uint8_t> sealed, uint32_t raw_len,
@@ -89,16 +87,25 @@ Status PackWriter::Flush() {
 
 Status PackWriter::Upload(OpenPack pack) {
   // The header goes into the pack itself, so a pack is self-describing even if no index names it.
-  CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed_header, SealPackHeader(vault_.key(), pack.entries));
-  pack.bytes.insert(pack.bytes.end(), sealed_header.begin(), sealed_header.end());
-  AppendPackTrailer(static_cast<uint32_t>(sealed_header.size()), &pack.bytes);
-  ObjectId pack_id = crypto::Sha256(pack.bytes);
+  ObjectId pack_id{};
+  if (vault_.keys().format() == 1) {
+    CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed_header, SealPackHeader(vault_.keys(), pack.entries));
+    pack.bytes.insert(pack.bytes.end(), sealed_header.begin(), sealed_header.end());
+    AppendPackTrailer(static_cast<uint32_t>(sealed_header.size()), &pack.bytes);
+    pack_id = crypto::Sha256(pack.bytes);
+  } else {
+    // v2: a random id the header binds, and a hash of the blobs in it (the one pass over the stored bytes).
+    if (!content_key_) return Status::Internal("pack writer", "a format v2 pack needs its content key");
+    CV_RETURN_IF_ERROR(crypto::RandomBytes(pack_id));
+    CV_RETURN_IF_ERROR(FinishPackV2(vault_.keys(), pack_id, content_key_->id, pack.entries, &pack.bytes));
+  }
   Status st = vault_.store().Put(layout::PackKey(pack_id), pack.bytes);
-  // Same bytes, same name: an existing pack is this pack (random nonces make that unlikely anyway).
-  if (!st.ok() && !st.IsAlreadyExists()) return st.Annotate("upload pack");
+  // v1: same bytes, same name: an existing pack is this pack (random nonces make that unlikely anyway).
+  if (!st.ok() && !(st.IsAlreadyExists() && vault_.keys().format() == 1)) return st.Annotate("upload pack");
   std::vector<IndexEntry> entries;
   entries.reserve(pack.entries.size());
   for (const auto& e : pack.entries) entries.push_back({pack_id, e});
+  if (content_key_) vault_.blob_index().AddPackKey(pack_id, content_key_->id);
   vault_.AddToIndex(entries);
   std::lock_guard<std::mutex> lock(mu_);
   written_.insert(written_.end(), entries.begin(), entries.end());

@@ -11,6 +11,7 @@
 
 #include <deque>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -24,6 +25,9 @@ class PackWriter {
  public:
   PackWriter(Vault& vault, size_t target_size, size_t max_in_flight = 2)
       : vault_(vault), target_size_(target_size), max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+  // Format v2: the key every blob added is sealed with (the pack header names it). Set once, before the
+  // first Add.
+  void SetContentKey(std::shared_ptr<const ContentKey> key) { content_key_ = std::move(key); }
   ~PackWriter();
 
   // Appends one sealed blob. May upload a full pack before returning.
@@ -48,6 +52,7 @@ class PackWriter {
   Vault& vault_;
   const size_t target_size_;
   const size_t max_in_flight_;
+  std::shared_ptr<const ContentKey> content_key_;
   std::mutex uploads_mu_;                    // serialises slot handling, not the uploads themselves
   std::deque<std::future<Status>> uploads_;  // GUARDED_BY(uploads_mu_), oldest first
   mutable std::mutex mu_;

@@ -69,8 +69,7 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
     // request but never a wrong byte.
     auto fetched = std::make_shared<std::vector<uint8_t>>();
     // A length of 0 would ask the store for "to the end": no sealed blob is that short.
-    if (span.length < crypto::Aead::kOverhead)
-      return Status::Corruption(pack_key, "a blob entry is too short");
+    if (span.length < codec.SealOverhead()) return Status::Corruption(pack_key, "a blob entry is too short");
     CV_RETURN_IF_ERROR(vault_.store().Get(pack_key, span.start, span.length, fetched.get()));
     bytes = fetched;
     std::lock_guard<std::mutex> lock(mu_);
@@ -82,7 +81,8 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
   if (at + entry.stored_len > bytes->size()) {
     return Status::Corruption(pack_key, "a span read back shorter than the index says");
   }
-  return codec.Open(entry, std::span<const uint8_t>(bytes->data() + at, entry.stored_len), out)
+  CV_ASSIGN_OR_RETURN(auto key, vault_.PackContentKey(span.pack));
+  return codec.Open(entry, std::span<const uint8_t>(bytes->data() + at, entry.stored_len), key.get(), out)
       .Annotate(pack_key);
 }
 

@@ -27,9 +27,9 @@ inline crypto::ScryptParams FastScrypt() { return {.log2_n = 10, .r = 8, .p = 1}
 // <tmp>/<prefix>-<pid>-<name>, emptied when made and removed when destroyed.
 class ScratchDir {
  public:
-  ScratchDir(const std::string& prefix, const std::string& name)
+  ScratchDir(const std::string& prefix, std::string name)
       : path_(std::filesystem::temp_directory_path() /
-              (prefix + "-" + std::to_string(::getpid()) + "-" + name)) {
+              (prefix + "-" + std::to_string(::getpid()) + "-" + Flat(std::move(name)))) {
     std::filesystem::remove_all(path_);
   }
   ~ScratchDir() {
@@ -41,6 +41,11 @@ class ScratchDir {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  // A parameterised test's name ("Test/v2") must not make a subdirectory.
+  static std::string Flat(std::string name) {
+    for (char& c : name) c = c == '/' ? '_' : c;
+    return name;
+  }
   std::filesystem::path path_;
 };
 

@@ -8,17 +8,17 @@ namespace cv::vault {
 
 using layout::ObjectKind;
 
-Vault::Vault(std::unique_ptr<storage::ObjectStore> store, std::string vault_id, crypto::MasterKey key)
+Vault::Vault(std::unique_ptr<storage::ObjectStore> store, VaultKeys keys)
     : store_(std::move(store)),
-      vault_id_(std::move(vault_id)),
-      key_(std::move(key)),
-      objects_(*store_, key_),
-      packs_(*store_, key_),
-      catalog_(objects_, problems_) {}
+      keys_(std::move(keys)),
+      objects_(*store_, keys_),
+      content_keys_(objects_),
+      packs_(*store_, keys_),
+      catalog_(objects_, content_keys_, problems_) {}
 
 Result<std::unique_ptr<Vault>> Vault::Init(std::unique_ptr<storage::ObjectStore> store,
                                            const crypto::KeySecret& secret,
-                                           const crypto::ScryptParams& params) {
+                                           const crypto::ScryptParams& params, int format) {
   auto existing = store->Stat(layout::kConfig);
   if (existing.ok()) {
     return Status::FailedPrecondition(
@@ -26,17 +26,30 @@ Result<std::unique_ptr<Vault>> Vault::Init(std::unique_ptr<storage::ObjectStore>
         "already holds a vault; nothing was changed (use it, or pick an empty location)");
   }
   if (!existing.status().IsNotFound()) return existing.status();
-  CV_ASSIGN_OR_RETURN(crypto::MasterKey key, crypto::MasterKey::Generate());
+  if (format != 1 && format != 2) {
+    return Status::InvalidArgument("--format",
+                                   "must be 1 or 2 (2, the default, unless older releases must "
+                                   "read the vault)");
+  }
   CV_ASSIGN_OR_RETURN(std::string vault_id, RandomHex(16));
-  CV_ASSIGN_OR_RETURN(std::string slot_id, RandomHex(8));
-  CV_ASSIGN_OR_RETURN(std::string slot, crypto::WrapMasterKey(key, secret, slot_id, params));
-  // The key slot first: a vault whose config exists always has a way in.
-  CV_RETURN_IF_ERROR(store->Put(layout::KeySlotKey(slot_id), crypto::AsBytes(slot)));
-  std::string text = ConfigText(vault_id);
+  if (format == 1) {
+    CV_ASSIGN_OR_RETURN(crypto::MasterKey key, crypto::MasterKey::Generate());
+    CV_ASSIGN_OR_RETURN(std::string slot_id, RandomHex(8));
+    CV_ASSIGN_OR_RETURN(std::string slot, crypto::WrapMasterKey(key, secret, slot_id, params));
+    // The key slot first: a vault whose config exists always has a way in.
+    CV_RETURN_IF_ERROR(store->Put(layout::KeySlotKey(slot_id), crypto::AsBytes(slot)));
+    std::string text = ConfigText(vault_id);
+    CV_RETURN_IF_ERROR(store->Put(layout::kConfig, crypto::AsBytes(text)));
+    auto v = std::unique_ptr<Vault>(new Vault(std::move(store), VaultKeys::V1(vault_id, std::move(key))));
+    CV_RETURN_IF_ERROR(CheckConfigSeal(v->objects_, v->problems_, crypto::AsBytes(text)));
+    return v;
+  }
+  CV_ASSIGN_OR_RETURN(crypto::KeyBundle bundle, crypto::KeyBundle::Generate());
+  CV_RETURN_IF_ERROR(
+      AddKeySlotV2(*store, bundle, crypto::KeyRole::kAdmin, vault_id, secret, params).status());
+  CV_ASSIGN_OR_RETURN(std::string text, ConfigTextV2(vault_id, bundle));
   CV_RETURN_IF_ERROR(store->Put(layout::kConfig, crypto::AsBytes(text)));
-  auto v = std::unique_ptr<Vault>(new Vault(std::move(store), vault_id, std::move(key)));
-  CV_RETURN_IF_ERROR(CheckConfigSeal(v->objects_, v->problems_, crypto::AsBytes(text)));
-  return v;
+  return std::unique_ptr<Vault>(new Vault(std::move(store), VaultKeys::V2(vault_id, std::move(bundle))));
 }
 
 Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore> store,
@@ -49,25 +62,63 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore>
         "holds no vault (no config object); check the URL, or create one with `cassvault init`");
   }
   CV_RETURN_IF_ERROR(st);
-  CV_ASSIGN_OR_RETURN(ParsedConfig config, ParseConfig(raw, "vault " + store->Describe()));
+  const std::string subject = "vault " + store->Describe();
+  CV_ASSIGN_OR_RETURN(ParsedConfig config, ParseConfig(raw, subject));
   std::vector<VaultProblem> problems;
-  CV_ASSIGN_OR_RETURN(crypto::MasterKey key, UnlockMasterKey(*store, secret, &problems));
-  auto v = std::unique_ptr<Vault>(new Vault(std::move(store), config.vault_id, std::move(key)));
+  std::unique_ptr<Vault> v;
+  if (config.version == 1) {
+    CV_ASSIGN_OR_RETURN(crypto::MasterKey key, UnlockMasterKey(*store, secret, &problems));
+    v.reset(new Vault(std::move(store), VaultKeys::V1(config.vault_id, std::move(key))));
+  } else {
+    CV_ASSIGN_OR_RETURN(crypto::KeyBundle bundle,
+                        UnlockKeyBundle(*store, secret, config.vault_id, &problems));
+    CV_RETURN_IF_ERROR(CheckConfigSignature(config, bundle, subject));
+    v.reset(new Vault(std::move(store), VaultKeys::V2(config.vault_id, std::move(bundle))));
+  }
   for (auto& p : problems) v->problems_.Add(std::move(p.object), std::move(p.problem));
-  CV_RETURN_IF_ERROR(CheckConfigSeal(v->objects_, v->problems_, raw));
+  if (config.version == 1) CV_RETURN_IF_ERROR(CheckConfigSeal(v->objects_, v->problems_, raw));
   return v;
 }
 
+bool Vault::CanReadBackups() const {
+  return keys_.bundle() == nullptr || keys_.bundle()->role() != crypto::KeyRole::kWriter;
+}
+
+Status Vault::RequireReader(std::string_view what) const {
+  if (CanReadBackups()) return Status::OK();
+  return Status::PermissionDenied(
+      std::string(what), "needs a reader or admin key of vault " + store_->Describe() +
+                             "; it was opened with a writer key, which can back up, list and fast-verify "
+                             "but not read backups back. Nothing was read or written");
+}
+
+Result<std::string> Vault::AddKeySlot(const crypto::KeySecret& secret, const crypto::ScryptParams& params,
+                                      crypto::KeyRole role) {
+  if (const crypto::MasterKey* m = keys_.master()) return vault::AddKeySlot(*store_, *m, secret, params);
+  return AddKeySlotV2(*store_, *keys_.bundle(), role, vault_id(), secret, params);
+}
+
 Status Vault::LoadIndex() {
-  BlobCodec codec(key_, 3);
+  BlobCodec codec(keys_, 3);
   return index_.Load(objects_, packs_, codec, problems_);
+}
+
+Result<std::shared_ptr<const ContentKey>> Vault::PackContentKey(const ObjectId& pack_id) {
+  if (format() == 1) return std::shared_ptr<const ContentKey>();
+  auto key_id = index_.PackKey(pack_id);
+  if (!key_id) {
+    return Status::Corruption(layout::PackKey(pack_id),
+                              "no index or header names the content key of its blobs");
+  }
+  return content_keys_.Get(*key_id);
 }
 
 Status Vault::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<uint8_t>* out) {
   if (!index_.loaded()) return IndexNotLoaded("blob " + IdToHex(id));
   auto loc = index_.Find(id);
   if (!loc) return Status::NotFound("blob " + IdToHex(id), "not in any pack of the vault");
-  return packs_.ReadBlob(*loc, codec, out);
+  CV_ASSIGN_OR_RETURN(auto key, PackContentKey(loc->pack_id));
+  return packs_.ReadBlob(*loc, codec, key.get(), out);
 }
 
 Status Vault::ListPacks(std::vector<storage::ObjectInfo>* out) {

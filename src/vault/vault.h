@@ -11,7 +11,9 @@
 //   pack.h          reading and checking packs; pack_writer.h writes them
 //   blob_index.h    which pack holds each blob (load, adopt, look up, write)
 //   catalog.h       backup records and manifests (list, resolve, commit)
-//   key_slots.h, vault_config.h   unlocking, and the config checked against its sealed copies
+//   key_slots.h, vault_config.h   unlocking, and the config authenticated
+//   vault_keys.h    the opened keys (format v1 master key, or a v2 bundle of one role) and how each seals
+//   content_keys.h  v2: each backup's content key, sealed to the reader key
 //
 // Thread safety: a Vault is safe for concurrent use once open (the blob index is read-only after
 // LoadIndex except through AddToIndex, which locks). BlobCodec is per thread.
@@ -32,36 +34,44 @@
 #include "vault/blob_codec.h"
 #include "vault/blob_index.h"
 #include "vault/catalog.h"
+#include "vault/content_keys.h"
 #include "vault/key_slots.h"
 #include "vault/object_table.h"
 #include "vault/pack.h"
 #include "vault/problems.h"
+#include "vault/vault_keys.h"
 
 namespace cv::vault {
 
 class Vault {
  public:
-  // Creates a new vault in an empty store: config and a first key slot. FailedPrecondition if the
-  // store already holds a vault.
+  // Creates a new vault in an empty store: a first key slot (v2: an admin slot), then config.
+  // FailedPrecondition if the store already holds a vault. `format` 1 makes a vault older releases read.
   static Result<std::unique_ptr<Vault>> Init(std::unique_ptr<storage::ObjectStore> store,
                                              const crypto::KeySecret& secret,
-                                             const crypto::ScryptParams& params = {});
+                                             const crypto::ScryptParams& params = {}, int format = 2);
   // NotFound if the store holds no vault; PermissionDenied if no key slot opens with `secret`.
   static Result<std::unique_ptr<Vault>> Open(std::unique_ptr<storage::ObjectStore> store,
                                              const crypto::KeySecret& secret);
 
   storage::ObjectStore& store() { return *store_; }
-  const std::string& vault_id() const { return vault_id_; }
-  const crypto::MasterKey& key() const { return key_; }
+  const std::string& vault_id() const { return keys_.vault_id(); }
+  int format() const { return keys_.format(); }
+  const VaultKeys& keys() const { return keys_; }
   std::unique_ptr<BlobCodec> NewCodec(int zstd_level = 3) const {
-    return std::make_unique<BlobCodec>(key_, zstd_level);
+    return std::make_unique<BlobCodec>(keys_, zstd_level);
   }
+  // What this key may do: v1 keys and v2 reader/admin bundles read backups; a v2 writer bundle does not.
+  bool CanReadBackups() const;
+  // PermissionDenied naming `what` and the key it needs, before anything is read or written, for a writer.
+  Status RequireReader(std::string_view what) const;
 
   // --- the pieces ----------------------------------------------------------------------------
   ObjectTable& objects() { return objects_; }
   PackReader& packs() { return packs_; }
   BlobIndex& blob_index() { return index_; }
   Catalog& catalog() { return catalog_; }
+  ContentKeys& content_keys() { return content_keys_; }
 
   // --- the blob index ------------------------------------------------------------------------
   // Reads every index object, then adopts packs no index names (left by a killed backup). Required before
@@ -76,6 +86,8 @@ class Vault {
   std::vector<IndexEntry> TakeAdopted() { return index_.TakeAdopted(); }
   // Reads, opens, decompresses and checks one blob. Corruption names the blob and pack.
   Status ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<uint8_t>* out);
+  // v2: the content key sealing the blobs of `pack_id` (opened once, cached); null for a v1 vault.
+  Result<std::shared_ptr<const ContentKey>> PackContentKey(const ObjectId& pack_id);
   // Every pack key with its size (for verify).
   Status ListPacks(std::vector<storage::ObjectInfo>* out);
   // Reads one pack's trailer and sealed header (two ranged reads) and checks that every entry in
@@ -89,10 +101,10 @@ class Vault {
   std::vector<VaultProblem> Problems() const { return problems_.All(); }
 
   // --- key slots -------------------------------------------------------------------------------
-  // Adds a key slot for `secret` (create-only, new random id). Returns the slot id.
-  Result<std::string> AddKeySlot(const crypto::KeySecret& secret, const crypto::ScryptParams& params = {}) {
-    return vault::AddKeySlot(*store_, key_, secret, params);
-  }
+  // Adds a key slot for `secret` (create-only, new random id). Returns the slot id. v2: the slot holds
+  // `role`'s keys; InvalidArgument if this vault was opened with a key of a lesser role. v1 has no roles.
+  Result<std::string> AddKeySlot(const crypto::KeySecret& secret, const crypto::ScryptParams& params = {},
+                                 crypto::KeyRole role = crypto::KeyRole::kAdmin);
   using SlotListing = vault::SlotListing;
   Result<std::vector<SlotListing>> ListKeySlots() { return vault::ListKeySlots(*store_); }
 
@@ -104,17 +116,20 @@ class Vault {
     return catalog_.Resolve(id_or_tag, host_id, address);
   }
   Result<Manifest> LoadManifest(const BackupRecord& record) { return catalog_.LoadManifest(record); }
+  Result<std::vector<ObjectId>> LoadReferenceSet(const std::string& backup_id) {
+    return catalog_.LoadReferenceSet(backup_id);
+  }
   Status CommitRecord(const BackupRecord& record) { return catalog_.Commit(record); }  // the commit point
 
  private:
-  Vault(std::unique_ptr<storage::ObjectStore> store, std::string vault_id, crypto::MasterKey key);
+  Vault(std::unique_ptr<storage::ObjectStore> store, VaultKeys keys);
 
   // Declared in the order they are built: each piece borrows the ones above it.
   std::unique_ptr<storage::ObjectStore> store_;
-  std::string vault_id_;
-  crypto::MasterKey key_;
+  VaultKeys keys_;
   ProblemLog problems_;
   ObjectTable objects_;
+  ContentKeys content_keys_;
   PackReader packs_;
   BlobIndex index_;
   Catalog catalog_;

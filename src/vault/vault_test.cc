@@ -23,10 +23,12 @@ namespace fs = std::filesystem;
 
 using testutil::FastScrypt;
 
-class VaultTest : public ::testing::Test {
+// Every test runs on a vault of each format: v2 is what `init` makes, v1 what older releases made.
+class VaultTest : public ::testing::TestWithParam<int> {
  protected:
+  int format() const { return GetParam(); }
   void SetUp() override {
-    auto v = Vault::Init(Store(true), crypto::PassphraseSecret("correct horse"), FastScrypt());
+    auto v = Vault::Init(Store(true), crypto::PassphraseSecret("correct horse"), FastScrypt(), format());
     ASSERT_TRUE(v.ok()) << v.status().ToString();
   }
   std::unique_ptr<storage::ObjectStore> Store(bool create = false) {
@@ -54,7 +56,12 @@ class VaultTest : public ::testing::Test {
   const fs::path& root_ = scratch_.path();
 };
 
-TEST_F(VaultTest, WrongKeyMissingVaultAndDoubleInit) {
+INSTANTIATE_TEST_SUITE_P(Formats, VaultTest, ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& i) {
+                           return "v" + std::to_string(i.param);
+                         });
+
+TEST_P(VaultTest, WrongKeyMissingVaultAndDoubleInit) {
   auto wrong = Vault::Open(Store(), crypto::PassphraseSecret("wrong"));
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.status().code(), StatusCode::kPermissionDenied);
@@ -70,7 +77,7 @@ TEST_F(VaultTest, WrongKeyMissingVaultAndDoubleInit) {
   EXPECT_NE(empty.status().message().find("cassvault init"), std::string::npos);
 }
 
-TEST_F(VaultTest, RoundTripAndDedup) {
+TEST_P(VaultTest, RoundTripAndDedup) {
   auto v = OpenOk();
   std::vector<std::vector<uint8_t>> parts = {Data(70000, 1), Data(100, 2), std::vector<uint8_t>(50000, 'a')};
   int stored = 0;
@@ -96,7 +103,7 @@ TEST_F(VaultTest, RoundTripAndDedup) {
   EXPECT_EQ(r2.stored_bytes, 0u);
 }
 
-TEST_F(VaultTest, OrphanPacksAreAdoptedNotUploadedAgain) {
+TEST_P(VaultTest, OrphanPacksAreAdoptedNotUploadedAgain) {
   {
     auto v = OpenOk();
     ASSERT_TRUE(v->LoadIndex().ok());
@@ -143,7 +150,7 @@ class FailingPacks final : public storage::ObjectStore {
   std::unique_ptr<storage::ObjectStore> inner_;
 };
 
-TEST_F(VaultTest, AFailedBackgroundUploadFailsTheBackupAndCommitsNothing) {
+TEST_P(VaultTest, AFailedBackgroundUploadFailsTheBackupAndCommitsNothing) {
   auto v = Vault::Open(std::make_unique<FailingPacks>(Store()), crypto::PassphraseSecret("correct horse"));
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   ASSERT_TRUE((*v)->LoadIndex().ok());
@@ -166,7 +173,7 @@ TEST_F(VaultTest, AFailedBackgroundUploadFailsTheBackupAndCommitsNothing) {
   EXPECT_FALSE(fs::exists(root_ / "backups")) << "a backup whose packs failed must not be committed";
 }
 
-TEST_F(VaultTest, SpanReaderFetchesNeighboursOnceAndChecksEveryBlob) {
+TEST_P(VaultTest, SpanReaderFetchesNeighboursOnceAndChecksEveryBlob) {
   auto v = OpenOk();
   std::vector<std::vector<uint8_t>> parts;
   for (uint8_t i = 0; i < 20; ++i) parts.push_back(Data(1000 + i * 37, i));
@@ -203,7 +210,7 @@ TEST_F(VaultTest, SpanReaderFetchesNeighboursOnceAndChecksEveryBlob) {
   (void)rec;
 }
 
-TEST_F(VaultTest, FlippedBitIsCorruption) {
+TEST_P(VaultTest, FlippedBitIsCorruption) {
   auto v = OpenOk();
   int stored = 0;
   BackupRecord r = Backup(*v, {Data(30000, 3)}, &stored);
@@ -231,7 +238,7 @@ TEST_F(VaultTest, FlippedBitIsCorruption) {
   EXPECT_TRUE(st.IsCorruption()) << st.ToString();
 }
 
-TEST_F(VaultTest, TamperedManifestIsDetected) {
+TEST_P(VaultTest, TamperedManifestIsDetected) {
   auto v = OpenOk();
   int stored = 0;
   BackupRecord r = Backup(*v, {Data(100, 4)}, &stored);
@@ -270,7 +277,7 @@ bool Names(const std::vector<VaultProblem>& problems, const std::string& object)
   return false;
 }
 
-TEST_F(VaultTest, AHeaderTransplantedOntoJunkIsNotAdoptedAndTheGenuineOrphanIs) {
+TEST_P(VaultTest, AHeaderTransplantedOntoJunkIsNotAdoptedAndTheGenuineOrphanIs) {
   {
     auto v = OpenOk();
     ASSERT_TRUE(v->LoadIndex().ok());
@@ -311,7 +318,7 @@ TEST_F(VaultTest, AHeaderTransplantedOntoJunkIsNotAdoptedAndTheGenuineOrphanIs) 
   EXPECT_EQ(out, Data(5000, 1));
 }
 
-TEST_F(VaultTest, JunkIndexRecordAndKeySlotsAreSkippedAndNamed) {
+TEST_P(VaultTest, JunkIndexRecordAndKeySlotsAreSkippedAndNamed) {
   auto v = OpenOk();
   int stored = 0;
   BackupRecord good = Backup(*v, {Data(300, 3)}, &stored);
@@ -367,7 +374,7 @@ class CountingStore final : public storage::ObjectStore {
 
 // Objects found by a listing are read with the listed size: one request each, not a Stat and a Get (the
 // index of a vault with a year of hourly backups is tens of thousands of objects).
-TEST_F(VaultTest, MetadataFoundByAListingCostsOneRequestEach) {
+TEST_P(VaultTest, MetadataFoundByAListingCostsOneRequestEach) {
   {
     auto v = OpenOk();
     int stored = 0;
@@ -378,9 +385,9 @@ TEST_F(VaultTest, MetadataFoundByAListingCostsOneRequestEach) {
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Vault& v = **opened;
   auto& store = static_cast<CountingStore&>(v.store());
-  // Open: a Stat and a Get of config (nothing lists it), one Get per key slot and per config seal.
+  // Open: a Stat and a Get of config (nothing lists it), one Get per key slot and (v1) per config seal.
   EXPECT_EQ(store.stats, 1);
-  EXPECT_EQ(store.gets, 3);
+  EXPECT_EQ(store.gets, format() == 1 ? 3 : 2);
   store.gets = store.stats = store.lists = 0;
   auto list = v.ListBackups();
   ASSERT_TRUE(list.ok());
@@ -394,15 +401,16 @@ TEST_F(VaultTest, MetadataFoundByAListingCostsOneRequestEach) {
   EXPECT_EQ(store.lists, 2);  // index/ and packs/
   EXPECT_EQ(store.stats, 0);
   EXPECT_EQ(store.gets, 3);  // three index objects; every pack is indexed, so none is read
-  // A manifest is named by its record, not found by a listing: it still costs a Stat and a Get.
+  // A manifest is named by its record, not found by a listing: it still costs a Stat and a Get (v2: and so
+  // does its content key, the first time).
   store.gets = store.stats = 0;
   ASSERT_TRUE(v.LoadManifest((*list)[0]).ok());
-  EXPECT_EQ(store.stats, 1);
-  EXPECT_EQ(store.gets, 1);
+  EXPECT_EQ(store.stats, format());
+  EXPECT_EQ(store.gets, format());
 }
 
 // Forgetting LoadIndex would make a backup store everything again and adopt nothing: it is refused.
-TEST_F(VaultTest, StoringOrReadingBeforeLoadIndexIsRefused) {
+TEST_P(VaultTest, StoringOrReadingBeforeLoadIndexIsRefused) {
   auto v = OpenOk();
   BackupSession s(*v, 1 << 16);
   auto codec = v->NewCodec();
@@ -441,7 +449,7 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
         sample = layout::KeySlotKey("a_B-9");
         break;
       case layout::Naming::kBackupId:
-        sample = layout::BackupKey(layout::MakeBackupId(1764079200, "0a0b0c0d"));
+        sample = std::string(k.prefix) + layout::MakeBackupId(1764079200, "0a0b0c0d");
         break;
       case layout::Naming::kProbeId:
         sample = std::string(k.prefix) + "doctor-0123456789abcdef0123456789abcdef";
@@ -456,7 +464,7 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
   }
 }
 
-TEST_F(VaultTest, OversizedObjectsAreRefusedBeforeAnyByteIsRead) {
+TEST_P(VaultTest, OversizedObjectsAreRefusedBeforeAnyByteIsRead) {
   // Sparse files: 2 GiB on paper, nothing on disk. Reading either whole would take 2 GiB of memory.
   {
     std::ofstream(root_ / "keys/0000big").put('{');
@@ -471,7 +479,7 @@ TEST_F(VaultTest, OversizedObjectsAreRefusedBeforeAnyByteIsRead) {
   EXPECT_NE(open.status().message().find("more than a config can be"), std::string::npos);
 }
 
-TEST_F(VaultTest, ConfigIsCheckedAfterUnlockAndItsIdBeforeAnyUse) {
+TEST_P(VaultTest, ConfigIsCheckedAfterUnlockAndItsIdBeforeAnyUse) {
   std::string original;
   {
     std::ifstream in(root_ / "config");
@@ -481,11 +489,34 @@ TEST_F(VaultTest, ConfigIsCheckedAfterUnlockAndItsIdBeforeAnyUse) {
     fs::remove(root_ / "config");
     std::ofstream(root_ / "config") << text;
   };
-  replace(R"({"format":"cassvault","version":1,"vault_id":"00000000000000000000000000000000"})");
-  auto swapped = Vault::Open(Store(), crypto::PassphraseSecret("correct horse"));
-  ASSERT_FALSE(swapped.ok());
-  EXPECT_NE(swapped.status().message().find("differs from the copy sealed"), std::string::npos)
-      << swapped.status().ToString();
+  if (format() == 1) {
+    replace(R"({"format":"cassvault","version":1,"vault_id":"00000000000000000000000000000000"})");
+    auto swapped = Vault::Open(Store(), crypto::PassphraseSecret("correct horse"));
+    ASSERT_FALSE(swapped.ok());
+    EXPECT_NE(swapped.status().message().find("differs from the copy sealed"), std::string::npos)
+        << swapped.status().ToString();
+  } else {
+    // v2: the line is signed by the admin key. The same line with another signature is refused...
+    std::string line = original.substr(0, original.find('\n'));
+    std::string other_sig = crypto::Base64Encode(std::vector<uint8_t>(64, 7));
+    replace(line + "\n" + other_sig + "\n");
+    auto forged = Vault::Open(Store(), crypto::PassphraseSecret("correct horse"));
+    ASSERT_FALSE(forged.ok());
+    EXPECT_TRUE(forged.status().IsCorruption()) << forged.status().ToString();
+    EXPECT_NE(forged.status().message().find("not signed by this vault's admin key"), std::string::npos)
+        << forged.status().ToString();
+    // ... another vault id opens no slot (each is bound to its vault id) ...
+    std::string other_id = line;
+    other_id.replace(other_id.find("\"vault_id\":\"") + 12, 32, std::string(32, '0'));
+    replace(other_id + original.substr(line.size()));
+    EXPECT_EQ(Vault::Open(Store(), crypto::PassphraseSecret("correct horse")).status().code(),
+              StatusCode::kPermissionDenied);
+    // ... and a downgrade to version 1 finds no v1 slot.
+    replace(R"({"format":"cassvault","version":1,"vault_id":")" +
+            line.substr(line.find("\"vault_id\":\"") + 12, 32) + R"("})");
+    EXPECT_EQ(Vault::Open(Store(), crypto::PassphraseSecret("correct horse")).status().code(),
+              StatusCode::kPermissionDenied);
+  }
   replace(R"({"format":"cassvault","version":1,"vault_id":"../../x"})");
   auto path = Vault::Open(Store(), crypto::PassphraseSecret("correct horse"));
   ASSERT_FALSE(path.ok());
@@ -499,15 +530,23 @@ TEST_F(VaultTest, ConfigIsCheckedAfterUnlockAndItsIdBeforeAnyUse) {
   OpenOk();
 }
 
-TEST_F(VaultTest, SlotsAreTriedCheapestFirstWhateverTheirNames) {
+TEST_P(VaultTest, SlotsAreTriedCheapestFirstWhateverTheirNames) {
   // A slot within the caps but costly (256 MiB), named to sort first: were slots tried by name, every
   // unlock would pay for it. The genuine slot is cheaper, so it is tried first and opens; a wrong
   // passphrase tries both. Compared with each other, not with a fixed time: the machine may be busy.
-  WriteNew(
-      root_ / "keys/0000costly",
-      crypto::AsBytes(R"({"version":1,"id":"0000costly","kind":"passphrase","kdf":{"name":"scrypt",)"
-                      R"("log2_n":18,"r":8,"p":1,"salt":"AAAAAAAAAAAAAAAAAAAAAA=="},"sealed_master_key":")" +
-                      std::string(123, 'A') + "=\"}"));
+  if (format() == 1) {
+    WriteNew(root_ / "keys/0000costly",
+             crypto::AsBytes(
+                 R"({"version":1,"id":"0000costly","kind":"passphrase","kdf":{"name":"scrypt",)"
+                 R"("log2_n":18,"r":8,"p":1,"salt":"AAAAAAAAAAAAAAAAAAAAAA=="},"sealed_master_key":")" +
+                 std::string(123, 'A') + "=\"}"));
+  } else {
+    auto v = OpenOk();
+    auto slot = crypto::WrapKeyBundle(*v->keys().bundle(), crypto::PassphraseSecret("another"), "0000costly",
+                                      v->vault_id(), {.log2_n = 18, .r = 8, .p = 1});
+    ASSERT_TRUE(slot.ok()) << slot.status().ToString();
+    WriteNew(root_ / "keys/0000costly", crypto::AsBytes(*slot));
+  }
   auto timed = [&](const char* pass) {
     auto start = std::chrono::steady_clock::now();
     auto v = Vault::Open(Store(), crypto::PassphraseSecret(pass));
@@ -522,7 +561,7 @@ TEST_F(VaultTest, SlotsAreTriedCheapestFirstWhateverTheirNames) {
 }
 
 // Found by fuzz/vault_config: a float "version" was cast to int unchecked (undefined behaviour).
-TEST_F(VaultTest, ConfigVersionThatIsNotAnIntegerIsCorruption) {
+TEST_P(VaultTest, ConfigVersionThatIsNotAnIntegerIsCorruption) {
   fs::remove(root_ / "config");
   std::ofstream(root_ / "config")
       << R"({"format":"cassvault","version":1e300,"vault_id":"0123456789abcdef0123456789abcdef"})";
@@ -533,16 +572,19 @@ TEST_F(VaultTest, ConfigVersionThatIsNotAnIntegerIsCorruption) {
 
 // Found by fuzz/vault_objects: an index frame claiming 12 GB made the reader allocate 12 GB before zstd
 // read a byte. Now the claim is refused first.
-TEST_F(VaultTest, MetadataFrameClaimingGigabytesIsRefusedBeforeAllocating) {
+TEST_P(VaultTest, MetadataFrameClaimingGigabytesIsRefusedBeforeAllocating) {
   auto v = OpenOk();
   std::vector<uint8_t> frame = {1};  // zstd
   uint64_t claimed = 12ull << 30;
   frame.insert(frame.end(), reinterpret_cast<uint8_t*>(&claimed), reinterpret_cast<uint8_t*>(&claimed) + 8);
   frame.insert(frame.end(), {0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0});
-  crypto::Aead aead(v->key().data_key().view());
-  std::vector<uint8_t> sealed;
-  ASSERT_TRUE(aead.Seal(frame, crypto::AsBytes("cassvault/v1/index"), &sealed).ok());
-  ASSERT_TRUE(v->store().Put(layout::IndexKey(crypto::Sha256(sealed)), sealed).ok());
+  ObjectId id{};
+  id[0] = 7;
+  std::string name = layout::IndexKey(id);
+  auto sealed = v->keys().Seal(layout::ObjectKind::kIndex, name, frame);
+  ASSERT_TRUE(sealed.ok());
+  if (v->format() == 1) name = layout::IndexKey(crypto::Sha256(*sealed));  // v1 names it by its hash
+  ASSERT_TRUE(v->store().Put(name, *sealed).ok());
   // A junk index object is skipped and named (it does not stop the backup), never allocated.
   ASSERT_TRUE(v->LoadIndex().ok());
   auto problems = v->Problems();
