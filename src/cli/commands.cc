@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -147,19 +148,44 @@ json RecordJson(const BackupRecord& r) {
           {"stored_bytes", r.stored_bytes}};
 }
 
+// A new key file at `path` and a writer slot it opens: what `init --write-only` gives the nodes.
+Result<std::string> AddWriterKeyFile(vault::Vault& v, const std::string& path) {
+  CV_RETURN_IF_ERROR(crypto::WriteNewKeyFile(path));
+  CV_ASSIGN_OR_RETURN(crypto::KeySecret secret, crypto::LoadKeyFile(path));
+  return v.AddKeySlot(secret, {}, crypto::KeyRole::kWriter);
+}
+
 // --- init ---------------------------------------------------------------------------------------
 void AddInit(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("init", "create a new vault (config and first key slot)");
   auto url = std::make_shared<std::string>();
   auto cost = std::make_shared<int>(crypto::ScryptParams{}.log2_n);
+  auto format = std::make_shared<int>(2);
+  auto writer_key = std::make_shared<std::string>();
+  cmd->add_option("--format", *format, "vault format: 2 (default) or 1 (readable by releases before v2)");
+  cmd->add_option("--write-only", *writer_key,
+                  "also write a new key file at PATH (mode 0600, never overwrites) with a writer slot: nodes "
+                  "holding it back up, list and fast-verify, but cannot read any backup back")
+      ->type_name("PATH");
   cmd->add_option("--vault", *url,
                   "vault URL (default: vault.url of the config), e.g. file:///var/backups/cassvault");
   cmd->add_option(
       "--kdf-cost", *cost,
       "passphrase slot: log2 of scrypt's N, 15..20 (default 17: 128 MiB, ~0.4 s; each step doubles)");
-  cmd->callback([&g, url, cost] {
+  cmd->callback([&g, url, cost, format, writer_key] {
     auto params = KdfParams(*cost);
     if (!params.ok()) return void(g.exit_code = Fail(params.status()));
+    if (!writer_key->empty() && *format != 2) {
+      return void(g.exit_code = Fail(Status::InvalidArgument(
+                      "--write-only", "needs format 2 (format 1 has one key that reads and writes)")));
+    }
+    std::error_code ec;
+    if (!writer_key->empty() &&
+        std::filesystem::symlink_status(*writer_key, ec).type() != std::filesystem::file_type::not_found) {
+      return void(
+          g.exit_code = Fail(Status::AlreadyExists(
+              "--write-only " + *writer_key, "exists; a key file is never overwritten: pick a new path")));
+    }
     auto cfg = Load(g);
     if (!cfg.ok()) {
       g.exit_code = Fail(cfg.status());
@@ -178,15 +204,29 @@ void AddInit(CLI::App& app, GlobalFlags& g) {
     }
     if (Status weak = RefuseWeakKeyFile(*secret, cfg->key_file); !weak.ok())
       return void(g.exit_code = Fail(weak));
-    auto v = vault::Vault::Init(std::move(store).value(), *secret, *params);
+    auto v = vault::Vault::Init(std::move(store).value(), *secret, *params, *format);
     if (!v.ok()) {
       g.exit_code = Fail(v.status());
       return;
     }
+    json out = {{"vault", where}, {"vault_id", (*v)->vault_id()}, {"format", (*v)->format()}};
+    if (!writer_key->empty()) {
+      auto writer = AddWriterKeyFile(**v, *writer_key);
+      if (!writer.ok()) return void(g.exit_code = Fail(writer.status().Annotate("init --write-only")));
+      out["writer_slot"] = *writer;
+      out["writer_key_file"] = *writer_key;
+    }
     if (g.json) {
-      std::cout << json{{"vault", where}, {"vault_id", (*v)->vault_id()}}.dump() << "\n";
+      std::cout << out.dump() << "\n";
     } else {
-      std::cout << "created vault " << (*v)->vault_id() << " at " << where << "\n";
+      std::cout << "created vault " << (*v)->vault_id() << " (format " << (*v)->format() << ") at " << where
+                << "\n";
+      if (!writer_key->empty()) {
+        std::cout << "wrote writer key file " << *writer_key << " (slot "
+                  << out["writer_slot"].get<std::string>()
+                  << "): give it to the nodes; they back up, list and fast-verify, and cannot read backups. "
+                     "Keep the key you created the vault with for restores, off the nodes\n";
+      }
     }
   });
 }
@@ -471,7 +511,12 @@ void AddKey(CLI::App& app, GlobalFlags& g) {
                                   "name of the environment variable holding the new passphrase");
   file_opt->excludes(env_opt);
   add->add_option("--kdf-cost", *cost, "passphrase slot: log2 of scrypt's N, 15..20 (default 17)");
-  add->callback([&g, add_file, add_env, cost] {
+  auto role = std::make_shared<std::string>();
+  add->add_option("--role", *role,
+                  "format 2: what the new slot may do: writer (back up, list, fast verify), reader (also "
+                  "restore, deep verify) or admin (everything). Default: the role of the key used now")
+      ->check(CLI::IsMember({"writer", "reader", "admin"}));
+  add->callback([&g, add_file, add_env, cost, role] {
     if (add_file->empty() == add_env->empty()) {
       return void(g.exit_code = Fail(Status::InvalidArgument(
                       "key add", "give exactly one of --new-key-file PATH or --new-passphrase-env VAR")));
@@ -500,7 +545,17 @@ void AddKey(CLI::App& app, GlobalFlags& g) {
     auto v = ops::OpenVault(*cfg);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     WarnVaultProblems(**v);
-    auto id = (*v)->AddKeySlot(*secret, *params);
+    const crypto::KeyBundle* bundle = (*v)->keys().bundle();
+    if (bundle == nullptr && !role->empty()) {
+      return void(
+          g.exit_code = Fail(Status::InvalidArgument(
+              "--role", "a format 1 vault has one key that does everything: its slots have no role")));
+    }
+    crypto::KeyRole new_role = bundle ? bundle->role() : crypto::KeyRole::kAdmin;
+    if (*role == "writer") new_role = crypto::KeyRole::kWriter;
+    if (*role == "reader") new_role = crypto::KeyRole::kReader;
+    if (*role == "admin") new_role = crypto::KeyRole::kAdmin;
+    auto id = (*v)->AddKeySlot(*secret, *params, new_role);
     if (!id.ok()) return void(g.exit_code = Fail(id.status().Annotate("key add")));
     if (g.json) {
       std::cout << json{{"slot", *id}}.dump() << "\n";
@@ -523,6 +578,8 @@ void AddKey(CLI::App& app, GlobalFlags& g) {
       if (s.info.ok()) {
         bool pass = s.info->kind == crypto::KeySlotKind::kPassphrase;
         j["kind"] = pass ? "passphrase" : "keyfile";
+        j["format"] = s.info->version;
+        if (s.info->version >= 2) j["role"] = std::string(crypto::KeyRoleName(s.info->role));
         if (pass) j["log2_n"] = s.info->scrypt.log2_n, j["r"] = s.info->scrypt.r, j["p"] = s.info->scrypt.p;
       } else {
         j["problem"] = s.info.status().ToString();
@@ -538,11 +595,12 @@ void AddKey(CLI::App& app, GlobalFlags& g) {
       if (j.contains("problem")) {
         std::cout << "NOT A VALID SLOT: " << Printable(j["problem"].get<std::string>()) << "\n";
       } else if (j["kind"] == "passphrase") {
-        std::cout << "passphrase  scrypt log2_n=" << j["log2_n"] << " r=" << j["r"] << " p=" << j["p"]
-                  << "\n";
+        std::cout << "passphrase  scrypt log2_n=" << j["log2_n"] << " r=" << j["r"] << " p=" << j["p"];
       } else {
-        std::cout << "keyfile\n";
+        std::cout << "keyfile";
       }
+      if (j.contains("role")) std::cout << "  role=" << j["role"].get<std::string>();
+      if (!j.contains("problem")) std::cout << "\n";
     }
   });
 }

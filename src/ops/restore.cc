@@ -26,6 +26,8 @@ Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or
 // The steps, in order: plan (restore_plan), check (restore_check), live schema (restore_schema), write
 // (restore_write), import and cleanup (restore_commit).
 Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, const RestoreOptions& o) {
+  // A write-only key reads no backup: refused before any plan, directory or node is touched.
+  CV_RETURN_IF_ERROR(vault.RequireReader("restore"));
   // Another cluster shape: streamed with sstableloader from a staging dir, no local node involved.
   if (o.mode == "load" && o.target_dir.empty()) return RunLoadRestore(config, vault, o);
   auto t0 = std::chrono::steady_clock::now();
