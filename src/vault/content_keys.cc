@@ -37,15 +37,15 @@ Result<std::shared_ptr<const ContentKey>> ContentKeys::Create() {
 }
 
 Result<std::shared_ptr<const ContentKey>> ContentKeys::Get(const ObjectId& id) {
+  const crypto::KeyBundle* bundle = table_.keys().bundle();
+  if (bundle == nullptr) return Status::Internal("content keys", "a format v1 vault has none");
+  // A writer holds no reader key: say so before reading anything, even for a key it made itself.
+  CV_RETURN_IF_ERROR(bundle->ReaderPrivate(bundle->current_reader().id).status());
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = opened_.find(id);
     if (it != opened_.end()) return it->second;
   }
-  const crypto::KeyBundle* bundle = table_.keys().bundle();
-  if (bundle == nullptr) return Status::Internal("content keys", "a format v1 vault has none");
-  // A writer holds no reader key: say so before reading anything.
-  CV_RETURN_IF_ERROR(bundle->ReaderPrivate(bundle->current_reader().id).status());
   const std::string name = layout::ContentKeyObjectKey(id);
   std::vector<uint8_t> object;
   CV_RETURN_IF_ERROR(table_.Read(ObjectKind::kContentKey, name, std::nullopt, &object));
