@@ -25,6 +25,10 @@ Status PackWriter::Add(const ObjectId& blob_id, std::span<const uint8_t> sealed,
       full = std::exchange(current_, {});
     }
     if (current_.entries.empty()) {
+      if (current_.bytes.capacity() == 0 && !spare_.empty()) {
+        current_.bytes = std::move(spare_.back());
+        spare_.pop_back();
+      }
       current_.bytes.reserve(std::max(target_size_, sealed.size() + HeaderRoom(1)));
     }
     PackEntry e;
@@ -110,6 +114,10 @@ Status PackWriter::Upload(OpenPack pack) {
   std::lock_guard<std::mutex> lock(mu_);
   written_.insert(written_.end(), entries.begin(), entries.end());
   stored_bytes_ += pack.bytes.size();
+  if (spare_.size() <= max_in_flight_ && pack.bytes.capacity() <= 2 * target_size_) {
+    pack.bytes.clear();
+    spare_.push_back(std::move(pack.bytes));
+  }
   return Status::OK();
 }
 
