@@ -225,8 +225,10 @@ def verify_with_cassvault(node_root, what):
     key = os.path.join(scratch, "vault.key")
     write_file(key, uuid.uuid4().hex + uuid.uuid4().hex + "\n", mode=0o600)
     cfg = os.path.join(scratch, "cassvault.yaml")
-    write_file(cfg, "vault: {url: 'file://%s/vault', key_file: '%s'}\nnode: {cassandra_yaml: '%s'}\n"
-               "cache_dir: '%s/cache'\n" % (scratch, key, os.path.join(node_root, "cassandra.yaml"), scratch))
+    # JMX port 1 as well: the check must not take the rig's running node for this stopped one.
+    write_file(cfg, "vault: {url: 'file://%s/vault', key_file: '%s'}\nnode: {cassandra_yaml: '%s', "
+               "nodetool: ['/bin/false', '-p', '1']}\ncache_dir: '%s/cache'\n"
+               % (scratch, key, os.path.join(node_root, "cassandra.yaml"), scratch))
     run([cv, "--config", cfg, "init"], "cassvault init (verifying %s)" % what)
     out = run([cv, "--config", cfg, "--json", "backup", "--offline", "--tag", "verify"],
               "cassvault backup --offline of the generated %s SSTables (a checksum or format problem)" % what)

@@ -55,8 +55,9 @@ class CassVault(Tool):
         self.bin = cassvault_binary()
         self.config = os.path.join(self.dir, "cassvault.yaml")
         vault = "{url: 'file://%s/vault'%s}" % (self.dir, ", key_file: '%s'" % key_file if key_file else "")
-        write_file(self.config, "vault: %s\nnode: {cassandra_yaml: '%s'}\ncache_dir: '%s/cache'\n"
-                   % (vault, node.yaml, self.dir))
+        # JMX port 1: a stopped node, even while the test rig's node runs on this machine.
+        write_file(self.config, "vault: %s\nnode: {cassandra_yaml: '%s', nodetool: ['/bin/false', '-p', '1']}\n"
+                   "cache_dir: '%s/cache'\n" % (vault, node.yaml, self.dir))
         self.env["CASSVAULT_PASSPHRASE"] = PASSPHRASE
 
     def prepare(self):
