@@ -3,6 +3,9 @@
 straight into a local vault by someone who has no key (create-only unless a test says it overwrites), and
 the next command run as the operator would. Each test shows the attack now does no harm. No Cassandra is
 needed: the node is a stopped fake one holding real SSTables from shared/fixtures/legacy-sstables.
+
+Every attack runs on a format v2 vault (what `init` makes); those whose defence differs by format (pack
+headers bound to their pack, the authenticated config) run on a v1 vault too (SecurityVaultV1Test).
 """
 
 import filecmp
@@ -24,7 +27,7 @@ from cvtest import BIN, PASSPHRASE, Vault, all_files  # noqa: E402
 from rigtest import ROOT  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
-TRAILER = 12  # u32 LE sealed-header length | "CVPACK01"
+TRAILER = 12  # u32 LE sealed-header length | "CVPACK01" (v1) or "CVPACK02" (v2)
 
 
 def put_object(vault_dir, key, data):
@@ -56,10 +59,12 @@ def child_max_rss_kb(args, env):
 
 
 class SecurityVaultTest(unittest.TestCase):
+    FORMAT = 2
+
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="cv-secvault-")
         self.vault, self.data = Vault.for_stopped_node(self.work)
-        self.vault.run("init")
+        self.vault.run("init", "--format", str(self.FORMAT))
         src = os.path.join(FIXTURES, "nb", "legacy_tables")
         shutil.copytree(src, os.path.join(self.data, "legacy_tables"))
         self.vd = self.vault.vault_dir
@@ -99,7 +104,7 @@ class SecurityVaultTest(unittest.TestCase):
         with open(os.path.join(self.vd, orphans[0]), "rb") as f:
             orphan = f.read()
         hlen = struct.unpack("<I", orphan[-TRAILER:-8])[0]
-        self.assertEqual(orphan[-8:], b"CVPACK01")
+        self.assertEqual(orphan[-8:], b"CVPACK0%d" % self.FORMAT)
         region = len(orphan) - TRAILER - hlen
         tail = orphan[region:]
         # The attacker (no key, create-only): 8 junk packs = random bytes + the orphan's sealed header and
@@ -115,6 +120,8 @@ class SecurityVaultTest(unittest.TestCase):
         for k in junk:
             self.assertIn(k, nxt.stderr)  # each junk pack is named in a warning
         self.assertIn("unindexed pack not adopted", nxt.stderr)
+        if self.FORMAT == 2:  # the header names its pack: under another name it does not even open
+            self.assertIn("pack header does not open as this pack's", nxt.stderr)
         # The genuine orphan was adopted (nothing uploaded twice), the junk was not.
         self.assertEqual(set(self.keys("packs/")), set(orphans + junk))
         self.assert_restores_bit_for_bit("next")
@@ -266,6 +273,27 @@ class SecurityVaultTest(unittest.TestCase):
 
     def test_m3_swapped_config_is_detected_after_unlock(self):
         self.vault.json("backup", "--offline", "--tag", "t")
+        if self.FORMAT == 2:
+            # v2: config is signed by the admin key. A config with the same vault id and another signature,
+            # or with another vault id, is refused; no copy, no trust on first use.
+            cfg = os.path.join(self.vd, "config")
+            with open(cfg, "rb") as f:
+                line, sig, _ = f.read().split(b"\n")
+            forged = bytearray(sig)
+            forged[5] = ord("A") if forged[5] != ord("A") else ord("B")
+            os.unlink(cfg)
+            put_object(self.vd, "config", line + b"\n" + bytes(forged) + b"\n")
+            proc = self.vault.run("list", check=False)
+            self.assertEqual(proc.returncode, 5, proc.stderr)
+            self.assertIn("config is not signed by this vault's admin key", proc.stderr)
+            other = json.loads(line)
+            other["vault_id"] = "0" * 32
+            os.unlink(cfg)
+            put_object(self.vd, "config", json.dumps(other).encode() + b"\n" + sig + b"\n")
+            proc = self.vault.run("list", check=False)
+            self.assertEqual(proc.returncode, 6, proc.stderr)  # no slot is bound to that vault id
+            self.assertEqual(self.keys("config-seal/"), [])
+            return
         seals = self.keys("config-seal/")
         self.assertEqual(len(seals), 1)  # written by init
         cfg = os.path.join(self.vd, "config")
@@ -284,6 +312,8 @@ class SecurityVaultTest(unittest.TestCase):
         self.assertEqual(len(self.vault.json("list")), 1)
 
     def test_m3_a_v1_vault_without_a_seal_gets_one_on_first_unlock(self):
+        if self.FORMAT != 1:
+            self.skipTest("config seals are format v1's (v2 signs config)")
         self.vault.json("backup", "--offline", "--tag", "t")
         shutil.rmtree(os.path.join(self.vd, "config-seal"))  # as written by cassvault before this fix
         self.assertEqual(len(self.vault.json("list")), 1)
@@ -407,6 +437,21 @@ class SecurityVaultTest(unittest.TestCase):
         out = self.vault.run("list").stdout
         self.assertNotIn("\x1b", out)
         self.assertIn("cluster=evil\\x1b[2Jname", out)
+
+
+class SecurityVaultV1Test(SecurityVaultTest):
+    """The attacks whose defence differs by format, on a v1 vault (made with `init --format 1`)."""
+    FORMAT = 1
+    V1_TESTS = {"test_h2_transplanted_header_on_junk_packs_is_not_adopted",
+                "test_h2_fast_verify_reports_a_pack_whose_header_does_not_match_its_index",
+                "test_m1_damaged_index_object_is_treated_as_absent",
+                "test_m3_swapped_config_is_detected_after_unlock",
+                "test_m3_a_v1_vault_without_a_seal_gets_one_on_first_unlock"}
+
+    def setUp(self):
+        if self._testMethodName not in self.V1_TESTS:
+            self.skipTest("the same on both formats: run on v2")
+        super().setUp()
 
 
 if __name__ == "__main__":
