@@ -23,7 +23,7 @@ struct StoreFilesResult {
 
 struct StoreFilesOptions {
   int parallelism = 2;
-  int zstd_level = 3;
+  int zstd_level = 1;  // the default: see docs/config.md (backup.zstd_level)
   size_t part_size = 4u << 20;
 };
 
