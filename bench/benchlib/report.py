@@ -224,9 +224,11 @@ def profile_section(doc, add):
     add("")
     add("cassvault's own counters: each stage is charged the thread CPU time (user + system, "
         "`CLOCK_THREAD_CPUTIME_ID`) its threads spent in it, read once per part (4 MiB) or file, so the kernel's "
-        "page-cache copy of a read counts under *read*; *other* is the process CPU under no stage (queues, progress, "
-        "scheduling). Stages the vault does not split itself (*blob_id*, *compress*, *seal*, *pack_write*; restore: "
-        "*pack_read*, *open*) stay inside *store* / *blob_read*. Median over the repetitions.")
+        "page-cache copy of a read counts under *read*. *other* is the process CPU under no stage: queues, "
+        "progress, scheduling, buffer page faults, and the vault's background pack uploads (write(2) and fdatasync "
+        "of each pack) unless the vault charges them to *pack_write* through `CpuStages::Current()`. Stages the "
+        "vault does not split itself (*blob_id*, *compress*, *seal*, *pack_write*; restore: *pack_read*, *open*) "
+        "stay inside *store* / *blob_read*. Median over the repetitions.")
     add("")
     for scenario in ("full", "restore"):
         add("### %s" % SCENARIO_TITLES[scenario])
@@ -243,7 +245,8 @@ def profile_section(doc, add):
     add("### perf: one more full backup, flat profile")
     add("")
     add("`%s` (fresh vault, cold cache, outside the timed pairs): %d samples at %d Hz ≈ %.2f CPU-s%s. Grouped by "
-        "symbol (self time); symbols under 0.2 %% are in *other*." % (
+        "symbol (self time), or by library where it has no symbols (Debian's libcrypto). The counters of that same backup "
+        "are in the JSON (`perf.counters`)." % (
             " ".join(shlex.quote(rel(x, doc)) for x in p["cmd"][:9]) + " … backup --offline", p["samples"], p["freq"],
             p["cpu_seconds"], " for %.2f GB read = %.2f CPU-s/GB" % (gb, p["cpu_seconds"] / gb) if gb else ""))
     add("")
@@ -252,6 +255,11 @@ def profile_section(doc, add):
     for name, pct in p["buckets"]:
         add("| %s | %.1f %% | %s |" % (name, pct, "%.3f" % (pct / 100 * p["cpu_seconds"] / gb) if gb else "—"))
     add("")
+    c = p.get("counters")
+    if isinstance(c, dict) and c.get("stages"):
+        add("The same backup's own counters (CPU-s/GB): %s; in all %.3f CPU-s/GB inside the operation." % (
+            ", ".join("%s %.3f" % (st["stage"], st["per_gb"]) for st in c["stages"]), c.get("per_gb", 0)))
+        add("")
     add("<details><summary>top symbols</summary>")
     add("")
     add("| self % | object | symbol |")

@@ -39,9 +39,12 @@ CpuStages::Scope::Scope(CpuStages* stages, size_t stage)
   start_ = ThreadCpuNs();
 }
 
-CpuStages::Scope::Scope(std::string_view name)
-    : Scope(t_innermost ? t_innermost->stages_ : nullptr,
-            t_innermost ? t_innermost->stages_->Find(name) : kMaxStages) {}
+CpuStages::Scope::Scope(std::string_view name) : Scope(Current(), name) {}
+
+CpuStages::Scope::Scope(CpuStages* stages, std::string_view name)
+    : Scope(stages, stages ? stages->Find(name) : kMaxStages) {}
+
+CpuStages* CpuStages::Current() { return t_innermost ? t_innermost->stages_ : nullptr; }
 
 CpuStages::Scope::~Scope() {
   if (!stages_) return;

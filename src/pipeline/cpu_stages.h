@@ -37,17 +37,24 @@ class CpuStages {
     // a call (the vault's blob id, sealing, pack write) tags its part without knowing who counts. A no-op
     // when no scope is open or that CpuStages has no stage of this name.
     explicit Scope(std::string_view name);
+    // A stage by name of `stages` (may be null), for work handed to another thread: capture Current() where
+    // the work is queued, open this where it runs (e.g. a background pack upload as "pack_write").
+    Scope(CpuStages* stages, std::string_view name);
     ~Scope();
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
 
    private:
+    friend class CpuStages;  // Current() reads the innermost scope's counters
     CpuStages* stages_;
     size_t stage_;
     uint64_t start_;
     Scope* outer_ = nullptr;
     uint64_t inner_ = 0;  // CPU time of nested scopes, charged to them
   };
+
+  // The counters this thread's innermost open scope charges; null when none is open.
+  static CpuStages* Current();
 
   uint64_t StageNs(size_t stage) const { return ns_[stage].load(std::memory_order_relaxed); }
   uint64_t StageScopes(size_t stage) const { return scopes_[stage].load(std::memory_order_relaxed); }

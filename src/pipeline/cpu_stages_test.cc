@@ -85,5 +85,23 @@ TEST(CpuStagesTest, NamedScopeOutsideAnyScopeIsANoOp) {
   EXPECT_EQ(stages.StageNs(0), 0u);
 }
 
+TEST(CpuStagesTest, WorkHandedToAnotherThreadIsChargedThroughCurrent) {
+  CpuStages stages({"store", "pack_write"});
+  std::thread upload;
+  {
+    CpuStages::Scope store(&stages, 0);
+    CpuStages* cpu = CpuStages::Current();  // as a worker queuing a background upload would
+    ASSERT_EQ(cpu, &stages);
+    upload = std::thread([cpu] {
+      CpuStages::Scope s(cpu, "pack_write");
+      Spin(25'000'000);
+    });
+  }
+  upload.join();
+  EXPECT_EQ(CpuStages::Current(), nullptr);  // every scope on this thread closed
+  EXPECT_GE(stages.StageNs(1), 25'000'000u);
+  EXPECT_LT(stages.StageNs(0), 25'000'000u);  // the other thread's time is not the queuing scope's
+}
+
 }  // namespace
 }  // namespace cv::pipeline
