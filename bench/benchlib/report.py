@@ -227,8 +227,8 @@ def profile_section(doc, add):
         "page-cache copy of a read counts under *read*. *other* is the process CPU under no stage: queues, "
         "progress, scheduling, buffer page faults, and the vault's background pack uploads (write(2) and fdatasync "
         "of each pack) unless the vault charges them to *pack_write* through `CpuStages::Current()`. Stages the "
-        "vault does not split itself (*blob_id*, *compress*, *seal*, *pack_write*; restore: *pack_read*, *open*) "
-        "stay inside *store* / *blob_read*. Median over the repetitions.")
+        "vault does not split itself (*blob_id*, *compress*, *seal*, *pack_write*; restore: *pack_read*, "
+        "*decrypt*, *decompress*, *blob_id*) stay inside *store* / *blob_read*. Median over the repetitions.")
     add("")
     for scenario in ("full", "restore"):
         add("### %s" % SCENARIO_TITLES[scenario])

@@ -31,8 +31,8 @@ Status SyncDestinations(const RestoreDirs& dirs) {
 }  // namespace
 
 std::vector<std::string> RestoreStageNames() {
-  return {"manifest",  "index_load", "file_ops", "present_check", "blob_read",
-          "pack_read", "open",       "checksum", "write",         "sync"};
+  return {"manifest", "index_load", "file_ops", "present_check", "blob_read", "pack_read",
+          "decrypt",  "decompress", "blob_id",  "checksum",      "write",     "sync"};
 }
 
 Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan& plan, RestoreDirs& dirs,

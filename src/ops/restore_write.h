@@ -12,7 +12,8 @@ namespace cv::ops {
 
 // Where a restore's CPU time goes (pipeline::CpuStages; RestoreStageNames() in this order). RestoreFile
 // opens the named sub-stages itself; "file_ops" is the rest of a file's work (codec, staging file, mode,
-// owner, rename). The vault may split "blob_read" by opening "pack_read" and "open" scopes inside it.
+// owner, rename). The vault may split "blob_read" by opening "pack_read", "decrypt", "decompress" and
+// "blob_id" scopes inside it.
 enum RestoreStage : size_t {
   kRStageManifest,      // finding the backup, loading its record and manifest
   kRStageIndexLoad,     // the vault's blob index
@@ -20,7 +21,9 @@ enum RestoreStage : size_t {
   kRStagePresentCheck,  // "present_check": is the destination already this content?
   kRStageBlobRead,      // "blob_read": SpanReader::ReadBlob (fetch, open, decompress, hash check)
   kRStagePackRead,      // "pack_read", named by the vault, if it does
-  kRStageOpen,          // "open",      "
+  kRStageDecrypt,       // "decrypt",    "
+  kRStageDecompress,    // "decompress", "
+  kRStageBlobId,        // "blob_id": the plaintext's hash against its id, "
   kRStageChecksum,      // "checksum": Data.db against its Digest.crc32 and chunk CRCs
   kRStageWrite,         // "write": write(2) into the staged file
   kRStageSync,          // one syncfs per destination filesystem
