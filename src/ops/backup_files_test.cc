@@ -137,14 +137,18 @@ TEST(BackupCpuStagesTest, StagesThatRanAreChargedAndSumToAtMostTheProcess) {
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   EXPECT_GE(stored->bytes_read, 12u << 20);
 
+  // StorePart's time: all of it under "store", or split with the stages the vault names inside it.
+  uint64_t storing = 0;
+  for (size_t s : {kStageStore, kStageBlobId, kStageCompress, kStageSeal, kStagePackWrite})
+    storing += cpu.StageNs(s);
   EXPECT_GT(cpu.StageNs(kStageRead), 0u);
   EXPECT_GT(cpu.StageNs(kStageChecksum), 0u);  // the fixture's Data.db against its CRCs
-  EXPECT_GT(cpu.StageNs(kStageStore), 0u);
+  EXPECT_GT(storing, 0u);
   EXPECT_EQ(cpu.StageScopes(kStageRead), cpu.StageScopes(kStageStore) + stored->files_read);  // open + parts
   EXPECT_EQ(cpu.StageScopes(kStageScan), 0u);  // RunBackup's, not StoreTableFiles'
-  // 12 MiB named, and sealed or at least tried, takes more CPU than the scan-free rest; the sum of the
+  // Naming and sealing 12 MiB takes more CPU than checking the CRCs of a 9 KB Data.db; the sum of the
   // stages is the process's time at most (the stages are disjoint thread times).
-  EXPECT_GT(cpu.StageNs(kStageStore), cpu.StageNs(kStageChecksum));
+  EXPECT_GT(storing, cpu.StageNs(kStageChecksum));
   uint64_t sum = 0;
   for (size_t s = 0; s < BackupStageNames().size(); ++s) sum += cpu.StageNs(s);
   EXPECT_LE(sum, cpu.ProcessNs());
