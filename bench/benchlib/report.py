@@ -19,9 +19,10 @@ SCENARIO_TITLES = {
 }
 CLOUD_SCENARIOS = ["cloud_full", "cloud_nochange", "cloud_compaction", "cloud_restore"]
 MAIN_SCENARIOS = ["full", "nochange", "compaction", "repair", "restore", "restore_table"]
-TOOL_ORDER = ["cassvault", "restic", "borg", "cp", "medusa", "cassvault-online", "cassvault-azure", "cassvault-s3",
+TOOL_ORDER = ["cassvault", "restic", "borg", "cp", "floor", "medusa", "cassvault-online", "cassvault-azure", "cassvault-s3",
               "medusa-azure"]
-COLORS = {"cassvault": "#1f77b4", "restic": "#ff7f0e", "borg": "#2ca02c", "cp": "#7f7f7f", "medusa": "#d62728",
+COLORS = {"cassvault": "#1f77b4", "restic": "#ff7f0e", "borg": "#2ca02c", "cp": "#7f7f7f", "floor": "#bcbd22",
+          "medusa": "#d62728",
           "cassvault-online": "#17becf", "cassvault-azure": "#9467bd", "cassvault-s3": "#8c564b",
           "medusa-azure": "#e377c2"}
 
@@ -131,6 +132,145 @@ def bar_lines(doc):
     return out
 
 
+def v2_bar_lines(doc):
+    """Issue 10's bars (format v2): CPU-s per GB (the whole process, GNU time's user + sys, over the data set or
+    the restored bytes), speed-ups per pair, and the fraction of the machine's floor (floor wall ÷ cassvault
+    wall per pair: cold read plus durable write of the same bytes, `cp -r --reflink=never` then `sync`)."""
+    r = doc["results"]
+    out = []
+
+    def row(what, target, measured, ok, detail=""):
+        verdict = "—" if ok is None else "holds" if ok else "**missed**" + detail
+        out.append("| %s | %s | %s | %s |" % (what, target, measured, verdict))
+
+    def cpu_gb(scenario, limit, what):
+        runs = r.get(scenario, {}).get("cassvault")
+        if not runs:
+            return
+        per = [x["cpu"] / (x["bytes"] / 1e9) for x in runs if x.get("bytes")]
+        m = med(per)
+        if m is None:
+            return
+        row(what, "≤ %.1f CPU-s/GB" % limit, "%.2f CPU-s/GB (runs: %s)" % (m, ", ".join("%.2f" % x for x in per)),
+            m <= limit, ": %.1f× too much CPU" % (m / limit))
+
+    def speed(scenario, peer, need, what):
+        pr = pair_ratios(r, scenario, peer)
+        if not pr:
+            return
+        m = med(pr)
+        row(what, "≥ %g×" % need if need else "(reported)", "%.2f× (pairs: %s)" % (m, ", ".join("%.2f" % x for x in pr)),
+            m >= need if need else None, ": needs %.1f× more speed" % (need / m) if need else "")
+
+    def floor(scenario, need, what):
+        pr = pair_ratios(r, scenario, "floor")
+        if not pr:
+            return
+        m = med(pr)
+        row(what, "≥ %.0f %%" % (100 * need) if need else "(reported)",
+            "%.0f %% (pairs: %s)" % (100 * m, ", ".join("%.0f %%" % (100 * x) for x in pr)),
+            m >= need if need else None, ": needs %.1f× more speed" % (need / m) if need else "")
+
+    cpu_gb("full", 1.5, "full backup, CPU per GB (whole process)")
+    speed("full", "restic", 3, "full backup vs restic")
+    speed("full", "borg", 2, "full backup vs borg")
+    floor("full", 0.7, "full backup as a fraction of the floor")
+    cpu_gb("restore", 1.0, "full restore, CPU per GB (whole process)")
+    speed("restore", "restic", 2, "full restore vs restic")
+    speed("restore", "borg", 0, "full restore vs borg")
+    floor("restore", 0, "full restore as a fraction of the floor")
+    nc = r.get("nochange", {}).get("cassvault")
+    if nc:
+        inner = med([x.get("seconds") for x in nc])
+        files = doc["dataset"]["files"]
+        if inner is not None:
+            est = inner * 10000.0 / files
+            row("nothing changed: 10,000 components inside the process", "< 0.3 s",
+                "%.3f s inside the backup for %d files → %.3f s per 10,000 (linear, so an upper bound: fixed costs scale too)" % (inner, files, est), est < 0.3,
+                " by %.1f×" % (est / 0.3))
+    return out
+
+
+def stage_table(doc, scenario, add):
+    """cassvault's own per-stage counters (its --json "cpu"), median over the repetitions, per GB of the data set
+    (backup) or of the restored bytes; "outside" is GNU time's process CPU less what the counters cover (start-up,
+    the config, the key derivation)."""
+    runs = [x for x in doc["results"].get(scenario, {}).get("cassvault", []) if isinstance(x.get("cpu_report"), dict)]
+    if not runs:
+        return False
+    gb = med([x["bytes"] for x in runs]) / 1e9
+    names = []
+    for x in runs:
+        for st in x["cpu_report"]["stages"]:
+            if st["stage"] not in names:
+                names.append(st["stage"])
+    process = med([x["cpu"] for x in runs])
+    add("| stage | CPU s | CPU s/GB | share of the process |")
+    add("|---|---|---|---|")
+    for n in names:
+        v = med([next((st["seconds"] for st in x["cpu_report"]["stages"] if st["stage"] == n), 0.0) for x in runs])
+        add("| %s | %s | %.3f | %.0f %% |" % (n, fmt_s(v), v / gb if gb else 0, 100 * v / process if process else 0))
+    inside = med([x["cpu_report"]["seconds"] for x in runs])
+    outside = max(0.0, process - inside)
+    add("| outside the operation (start-up, config, key derivation) | %s | %.3f | %.0f %% |" % (
+        fmt_s(outside), outside / gb if gb else 0, 100 * outside / process if process else 0))
+    add("| **process (GNU time, user + sys)** | **%s** | **%.3f** | 100 %% |" % (fmt_s(process),
+                                                                              process / gb if gb else 0))
+    return True
+
+
+def profile_section(doc, add):
+    add("## Where the CPU goes")
+    add("")
+    add("cassvault's own counters: each stage is charged the thread CPU time (user + system, "
+        "`CLOCK_THREAD_CPUTIME_ID`) its threads spent in it, read once per part (4 MiB) or file, so the kernel's "
+        "page-cache copy of a read counts under *read*. *other* is the process CPU under no stage: queues, "
+        "progress, scheduling, buffer page faults, and the vault's background pack uploads (write(2) and fdatasync "
+        "of each pack) unless the vault charges them to *pack_write* through `CpuStages::Current()`. Stages the "
+        "vault does not split itself (*blob_id*, *compress*, *seal*, *pack_write*; restore: *pack_read*, "
+        "*decrypt*, *decompress*, *blob_id*) stay inside *store* / *blob_read*. Median over the repetitions.")
+    add("")
+    for scenario in ("full", "restore"):
+        add("### %s" % SCENARIO_TITLES[scenario])
+        add("")
+        if not stage_table(doc, scenario, add):
+            add("(no per-stage counters in cassvault's --json report: a binary from before them)")
+        add("")
+    p = doc.get("perf")
+    if not p:
+        add("No `perf` profile in this run (`bench/run --perf` adds one).")
+        add("")
+        return
+    gb = (p.get("bytes") or 0) / 1e9
+    add("### perf: one more full backup, flat profile")
+    add("")
+    add("`%s` (fresh vault, cold cache, outside the timed pairs): %d samples at %d Hz ≈ %.2f CPU-s%s. Grouped by "
+        "symbol (self time), or by library where it has no symbols (Debian's libcrypto). The counters of that same backup "
+        "are in the JSON (`perf.counters`)." % (
+            " ".join(shlex.quote(rel(x, doc)) for x in p["cmd"][:9]) + " … backup --offline", p["samples"], p["freq"],
+            p["cpu_seconds"], " for %.2f GB read = %.2f CPU-s/GB" % (gb, p["cpu_seconds"] / gb) if gb else ""))
+    add("")
+    add("| group | share | CPU s/GB |")
+    add("|---|---|---|")
+    for name, pct in p["buckets"]:
+        add("| %s | %.1f %% | %s |" % (name, pct, "%.3f" % (pct / 100 * p["cpu_seconds"] / gb) if gb else "—"))
+    add("")
+    c = p.get("counters")
+    if isinstance(c, dict) and c.get("stages"):
+        add("The same backup's own counters (CPU-s/GB): %s; in all %.3f CPU-s/GB inside the operation." % (
+            ", ".join("%s %.3f" % (st["stage"], st["per_gb"]) for st in c["stages"]), c.get("per_gb", 0)))
+        add("")
+    add("<details><summary>top symbols</summary>")
+    add("")
+    add("| self % | object | symbol |")
+    add("|---|---|---|")
+    for t in p["top"]:
+        add("| %.2f | %s | `%s` |" % (t["percent"], t["dso"], t["symbol"].replace("|", "\\|")[:100]))
+    add("")
+    add("</details>")
+    add("")
+
+
 def write(doc, md_path, png_path):
     os.makedirs(os.path.dirname(md_path), exist_ok=True)
     chart(doc, png_path)
@@ -187,6 +327,16 @@ def write(doc, md_path, png_path):
     add("| bar | target | measured | verdict |")
     add("|---|---|---|---|")
     L.extend(bar_lines(doc))
+    add("")
+    add("## Bars (issue 10, vault format v2)")
+    add("")
+    add("| bar | target | measured | verdict |")
+    add("|---|---|---|---|")
+    L.extend(v2_bar_lines(doc))
+    add("")
+    add("The floor: `cp -r --reflink=never` of the same data to the filesystem the vaults are on, then `sync`, "
+        "as one timed process after the same cache drop (the *floor* rows below); a fraction of 100 % means as "
+        "fast as the floor.")
     add("")
     add("## Results")
     add("")
@@ -250,6 +400,7 @@ def write(doc, md_path, png_path):
             SCENARIO_TITLES[s], fmt_int(m("files_read")), fmt_mb(m("bytes_read")), fmt_int(m("cache_hits")),
             fmt_int(m("new_files")), fmt_mb(m("new_bytes")), fmt_mb(m("stored_bytes"))))
     add("")
+    profile_section(doc, add)
     add("## Machine limits, measured in the same run")
     add("")
     full = r.get("full", {}).get("cassvault")

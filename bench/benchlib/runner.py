@@ -182,14 +182,14 @@ class Bench:
         self.list_info = None
 
     # --- one timed step ------------------------------------------------------------------------------
-    def step(self, scenario, tool, rep, cmd_cwd, nbytes, log_path, stdout_path=None):
+    def step(self, scenario, tool, rep, cmd_cwd, nbytes, log_path, stdout_path=None, details=None):
         cmd, cwd = cmd_cwd
         settle(self.cold)
         t = timed(cmd, "%s: %s" % (scenario, tool.name), env=tool.env, cwd=cwd, log_path=log_path,
                   stdout_path=stdout_path)
         t.extra.update(rep=rep, bytes=nbytes, mbps=nbytes / t.wall / 1e6 if t.wall > 0 else None)
         if stdout_path:
-            t.extra.update(tool.backup_details(stdout_path))
+            t.extra.update((details or tool.backup_details)(stdout_path))
         self.results.setdefault(scenario, {}).setdefault(tool.name, []).append(t.as_dict())
         self.commands.setdefault((scenario, tool.name), (cmd, cwd))
         log("  %-13s rep %d %-9s %7.2f s  %8.1f MB/s  cpu %6.2f s  rss %5.0f MB" % (
@@ -241,10 +241,12 @@ class Bench:
                 rmtree(dest)
                 cmd = t.restore(dest) if scenario == "restore" else t.restore_table(dest, table)
                 expect_bytes, expect_files = nbytes, nfiles
-                if t.name == "cp" and scenario == "restore":
-                    # cp restores its copy of the scenario-1 state (it has no incrementals).
+                if not t.incremental and scenario == "restore":
+                    # cp and the floor restore their copy of the scenario-1 state (they have no incrementals).
                     expect_bytes, expect_files = dir_bytes(t.stored_path())
-                self.step(scenario, t, rep, cmd, expect_bytes, logp)
+                # cassvault's --json report (its CPU time by stage) is kept; other tools' stdout goes to the log.
+                out = os.path.join(rep_dir, "%s-%s.out" % (t.name, scenario)) if isinstance(t, CassVault) else None
+                self.step(scenario, t, rep, cmd, expect_bytes, logp, stdout_path=out, details=t.restore_details)
                 got_bytes, got_files = dir_bytes(dest)
                 if (got_bytes, got_files) != (expect_bytes, expect_files):
                     raise BenchError("%s %s restored %d files / %d bytes, expected %d / %d (see %s)" % (
@@ -314,6 +316,8 @@ class Bench:
             out.append("--reps %d" % a.reps)
         if a.warm:
             out.append("--warm")
+        if a.perf:
+            out.append("--perf")
         if a.with_medusa:
             out.append("--with-medusa")
         if a.with_cloud:
@@ -327,6 +331,11 @@ class Bench:
         started = time.monotonic()
         require_tools(["restic", "borg", "/usr/bin/time", "openssl", "java"])
         cassvault_binary()
+        if self.args.perf:
+            from . import perf
+            if not perf.available():
+                raise BenchError("--perf: `perf record -e cpu-clock` does not work here (perf missing, or "
+                                 "kernel.perf_event_paranoid denies it); run without --perf")
         if self.cold and os.geteuid() != 0:
             raise BenchError("cold mode drops the page cache and needs root; run as root or pass --warm")
         if self.args.with_medusa:
@@ -353,6 +362,10 @@ class Bench:
         for rep in range(self.reps):
             self.repetition(rep, dataset, manifest)
         self.list_scenario(dataset, manifest)
+        perf_doc = None
+        if self.args.perf:
+            from . import perf
+            perf_doc = perf.profile(self, dataset, make_node, CassVault)
         medusa = None
         if self.args.with_medusa:
             from .medusa import run_medusa
@@ -378,7 +391,7 @@ class Bench:
                 self.binary_source), **{
                 "cassvault binary": "%s, sha256 %s" % (self.binary_source, self.binary_sha256[:16])}), limits=limits, results=self.results,
             stored=self.stored, list_info=self.list_info, notes=self.notes, medusa=medusa,
-            cloud=cloud, flags=self.flags(),
+            cloud=cloud, perf=perf_doc, flags=self.flags(),
             commands={"%s|%s" % k: dict(cmd=v[0], cwd=v[1]) for k, v in self.commands.items()},
             work_dir=self.work)
         out_dir = self.args.out_dir or os.path.join(BENCH_DIR, "results")

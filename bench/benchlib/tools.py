@@ -46,6 +46,10 @@ class Tool:
         """Anything the tool reports about a backup worth keeping (cassvault: bytes/files read)."""
         return {}
 
+    def restore_details(self, stdout_path):
+        """Anything the tool reports about a restore worth keeping (cassvault: its CPU time by stage)."""
+        return {}
+
 
 class CassVault(Tool):
     name = "cassvault"
@@ -68,7 +72,9 @@ class CassVault(Tool):
         return [self.bin, "--config", self.config, "--json", "backup", "--offline", "--tag", tag], None
 
     def restore(self, dest):
-        return [self.bin, "--config", self.config, "restore", "--backup", self.last_tag, "--target-dir", dest], None
+        # --json: the report on stdout (bench/run keeps its "cpu" stages); nothing else changes.
+        return [self.bin, "--config", self.config, "--json", "restore", "--backup", self.last_tag, "--target-dir",
+                dest], None
 
     def restore_table(self, dest, table_dir):
         ks = table_dir.split("/")[0]
@@ -85,8 +91,18 @@ class CassVault(Tool):
                 doc = json.loads(f.read())
         except (OSError, ValueError):
             return {}
-        return {k: doc.get(k) for k in ("files_read", "bytes_read", "cache_hits", "new_files", "new_bytes",
-                                         "stored_bytes", "files", "bytes", "seconds")}
+        out = {k: doc.get(k) for k in ("files_read", "bytes_read", "cache_hits", "new_files", "new_bytes",
+                                        "stored_bytes", "files", "bytes", "seconds")}
+        out["cpu_report"] = doc.get("cpu")  # its CPU time by stage ("cpu" is GNU time's figure)
+        return out
+
+    def restore_details(self, stdout_path):
+        try:
+            with open(stdout_path) as f:
+                doc = json.loads(f.read())
+        except (OSError, ValueError):
+            return {}
+        return {"bytes_written": doc.get("bytes_written"), "seconds": doc.get("seconds"), "cpu_report": doc.get("cpu")}
 
 
 class Restic(Tool):
@@ -171,4 +187,34 @@ class Copy(Tool):
         return self.copy
 
 
-ALL = [CassVault, Restic, Borg, Copy]
+class Floor(Tool):
+    """The machine's floor (issue 10): a cold read of the data and a durable write of the same bytes on the
+    filesystem the vaults are on: `cp -r --reflink=never` (a reflink copy would write nothing), then `sync`,
+    timed as one process. The restore floor is the same from its copy."""
+    name = "floor"
+    incremental = False
+    SCRIPT = 'cp -r --reflink=never -- "$1" "$2" && sync'
+
+    def __init__(self, rep_dir, node):
+        super().__init__(rep_dir, node)
+        self.copy = os.path.join(self.dir, "copy")
+
+    def _copy(self, src, dst):
+        return ["sh", "-c", self.SCRIPT, "floor", src, dst]
+
+    def backup(self, tag):
+        self.last_tag = tag
+        return self._copy(self.node.data, self.copy), None
+
+    def restore(self, dest):
+        return self._copy(self.copy, dest), None
+
+    def restore_table(self, dest, table_dir):
+        os.makedirs(dest, exist_ok=True)
+        return self._copy(os.path.join(self.copy, table_dir), dest), None
+
+    def stored_path(self):
+        return self.copy
+
+
+ALL = [CassVault, Restic, Borg, Copy, Floor]

@@ -129,6 +129,16 @@ void PrintRecordLine(const BackupRecord& r) {
             << r.new_files << " files)\n";
 }
 
+// Where the CPU time went, stage by stage, and per GB of `bytes` (what was read or written): bench/run
+// puts it in its results. Process CPU time of the command's own run (user + system, all threads).
+json CpuJson(const std::vector<pipeline::CpuStages::Line>& lines, double total, uint64_t bytes) {
+  double gb = static_cast<double>(bytes) / 1e9;
+  json stages = json::array();
+  for (const auto& l : lines)
+    stages.push_back({{"stage", l.name}, {"seconds", l.seconds}, {"per_gb", gb > 0 ? l.seconds / gb : 0.0}});
+  return {{"seconds", total}, {"per_gb", gb > 0 ? total / gb : 0.0}, {"bytes", bytes}, {"stages", stages}};
+}
+
 json RecordJson(const BackupRecord& r) {
   return {{"backup_id", r.backup_id},
           {"tag", r.tag},
@@ -257,6 +267,7 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
       j["bytes_read"] = r->bytes_read;
       j["cache_hits"] = r->cache_hits;
       j["seconds"] = r->seconds;
+      j["cpu"] = CpuJson(r->cpu_stages, r->cpu_seconds, r->bytes_read);
       j["requests"] = http::GlobalRetryCounters().attempts;
       j["retries"] = http::GlobalRetryCounters().retries;
       std::cout << j.dump() << "\n";
@@ -367,6 +378,7 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
                         {"files_already_present", r->files_already_present},
                         {"bytes_written", r->bytes_written},
                         {"seconds", r->seconds},
+                        {"cpu", CpuJson(r->cpu_stages, r->cpu_seconds, r->bytes_written)},
                         {"next_steps", r->next_steps},
                         {"requests", http::GlobalRetryCounters().attempts},
                         {"retries", http::GlobalRetryCounters().retries}}

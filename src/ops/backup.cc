@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -156,6 +157,8 @@ Result<std::vector<cassandra::TableFiles>> ScanStoppedNode(const Config& config,
 
 Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
+  pipeline::CpuStages cpu(BackupStageNames());
+  std::optional<pipeline::CpuStages::Scope> scanning(std::in_place, &cpu, kStageScan);
   Manifest m;
   m.started = UnixNow();
   m.tag = o.tag.empty() ? "manual-" + layout::MakeBackupId(m.started, "").substr(0, 16) : o.tag;
@@ -182,6 +185,7 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   CV_ASSIGN_OR_RETURN(auto tables, o.offline
                                        ? ScanStoppedNode(config, node, scan_filter)
                                        : SnapshotAndScan(config, node, o, scan_filter, nodetool, guard, &m));
+  scanning.reset();
   if (tables.empty()) return Status::NotFound("backup", "no table matches the selection; nothing to back up");
 
   uint64_t total_bytes = 0, total_files = 0;
@@ -191,15 +195,22 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
       ++total_files;
     }
   }
-  CV_RETURN_IF_ERROR(vault.LoadIndex());
+  {
+    pipeline::CpuStages::Scope timed(&cpu, kStageIndexLoad);
+    CV_RETURN_IF_ERROR(vault.LoadIndex());
+  }
   std::unique_ptr<FileCache> cache;  // optional: without it, every file is read
-  if (auto c = FileCache::Open(config.cache_dir, vault.vault_id()); c.ok()) cache = std::move(c).value();
+  {
+    pipeline::CpuStages::Scope timed(&cpu, kStageFileCache);
+    if (auto c = FileCache::Open(config.cache_dir, vault.vault_id()); c.ok()) cache = std::move(c).value();
+  }
 
   vault::BackupSession session(vault);
   Progress progress("backup", total_bytes, total_files, o.show_progress);
   StoreFilesOptions so;
   so.parallelism = config.parallelism > 0 ? config.parallelism : pipeline::DefaultParallelism();
   so.zstd_level = config.zstd_level;
+  so.cpu = &cpu;
   CV_ASSIGN_OR_RETURN(StoreFilesResult stored,
                       StoreTableFiles(tables, vault, session, cache.get(), progress, so));
   progress.Finish();
@@ -211,8 +222,14 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   m.backup_id = layout::MakeBackupId(m.started, crypto::ToHex(rnd));
 
   BackupReport report;
-  CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, RecordFor(m, stored)));
-  if (cache) (void)cache->Flush();
+  {
+    pipeline::CpuStages::Scope timed(&cpu, kStageCommit);
+    CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, RecordFor(m, stored)));
+  }
+  if (cache) {
+    pipeline::CpuStages::Scope timed(&cpu, kStageFileCache);
+    (void)cache->Flush();
+  }
   if (!o.offline)
     CV_RETURN_IF_ERROR(guard.Release().Annotate("backup committed, but clearing snapshot " + m.tag));
   report.new_components = std::move(stored.new_components);
@@ -220,6 +237,8 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   report.bytes_read = stored.bytes_read;
   report.cache_hits = stored.cache_hits;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.cpu_stages = cpu.Report();
+  for (const auto& line : report.cpu_stages) report.cpu_seconds += line.seconds;
   return report;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/manifest.h"
 #include "ops/config.h"
+#include "pipeline/cpu_stages.h"
 #include "vault/vault.h"
 
 namespace cv::ops {
@@ -24,6 +25,10 @@ struct BackupReport {
   uint64_t files_read = 0, bytes_read = 0;  // bytes actually read from disk
   uint64_t cache_hits = 0;                  // files known unchanged without reading them
   double seconds = 0;
+  // CPU time by stage (BackupStageNames(), those that ran, then "other"), from the start of RunBackup;
+  // their sum is cpu_seconds, the process's CPU time over the same span.
+  std::vector<pipeline::CpuStages::Line> cpu_stages;
+  double cpu_seconds = 0;
 };
 
 Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& options);

@@ -89,6 +89,11 @@ Status ReadFully(int fd, uint8_t* buf, size_t len, uint64_t offset, const std::s
 
 }  // namespace
 
+std::vector<std::string> BackupStageNames() {
+  return {"scan",    "index_load", "file_cache", "read",       "checksum", "store",
+          "blob_id", "compress",   "seal",       "pack_write", "commit"};
+}
+
 Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables,
                                          vault::Vault& vault, vault::BackupSession& session, FileCache* cache,
                                          Progress& progress, const StoreFilesOptions& o) {
@@ -118,6 +123,7 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
       FileKey key{f.device, f.inode, f.size, f.mtime_ns};
       size_t parts = f.size == 0 ? 0 : (f.size + o.part_size - 1) / o.part_size;
       if (cache) {
+        pipeline::CpuStages::Scope timed(o.cpu, kStageFileCache);
         auto known = cache->Lookup(key);
         if (known && known->size() == parts && session.HasAll(*known)) {
           entry.blobs = *known;
@@ -130,6 +136,7 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
       auto name = cassandra::SSTableName::Parse(f.rel_path.substr(DirOf(f.rel_path).size()));
       std::unique_ptr<cassandra::DataFileVerifier> verifier;
       if (name && name->component == "Data.db") {
+        pipeline::CpuStages::Scope timed(o.cpu, kStageChecksum);  // reads Digest.crc32, CompressionInfo.db
         auto v = cassandra::OpenDataFileVerifier(f.abs_path, f.size);
         if (!v.ok()) {
           group.Fail(v.status());
@@ -143,6 +150,7 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
             std::any_of(tf.files.begin(), tf.files.end(), [&](const cassandra::ComponentFile& s) {
               return s.rel_path == DirOf(f.rel_path) + name->Descriptor() + "-CompressionInfo.db";
             }));
+      std::optional<pipeline::CpuStages::Scope> reading(std::in_place, o.cpu, kStageRead);
       auto opened = OpenScannedFile(f);
       if (!opened.ok()) {
         group.Fail(opened.status());
@@ -150,13 +158,16 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
       }
       int fd = *opened;
       ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+      reading.reset();
       entry.blobs.resize(parts);
       Status st;
       uint64_t offset = 0;
       for (size_t p = 0; p < parts && !group.failed(); ++p) {
         std::vector<uint8_t> buf = buffers.Acquire();
         size_t want = static_cast<size_t>(std::min<uint64_t>(o.part_size, f.size - offset)), got = 0;
+        reading.emplace(o.cpu, kStageRead);
         st = ReadFully(fd, buf.data(), want, offset, f.abs_path, &got);
+        reading.reset();
         if (st.ok() && got != want) {
           st =
               Status::Corruption(f.abs_path, "file shrank while being read (snapshot files must not change)");
@@ -168,17 +179,22 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
         // The buffer keeps its full size and the part is its first `got` bytes: shrinking it would make
         // the pool zero-fill 4 MiB again for the next part (most components are tiny files).
         std::span<const uint8_t> part(buf.data(), got);
-        if (verifier) verifier->Update(part);
+        if (verifier) {
+          pipeline::CpuStages::Scope timed(o.cpu, kStageChecksum);
+          verifier->Update(part);
+        }
         offset += got;
         result.bytes_read += got;
         char* new_flag = &is_new[t][i];
         ObjectId* slot = &entry.blobs[p];
         // try_compress by value: the task outlives this iteration (ASan: stack-use-after-scope).
         group.Submit([&, buf = std::move(buf), part, new_flag, slot, try_compress]() mutable -> Status {
+          std::optional<pipeline::CpuStages::Scope> storing(std::in_place, o.cpu, kStageStore);
           auto codec = codecs.Acquire();
           bool stored = false;
           auto id = session.StorePart(*codec, part, try_compress, &stored);
           codecs.Release(std::move(codec));
+          storing.reset();
           progress.AddBytes(part.size());
           buffers.Release(std::move(buf));
           if (!id.ok()) return id.status();
@@ -188,7 +204,10 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
         });
       }
       ::close(fd);
-      if (st.ok() && verifier && !group.failed()) st = verifier->Finish();
+      if (st.ok() && verifier && !group.failed()) {
+        pipeline::CpuStages::Scope timed(o.cpu, kStageChecksum);
+        st = verifier->Finish();
+      }
       if (!st.ok()) {
         group.Fail(st);
         break;
@@ -210,6 +229,7 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
     }
   }
   if (cache) {
+    pipeline::CpuStages::Scope timed(o.cpu, kStageFileCache);
     for (const auto& [key, pos] : read_files)
       cache->Remember(key, result.tables[pos.first].files[pos.second].blobs);
   }

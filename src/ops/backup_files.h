@@ -10,6 +10,7 @@
 #include "core/manifest.h"
 #include "ops/file_cache.h"
 #include "ops/progress.h"
+#include "pipeline/cpu_stages.h"
 #include "vault/backup_session.h"
 
 namespace cv::ops {
@@ -21,10 +22,29 @@ struct StoreFilesResult {
   uint64_t files_read = 0, bytes_read = 0, cache_hits = 0;
 };
 
+// Where a backup's CPU time goes (pipeline::CpuStages; BackupStageNames() in this order). "store" is
+// BackupSession::StorePart as ops sees it; the vault may split it by opening named scopes inside it
+// ("blob_id", "compress", "seal", "pack_write"), which are then taken out of "store".
+enum BackupStage : size_t {
+  kStageScan,       // listing the table dirs (and, live, the snapshot)
+  kStageIndexLoad,  // the vault's blob index
+  kStageFileCache,  // known-unchanged lookups and remembering
+  kStageRead,       // open, fstat, pread: the kernel's page-cache copy included
+  kStageChecksum,   // Data.db against Digest.crc32 and its chunk CRCs
+  kStageStore,      // StorePart: naming, compressing, sealing, packing (what the vault does not split)
+  kStageBlobId,     // named by the vault, if it does
+  kStageCompress,   //   "
+  kStageSeal,       //   "
+  kStagePackWrite,  //   "
+  kStageCommit,     // last pack, index, manifest, record
+};
+std::vector<std::string> BackupStageNames();
+
 struct StoreFilesOptions {
   int parallelism = 2;
   int zstd_level = 1;  // the default: see docs/config.md (backup.zstd_level)
   size_t part_size = 4u << 20;
+  pipeline::CpuStages* cpu = nullptr;  // optional: counted by BackupStage
 };
 
 Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables,

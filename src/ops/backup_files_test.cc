@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "backends/local/local_store.h"
+#include "pipeline/cpu_stages.h"
 
 namespace cv::ops {
 namespace {
@@ -88,6 +89,75 @@ TEST_F(BackupSwapTest, UnchangedFilesAreStored) {
   auto codec = vault_->NewCodec();
   std::string toc = "TOC.txt\nData.db\n";
   EXPECT_TRUE(session.HasAll({codec->BlobId(std::vector<uint8_t>(toc.begin(), toc.end()))}));
+}
+
+// Where the CPU went, on a real SSTable (Cassandra's own legacy test data) and a 12 MiB component of
+// several parts: every stage that ran was charged, and the stages never add up to more than the process.
+TEST(BackupCpuStagesTest, StagesThatRanAreChargedAndSumToAtMostTheProcess) {
+  fs::path root = fs::temp_directory_path() / ("cv-bcpu-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  // Removed last, after the session's pack uploads (finished by its destructor) are done.
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{root};
+  fs::path table = root / "data" / "ks" / "t-0123456789abcdef0123456789abcdef";
+  fs::create_directories(table);
+  fs::path fixture =
+      fs::path(CASSVAULT_SOURCE_DIR) / "../shared/fixtures/legacy-sstables/nb/legacy_tables/legacy_nb_clust";
+  for (const auto& e : fs::directory_iterator(fixture)) {
+    fs::copy_file(e.path(), table / e.path().filename());
+    fs::permissions(table / e.path().filename(), fs::perms::owner_read | fs::perms::owner_write);
+  }
+  {
+    std::ofstream big(table / "nb-1-big-Index.db", std::ios::binary | std::ios::trunc);
+    uint64_t x = 88172645463325252ull;  // xorshift: incompressible, so compression has work and gives up
+    for (size_t i = 0; i < (12u << 20) / 8; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      big.write(reinterpret_cast<const char*>(&x), 8);
+    }
+  }
+  auto v = vault::Vault::Init(std::move(backends::OpenLocalStore((root / "vault").string(), true)).value(),
+                              crypto::PassphraseSecret("p"), {.log2_n = 10, .r = 8, .p = 1});
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_TRUE((*v)->LoadIndex().ok());
+  auto filter = TableFilter::Make({}, {});
+  auto scanned = cassandra::ScanLiveTables({(root / "data").string()}, *filter);
+  ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
+
+  pipeline::CpuStages cpu(BackupStageNames());
+  vault::BackupSession session(**v);
+  Progress progress("backup", 0, 0, false);
+  StoreFilesOptions so;
+  so.cpu = &cpu;
+  auto stored = StoreTableFiles(*scanned, **v, session, nullptr, progress, so);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_GE(stored->bytes_read, 12u << 20);
+
+  // StorePart's time: all of it under "store", or split with the stages the vault names inside it.
+  uint64_t storing = 0;
+  for (size_t s : {kStageStore, kStageBlobId, kStageCompress, kStageSeal, kStagePackWrite})
+    storing += cpu.StageNs(s);
+  EXPECT_GT(cpu.StageNs(kStageRead), 0u);
+  EXPECT_GT(cpu.StageNs(kStageChecksum), 0u);  // the fixture's Data.db against its CRCs
+  EXPECT_GT(storing, 0u);
+  EXPECT_EQ(cpu.StageScopes(kStageRead), cpu.StageScopes(kStageStore) + stored->files_read);  // open + parts
+  EXPECT_EQ(cpu.StageScopes(kStageScan), 0u);  // RunBackup's, not StoreTableFiles'
+  // Naming and sealing 12 MiB takes more CPU than checking the CRCs of a 9 KB Data.db; the sum of the
+  // stages is the process's time at most (the stages are disjoint thread times).
+  EXPECT_GT(storing, cpu.StageNs(kStageChecksum));
+  uint64_t sum = 0;
+  for (size_t s = 0; s < BackupStageNames().size(); ++s) sum += cpu.StageNs(s);
+  EXPECT_LE(sum, cpu.ProcessNs());
+  auto lines = cpu.Report();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back().name, "other");
+  double total = 0;
+  for (const auto& l : lines) total += l.seconds;
+  EXPECT_NEAR(total, static_cast<double>(cpu.ProcessNs()) / 1e9, 0.05);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include "core/format_compat.h"
@@ -31,6 +32,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   // Another cluster shape: streamed with sstableloader from a staging dir, no local node involved.
   if (o.mode == "load" && o.target_dir.empty()) return RunLoadRestore(config, vault, o);
   auto t0 = std::chrono::steady_clock::now();
+  pipeline::CpuStages cpu(RestoreStageNames());
   const bool to_dir = !o.target_dir.empty();
   const bool live = !to_dir && o.mode == "live";
   if (!to_dir && o.mode != "offline" && o.mode != "live") {
@@ -63,6 +65,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     CV_ASSIGN_OR_RETURN(pick, PickFromNodeMap(vault, o.backup, o.node_map, node));
     from_node = pick.source_host_id;
   }
+  std::optional<pipeline::CpuStages::Scope> loading(std::in_place, &cpu, kRStageManifest);
   // --from-node picks the replaced node's backup instead of this node's.
   CV_ASSIGN_OR_RETURN(BackupRecord record,
                       !pick.backup_id.empty()
@@ -70,6 +73,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
                           : ResolveBackup(vault, o.backup, from_node.empty() ? host_id : from_node,
                                           from_node.empty() ? node.listen_address : from_node));
   CV_ASSIGN_OR_RETURN(Manifest manifest, vault.LoadManifest(record));
+  loading.reset();
   // Whose backup, which partitioner, which tokens: all checked before any write.
   RestoreTokenStep token_step;
   if (!to_dir) {
@@ -84,12 +88,17 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
     CV_RETURN_IF_ERROR(CheckNodeStopped(
         config, node, "an offline restore needs the node stopped. Stop it, or use --mode live"));
   }
+  loading.emplace(&cpu, kRStageIndexLoad);
   CV_RETURN_IF_ERROR(vault.LoadIndex());
+  loading.reset();
 
   RestoreReport report;
   report.backup_id = record.backup_id;
   auto done = [&] {
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    report.cpu_stages = cpu.Report();
+    report.cpu_seconds = 0;
+    for (const auto& line : report.cpu_stages) report.cpu_seconds += line.seconds;
     return report;
   };
   // 1. plan: which tables go where; the token plan leads it.
@@ -123,7 +132,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   }
   // 3. write every file, checked, through this run's staging dirs.
   RestoreDirs dirs;
-  Status st = WriteRestoreFiles(config, vault, plan, dirs, o.show_progress, &report);
+  Status st = WriteRestoreFiles(config, vault, plan, dirs, o.show_progress, &report, &cpu);
   // 4. commit: live tables are handed to the node.
   if (st.ok() && live) st = ImportLiveTables(config, plan, dirs);
   // 5. cleanup of the staging dirs, also after a failure (a rerun stages afresh).

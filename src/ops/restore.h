@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ops/config.h"
+#include "pipeline/cpu_stages.h"
 #include "vault/vault.h"
 
 namespace cv::ops {
@@ -41,6 +42,10 @@ struct RestoreReport {
   uint64_t files_written = 0, bytes_written = 0, files_already_present = 0;
   uint64_t tables = 0;
   double seconds = 0;
+  // CPU time by stage (RestoreStageNames(), those that ran, then "other"), from the start of RunRestore;
+  // their sum is cpu_seconds, the process's CPU time over the same span.
+  std::vector<pipeline::CpuStages::Line> cpu_stages;
+  double cpu_seconds = 0;
   std::vector<std::string> next_steps;  // [cluster-restore] what the operator must run next
 };
 

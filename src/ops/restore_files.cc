@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "pipeline/cpu_stages.h"
 #include "vault/crash_point.h"
 
 namespace cv::ops {
@@ -52,7 +53,14 @@ bool HoldsContent(vault::Vault& vault, vault::BlobCodec& codec, const FileEntry&
 Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::SpanReader& reader, vault::BlobCodec& codec,
                                  const FileEntry& file, const FileTarget& target,
                                  cassandra::DataFileVerifier* verifier, Progress& progress) {
-  if (HoldsContent(vault, codec, file, *target.dir, target.name)) {
+  // CPU time by stage: charged only when the caller counts (an enclosing pipeline::CpuStages::Scope).
+  using Timed = pipeline::CpuStages::Scope;
+  bool present = false;
+  {
+    Timed timed("present_check");
+    present = HoldsContent(vault, codec, file, *target.dir, target.name);
+  }
+  if (present) {
     progress.AddBytes(file.size);
     progress.AddFile();
     return WriteOutcome::kAlreadyPresent;
@@ -68,10 +76,20 @@ Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::SpanReader& reader,
   std::vector<uint8_t> plain;
   uint64_t written = 0;
   for (const auto& id : file.blobs) {
-    Status st = reader.ReadBlob(id, codec, &plain);
+    Status st;
+    {
+      Timed timed("blob_read");
+      st = reader.ReadBlob(id, codec, &plain);
+    }
     if (!st.ok()) return fail(st.Annotate("restore " + target.path()));
-    if (verifier) verifier->Update(plain);
-    st = WriteAll(fd.get(), plain, stage.Join(staged));
+    if (verifier) {
+      Timed timed("checksum");
+      verifier->Update(plain);
+    }
+    {
+      Timed timed("write");
+      st = WriteAll(fd.get(), plain, stage.Join(staged));
+    }
     if (!st.ok()) return fail(st);
     written += plain.size();
     progress.AddBytes(plain.size());
@@ -82,7 +100,11 @@ Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::SpanReader& reader,
                                                       std::to_string(file.size)));
   }
   if (verifier) {
-    Status st = verifier->Finish();
+    Status st;
+    {
+      Timed timed("checksum");
+      st = verifier->Finish();
+    }
     if (!st.ok()) return fail(st.Annotate("restored SSTable fails its own checksum"));
   }
   // No fsync per file: RunRestore syncs each destination filesystem once at the end, and a file

@@ -30,8 +30,13 @@ Status SyncDestinations(const RestoreDirs& dirs) {
 
 }  // namespace
 
+std::vector<std::string> RestoreStageNames() {
+  return {"manifest", "index_load", "file_ops", "present_check", "blob_read", "pack_read",
+          "decrypt",  "decompress", "blob_id",  "checksum",      "write",     "sync"};
+}
+
 Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan& plan, RestoreDirs& dirs,
-                         bool show_progress, RestoreReport* report) {
+                         bool show_progress, RestoreReport* report, pipeline::CpuStages* cpu) {
   CV_RETURN_IF_ERROR(OpenRestoreDirs(plan, &dirs));
   auto& small_jobs = plan.small_jobs;
   auto& data_jobs = plan.data_jobs;
@@ -64,6 +69,7 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
     pipeline::TaskGroup group(workers, static_cast<size_t>(workers) * 2);
     for (const auto& job : *jobs) {
       group.Submit([&, &job = job]() -> Status {
+        pipeline::CpuStages::Scope timed(cpu, kRStageFileOps);  // RestoreFile's named scopes nest in it
         if (plan.in_place.count(job.file)) {  // checked against its blob hashes by the check step
           progress.AddBytes(job.file->size);
           progress.AddFile();
@@ -75,6 +81,7 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
         // The Digest and CompressionInfo restored beside it in the first pass say what it must hash to.
         std::unique_ptr<cassandra::DataFileVerifier> verifier;
         if (job.is_data) {
+          pipeline::CpuStages::Scope checking(cpu, kRStageChecksum);
           CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(target.path(), job.file->size));
         }
         CV_ASSIGN_OR_RETURN(WriteOutcome out,
@@ -87,7 +94,10 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
     CV_RETURN_IF_ERROR(group.Wait());
   }
   progress.Finish();
-  CV_RETURN_IF_ERROR(SyncDestinations(dirs));
+  {
+    pipeline::CpuStages::Scope timed(cpu, kRStageSync);
+    CV_RETURN_IF_ERROR(SyncDestinations(dirs));
+  }
   report->files_written = written;
   report->files_already_present = present;
   report->bytes_written = bytes;
