@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pipeline/cpu_stages.h"
 #include "vault/crash_point.h"
 
 namespace cv::vault {
@@ -23,7 +24,11 @@ Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint
                                           bool try_compress, bool* stored) {
   *stored = false;
   if (!vault_.blob_index().loaded()) return IndexNotLoaded("backup session");
-  ObjectId id = codec.BlobId(plaintext);
+  ObjectId id;
+  {
+    pipeline::CpuStages::Scope timed("blob_id");  // counted only when the caller counts (ops/backup_files)
+    id = codec.BlobId(plaintext);
+  }
   if (vault_.FindBlob(id)) return id;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -31,8 +36,16 @@ Result<ObjectId> BackupSession::StorePart(BlobCodec& codec, std::span<const uint
   }
   CV_ASSIGN_OR_RETURN(const ContentKey* key, SessionKey());
   std::span<const uint8_t> sealed;
-  CV_ASSIGN_OR_RETURN(Compression c, codec.Seal(id, plaintext, try_compress, key, &sealed, budget_));
-  CV_RETURN_IF_ERROR(packs_.Add(id, sealed, static_cast<uint32_t>(plaintext.size()), c));
+  Result<Compression> c = Compression::kNone;
+  {
+    pipeline::CpuStages::Scope timed("seal");  // BlobCodec::Seal charges its compression to "compress"
+    c = codec.Seal(id, plaintext, try_compress, key, &sealed, budget_);
+  }
+  if (!c.ok()) return c.status();
+  {
+    pipeline::CpuStages::Scope timed("pack_write");
+    CV_RETURN_IF_ERROR(packs_.Add(id, sealed, static_cast<uint32_t>(plaintext.size()), *c));
+  }
   *stored = true;
   CrashPoint("after-part");
   return id;

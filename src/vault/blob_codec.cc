@@ -1,5 +1,7 @@
 #include "vault/blob_codec.h"
 
+#include "pipeline/cpu_stages.h"
+
 namespace cv::vault {
 
 BlobCodec::BlobCodec(const VaultKeys& keys, int zstd_level) : keys_(keys), compressor_(zstd_level) {
@@ -43,8 +45,11 @@ Result<Compression> BlobCodec::Seal(const ObjectId& id, std::span<const uint8_t>
                                            " blobs; nothing more is sealed with it (start a new backup)");
     }
   }
-  std::span<const uint8_t> compressed =
-      try_compress ? compressor_.MaybeCompressView(plaintext) : std::span<const uint8_t>();
+  std::span<const uint8_t> compressed;
+  if (try_compress) {
+    pipeline::CpuStages::Scope timed("compress");
+    compressed = compressor_.MaybeCompressView(plaintext);
+  }
   Compression c = compressed.empty() ? Compression::kNone : Compression::kZstd;
   std::span<const uint8_t> payload = compressed.empty() ? plaintext : compressed;
   size_t n = payload.size() + SealOverhead();
@@ -68,15 +73,23 @@ Status BlobCodec::Open(const PackEntry& e, std::span<const uint8_t> sealed, cons
                        std::vector<uint8_t>* plaintext) {
   std::string subject = "blob " + IdToHex(e.blob_id);
   std::string aad = Aad(e.blob_id);
+  using Timed = pipeline::CpuStages::Scope;  // counted only when the caller counts (ops/restore_files)
   if (e.compression == Compression::kZstd) {
-    Status st = OpenSealed(sealed, aad, key, &scratch_);
+    Status st;
+    {
+      Timed timed("decrypt");
+      st = OpenSealed(sealed, aad, key, &scratch_);
+    }
     if (!st.ok()) return Status::Corruption(subject, "does not decrypt: " + st.message());
+    Timed timed("decompress");
     CV_RETURN_IF_ERROR(Decompress(scratch_, e.raw_len, plaintext).Annotate(subject));
   } else {
+    Timed timed("decrypt");
     Status st = OpenSealed(sealed, aad, key, plaintext);
     if (!st.ok()) return Status::Corruption(subject, "does not decrypt: " + st.message());
   }
   if (plaintext->size() != e.raw_len) return Status::Corruption(subject, "wrong length");
+  Timed timed("blob_id");
   if (BlobId(*plaintext) != e.blob_id) return Status::Corruption(subject, "content does not match its id");
   return Status::OK();
 }

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "crypto/blake3_hash.h"
+#include "pipeline/cpu_stages.h"
 #include "vault/blob_index.h"
 
 namespace cv::vault {
@@ -165,7 +166,10 @@ Status PackReader::ReadBlob(const IndexEntry& loc, BlobCodec& codec, const Conte
     return Status::Corruption(
         pack_key, "entry for blob " + IdToHex(loc.entry.blob_id) + " is shorter than a sealed blob");
   }
-  CV_RETURN_IF_ERROR(store_.Get(pack_key, loc.entry.offset, loc.entry.stored_len, &sealed));
+  {
+    pipeline::CpuStages::Scope timed("pack_read");  // counted only when the caller counts (ops/restore_files)
+    CV_RETURN_IF_ERROR(store_.Get(pack_key, loc.entry.offset, loc.entry.stored_len, &sealed));
+  }
   return codec.Open(loc.entry, sealed, key, out).Annotate(pack_key);
 }
 

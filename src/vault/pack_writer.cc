@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/vault_layout.h"
+#include "pipeline/cpu_stages.h"
 #include "vault/pack.h"
 
 namespace cv::vault {
@@ -62,8 +63,12 @@ Status PackWriter::UploadInBackground(OpenPack pack) {
     if (first_error.ok() && !st.ok()) first_error = st;
   }
   if (!first_error.ok()) return first_error;
-  uploads_.push_back(
-      std::async(std::launch::async, [this, p = std::move(pack)]() mutable { return Upload(std::move(p)); }));
+  // The upload runs on its own thread: charged to "pack_write" of whoever counts the caller's CPU.
+  uploads_.push_back(std::async(std::launch::async,
+                                [this, p = std::move(pack), cpu = pipeline::CpuStages::Current()]() mutable {
+                                  pipeline::CpuStages::Scope timed(cpu, "pack_write");
+                                  return Upload(std::move(p));
+                                }));
   return Status::OK();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/vault_layout.h"
+#include "pipeline/cpu_stages.h"
 
 namespace cv::vault {
 
@@ -70,7 +71,10 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
     auto fetched = std::make_shared<std::vector<uint8_t>>();
     // A length of 0 would ask the store for "to the end": no sealed blob is that short.
     if (span.length < codec.SealOverhead()) return Status::Corruption(pack_key, "a blob entry is too short");
-    CV_RETURN_IF_ERROR(vault_.store().Get(pack_key, span.start, span.length, fetched.get()));
+    {
+      pipeline::CpuStages::Scope timed("pack_read");
+      CV_RETURN_IF_ERROR(vault_.store().Get(pack_key, span.start, span.length, fetched.get()));
+    }
     bytes = fetched;
     std::lock_guard<std::mutex> lock(mu_);
     ++fetched_;
