@@ -19,9 +19,9 @@ SCENARIO_TITLES = {
 }
 CLOUD_SCENARIOS = ["cloud_full", "cloud_nochange", "cloud_compaction", "cloud_restore"]
 MAIN_SCENARIOS = ["full", "nochange", "compaction", "repair", "restore", "restore_table"]
-TOOL_ORDER = ["cassvault", "restic", "borg", "cp", "floor", "medusa", "cassvault-online", "cassvault-azure", "cassvault-s3",
+TOOL_ORDER = ["cassvault", "cassvault-wo", "restic", "borg", "cp", "floor", "medusa", "cassvault-online", "cassvault-azure", "cassvault-s3",
               "medusa-azure"]
-COLORS = {"cassvault": "#1f77b4", "restic": "#ff7f0e", "borg": "#2ca02c", "cp": "#7f7f7f", "floor": "#bcbd22",
+COLORS = {"cassvault": "#1f77b4", "cassvault-wo": "#aec7e8", "restic": "#ff7f0e", "borg": "#2ca02c", "cp": "#7f7f7f", "floor": "#bcbd22",
           "medusa": "#d62728",
           "cassvault-online": "#17becf", "cassvault-azure": "#9467bd", "cassvault-s3": "#8c564b",
           "medusa-azure": "#e377c2"}
@@ -143,8 +143,8 @@ def v2_bar_lines(doc):
         verdict = "—" if ok is None else "holds" if ok else "**missed**" + detail
         out.append("| %s | %s | %s | %s |" % (what, target, measured, verdict))
 
-    def cpu_gb(scenario, limit, what):
-        runs = r.get(scenario, {}).get("cassvault")
+    def cpu_gb(scenario, limit, what, ours="cassvault"):
+        runs = r.get(scenario, {}).get(ours)
         if not runs:
             return
         per = [x["cpu"] / (x["bytes"] / 1e9) for x in runs if x.get("bytes")]
@@ -154,8 +154,8 @@ def v2_bar_lines(doc):
         row(what, "≤ %.1f CPU-s/GB" % limit, "%.2f CPU-s/GB (runs: %s)" % (m, ", ".join("%.2f" % x for x in per)),
             m <= limit, ": %.1f× too much CPU" % (m / limit))
 
-    def speed(scenario, peer, need, what):
-        pr = pair_ratios(r, scenario, peer)
+    def speed(scenario, peer, need, what, ours="cassvault"):
+        pr = pair_ratios(r, scenario, peer, ours)
         if not pr:
             return
         m = med(pr)
@@ -179,6 +179,12 @@ def v2_bar_lines(doc):
     speed("restore", "restic", 2, "full restore vs restic")
     speed("restore", "borg", 0, "full restore vs borg")
     floor("restore", 0, "full restore as a fraction of the floor")
+    # The same bars in write-only mode: the public-key step is per backup, not per blob, so it must not show.
+    cpu_gb("full", 1.5, "write-only: full backup, CPU per GB", "cassvault-wo")
+    speed("full", "restic", 3, "write-only: full backup vs restic", "cassvault-wo")
+    speed("full", "borg", 2, "write-only: full backup vs borg", "cassvault-wo")
+    cpu_gb("restore", 1.0, "write-only: full restore (admin key), CPU per GB", "cassvault-wo")
+    speed("restore", "restic", 2, "write-only: full restore vs restic", "cassvault-wo")
     nc = r.get("nochange", {}).get("cassvault")
     if nc:
         inner = med([x.get("seconds") for x in nc])

@@ -105,6 +105,29 @@ class CassVault(Tool):
         return {"bytes_written": doc.get("bytes_written"), "seconds": doc.get("seconds"), "cpu_report": doc.get("cpu")}
 
 
+class CassVaultWriteOnly(CassVault):
+    """Format 2's write-only mode: `init --write-only` makes a writer key file; backups run with it (a node's
+    view: it seals each backup's content key to the reader's public key), restores with the admin passphrase."""
+    name = "cassvault-wo"
+
+    def __init__(self, rep_dir, node):
+        super().__init__(rep_dir, node)
+        self.writer_key = os.path.join(self.dir, "writer.key")
+        self.writer_config = os.path.join(self.dir, "cassvault-writer.yaml")
+        with open(self.config) as f:
+            text = f.read()
+        write_file(self.writer_config, text.replace("url: 'file://%s/vault'" % self.dir,
+                                                    "url: 'file://%s/vault', key_file: '%s'" % (self.dir, self.writer_key)))
+
+    def prepare(self):
+        run([self.bin, "--config", self.config, "init", "--write-only", self.writer_key], "cassvault init --write-only",
+            env=self.env)
+
+    def backup(self, tag):
+        self.last_tag = tag
+        return [self.bin, "--config", self.writer_config, "--json", "backup", "--offline", "--tag", tag], None
+
+
 class Restic(Tool):
     name = "restic"
 
@@ -217,4 +240,4 @@ class Floor(Tool):
         return self.copy
 
 
-ALL = [CassVault, Restic, Borg, Copy, Floor]
+ALL = [CassVault, CassVaultWriteOnly, Restic, Borg, Copy, Floor]

@@ -110,7 +110,7 @@ Result<crypto::ScryptParams> KdfParams(int cost) {
                                    "must be " + std::to_string(crypto::kMinKdfCost) + ".." +
                                        std::to_string(crypto::kMaxKdfCost) + " (log2 of scrypt's N)");
   }
-  return crypto::ScryptParams{.log2_n = cost, .r = 8, .p = 1};
+  return crypto::ScryptForCost(cost);
 }
 
 // A new slot never takes a key file that looks typed: HKDF does not stretch it like scrypt would.
@@ -169,7 +169,7 @@ Result<std::string> AddWriterKeyFile(vault::Vault& v, const std::string& path) {
 void AddInit(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("init", "create a new vault (config and first key slot)");
   auto url = std::make_shared<std::string>();
-  auto cost = std::make_shared<int>(crypto::ScryptParams{}.log2_n);
+  auto cost = std::make_shared<int>(crypto::kDefaultKdfCost);
   auto format = std::make_shared<int>(2);
   auto writer_key = std::make_shared<std::string>();
   cmd->add_option("--format", *format, "vault format: 2 (default) or 1 (readable by releases before v2)");
@@ -181,7 +181,8 @@ void AddInit(CLI::App& app, GlobalFlags& g) {
                   "vault URL (default: vault.url of the config), e.g. file:///var/backups/cassvault");
   cmd->add_option(
       "--kdf-cost", *cost,
-      "passphrase slot: log2 of scrypt's N, 15..20 (default 17: 128 MiB, ~0.4 s; each step doubles)");
+      "passphrase slot: log2 of scrypt's work N*p, 15..20 (default 17: ~0.4 s with 64 MiB; each step doubles "
+      "the time, memory stays at most 64 MiB)");
   cmd->callback([&g, url, cost, format, writer_key] {
     auto params = KdfParams(*cost);
     if (!params.ok()) return void(g.exit_code = Fail(params.status()));
@@ -517,12 +518,12 @@ void AddKey(CLI::App& app, GlobalFlags& g) {
       key->add_subcommand("add", "add a key slot: another passphrase or key file that opens the vault");
   auto add_file = std::make_shared<std::string>();
   auto add_env = std::make_shared<std::string>();
-  auto cost = std::make_shared<int>(crypto::ScryptParams{}.log2_n);
+  auto cost = std::make_shared<int>(crypto::kDefaultKdfCost);
   auto* file_opt = add->add_option("--new-key-file", *add_file, "the key file the new slot opens with");
   auto* env_opt = add->add_option("--new-passphrase-env", *add_env,
                                   "name of the environment variable holding the new passphrase");
   file_opt->excludes(env_opt);
-  add->add_option("--kdf-cost", *cost, "passphrase slot: log2 of scrypt's N, 15..20 (default 17)");
+  add->add_option("--kdf-cost", *cost, "passphrase slot: log2 of scrypt's work N*p, 15..20 (default 17)");
   auto role = std::make_shared<std::string>();
   add->add_option("--role", *role,
                   "format 2: what the new slot may do: writer (back up, list, fast verify), reader (also "

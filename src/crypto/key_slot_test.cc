@@ -118,9 +118,14 @@ TEST(KeySlotTest, DefaultParametersAreTheDocumentedOnes) {
   Result<std::string> slot = WrapMasterKey(CountingKey(), PassphraseSecret("pw"), "abc");
   ASSERT_TRUE(slot.ok()) << slot.status().ToString();
   nlohmann::json doc = nlohmann::json::parse(*slot);
-  EXPECT_EQ(doc["kdf"]["log2_n"], 17);
+  // OWASP's N=2^17 minimum in its 64 MiB form (crypto.h).
+  EXPECT_EQ(doc["kdf"]["log2_n"], 16);
   EXPECT_EQ(doc["kdf"]["r"], 8);
-  EXPECT_EQ(doc["kdf"]["p"], 1);
+  EXPECT_EQ(doc["kdf"]["p"], 2);
+  EXPECT_EQ(ScryptWork(ScryptForCost(kDefaultKdfCost)), uint64_t{1} << 20);  // = 2^17 * 8
+  EXPECT_EQ(ScryptWork(ScryptForCost(kMaxKdfCost)), kScryptMaxWork);
+  EXPECT_EQ(ScryptForCost(15).log2_n, 15);
+  EXPECT_EQ(ScryptForCost(15).p, 1);
 }
 
 TEST(KeySlotTest, KeyFileRoundTrip) {

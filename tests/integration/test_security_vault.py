@@ -363,13 +363,25 @@ class SecurityVaultTest(unittest.TestCase):
         [slot] = [k for k in v2.vault_files() if k.startswith("keys/")]
         with open(os.path.join(v2.vault_dir, slot)) as f:
             self.assertEqual(json.load(f)["kdf"]["log2_n"], 16)
-        # The default is OWASP's minimum, N=2^17; measure the unlock it costs.
+        # The default is OWASP's minimum in its 64 MiB form (N=2^16, r=8, p=2, listed as equivalent to N=2^17,
+        # p=1); measure the unlock it costs, and its peak memory (the 128 MiB form made it 142 MiB).
         [slot] = self.keys("keys/")
         with open(os.path.join(self.vd, slot)) as f:
-            self.assertEqual(json.load(f)["kdf"]["log2_n"], 17)
+            kdf = json.load(f)["kdf"]
+        self.assertEqual((kdf["log2_n"], kdf["r"], kdf["p"]), (16, 8, 2))
         t0 = time.monotonic()
-        self.vault.run("list")
-        print("\nlist with one 2^17 passphrase slot: %.2f s" % (time.monotonic() - t0), file=sys.stderr)
+        rc, _, err, rss = child_max_rss_kb(["list"], self.env())
+        self.assertEqual(rc, 0, err)
+        print("\nlist with the default passphrase slot: %.2f s, max RSS %d KB" % (time.monotonic() - t0, rss),
+              file=sys.stderr)
+        self.assertLess(rss, 128 * 1024)
+        # Cost 18: the same 64 MiB, twice the work.
+        v3, _ = Vault.for_stopped_node(tempfile.mkdtemp(prefix="cv-secvault-kdf18-", dir=self.work))
+        v3.run("init", "--kdf-cost", "18")
+        [slot] = [k for k in v3.vault_files() if k.startswith("keys/")]
+        with open(os.path.join(v3.vault_dir, slot)) as f:
+            kdf = json.load(f)["kdf"]
+        self.assertEqual((kdf["log2_n"], kdf["p"]), (16, 4))
 
         # key generate-file: 0600, create-only.
         kf = os.path.join(self.work, "vault.key")
