@@ -13,32 +13,10 @@
 #include "cassandra/sstable_name.h"
 #include "cassandra/sstable_verifier.h"
 #include "pipeline/task_group.h"
+#include "vault/codec_pool.h"
 
 namespace cv::ops {
 namespace {
-
-// Per-thread codecs, handed out to tasks (the pool's threads are anonymous).
-class CodecPool {
- public:
-  CodecPool(vault::Vault& v, int level) : vault_(v), level_(level) {}
-  std::unique_ptr<vault::BlobCodec> Acquire() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_.empty()) return vault_.NewCodec(level_);
-    auto c = std::move(free_.back());
-    free_.pop_back();
-    return c;
-  }
-  void Release(std::unique_ptr<vault::BlobCodec> c) {
-    std::lock_guard<std::mutex> lock(mu_);
-    free_.push_back(std::move(c));
-  }
-
- private:
-  vault::Vault& vault_;
-  int level_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<vault::BlobCodec>> free_;
-};
 
 std::string DirOf(const std::string& rel) {
   auto slash = rel.rfind('/');
@@ -110,7 +88,7 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
     result.tables.push_back(std::move(te));
   }
 
-  CodecPool codecs(vault, o.zstd_level);
+  vault::CodecPool codecs(vault, o.zstd_level);
   pipeline::BufferPool buffers(static_cast<size_t>(o.parallelism) * 2 + 2, o.part_size);
   pipeline::TaskGroup group(o.parallelism, static_cast<size_t>(o.parallelism) * 2);
   std::vector<std::pair<FileKey, std::pair<size_t, size_t>>> read_files;  // for the cache, after commit

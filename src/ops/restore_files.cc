@@ -73,7 +73,7 @@ Result<WriteOutcome> RestoreFile(vault::Vault& vault, vault::SpanReader& reader,
     ::unlinkat(stage.fd(), staged.c_str(), 0);
     return st;
   };
-  std::vector<uint8_t> plain;
+  std::vector<uint8_t>& plain = codec.plain_buffer();
   uint64_t written = 0;
   for (const auto& id : file.blobs) {
     Status st;

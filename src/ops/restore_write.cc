@@ -12,6 +12,7 @@
 #include "ops/progress.h"
 #include "ops/restore_files.h"
 #include "pipeline/task_group.h"
+#include "vault/codec_pool.h"
 #include "vault/span_reader.h"
 
 namespace cv::ops {
@@ -65,6 +66,7 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
                                                   std::min(vault.store().Properties().connections, 4));
   // Small components first: a Data.db is checked against the Digest.crc32 and CompressionInfo.db
   // already restored beside it.
+  vault::CodecPool codecs(vault, 3);
   for (auto* jobs : {&small_jobs, &data_jobs}) {
     pipeline::TaskGroup group(workers, static_cast<size_t>(workers) * 2);
     for (const auto& job : *jobs) {
@@ -76,7 +78,7 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
           present++;
           return Status::OK();
         }
-        auto codec = vault.NewCodec();
+        auto codec = codecs.Acquire();
         FileTarget target{&dirs.Dest(job), job.name, dirs.staging.at(job.staging_root).get()};
         // The Digest and CompressionInfo restored beside it in the first pass say what it must hash to.
         std::unique_ptr<cassandra::DataFileVerifier> verifier;
@@ -84,10 +86,11 @@ Status WriteRestoreFiles(const Config& config, vault::Vault& vault, RestorePlan&
           pipeline::CpuStages::Scope checking(cpu, kRStageChecksum);
           CV_ASSIGN_OR_RETURN(verifier, cassandra::OpenDataFileVerifier(target.path(), job.file->size));
         }
-        CV_ASSIGN_OR_RETURN(WriteOutcome out,
-                            RestoreFile(vault, reader, *codec, *job.file, target, verifier.get(), progress));
-        (out == WriteOutcome::kWritten ? written : present)++;
-        if (out == WriteOutcome::kWritten) bytes += job.file->size;
+        auto out = RestoreFile(vault, reader, *codec, *job.file, target, verifier.get(), progress);
+        codecs.Release(std::move(codec));
+        if (!out.ok()) return out.status();
+        (*out == WriteOutcome::kWritten ? written : present)++;
+        if (*out == WriteOutcome::kWritten) bytes += job.file->size;
         return Status::OK();
       });
     }

@@ -46,6 +46,10 @@ class BlobCodec {
               std::vector<uint8_t>* plaintext);
   // The bytes sealing adds to a blob, and so the least a stored blob can be.
   size_t SealOverhead() const;
+  // Buffers for callers that read blob after blob with this codec (the sealed bytes, the plaintext): kept
+  // between blobs, so no blob costs fresh zero-filled pages (a tenth of a restore's CPU when it did).
+  std::vector<uint8_t>& sealed_buffer() { return read_; }
+  std::vector<uint8_t>& plain_buffer() { return plain_; }
 
  private:
   std::string Aad(const ObjectId& id) const;
@@ -61,6 +65,7 @@ class BlobCodec {
   Compressor compressor_;
   std::vector<uint8_t> scratch_;  // for Open
   std::vector<uint8_t> sealed_;   // grows, never shrinks (see Compressor::buf_)
+  std::vector<uint8_t> read_, plain_;
 };
 
 }  // namespace cv::vault

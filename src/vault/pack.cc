@@ -159,7 +159,7 @@ Result<PackContents> PackReader::CheckWhole(const ObjectId& pack_id, std::span<c
 
 Status PackReader::ReadBlob(const IndexEntry& loc, BlobCodec& codec, const ContentKey* key,
                             std::vector<uint8_t>* out) {
-  std::vector<uint8_t> sealed;
+  std::vector<uint8_t>& sealed = codec.sealed_buffer();
   std::string pack_key = layout::PackKey(loc.pack_id);
   // A length of 0 would ask the store for "to the end": no sealed blob is that short anyway.
   if (loc.entry.stored_len < codec.SealOverhead()) {
