@@ -73,8 +73,9 @@ bool GcmDecrypt(EVP_CIPHER_CTX* ctx, const uint8_t* key, const uint8_t* iv, Byte
   Check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(sizeof tag), tag), "AES-GCM tag");
   uint8_t no_output[16];
   if (EVP_DecryptFinal_ex(ctx, no_output, &len) != 1) {
-    // Unauthenticated plaintext must not be mistaken for data: wipe what was decrypted.
-    std::memset(out, 0, ct.size());
+    // Unauthenticated plaintext must not be mistaken for data: wipe what was decrypted. (An empty
+    // ciphertext may come with a null `out`, which memset must not be given even for 0 bytes.)
+    if (!ct.empty()) std::memset(out, 0, ct.size());
     return false;
   }
   return true;

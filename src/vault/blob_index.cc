@@ -27,7 +27,9 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   // is skipped, never fatal; the packs only it named count as unindexed and are checked before adoption.
   for (const auto& o : index_objects) {
     auto bytes = table.GetContent(ObjectKind::kIndex, o.key, o.size);
-    Result<std::vector<IndexEntry>> entries = bytes.status();
+    // A Result is never built from an OK status (it asserts): start empty, then the error or the entries.
+    Result<std::vector<IndexEntry>> entries = std::vector<IndexEntry>{};
+    if (!bytes.ok()) entries = bytes.status();
     if (bytes.ok() && !v2) entries = DecodeIndex(*bytes, o.key);
     if (bytes.ok() && v2) {
       auto decoded = DecodeIndexV2(*bytes, o.key);
