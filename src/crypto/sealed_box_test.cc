@@ -30,6 +30,18 @@ TEST(SealedBox, AKeyPairRebuiltFromItsPrivateHalfHasTheSamePublicHalfAndOpens) {
   EXPECT_TRUE(OpenSealedBox(*again, *box, {}).ok());
 }
 
+// Found by fuzz/vault_objects: a box with no ciphertext at all (a planted content-key object) reached the
+// wipe of the plaintext buffer with a null pointer (UBSan). It is Corruption, cleanly.
+TEST(SealedBox, ABoxWithAnEmptyCiphertextIsCorruption) {
+  auto reader = X25519KeyPair::Generate();
+  ASSERT_TRUE(reader.ok());
+  auto box = SealToPublicKey(reader->public_key(), AsBytes("k"), AsBytes("a"));
+  ASSERT_TRUE(box.ok());
+  Bytes empty(box->begin(), box->begin() + 32);  // the ephemeral key, then a tag of zeros and no ciphertext
+  empty.resize(kSealedBoxOverhead, 0);
+  EXPECT_EQ(OpenSealedBox(*reader, empty, AsBytes("a")).status().code(), StatusCode::kCorruption);
+}
+
 TEST(SealedBox, EachBoxUsesAFreshEphemeralKey) {
   auto reader = X25519KeyPair::Generate();
   ASSERT_TRUE(reader.ok());
