@@ -45,7 +45,7 @@ struct Config {
   // engine
   std::string cache_dir;  // default: $XDG_CACHE_HOME or ~/.cache, + /cassvault
   int parallelism = 0;    // 0: one worker per core
-  int zstd_level = 1;  // the default: see docs/config.md (backup.zstd_level)
+  int zstd_level = 1;     // the default: see docs/config.md (backup.zstd_level)
 };
 
 // "50MiB", "50M", "1g", "800k", "800KiB/s" or plain bytes, per second; 0 = unlimited.

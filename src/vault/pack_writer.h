@@ -61,7 +61,7 @@ class PackWriter {
   // Buffers of uploaded packs, kept for the next ones: a fresh 8 MiB buffer costs 2,048 page faults (the
   // kernel zeroes each page on first touch), which showed as a tenth of a backup's CPU in perf.
   std::vector<std::vector<uint8_t>> spare_;  // GUARDED_BY(mu_), at most max_in_flight_ + 1
-  uint64_t stored_bytes_ = 0;        // GUARDED_BY(mu_)
+  uint64_t stored_bytes_ = 0;                // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::vault

@@ -50,7 +50,8 @@ class Vault {
   // FailedPrecondition if the store already holds a vault. `format` 1 makes a vault older releases read.
   static Result<std::unique_ptr<Vault>> Init(std::unique_ptr<storage::ObjectStore> store,
                                              const crypto::KeySecret& secret,
-                                             const crypto::ScryptParams& params = {}, int format = kFormatVersion);
+                                             const crypto::ScryptParams& params = {},
+                                             int format = kFormatVersion);
   // NotFound if the store holds no vault; PermissionDenied if no key slot opens with `secret`.
   static Result<std::unique_ptr<Vault>> Open(std::unique_ptr<storage::ObjectStore> store,
                                              const crypto::KeySecret& secret);
