@@ -33,7 +33,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cvtest import Vault  # noqa: E402
-from rigtest import _session, close_sessions, rig, rig_env  # noqa: E402
+from rigtest import _session, close_sessions, load_rows, read_rows, rig, rig_env  # noqa: E402
 
 ROWS = 1500  # rs.a_rows (RF 2) and rs1.c_more (RF 1): small, CI time matters
 COUNTERS = 200
@@ -49,11 +49,7 @@ def counter(i):
 
 
 def read_all(table, cols, node=1, consistency="ALL"):
-    from cassandra import ConsistencyLevel
-    from cassandra.query import SimpleStatement
-    stmt = SimpleStatement("SELECT %s FROM %s" % (cols, table), fetch_size=5000,
-                           consistency_level=ConsistencyLevel.name_to_value[consistency])
-    return {tuple(r)[0]: tuple(r)[1] for r in _session(node).execute(stmt, timeout=120)}
+    return read_rows(_session(node), table, consistency, cols)
 
 
 class Cmdlines(threading.Thread):
@@ -141,10 +137,7 @@ class ClusterReshapeTest(unittest.TestCase):
         s.execute("CREATE KEYSPACE rs1 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         s.execute("CREATE TABLE rs1.c_more (id int PRIMARY KEY, v text)")
         for table in ("rs.a_rows", "rs1.c_more"):
-            ins = s.prepare("INSERT INTO %s (id, v) VALUES (?, ?)" % table)
-            ins.consistency_level = ConsistencyLevel.ALL
-            execute_concurrent_with_args(s, ins, [(i, value(i)) for i in range(ROWS)], concurrency=64,
-                                         raise_on_first_error=True)
+            load_rows(s, table, ROWS, value, "ALL")
         inc = s.prepare("UPDATE rs.b_counts SET c = c + ? WHERE id = ?")
         inc.consistency_level = ConsistencyLevel.ALL
         # Three increments per counter (1 + i + 2i): a counter loaded twice and summed would show.
