@@ -24,12 +24,6 @@ std::string_view StripComment(std::string_view line) {
   return line;
 }
 
-std::string Unquote(std::string_view s) {
-  if (s.size() >= 2 && (s.front() == '\'' || s.front() == '"') && s.back() == s.front())
-    return std::string(s.substr(1, s.size() - 2));
-  return std::string(s);
-}
-
 // Names in the file become CQL identifiers and are compared with the backup's: printable, no blanks.
 bool PlainName(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -86,51 +80,26 @@ Result<std::map<std::string, std::string>> ParseDcMapFlags(const std::vector<std
   return out;
 }
 
-Result<NodeMap> ParseNodeMap(std::string_view text, std::string_view subject) {
+Result<NodeMap> MakeNodeMap(const std::vector<NodeMapEntry>& dc_map, const std::vector<NodeMapEntry>& nodes,
+                            std::string_view subject) {
   NodeMap map;
-  std::string section;
   std::set<std::string> targets;
-  int n = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string_view raw = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
-    ++n;
-    std::string_view line = StripComment(raw);
-    if (Trim(line).empty()) continue;
-    bool indented = std::isspace(static_cast<unsigned char>(line.front()));
-    line = Trim(line);
-    size_t colon = line.find(": ");
-    if (colon == std::string_view::npos && line.back() == ':') colon = line.size() - 1;
-    if (colon == std::string_view::npos) {
-      return Status::InvalidArgument(Line(subject, n), "expected `key: value`, found '" + std::string(line) +
-                                                           "' (format: docs/restore.md, \"Node map\")");
-    }
-    std::string key = Unquote(Trim(line.substr(0, colon)));
-    std::string value = Unquote(Trim(line.substr(colon + 1)));
-    if (!indented) {
-      if ((key != "dc_map" && key != "nodes") || !value.empty()) {
-        return Status::InvalidArgument(
-            Line(subject, n), "unknown section '" + key + "'; a node map has `dc_map:` and `nodes:`");
+  for (const auto* section : {&dc_map, &nodes}) {
+    for (const auto& e : *section) {
+      const std::string where = e.line > 0 ? Line(subject, e.line) : std::string(subject);
+      if (!PlainName(e.key) || !PlainName(e.value)) {
+        return Status::InvalidArgument(where, "'" + e.key + ": " + e.value +
+                                                  "' is not `name: name` (addresses, host "
+                                                  "ids and DC names, without blanks)");
       }
-      section = key;
-      continue;
-    }
-    if (section.empty())
-      return Status::InvalidArgument(Line(subject, n), "entry outside `dc_map:` or `nodes:`");
-    if (!PlainName(key) || !PlainName(value)) {
-      return Status::InvalidArgument(Line(subject, n), "'" + std::string(line) +
-                                                           "' is not `name: name` (addresses, host "
-                                                           "ids and DC names, without blanks)");
-    }
-    if (section == "dc_map") {
-      if (!map.dc_map.emplace(key, value).second)
-        return Status::InvalidArgument(Line(subject, n), "DC " + key + " is mapped twice");
-    } else {
-      if (!targets.insert(key).second)
-        return Status::InvalidArgument(Line(subject, n), "target node " + key + " is named twice");
-      map.nodes.emplace_back(key, value);
+      if (section == &dc_map) {
+        if (!map.dc_map.emplace(e.key, e.value).second)
+          return Status::InvalidArgument(where, "DC " + e.key + " is mapped twice");
+      } else {
+        if (!targets.insert(e.key).second)
+          return Status::InvalidArgument(where, "target node " + e.key + " is named twice");
+        map.nodes.emplace_back(e.key, e.value);
+      }
     }
   }
   if (map.nodes.empty())

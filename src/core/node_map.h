@@ -39,13 +39,19 @@ std::string MapDc(const std::map<std::string, std::string>& dc_map, const std::s
 // `--dc-map A=B` flags. InvalidArgument names a malformed one or a DC mapped twice.
 Result<std::map<std::string, std::string>> ParseDcMapFlags(const std::vector<std::string>& flags);
 
-// The node-map file: a small YAML subset, two sections of `key: value` lines,
-//   dc_map:
-//     dc1: dcB
-//   nodes:
-//     10.0.1.1: 5d1c0e2a-...   # target address: source host id (or address)
-// `#` starts a comment; values may be quoted. InvalidArgument names the line and what is wrong.
-Result<NodeMap> ParseNodeMap(std::string_view text, std::string_view subject);
+// One `name: name` entry of a node-map file's section, with its 1-based line (0: unknown), as the YAML
+// reader (ops/node_map_file.h) found it.
+struct NodeMapEntry {
+  std::string key, value;
+  int line = 0;
+};
+
+// The node map from the entries of the file's two sections, `dc_map:` (source DC: target DC) and `nodes:`
+// (target address: source host id or address), in file order. Every name must be printable without
+// blanks (it becomes a CQL identifier or is compared with the backup's); a DC is mapped once, a target
+// named once, and at least one node is named. InvalidArgument names `subject`, the line and the problem.
+Result<NodeMap> MakeNodeMap(const std::vector<NodeMapEntry>& dc_map, const std::vector<NodeMapEntry>& nodes,
+                            std::string_view subject);
 
 // The file `cluster-map` writes, each node commented with its source's address, rack and first token.
 std::string FormatNodeMap(const NodeMap& map, const std::vector<SourceNode>& sources, std::string_view tag);

@@ -60,39 +60,29 @@ TEST(NodeMapTest, OtherShapeIsRefusedNamingTheRack) {
   EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST(NodeMapTest, ParsesTheFileItWrites) {
-  NodeMap m;
-  m.dc_map = {{"dc1", "dcB"}};
-  m.nodes = {{"10.1.0.1", "h3"}, {"10.1.0.2", "h1"}, {"10.1.0.3", "h2"}};
-  std::string text = FormatNodeMap(m, Sources(), "cl1");
-  EXPECT_NE(text.find("10.1.0.1: h3  # was 10.0.0.3 in dc1/rack1, lowest token -5000"), std::string::npos)
-      << text;
-  auto back = ParseNodeMap(text, "map.yaml");
-  ASSERT_TRUE(back.ok()) << Msg(back.status());
-  EXPECT_EQ(back->nodes, m.nodes);
-  EXPECT_EQ(back->dc_map, m.dc_map);
-  // Quotes and comments as an editor leaves them.
-  auto q = ParseNodeMap("# hi\nnodes:\n  '10.1.0.1': \"h3\" # x\n\n", "f");
-  ASSERT_TRUE(q.ok()) << Msg(q.status());
-  EXPECT_EQ(q->nodes[0], (std::pair<std::string, std::string>{"10.1.0.1", "h3"}));
-}
-
-TEST(NodeMapTest, MalformedFilesNameTheLine) {
+// The file's checks that need no YAML: names, repeats, no node. Reading the file: ops/node_map_file_test.cc.
+TEST(NodeMapTest, MakeNodeMapChecksNamesAndRepeatsNamingTheLine) {
+  auto ok = MakeNodeMap({{"dc1", "dcB", 2}}, {{"10.1.0.2", "h1", 4}, {"10.1.0.1", "h3", 5}}, "f");
+  ASSERT_TRUE(ok.ok()) << Msg(ok.status());
+  EXPECT_EQ(ok->dc_map, (std::map<std::string, std::string>{{"dc1", "dcB"}}));
+  // File order is kept.
+  EXPECT_EQ(ok->nodes,
+            (std::vector<std::pair<std::string, std::string>>{{"10.1.0.2", "h1"}, {"10.1.0.1", "h3"}}));
   struct Case {
-    const char* text;
+    std::vector<NodeMapEntry> dc_map, nodes;
     const char* want;
   } cases[] = {
-      {"nodes:\n  10.0.0.1 h1\n", "f line 2: expected `key: value`"},
-      {"hosts:\n  a: b\n", "f line 1: unknown section 'hosts'"},
-      {"  a: b\n", "f line 1: entry outside"},
-      {"nodes:\n  a: b\n  a: c\n", "f line 3: target node a is named twice"},
-      {"dc_map:\n  d: e\n  d: f\nnodes:\n  a: b\n", "f line 3: DC d is mapped twice"},
-      {"nodes:\n  a: b c\n", "f line 2: 'a: b c' is not `name: name`"},
-      {"dc_map:\n  d: e\n", "f: names no node"},
+      {{}, {{"a", "b", 2}, {"a", "c", 3}}, "f line 3: target node a is named twice"},
+      {{{"d", "e", 2}, {"d", "f", 3}}, {{"a", "b", 5}}, "f line 3: DC d is mapped twice"},
+      {{}, {{"a", "b c", 2}}, "f line 2: 'a: b c' is not `name: name`"},
+      {{}, {{"a b", "c", 7}}, "f line 7: 'a b: c' is not `name: name`"},
+      {{{"d", "", 1}}, {{"a", "b", 2}}, "f line 1: 'd: ' is not `name: name`"},
+      {{}, {{"a", "b;DROP", 0}}, "f: 'a: b;DROP' is not `name: name`"},  // no line known
+      {{{"d", "e", 2}}, {}, "f: names no node"},
   };
   for (const auto& c : cases) {
-    auto r = ParseNodeMap(c.text, "f");
-    ASSERT_FALSE(r.ok()) << c.text;
+    auto r = MakeNodeMap(c.dc_map, c.nodes, "f");
+    ASSERT_FALSE(r.ok()) << c.want;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(Msg(r.status()).find(c.want), std::string::npos) << Msg(r.status());
   }

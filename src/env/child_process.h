@@ -1,6 +1,7 @@
-// src/env/child_process.h — the one way cassvault starts another program (nodetool, az): argv only, no
-// shell, stdin from /dev/null, output captured, a deadline after which the child and everything it
-// started (its process group) is killed, and an environment built from an allow-list.
+// src/env/child_process.h — the one way cassvault starts another program (nodetool, sstableloader, az):
+// argv only, no shell, stdin from /dev/null, output captured, no other descriptor of ours, a deadline after
+// which the child and everything it started (its process group) is killed, the same when cassvault itself
+// dies (even by SIGKILL: a guard process watches it), and an environment built from an allow-list.
 //
 // Why an allow-list: our own environment holds the vault passphrase and cloud secrets
 // (CASSVAULT_PASSPHRASE, AWS_SECRET_ACCESS_KEY, AZURE_CLIENT_SECRET, a SAS token, ...). A child needs
@@ -55,7 +56,8 @@ std::vector<std::string> AllowedEnvironment(const char* const* envp, std::span<c
 
 // Runs argv[0] (looked up on PATH when it has no '/'), waits, captures output. NotFound when the
 // program does not exist; DeadlineExceeded("<argv[0]>", "still running after N s (<setting>); killed
-// with its process group") past the deadline.
+// with its process group") past the deadline. The calling thread must wait here (it does): the group is
+// killed when that thread dies.
 Result<ChildResult> RunChild(const std::vector<std::string>& argv, const ChildOptions& options);
 
 }  // namespace cv::env

@@ -1,10 +1,13 @@
 #include "env/child_process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -115,6 +118,71 @@ TEST(RunChildTest, DeadlineKillsTheWholeProcessGroup) {
   // SIGKILL is delivered at once; give the kernel a moment to tear the process down (init reaps it).
   for (int i = 0; i < 50 && Alive(grandchild); ++i) std::this_thread::sleep_for(milliseconds(20));
   EXPECT_FALSE(Alive(grandchild)) << "sleep " << grandchild << " survived";
+}
+
+// A cassvault killed with SIGKILL runs no cleanup: its children must die by themselves. The parent here is
+// a small helper process (forked from the test) that runs a child through RunChild; the child is a shell
+// that starts a grandchild and waits, as nodetool's script starts its JVM. Killing the helper must take
+// the child, the grandchild and whatever stands between them and the helper down within seconds.
+TEST(RunChildTest, ChildAndItsProcessGroupDieWithAKilledParent) {
+  std::string pidfile =
+      (std::filesystem::temp_directory_path() / ("cv_env_test_orphan." + std::to_string(::getpid())))
+          .string();
+  std::filesystem::remove(pidfile);
+  pid_t helper = ::fork();
+  ASSERT_GE(helper, 0);
+  if (helper == 0) {
+    // $$: the shell; $!: its sleep; $PPID: the shell's parent (the helper, or what RunChild puts between).
+    (void)RunChild({"sh", "-c",
+                    "sleep 300 & echo $$ $! $PPID > " + pidfile + ".tmp && mv " + pidfile + ".tmp " +
+                        pidfile + "; wait"},
+                   {});
+    ::_exit(0);
+  }
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 250 && pids.empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(20));
+    std::ifstream in(pidfile);
+    pid_t p = 0;
+    while (in >> p) pids.push_back(p);
+  }
+  std::filesystem::remove(pidfile);
+  ASSERT_EQ(pids.size(), 3u) << "the child did not start";
+  for (pid_t p : pids) EXPECT_TRUE(Alive(p)) << p << " is not running before the parent is killed";
+  ASSERT_EQ(::kill(helper, SIGKILL), 0);
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(helper, &wstatus, 0), helper);
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL);
+  auto t0 = std::chrono::steady_clock::now();
+  auto any_alive = [&] { return std::any_of(pids.begin(), pids.end(), Alive); };
+  while (any_alive() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(milliseconds(20));
+  for (pid_t p : pids) {
+    EXPECT_FALSE(Alive(p)) << p << " survived its parent's death";
+    if (Alive(p)) ::kill(p, SIGKILL);  // leave nothing behind when the test fails
+  }
+}
+
+// A descriptor of ours opened without O_CLOEXEC (a library's, say) is not the program's to see.
+TEST(RunChildTest, ChildGetsOnlyItsThreeStreams) {
+  int leak = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC, deliberately
+  ASSERT_GE(leak, 3);
+  Result<ChildResult> r = RunChild({"sh", "-c", "ls /proc/$$/fd"}, {});
+  ::close(leak);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->out, "0\n1\n2\n");
+}
+
+TEST(RunChildTest, ChildKilledBySignalIsReportedAsTheShellDoes) {
+  Result<ChildResult> r = RunChild({"sh", "-c", "echo before; kill -TERM $$; echo after"}, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exit_code, 128 + SIGTERM);
+  EXPECT_EQ(r->out, "before\n");
+  // A program that is there but cannot be run is named as such, not as missing.
+  std::string dir = std::filesystem::temp_directory_path().string();
+  Result<ChildResult> d = RunChild({dir}, {});
+  ASSERT_FALSE(d.ok());
+  EXPECT_FALSE(d.status().IsNotFound()) << d.status().ToString();
 }
 
 }  // namespace

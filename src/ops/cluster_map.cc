@@ -11,6 +11,7 @@
 #include "cassandra/read_file.h"
 #include "cassandra/yaml_edit.h"
 #include "core/token_plan.h"
+#include "ops/node_map_file.h"
 
 namespace cv::ops {
 namespace {
@@ -114,7 +115,7 @@ Result<ClusterMapReport> RunClusterMap(vault::Vault& vault, const ClusterMapOpti
 Result<NodeMapPick> PickFromNodeMap(vault::Vault& vault, const std::string& tag, const std::string& map_path,
                                     const cassandra::NodeConfig& node) {
   CV_ASSIGN_OR_RETURN(std::string text, cassandra::ReadSmallFile(map_path, kMaxMapBytes));
-  CV_ASSIGN_OR_RETURN(NodeMap map, ParseNodeMap(text, map_path));
+  CV_ASSIGN_OR_RETURN(NodeMap map, ParseNodeMapFile(text, map_path));
   CV_ASSIGN_OR_RETURN(auto sources, LoadClusterBackup(vault, tag));
   CV_ASSIGN_OR_RETURN(auto resolved, ResolveNodeMap(map, sources));
   CV_ASSIGN_OR_RETURN(std::string yaml, cassandra::ReadYamlFile(node.yaml_path));

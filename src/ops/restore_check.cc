@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <map>
 
+#include "core/format_compat.h"
 #include "env/safe_dir.h"
 #include "ops/restore_files.h"
+#include "ops/restore_tokens.h"
 
 namespace cv::ops {
 namespace {
@@ -33,6 +35,22 @@ std::optional<env::SafeDir> OpenDest(const std::string& root, const std::string&
 }
 
 }  // namespace
+
+std::set<std::string> RestoredKeyspaces(const RestorePlan& plan) {
+  std::set<std::string> ks;
+  for (const auto& p : plan.tables) ks.insert(p.source->keyspace);
+  return ks;
+}
+
+Status CheckNodeCanTake(const Manifest& manifest, const RestorePlan& plan,
+                        const std::set<std::string>& keyspaces, bool ignore_gc_grace,
+                        std::vector<std::string>* plan_lines) {
+  CV_RETURN_IF_ERROR(CheckRestoreAge(manifest, keyspaces, ignore_gc_grace, plan_lines));
+  std::vector<const TableEntry*> sources;
+  sources.reserve(plan.tables.size());
+  for (const auto& p : plan.tables) sources.push_back(p.source);
+  return CheckSSTableFormats(sources, plan.node.storage_compatibility_mode, "node " + plan.node.yaml_path);
+}
 
 Status CheckRestoreSpace(vault::Vault& vault, RestorePlan& plan) {
   auto codec = vault.NewCodec();

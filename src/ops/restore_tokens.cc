@@ -179,9 +179,14 @@ Status CheckRestoreAge(const Manifest& manifest, const std::set<std::string>& ke
 }
 
 Result<std::vector<std::string>> ApplyRestoreTokens(const RestoreTokenStep& step,
-                                                    const std::string& backup_id, std::string* yaml_copy) {
+                                                    const std::string& backup_id, bool dry_run,
+                                                    std::string* yaml_copy) {
   std::vector<std::string> done;
   if (!step.plan.write_yaml) return done;
+  if (dry_run) {
+    *yaml_copy = step.yaml_path + ".before-restore-" + backup_id;
+    return done;
+  }
   CV_ASSIGN_OR_RETURN(std::string text, cassandra::ReadYamlFile(step.yaml_path));
   CV_ASSIGN_OR_RETURN(
       std::string edited,

@@ -46,9 +46,11 @@ Status CheckRestoreAge(const Manifest& manifest, const std::set<std::string>& ke
 
 // After the files are in place: carries out plan.write_yaml (the original cassandra.yaml is kept as
 // `<yaml>.before-restore-<backup id>`) and reads the file back. Returns what was done, for the report;
-// sets `*yaml_copy` to the copy's path when the yaml was edited.
+// sets `*yaml_copy` to the copy's path when the yaml was edited. A dry run changes nothing and only
+// names the copy it would keep.
 Result<std::vector<std::string>> ApplyRestoreTokens(const RestoreTokenStep& step,
-                                                    const std::string& backup_id, std::string* yaml_copy);
+                                                    const std::string& backup_id, bool dry_run,
+                                                    std::string* yaml_copy);
 
 // What the operator must run next, for the keyspaces the restore wrote (source names).
 std::vector<std::string> RestoreNextSteps(const RestoreTokenStep& step, const Manifest& manifest,

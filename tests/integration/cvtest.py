@@ -89,8 +89,7 @@ class Vault:
                     % (data, workdir))
         return cls(yaml, ["/bin/false", "-p", "1"], cql_port=1, workdir=os.path.join(workdir, "cv"), **kw), data
 
-    def run(self, *args, check=True, env_extra=None, passphrase=PASSPHRASE, timeout=900):
-        args = [str(a) for a in args]
+    def _env(self, env_extra, passphrase):
         env = dict(os.environ)
         env["CASSVAULT_CONFIG"] = self.config
         env.pop("CASSVAULT_TEST_CRASH_AT", None)
@@ -99,8 +98,17 @@ class Vault:
         else:
             env["CASSVAULT_PASSPHRASE"] = passphrase
         env.update(env_extra or {})
+        return env
+
+    def start(self, *args, env_extra=None, passphrase=PASSPHRASE):
+        """`cassvault ARGS` in the background (a subprocess.Popen, output captured): to kill it mid-run."""
+        return subprocess.Popen([BIN] + [str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=self._env(env_extra, passphrase), stdin=subprocess.DEVNULL)
+
+    def run(self, *args, check=True, env_extra=None, passphrase=PASSPHRASE, timeout=900):
+        args = [str(a) for a in args]
         proc = subprocess.run([BIN] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+                              timeout=timeout, env=self._env(env_extra, passphrase), stdin=subprocess.DEVNULL)
         if check and proc.returncode != 0:
             raise CassvaultError(args, proc)
         return proc

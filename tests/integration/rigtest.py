@@ -1,6 +1,6 @@
 """Helpers for cassvault's Python integration tests (unittest) that run against scripts/rig.
 
-    from rigtest import rig, rig_env, dump, cql, nodetool
+    from rigtest import rig, rig_env, dump, cql, nodetool, load_rows, read_rows
 
     rig("up", "--nodes", 1)
     env = rig_env(1)                 # paths and ports, as `rig env 1 --json`
@@ -85,6 +85,27 @@ def cql(stmt, node=1, params=None, consistency=None):
     statement = SimpleStatement(stmt, consistency_level=ConsistencyLevel.name_to_value[consistency.upper()]
                                 if consistency else None)
     return list(_session(node).execute(statement, params))
+
+
+def load_rows(session, table, count, value, consistency="ONE", concurrency=64):
+    """Writes rows (i, value(i)) for i in range(count) into `table` (id int PRIMARY KEY, v text) through
+    `session`, at `consistency` (a name such as "ALL"); raises on the first write that fails."""
+    from cassandra import ConsistencyLevel
+    from cassandra.concurrent import execute_concurrent_with_args
+    ins = session.prepare("INSERT INTO %s (id, v) VALUES (?, ?)" % table)
+    ins.consistency_level = ConsistencyLevel.name_to_value[consistency]
+    execute_concurrent_with_args(session, ins, [(i, value(i)) for i in range(count)], concurrency=concurrency,
+                                 raise_on_first_error=True)
+
+
+def read_rows(session, table, consistency="ALL", cols="id, v"):
+    """Every row of `table` as {first column: second column}, read through `session` at `consistency`,
+    in pages: compare it with what load_rows wrote."""
+    from cassandra import ConsistencyLevel
+    from cassandra.query import SimpleStatement
+    stmt = SimpleStatement("SELECT %s FROM %s" % (cols, table), fetch_size=5000,
+                           consistency_level=ConsistencyLevel.name_to_value[consistency])
+    return {tuple(r)[0]: tuple(r)[1] for r in session.execute(stmt, timeout=120)}
 
 
 def close_sessions():

@@ -30,7 +30,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cvtest import Vault, snapshot_tree  # noqa: E402
-from rigtest import rig, rig_env  # noqa: E402
+from rigtest import load_rows, read_rows, rig, rig_env  # noqa: E402
 
 NODES = (1, 2, 3)
 VNODES = 4
@@ -70,14 +70,6 @@ class Sessions:
     def close(self):
         while self.clusters:
             self.clusters.pop().shutdown()
-
-
-def rows_of(session, table, consistency):
-    from cassandra import ConsistencyLevel
-    from cassandra.query import SimpleStatement
-    stmt = SimpleStatement("SELECT id, v FROM %s" % table, fetch_size=5000,
-                           consistency_level=ConsistencyLevel.name_to_value[consistency])
-    return {r.id: r.v for r in session.execute(stmt, timeout=120)}
 
 
 def local_node(session):
@@ -133,8 +125,6 @@ class ClusterCloneTest(unittest.TestCase):
 
     @classmethod
     def load(cls):
-        from cassandra import ConsistencyLevel
-        from cassandra.concurrent import execute_concurrent_with_args
         s = cls.sessions.get(1)
         s.execute("CREATE KEYSPACE cc_simple WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         s.execute("CREATE TABLE cc_simple.rows (id int PRIMARY KEY, v text)")
@@ -144,12 +134,8 @@ class ClusterCloneTest(unittest.TestCase):
         s.execute("CREATE ROLE %s WITH PASSWORD = '%s' AND LOGIN = true" % ROLE)
         s.execute("GRANT SELECT ON KEYSPACE cc_simple TO %s" % ROLE[0])
         s.execute("GRANT SELECT ON KEYSPACE cc_nts TO %s" % ROLE[0])
-        for table, count, cl in (("cc_simple.rows", ROWS, ConsistencyLevel.ONE),
-                                 ("cc_nts.rows", NTS_ROWS, ConsistencyLevel.ALL)):
-            ins = s.prepare("INSERT INTO %s (id, v) VALUES (?, ?)" % table)
-            ins.consistency_level = cl
-            execute_concurrent_with_args(s, ins, [(i, value(i)) for i in range(count)], concurrency=64,
-                                         raise_on_first_error=True)
+        load_rows(s, "cc_simple.rows", ROWS, value, "ONE")
+        load_rows(s, "cc_nts.rows", NTS_ROWS, value, "ALL")
 
     @classmethod
     def tearDownClass(cls):
@@ -306,7 +292,7 @@ class ClusterCloneTest(unittest.TestCase):
         # Before the ALTER the NTS keyspace has no replica in dcB: its reads fail, nothing is lost.
         from cassandra import Unavailable
         with self.assertRaises(NoHostAvailable) as ctx:
-            rows_of(admin, "cc_nts.rows", "ONE")
+            read_rows(admin, "cc_nts.rows", "ONE")
         self.assertTrue(any(isinstance(e, Unavailable) and "alive_replicas': 0" in str(e)
                             for e in ctx.exception.errors.values()), ctx.exception.errors)
         alter = [s for s in reports[1]["next_steps"] if "ALTER KEYSPACE" in s][0]
@@ -315,8 +301,8 @@ class ClusterCloneTest(unittest.TestCase):
 
         t = time.monotonic()
         app = self.sessions.get(1, ROLE)
-        self.assertEqual(rows_of(app, "cc_simple.rows", "ONE"), {i: value(i) for i in range(ROWS)})
-        self.assertEqual(rows_of(app, "cc_nts.rows", "ALL"), {i: value(i) for i in range(NTS_ROWS)})
+        self.assertEqual(read_rows(app, "cc_simple.rows", "ONE"), {i: value(i) for i in range(ROWS)})
+        self.assertEqual(read_rows(app, "cc_nts.rows", "ALL"), {i: value(i) for i in range(NTS_ROWS)})
         self.timing["read_all_rows_as_role"] = time.monotonic() - t
         # The role's grants came back too: it may read, not write.
         with self.assertRaises(Unauthorized):

@@ -9,6 +9,7 @@ through a private staging directory.
   load is killed after the counter table was streamed but before the journal noted it, then rerun: the
   rerun skips the table already noted, loads the counter table again, and rows and counters are equal
   (counters not doubled); the sstableloader password is in no process's argv while it runs;
+- cassvault killed with SIGKILL while sstableloader's JVM streams: the JVM is gone within seconds;
 - a table bigger than --staging-max is refused before anything is created or loaded (exit 8);
 - bad input (no --staging-dir, no load.java_command, an unknown table) is named, nothing staged;
 - a failing loader (a shell standing in for the JVM, said so in the test) exits 8 naming the table, its
@@ -23,6 +24,7 @@ the password is handed to sstableloader and checked to stay out of argv, but no 
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,7 +35,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cvtest import Vault  # noqa: E402
-from rigtest import _session, close_sessions, rig, rig_env  # noqa: E402
+from rigtest import _session, close_sessions, load_rows, read_rows, rig, rig_env  # noqa: E402
 
 ROWS = 1500  # rs.a_rows (RF 2) and rs1.c_more (RF 1): small, CI time matters
 COUNTERS = 200
@@ -49,11 +51,16 @@ def counter(i):
 
 
 def read_all(table, cols, node=1, consistency="ALL"):
-    from cassandra import ConsistencyLevel
-    from cassandra.query import SimpleStatement
-    stmt = SimpleStatement("SELECT %s FROM %s" % (cols, table), fetch_size=5000,
-                           consistency_level=ConsistencyLevel.name_to_value[consistency])
-    return {tuple(r)[0]: tuple(r)[1] for r in _session(node).execute(stmt, timeout=120)}
+    return read_rows(_session(node), table, consistency, cols)
+
+
+def alive(pid):
+    """Running: a zombie (waiting for a reaper that may never come, in a container) counts as gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 class Cmdlines(threading.Thread):
@@ -141,10 +148,7 @@ class ClusterReshapeTest(unittest.TestCase):
         s.execute("CREATE KEYSPACE rs1 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         s.execute("CREATE TABLE rs1.c_more (id int PRIMARY KEY, v text)")
         for table in ("rs.a_rows", "rs1.c_more"):
-            ins = s.prepare("INSERT INTO %s (id, v) VALUES (?, ?)" % table)
-            ins.consistency_level = ConsistencyLevel.ALL
-            execute_concurrent_with_args(s, ins, [(i, value(i)) for i in range(ROWS)], concurrency=64,
-                                         raise_on_first_error=True)
+            load_rows(s, table, ROWS, value, "ALL")
         inc = s.prepare("UPDATE rs.b_counts SET c = c + ? WHERE id = ?")
         inc.consistency_level = ConsistencyLevel.ALL
         # Three increments per counter (1 + i + 2i): a counter loaded twice and summed would show.
@@ -264,6 +268,59 @@ class ClusterReshapeTest(unittest.TestCase):
         ks = {r.keyspace_name: dict(r.replication) for r in _session(1).execute(
             "SELECT keyspace_name, replication FROM system_schema.keyspaces WHERE keyspace_name IN ('rs', 'rs1')")}
         self.assertEqual(ks["rs"]["replication_factor"], "2")
+
+    def test_12_a_killed_restore_takes_its_loader_jvm_with_it(self):
+        """cassvault killed with SIGKILL while sstableloader streams (none of its cleanup runs): the loader's JVM
+        dies with it instead of streaming on with nobody to read its result. Loads test_10's tables again into a
+        fresh staging dir (a journal of its own), which changes no row and no counter."""
+        v = self.vault_for(1)
+        staging = os.path.join(self.work, "kill-staging")
+        os.makedirs(staging)
+
+        def of_this_restore():
+            """Live processes whose argv names the staging dir: cassvault, what RunChild puts between, the JVM."""
+            found = {}
+            for d in os.listdir("/proc"):
+                try:
+                    with open("/proc/%s/cmdline" % d, "rb") as f:
+                        cmd = f.read()
+                except OSError:
+                    continue
+                if d.isdigit() and staging.encode() in cmd and alive(int(d)):
+                    found[int(d)] = cmd
+            return found
+
+        proc = v.start("restore", "--backup", "shape3", "--mode", "load", "--staging-dir", staging)
+
+        def leave_nothing():  # when the test fails, its loader must not stream on into the next test
+            for p in of_this_restore():
+                os.kill(p, signal.SIGKILL)
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.addCleanup(leave_nothing)
+        jvms = []
+        until = time.monotonic() + 300
+        while not jvms and proc.poll() is None and time.monotonic() < until:
+            jvms = [p for p, cmd in of_this_restore().items() if b"sstableloader.args" in cmd]
+            time.sleep(0.05)
+        if not jvms:
+            self.fail("the loader's JVM was never seen: %s" % (proc.communicate()[1][-2000:],))
+        # At once: a small table's JVM lives about a second, and the JVM's own start takes longer than this.
+        running = all(alive(p) for p in jvms)
+        os.kill(proc.pid, signal.SIGKILL)
+        self.assertTrue(running, "the loader ended before the kill: the test proves nothing")
+        proc.communicate()
+        self.assertEqual(proc.returncode, -9)
+        # Left alone, the loader goes on for about 6 s here (it loads and exits): the window must be shorter
+        # than that, or a loader that outlived cassvault and then ended by itself would pass.
+        t = time.monotonic()
+        while of_this_restore() and time.monotonic() - t < 2:
+            time.sleep(0.02)
+        self.timing["loader_gone_after_sigkill"] = time.monotonic() - t
+        left = {p: cmd.replace(b"\0", b" ")[:200] for p, cmd in of_this_restore().items()}
+        self.assertEqual(left, {}, "went on after cassvault was killed")
+        self.assertRowsEqual(consistency="ONE")
 
     def test_15_table_over_the_staging_budget_is_refused_before_anything(self):
         v = self.vault_for(1)

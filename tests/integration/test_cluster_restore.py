@@ -31,7 +31,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cvtest import Vault, all_files, snapshot_tree  # noqa: E402
-from rigtest import _session, close_sessions, cql, rig, rig_env  # noqa: E402
+from rigtest import _session, close_sessions, cql, load_rows, read_rows, rig, rig_env  # noqa: E402
 
 NODES = (1, 2, 3)
 VNODES = 4
@@ -66,11 +66,7 @@ def tokens_of(n):
 
 
 def rows_of(table, consistency="ALL"):
-    from cassandra import ConsistencyLevel
-    from cassandra.query import SimpleStatement
-    stmt = SimpleStatement("SELECT id, v FROM %s" % table, fetch_size=5000,
-                           consistency_level=ConsistencyLevel.name_to_value[consistency])
-    return {r.id: r.v for r in _session(1).execute(stmt, timeout=120)}
+    return read_rows(_session(1), table, consistency)
 
 
 class ClusterRestoreTest(unittest.TestCase):
@@ -95,8 +91,6 @@ class ClusterRestoreTest(unittest.TestCase):
 
     @classmethod
     def load(cls):
-        from cassandra import ConsistencyLevel
-        from cassandra.concurrent import execute_concurrent_with_args
         s = _session(1)
         s.execute("CREATE KEYSPACE cr_simple WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         s.execute("CREATE TABLE cr_simple.rows (id int PRIMARY KEY, v text)")
@@ -104,12 +98,8 @@ class ClusterRestoreTest(unittest.TestCase):
         s.execute("CREATE INDEX rows_v_sai ON cr_simple.rows (v) USING 'sai'")
         s.execute("CREATE KEYSPACE cr_nts WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2}")
         s.execute("CREATE TABLE cr_nts.rows (id int PRIMARY KEY, v text)")
-        for table, count, cl in (("cr_simple.rows", ROWS, ConsistencyLevel.ONE),
-                                 ("cr_nts.rows", NTS_ROWS, ConsistencyLevel.ALL)):
-            ins = s.prepare("INSERT INTO %s (id, v) VALUES (?, ?)" % table)
-            ins.consistency_level = cl
-            execute_concurrent_with_args(s, ins, [(i, value(i)) for i in range(count)], concurrency=128,
-                                         raise_on_first_error=True)
+        load_rows(s, "cr_simple.rows", ROWS, value, "ONE", concurrency=128)
+        load_rows(s, "cr_nts.rows", NTS_ROWS, value, "ALL", concurrency=128)
 
     @classmethod
     def tearDownClass(cls):
@@ -284,14 +274,10 @@ class ClusterRestoreTest(unittest.TestCase):
 
     # --- an old backup of a replicated table ------------------------------------------------------------
     def test_30_backup_older_than_gc_grace_is_refused_naming_the_table(self):
-        from cassandra import ConsistencyLevel
         s = _session(1)
         s.execute("CREATE KEYSPACE cr_gc WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2}")
         s.execute("CREATE TABLE cr_gc.t (id int PRIMARY KEY, v text) WITH gc_grace_seconds = 1")
-        ins = s.prepare("INSERT INTO cr_gc.t (id, v) VALUES (?, ?)")
-        ins.consistency_level = ConsistencyLevel.ALL
-        for i in range(10):
-            s.execute(ins, (i, value(i)))
+        load_rows(s, "cr_gc.t", 10, value, "ALL")
         for n in NODES:
             self.vaults[n].json("backup", "--tag", "gc1", "--keyspace", "cr_gc")
         time.sleep(2.5)
