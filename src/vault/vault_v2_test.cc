@@ -193,6 +193,27 @@ TEST_F(VaultV2Test, ObjectsUnderAnotherNameKindOrVaultDoNotOpen) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
 }
 
+// A geo-replica is the same vault (same id) in another store: its objects are bound to the vault and their
+// names, not to where they are kept, so a copy of every object byte for byte opens and restores there.
+TEST_F(VaultV2Test, AReplicaInAnotherStoreHoldsTheSameObjectsUnchanged) {
+  auto v = Open("admin");
+  auto rec = testutil::CommitTestBackup(*v, {Data(3000, 1), Data(70000, 2)}, {.backup_id = Id(1)});
+  ASSERT_TRUE(rec.ok());
+  testutil::ScratchDir replica{"cv-vault-v2", "replica"};
+  fs::copy(root_, replica.path(), fs::copy_options::recursive);
+  auto r = Open("writer", replica.path());
+  EXPECT_EQ(r->vault_id(), v->vault_id());
+  auto a = Open("admin", replica.path());
+  ASSERT_TRUE(a->LoadIndex().ok());
+  EXPECT_TRUE(a->Problems().empty());
+  auto m = a->LoadManifest(*rec);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto codec = a->NewCodec();
+  std::vector<uint8_t> out;
+  ASSERT_TRUE(a->ReadBlob(m->tables[0].files[0].blobs[1], *codec, &out).ok());
+  EXPECT_EQ(out, Data(70000, 2));
+}
+
 TEST_F(VaultV2Test, AContentKeyObjectMovedOrRelabelledDoesNotOpen) {
   auto v = Open("admin");
   auto rec = testutil::CommitTestBackup(*v, {Data(1000, 1)}, {.backup_id = Id(1)});
