@@ -11,6 +11,8 @@ namespace {
 constexpr uint32_t kHeaderVersion = 1;
 constexpr uint32_t kIndexVersion = 1;
 
+}  // namespace
+
 void PutEntry(ByteWriter& w, const PackEntry& e) {
   w.Bytes(e.blob_id);
   w.U64(e.offset);
@@ -29,8 +31,6 @@ bool GetEntry(ByteReader& r, PackEntry* e) {
   e->compression = static_cast<Compression>(c);
   return r.ok();
 }
-
-}  // namespace
 
 std::vector<uint8_t> EncodePackHeader(std::span<const PackEntry> entries) {
   std::vector<uint8_t> out;

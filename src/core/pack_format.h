@@ -42,6 +42,13 @@ void AppendPackTrailer(uint32_t sealed_header_len, std::vector<uint8_t>* pack);
 // From the last kPackTrailerSize bytes: the sealed header's length. Corruption if the magic is wrong.
 Result<uint32_t> ParsePackTrailer(std::span<const uint8_t> trailer, std::string_view subject);
 
+// One 49-byte entry (blob id, u64 offset, u32 stored length, u32 raw length, u8 compression), as packs and
+// index objects of both formats store it. GetEntry is false for an unknown compression or a short read.
+class ByteWriter;
+class ByteReader;
+void PutEntry(ByteWriter& w, const PackEntry& e);
+bool GetEntry(ByteReader& r, PackEntry* e);
+
 std::vector<uint8_t> EncodeIndex(std::span<const IndexEntry> entries);
 Result<std::vector<IndexEntry>> DecodeIndex(std::span<const uint8_t> bytes, std::string_view subject);
 

@@ -25,13 +25,7 @@ std::vector<uint8_t> EncodePackHeaderV2(const PackHeaderV2& h) {
   w.U64(h.region_len);
   w.Bytes(h.region_hash);
   w.U32(static_cast<uint32_t>(h.entries.size()));
-  for (const PackEntry& e : h.entries) {
-    w.Bytes(e.blob_id);
-    w.U64(e.offset);
-    w.U32(e.stored_len);
-    w.U32(e.raw_len);
-    w.U8(static_cast<uint8_t>(e.compression));
-  }
+  for (const PackEntry& e : h.entries) PutEntry(w, e);
   return out;
 }
 
@@ -54,14 +48,7 @@ Result<PackHeaderV2> DecodePackHeaderV2(std::span<const uint8_t> bytes, std::str
   uint64_t next = 0;  // entries tile the region in order: no gap an attacker could hide bytes in, no overlap
   for (uint32_t i = 0; i < n; ++i) {
     PackEntry& e = h.entries[i];
-    r.Bytes(&e.blob_id);
-    e.offset = r.U64();
-    e.stored_len = r.U32();
-    e.raw_len = r.U32();
-    const uint8_t c = r.U8();
-    if (c > static_cast<uint8_t>(Compression::kZstd))
-      return bad("entry " + std::to_string(i) + ": unknown compression");
-    e.compression = static_cast<Compression>(c);
+    if (!GetEntry(r, &e)) return bad("entry " + std::to_string(i) + ": unknown compression");
     if (e.offset != next)
       return bad("entry " + std::to_string(i) + " does not start where the previous one ends");
     if (e.stored_len < kMinSealedBlobV2) return bad("entry " + std::to_string(i) + " is shorter than a seal");
@@ -73,13 +60,6 @@ Result<PackHeaderV2> DecodePackHeaderV2(std::span<const uint8_t> bytes, std::str
 }
 
 namespace {
-void PutEntryV2(ByteWriter& w, const PackEntry& e) {
-  w.Bytes(e.blob_id);
-  w.U64(e.offset);
-  w.U32(e.stored_len);
-  w.U32(e.raw_len);
-  w.U8(static_cast<uint8_t>(e.compression));
-}
 constexpr uint32_t kIndexVersionV2 = 2;
 }  // namespace
 
@@ -99,7 +79,7 @@ std::vector<uint8_t> EncodeIndexV2(const IndexV2& index) {
     w.Bytes(pack);
     w.Bytes(key->second);
     w.U32(static_cast<uint32_t>(entries.size()));
-    for (const PackEntry* e : entries) PutEntryV2(w, *e);
+    for (const PackEntry* e : entries) PutEntry(w, *e);
   }
   return out;
 }
@@ -121,14 +101,8 @@ Result<IndexV2> DecodeIndexV2(std::span<const uint8_t> bytes, std::string_view s
     for (uint32_t k = 0; k < n; ++k) {
       IndexEntry e;
       e.pack_id = pack;
-      r.Bytes(&e.entry.blob_id);
-      e.entry.offset = r.U64();
-      e.entry.stored_len = r.U32();
-      e.entry.raw_len = r.U32();
-      const uint8_t c = r.U8();
-      if (c > static_cast<uint8_t>(Compression::kZstd) || e.entry.stored_len < kMinSealedBlobV2)
+      if (!GetEntry(r, &e.entry) || e.entry.stored_len < kMinSealedBlobV2)
         return Status::Corruption(subject, "malformed index entry");
-      e.entry.compression = static_cast<Compression>(c);
       out.entries.push_back(e);
     }
   }
