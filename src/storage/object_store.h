@@ -65,6 +65,14 @@ class ObjectStore {
   // an object larger than kMaxWholeObjectRead is Corruption, refused before anything is allocated.
   // Only regular objects are read: a local store refuses symlinks and special files.
   virtual Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) = 0;
+  // As Get with length > 0, into `*buf`, returning where in it the bytes are: a store may read more than
+  // asked into the buffer (the local store reads large ranges with aligned direct I/O, which skips the page
+  // cache's copy). Callers that read range after range keep `buf` between calls.
+  virtual Result<std::span<const uint8_t>> GetView(std::string_view key, uint64_t offset, uint64_t length,
+                                                   std::vector<uint8_t>* buf) {
+    CV_RETURN_IF_ERROR(Get(key, offset, length, buf));
+    return std::span<const uint8_t>(*buf);
+  }
   virtual Result<ObjectInfo> Stat(std::string_view key) = 0;
   // Every key under `prefix` (a folder-like prefix such as "packs/"), in no particular order. Names that
   // are not valid object keys (storage/object_key.h) are skipped with a warning on stderr.

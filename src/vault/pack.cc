@@ -159,8 +159,8 @@ Result<PackContents> PackReader::CheckWhole(const ObjectId& pack_id, std::span<c
 
 Status PackReader::ReadBlob(const IndexEntry& loc, BlobCodec& codec, const ContentKey* key,
                             std::vector<uint8_t>* out) {
-  std::vector<uint8_t>& sealed = codec.sealed_buffer();
   std::string pack_key = layout::PackKey(loc.pack_id);
+  std::span<const uint8_t> sealed;
   // A length of 0 would ask the store for "to the end": no sealed blob is that short anyway.
   if (loc.entry.stored_len < codec.SealOverhead()) {
     return Status::Corruption(
@@ -168,7 +168,9 @@ Status PackReader::ReadBlob(const IndexEntry& loc, BlobCodec& codec, const Conte
   }
   {
     pipeline::CpuStages::Scope timed("pack_read");  // counted only when the caller counts (ops/restore_files)
-    CV_RETURN_IF_ERROR(store_.Get(pack_key, loc.entry.offset, loc.entry.stored_len, &sealed));
+    auto view = store_.GetView(pack_key, loc.entry.offset, loc.entry.stored_len, &codec.sealed_buffer());
+    if (!view.ok()) return view.status();
+    sealed = *view;
   }
   return codec.Open(loc.entry, sealed, key, out).Annotate(pack_key);
 }

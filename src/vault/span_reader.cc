@@ -53,7 +53,7 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
   const size_t index = it->second.span;
   const PackEntry& entry = it->second.entry;
   const Span& span = spans_[index];
-  std::shared_ptr<const std::vector<uint8_t>> bytes;
+  std::shared_ptr<const Fetched> bytes;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto c = cache_.begin(); c != cache_.end(); ++c) {
@@ -68,12 +68,13 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
   if (!bytes) {
     // Fetched outside the lock: two workers may race for one span and fetch it twice, which costs a
     // request but never a wrong byte.
-    auto fetched = std::make_shared<std::vector<uint8_t>>();
+    auto fetched = std::make_shared<Fetched>();
     // A length of 0 would ask the store for "to the end": no sealed blob is that short.
     if (span.length < codec.SealOverhead()) return Status::Corruption(pack_key, "a blob entry is too short");
     {
       pipeline::CpuStages::Scope timed("pack_read");
-      CV_RETURN_IF_ERROR(vault_.store().Get(pack_key, span.start, span.length, fetched.get()));
+      CV_ASSIGN_OR_RETURN(fetched->view,
+                          vault_.store().GetView(pack_key, span.start, span.length, &fetched->buf));
     }
     bytes = fetched;
     std::lock_guard<std::mutex> lock(mu_);
@@ -82,12 +83,11 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
     while (cache_.size() > std::max<size_t>(options_.cache_spans, 1)) cache_.pop_back();
   }
   const uint64_t at = entry.offset - span.start;
-  if (at + entry.stored_len > bytes->size()) {
+  if (at + entry.stored_len > bytes->view.size()) {
     return Status::Corruption(pack_key, "a span read back shorter than the index says");
   }
   CV_ASSIGN_OR_RETURN(auto key, vault_.PackContentKey(span.pack));
-  return codec.Open(entry, std::span<const uint8_t>(bytes->data() + at, entry.stored_len), key.get(), out)
-      .Annotate(pack_key);
+  return codec.Open(entry, bytes->view.subspan(at, entry.stored_len), key.get(), out).Annotate(pack_key);
 }
 
 }  // namespace cv::vault

@@ -54,10 +54,14 @@ class SpanReader {
     PackEntry entry;  // where in the pack (looked up once, at planning)
   };
   std::unordered_map<ObjectId, Place, ObjectIdHash> span_of_;
+  // A span's bytes: `view` lies in `buf` (the store may read a wider, aligned range into it).
+  struct Fetched {
+    std::vector<uint8_t> buf;
+    std::span<const uint8_t> view;
+  };
   mutable std::mutex mu_;
-  std::list<std::pair<size_t, std::shared_ptr<const std::vector<uint8_t>>>>
-      cache_;             // GUARDED_BY(mu_), MRU first
-  uint64_t fetched_ = 0;  // GUARDED_BY(mu_)
+  std::list<std::pair<size_t, std::shared_ptr<const Fetched>>> cache_;  // GUARDED_BY(mu_), MRU first
+  uint64_t fetched_ = 0;                                                // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::vault

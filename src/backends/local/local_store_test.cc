@@ -126,5 +126,27 @@ TEST_F(LocalStoreTest, MissingVaultIsNotFound) {
   EXPECT_NE(s.status().message().find("cassvault init"), std::string::npos);
 }
 
+// Large ranges are read with O_DIRECT into an aligned window of the buffer: whatever the offset and length,
+// the view holds exactly the bytes Get returns, and a range past the end fails as Get's does.
+TEST_F(LocalStoreTest, GetViewReturnsExactlyTheRangeGetDoes) {
+  std::vector<uint8_t> obj((3u << 20) + 12345);
+  uint32_t x = 7;
+  for (auto& b : obj) b = static_cast<uint8_t>((x = x * 1103515245u + 12345u) >> 16);
+  ASSERT_TRUE(store_->Put("packs/ab/blob", obj).ok());
+  std::vector<uint8_t> buf;  // reused between calls, as a restore does
+  for (uint64_t offset : {uint64_t{0}, uint64_t{1}, uint64_t{4095}, uint64_t{4096}, uint64_t{5000}}) {
+    for (uint64_t length : {uint64_t{100}, uint64_t{1} << 20, (uint64_t{1} << 20) + 3, obj.size() - offset}) {
+      auto view = store_->GetView("packs/ab/blob", offset, length, &buf);
+      ASSERT_TRUE(view.ok()) << view.status().ToString() << " at " << offset << "+" << length;
+      ASSERT_EQ(view->size(), length);
+      EXPECT_TRUE(std::equal(view->begin(), view->end(), obj.begin() + static_cast<std::ptrdiff_t>(offset)))
+          << offset << "+" << length;
+    }
+  }
+  auto past = store_->GetView("packs/ab/blob", obj.size() - 10, 2u << 20, &buf);
+  EXPECT_TRUE(past.status().IsCorruption()) << past.status().ToString();
+  EXPECT_TRUE(store_->GetView("packs/ab/none", 0, 2u << 20, &buf).status().IsNotFound());
+}
+
 }  // namespace
 }  // namespace cv::backends
