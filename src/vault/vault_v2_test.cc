@@ -214,6 +214,35 @@ TEST_F(VaultV2Test, AReplicaInAnotherStoreHoldsTheSameObjectsUnchanged) {
   EXPECT_EQ(out, Data(70000, 2));
 }
 
+// A sealed blob names its blob id and vault in its AAD: read as another blob, or by another vault holding the
+// same content key, it does not open.
+TEST_F(VaultV2Test, ABlobOpensOnlyAsItselfInItsVault) {
+  auto v = Open("admin");
+  auto codec = v->NewCodec();
+  ContentKey key;
+  key.key = crypto::SecretBytes(32);
+  key.key.data()[0] = 1;
+  const auto a = Data(500, 1), b = Data(500, 2);
+  const ObjectId id_a = codec->BlobId(a), id_b = codec->BlobId(b);
+  std::span<const uint8_t> view;
+  ASSERT_TRUE(codec->Seal(id_a, a, false, &key, &view).ok());
+  const std::vector<uint8_t> sealed(view.begin(), view.end());
+  PackEntry e{id_a, 0, static_cast<uint32_t>(sealed.size()), 500, Compression::kNone};
+  std::vector<uint8_t> out;
+  ASSERT_TRUE(codec->Open(e, sealed, &key, &out).ok());
+  EXPECT_EQ(out, a);
+  e.blob_id = id_b;  // the same bytes claimed as another blob
+  EXPECT_TRUE(codec->Open(e, sealed, &key, &out).IsCorruption());
+  testutil::ScratchDir other_dir{"cv-vault-v2", "blob-other"};
+  ASSERT_TRUE(
+      Vault::Init(Store(other_dir.path(), true), crypto::PassphraseSecret("admin"), FastScrypt()).ok());
+  auto o = Open("admin", other_dir.path());
+  auto other_codec = o->NewCodec();
+  e.blob_id = id_a;
+  Status st = other_codec->Open(e, sealed, &key, &out);
+  EXPECT_TRUE(st.IsCorruption()) << st.ToString();  // another vault: even its blob-id key differs
+}
+
 TEST_F(VaultV2Test, AContentKeyObjectMovedOrRelabelledDoesNotOpen) {
   auto v = Open("admin");
   auto rec = testutil::CommitTestBackup(*v, {Data(1000, 1)}, {.backup_id = Id(1)});
