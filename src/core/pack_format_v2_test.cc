@@ -106,7 +106,7 @@ TEST(PackFormatV2, IndexNamesEachPacksContentKeyAndRoundTrips) {
   for (uint8_t i = 0; i < 3; ++i) {
     PackEntry e;
     e.blob_id[0] = i;
-    e.offset = 100u * i;
+    e.offset = uint64_t{100} * i;
     e.stored_len = 100;
     e.raw_len = 67;
     index.entries.push_back({i == 2 ? p2 : p1, e});
