@@ -76,16 +76,26 @@ Result<PackContents> PackReader::OpenHeader(const ObjectId& pack_id, const PackT
   return out;
 }
 
+namespace {
+// A pack's trailer (its last kPackTrailerSize bytes) and the sealed header length it gives, checked against
+// the pack's size: the one place both the ranged and the whole-pack readers take it from.
+Result<PackTrailer> ParseTail(std::span<const uint8_t> tail, uint64_t pack_size, const std::string& key) {
+  CV_ASSIGN_OR_RETURN(PackTrailer trailer, ParseAnyPackTrailer(tail, key));
+  const uint64_t hlen = trailer.sealed_header_len;
+  if (hlen + kPackTrailerSize > pack_size) return Status::Corruption(key, "header length exceeds the pack");
+  if (hlen > kMaxPackHeaderSize || hlen < crypto::Aead::kOverhead)
+    return Status::Corruption(key, "header length is implausible");
+  return trailer;
+}
+}  // namespace
+
 Result<PackContents> PackReader::ReadHeader(const ObjectId& pack_id, uint64_t pack_size) {
   std::string key = layout::PackKey(pack_id);
   if (pack_size < kPackTrailerSize) return Status::Corruption(key, "too short to be a pack");
   std::vector<uint8_t> tail;
   CV_RETURN_IF_ERROR(store_.Get(key, pack_size - kPackTrailerSize, kPackTrailerSize, &tail));
-  CV_ASSIGN_OR_RETURN(PackTrailer trailer, ParseAnyPackTrailer(tail, key));
+  CV_ASSIGN_OR_RETURN(PackTrailer trailer, ParseTail(tail, pack_size, key));
   const uint32_t hlen = trailer.sealed_header_len;
-  if (hlen + kPackTrailerSize > pack_size) return Status::Corruption(key, "header length exceeds the pack");
-  if (hlen > kMaxPackHeaderSize || hlen < crypto::Aead::kOverhead)
-    return Status::Corruption(key, "header length is implausible");
   std::vector<uint8_t> sealed;
   CV_RETURN_IF_ERROR(store_.Get(key, pack_size - kPackTrailerSize - hlen, hlen, &sealed));
   return OpenHeader(pack_id, trailer, sealed);
@@ -140,10 +150,8 @@ Result<PackContents> PackReader::CheckWhole(const ObjectId& pack_id, std::span<c
   if (keys_.format() == 1 && crypto::Sha256(bytes) != pack_id)
     return Status::Corruption(key, "content does not match its name");
   CV_ASSIGN_OR_RETURN(PackTrailer trailer,
-                      ParseAnyPackTrailer(bytes.subspan(bytes.size() - kPackTrailerSize), key));
+                      ParseTail(bytes.subspan(bytes.size() - kPackTrailerSize), bytes.size(), key));
   const uint32_t hlen = trailer.sealed_header_len;
-  if (uint64_t{hlen} + kPackTrailerSize > bytes.size())
-    return Status::Corruption(key, "header length exceeds the pack");
   const size_t header_start = bytes.size() - kPackTrailerSize - hlen;
   CV_ASSIGN_OR_RETURN(PackContents contents, OpenHeader(pack_id, trailer, bytes.subspan(header_start, hlen)));
   std::span<const uint8_t> region = bytes.subspan(0, header_start);
