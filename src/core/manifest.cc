@@ -165,6 +165,7 @@ std::string BackupRecordToJson(const BackupRecord& r) {
             {"manifest", IdToHex(r.manifest_id)},
             {"index", IdsToJson(r.index_ids)}};
   if (r.version >= 2) j["content_key"] = IdToHex(r.content_key);
+  if (!r.node_id.empty()) j["node_id"] = r.node_id;
   return j.dump();
 }
 
@@ -199,6 +200,11 @@ Result<BackupRecord> BackupRecordFromJson(std::string_view text, std::string_vie
       auto ck = IdFromHex(j.at("content_key").get<std::string>());
       if (!ck) return Status::Corruption(subject, "malformed content key id");
       r.content_key = *ck;
+      if (j.contains("node_id")) {
+        r.node_id = j.at("node_id").get<std::string>();
+        // It becomes part of object names: nothing but a node id may pass.
+        if (!layout::IsValidNodeId(r.node_id)) return Status::Corruption(subject, "malformed node id");
+      }
     }
     return r;
   } catch (const std::exception& e) {

@@ -64,6 +64,9 @@ struct BackupRecord {
   std::vector<ObjectId> index_ids;  // index objects this backup wrote
   // Version 2 (format v2) only: the content key sealing the manifest and the blobs this backup stored.
   ObjectId content_key{};
+  // Version 2, partitioned vaults: the partition (vault node id) holding this backup's packs and index
+  // objects. Empty: an older vault's unpartitioned layout.
+  std::string node_id;
 };
 
 std::string ManifestToJson(const Manifest& m);

@@ -33,15 +33,25 @@ std::optional<ObjectId> IdFromHex(std::string_view hex) {
 namespace layout {
 
 std::string KeySlotKey(std::string_view slot_id) { return std::string(kKeysPrefix) + std::string(slot_id); }
+namespace {
+std::optional<PartitionedName> ParsePartitionedName(ObjectKind kind, std::string_view key);
+}  // namespace
+
 std::string ContentKey(ObjectKind kind, const ObjectId& id) {
   const ObjectKindInfo& k = KindInfo(kind);
   std::string hex = IdToHex(id);
-  if (k.naming == Naming::kShardedHash) return std::string(k.prefix) + hex.substr(0, 2) + "/" + hex;
+  if (k.naming == Naming::kShardedHash || k.naming == Naming::kPartitionedShardedHash)
+    return std::string(k.prefix) + hex.substr(0, 2) + "/" + hex;
   return std::string(k.prefix) + hex;
 }
 
 std::optional<ObjectId> ParseContentKey(ObjectKind kind, std::string_view key) {
   const ObjectKindInfo& k = KindInfo(kind);
+  if (k.naming == Naming::kPartitionedHash || k.naming == Naming::kPartitionedShardedHash) {
+    auto name = ParsePartitionedName(kind, key);  // either shape; the partition is dropped
+    if (!name) return std::nullopt;
+    return name->id;
+  }
   if (k.naming != Naming::kContentHash && k.naming != Naming::kShardedHash) return std::nullopt;
   if (key.substr(0, k.prefix.size()) != k.prefix) return std::nullopt;
   key.remove_prefix(k.prefix.size());
@@ -53,8 +63,138 @@ std::optional<ObjectId> ParseContentKey(ObjectKind kind, std::string_view key) {
   return IdFromHex(key);
 }
 
+namespace {
+
+bool IsLowerHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// yyyymmddThhmmssZ, digits where digits go.
+bool IsStamp(std::string_view s) {
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return false;
+  for (size_t i = 0; i < 15; ++i) {
+    if (i != 8 && !(s[i] >= '0' && s[i] <= '9')) return false;
+  }
+  return true;
+}
+
+bool IsDay(std::string_view s) {
+  if (s.size() != 8) return false;
+  for (char c : s) {
+    if (!(c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
+// <stamp>-<16 hex>
+bool IsStampedName(std::string_view s) {
+  return s.size() == 16 + 1 + 16 && IsStamp(s.substr(0, 16)) && s[16] == '-' && IsLowerHex(s.substr(17));
+}
+
+// After the prefix: "<node>/<rest>" (node_id set) or "<rest>" with the rest's shape checked by the caller.
+std::optional<PartitionedName> ParsePartitionedName(ObjectKind kind, std::string_view key) {
+  const ObjectKindInfo& k = KindInfo(kind);
+  if (key.substr(0, k.prefix.size()) != k.prefix) return std::nullopt;
+  std::string_view rest = key.substr(k.prefix.size());
+  PartitionedName out;
+  if (rest.size() > 17 && rest[16] == '/' && IsValidNodeId(rest.substr(0, 16))) {
+    out.node_id = std::string(rest.substr(0, 16));
+    rest.remove_prefix(17);
+  }
+  if (k.naming == Naming::kPartitionedShardedHash) {
+    if (rest.size() != 2 + 1 + 64 || rest[2] != '/' || rest.substr(0, 2) != rest.substr(3, 2))
+      return std::nullopt;
+    rest.remove_prefix(3);
+  }
+  auto id = IdFromHex(rest);
+  if (!id) return std::nullopt;
+  out.id = *id;
+  return out;
+}
+
+std::string DayOf(int64_t unix_seconds) { return TimeStamp(unix_seconds).substr(0, 8); }
+
+}  // namespace
+
+bool IsValidNodeId(std::string_view node_id) { return node_id.size() == 16 && IsLowerHex(node_id); }
+
+std::string PartitionPrefix(ObjectKind kind, std::string_view node_id) {
+  std::string p(KindInfo(kind).prefix);
+  if (!node_id.empty()) p.append(node_id).push_back('/');
+  return p;
+}
+
+std::string PackKey(std::string_view node_id, const ObjectId& id) {
+  std::string hex = IdToHex(id);
+  return PartitionPrefix(ObjectKind::kPack, node_id) + hex.substr(0, 2) + "/" + hex;
+}
+
+std::string IndexKey(std::string_view node_id, const ObjectId& id) {
+  return PartitionPrefix(ObjectKind::kIndex, node_id) + IdToHex(id);
+}
+
+std::optional<PartitionedName> ParsePartitionedPackKey(std::string_view key) {
+  return ParsePartitionedName(ObjectKind::kPack, key);
+}
+std::optional<PartitionedName> ParsePartitionedIndexKey(std::string_view key) {
+  return ParsePartitionedName(ObjectKind::kIndex, key);
+}
+
+std::string TimeStamp(int64_t unix_seconds) { return MakeBackupId(unix_seconds, "").substr(0, 16); }
+
+std::string ConsolidatedIndexKey(std::string_view node_id, int64_t unix_seconds,
+                                 std::string_view random_hex) {
+  return PartitionPrefix(ObjectKind::kConsolidatedIndex, node_id) + TimeStamp(unix_seconds) + "-" +
+         std::string(random_hex);
+}
+
+std::string ConsolidatedCatalogKey(int64_t unix_seconds, std::string_view random_hex) {
+  return std::string(KindInfo(ObjectKind::kConsolidatedCatalog).prefix) + TimeStamp(unix_seconds) + "-" +
+         std::string(random_hex);
+}
+
+std::string CatalogDayPrefix(int64_t unix_seconds) {
+  return std::string(KindInfo(ObjectKind::kCatalogSegment).prefix) + DayOf(unix_seconds) + "/";
+}
+
+std::string CatalogSegmentKey(int64_t unix_seconds, std::string_view backup_id) {
+  return CatalogDayPrefix(unix_seconds) + std::string(backup_id);
+}
+
+std::optional<std::string> ParseCatalogSegmentKey(std::string_view key) {
+  std::string_view prefix = KindInfo(ObjectKind::kCatalogSegment).prefix;
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  key.remove_prefix(prefix.size());
+  if (key.size() < 9 || !IsDay(key.substr(0, 8)) || key[8] != '/') return std::nullopt;
+  key.remove_prefix(9);
+  if (!IsValidBackupId(key)) return std::nullopt;
+  return std::string(key);
+}
+
+std::string NodeAliasKey(std::string_view alias_hex) {
+  return std::string(KindInfo(ObjectKind::kNodeAlias).prefix) + std::string(alias_hex);
+}
+
 bool IsNameOf(ObjectKind kind, std::string_view key) {
-  switch (KindInfo(kind).naming) {
+  const ObjectKindInfo& k = KindInfo(kind);
+  const std::string_view rest =
+      key.substr(0, k.prefix.size()) == k.prefix ? key.substr(k.prefix.size()) : std::string_view();
+  switch (k.naming) {
+    case Naming::kPartitionedHash:
+    case Naming::kPartitionedShardedHash:
+      return ParsePartitionedName(kind, key).has_value();
+    case Naming::kNodeStamped:
+      return rest.size() == 17 + 33 && rest[16] == '/' && IsValidNodeId(rest.substr(0, 16)) &&
+             IsStampedName(rest.substr(17));
+    case Naming::kStamped:
+      return IsStampedName(rest);
+    case Naming::kDayBackupId:
+      return ParseCatalogSegmentKey(key).has_value();
+    case Naming::kAliasId:
+      return rest.size() == 32 && IsLowerHex(rest);
     case Naming::kFixed:
       return key == KindInfo(kind).prefix;
     case Naming::kContentHash:
@@ -62,17 +202,11 @@ bool IsNameOf(ObjectKind kind, std::string_view key) {
       return ParseContentKey(kind, key).has_value();
     case Naming::kSlotId:
       return ParseKeySlotKey(key).has_value();
-    case Naming::kBackupId: {
-      std::string_view prefix = KindInfo(kind).prefix;
-      return key.substr(0, prefix.size()) == prefix && IsValidBackupId(key.substr(prefix.size()));
-    }
-    case Naming::kProbeId: {
-      std::string_view rest = key.substr(0, kProbesPrefix.size()) == kProbesPrefix
-                                  ? key.substr(kProbesPrefix.size())
-                                  : std::string_view();
+    case Naming::kBackupId:
+      return key.substr(0, k.prefix.size()) == k.prefix && IsValidBackupId(rest);
+    case Naming::kProbeId:
       if (rest.size() != 7 + 32 || rest.substr(0, 7) != "doctor-") return false;
       return IsValidVaultId(rest.substr(7));  // 32 lowercase hex, the same shape
-    }
     case Naming::kNotAssigned:
       return false;
   }

@@ -38,13 +38,42 @@ std::string ConfigSealKey(const ObjectId& id);        // config-seal/<64 hex>
 std::string RefsKey(std::string_view backup_id);      // refs/<backup id> (v2)
 std::string ContentKeyObjectKey(const ObjectId& id);  // content-keys/<64 hex> (v2)
 
+// --- Format v2 partitions (docs/vault-format.md, "Partitions") ----------------------------------------
+// A node id names a partition: 16 lowercase hex, minted at a node's first backup (vault/node_identity.h).
+// "" is the unpartitioned space of older vaults (index/<64 hex>, packs/<2 hex>/<64 hex>).
+bool IsValidNodeId(std::string_view node_id);
+std::string PackKey(std::string_view node_id, const ObjectId& id);   // packs/<node>/<2 hex>/<64 hex>
+std::string IndexKey(std::string_view node_id, const ObjectId& id);  // index/<node>/<64 hex>
+// The folder a partition's objects of `kind` are listed under: "index/<node>/" ("index/" for node "").
+std::string PartitionPrefix(ObjectKind kind, std::string_view node_id);
+struct PartitionedName {
+  std::string node_id;  // "" for the unpartitioned shape
+  ObjectId id{};
+};
+// Either shape of a pack or index name; nullopt for anything else.
+std::optional<PartitionedName> ParsePartitionedPackKey(std::string_view key);
+std::optional<PartitionedName> ParsePartitionedIndexKey(std::string_view key);
+
+// yyyymmddThhmmssZ (UTC): sorts by time; names consolidated objects so that the newest lists last.
+std::string TimeStamp(int64_t unix_seconds);
+// index-full/<node>/<stamp>-<16 hex>, catalog-full/<stamp>-<16 hex>; `random_hex` is 16 lowercase hex.
+std::string ConsolidatedIndexKey(std::string_view node_id, int64_t unix_seconds, std::string_view random_hex);
+std::string ConsolidatedCatalogKey(int64_t unix_seconds, std::string_view random_hex);
+// catalog/<yyyymmdd>/<backup id>: the day (UTC) of `unix_seconds`, when the record is written.
+std::string CatalogSegmentKey(int64_t unix_seconds, std::string_view backup_id);
+std::string CatalogDayPrefix(int64_t unix_seconds);                       // catalog/<yyyymmdd>/
+std::optional<std::string> ParseCatalogSegmentKey(std::string_view key);  // the backup id
+// nodes/<32 hex>; `alias_hex` is a keyed hash (vault/node_identity.h).
+std::string NodeAliasKey(std::string_view alias_hex);
+
 // Format v2: the AAD of every sealed object, "cassvault/v2" NUL | vault id (32 hex) | u16 BE kind |
 // identity (the object's name; a blob's id). An object copied into another vault, under another kind or
 // name does not open. A replica of the vault (same id, another store) holds the same bytes.
 inline constexpr std::string_view kAadV2Label = "cassvault/v2";
 std::string ObjectAadV2(std::string_view vault_id, ObjectKind kind, std::string_view identity);
 
-// The id in a pack, index or manifest key; nullopt for anything else (stray files, temp files).
+// The id in a pack, index or manifest key (packs and indexes: either partition shape, the partition
+// dropped); nullopt for anything else (stray files, temp files).
 std::optional<ObjectId> ParsePackKey(std::string_view key);
 std::optional<ObjectId> ParseIndexKey(std::string_view key);
 std::optional<std::string> ParseBackupKey(std::string_view key);

@@ -23,11 +23,13 @@ enum class ObjectKind : uint8_t {
   kManifest = 6,
   kBackupRecord = 7,
   kProbe = 8,
-  kContentKey = 9,  // format v2
-  // Reserved (format v2 and the issues after it).
-  kCatalogSegment = 16,
-  kConsolidatedIndex = 17,
+  kContentKey = 9,            // format v2
+  kNodeAlias = 10,            // format v2, partitioned (issue 11)
+  kConsolidatedCatalog = 11,  // format v2, partitioned
+  kCatalogSegment = 16,       // format v2, partitioned: a backup's record, its commit point
+  kConsolidatedIndex = 17,    // format v2, partitioned
   kReferenceSet = 18,
+  // Reserved (the issues after format v2).
   kPolicy = 19,
   kRunRecord = 20,
   kTombstone = 21,
@@ -45,7 +47,15 @@ enum class Naming : uint8_t {
   kSlotId,       // <prefix><1-64 of [A-Za-z0-9_-]>
   kBackupId,     // <prefix><backup id> (vault_layout.h: IsValidBackupId)
   kProbeId,      // <prefix>doctor-<32 hex>
-  kNotAssigned,  // reserved kinds: the shape comes with the issue that adds the kind
+  // Format v2 names a node's index objects and packs under its partition, <node id> = 16 lowercase hex
+  // (docs/vault-format.md, "Partitions"); the unpartitioned shapes are still read (older v2 and v1 vaults).
+  kPartitionedHash,         // <prefix>[<node id>/]<64 hex>
+  kPartitionedShardedHash,  // <prefix>[<node id>/]<2 hex>/<64 hex>
+  kNodeStamped,             // <prefix><node id>/<stamp>-<16 hex>; stamp = yyyymmddThhmmssZ (UTC): newest last
+  kStamped,                 // <prefix><stamp>-<16 hex>
+  kDayBackupId,             // <prefix><yyyymmdd>/<backup id>: the UTC day the record was written
+  kAliasId,                 // <prefix><32 hex>: a keyed hash of what the alias names (a Cassandra host id)
+  kNotAssigned,             // reserved kinds: the shape comes with the issue that adds the kind
 };
 
 // What protects the bytes.
@@ -85,7 +95,7 @@ struct ObjectKindInfo {
 };
 
 // The whole table, one row per kind, in ObjectKind order.
-inline constexpr std::array<ObjectKindInfo, 18> kObjectKinds = {{
+inline constexpr std::array<ObjectKindInfo, 20> kObjectKinds = {{
     {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
      StrayNames::kIgnore, false},
     {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
@@ -93,9 +103,9 @@ inline constexpr std::array<ObjectKindInfo, 18> kObjectKinds = {{
     {ObjectKind::kKeySlot, "key slot", "keys/", Naming::kSlotId, Sealing::kKeySlot, "", true, 64 << 10, true,
      StrayNames::kReport, false},
     // A backup closes a pack at 8 MiB, so no pack it writes reaches twice that.
-    {ObjectKind::kPack, "pack", "packs/", Naming::kShardedHash, Sealing::kPack, "cassvault/v1/pack-header",
-     true, 16 << 20, true, StrayNames::kIgnore, false},
-    {ObjectKind::kIndex, "index", "index/", Naming::kContentHash, Sealing::kFramedSealed,
+    {ObjectKind::kPack, "pack", "packs/", Naming::kPartitionedShardedHash, Sealing::kPack,
+     "cassvault/v1/pack-header", true, 16 << 20, true, StrayNames::kIgnore, false},
+    {ObjectKind::kIndex, "index", "index/", Naming::kPartitionedHash, Sealing::kFramedSealed,
      "cassvault/v1/index", true, uint64_t{256} << 20, true, StrayNames::kIgnore, false},
     {ObjectKind::kManifest, "manifest", "manifests/", Naming::kContentHash, Sealing::kFramedSealed,
      "cassvault/v1/manifest", true, uint64_t{256} << 20, true, StrayNames::kIgnore, false},
@@ -107,10 +117,18 @@ inline constexpr std::array<ObjectKindInfo, 18> kObjectKinds = {{
     // v2: each backup's content key, sealed to the reader's public key; named by a random id.
     {ObjectKind::kContentKey, "content key", "content-keys/", Naming::kContentHash, Sealing::kSealedBox, "",
      true, 4 << 10, true, StrayNames::kIgnore, false},
-    {ObjectKind::kCatalogSegment, "catalog segment", "catalog/", Naming::kNotAssigned, Sealing::kNotAssigned,
-     "", true, 0, true, StrayNames::kIgnore, true},
-    {ObjectKind::kConsolidatedIndex, "consolidated index", "index-full/", Naming::kNotAssigned,
-     Sealing::kNotAssigned, "", true, 0, true, StrayNames::kIgnore, true},
+    // v2: which partition a Cassandra node backs up into; create-only, so a node keeps its partition.
+    {ObjectKind::kNodeAlias, "node alias", "nodes/", Naming::kAliasId, Sealing::kSealed, "", true, 4 << 10,
+     true, StrayNames::kIgnore, false},
+    // v2: many catalog segments (and older backup records) in one object, for `list`.
+    {ObjectKind::kConsolidatedCatalog, "consolidated catalog", "catalog-full/", Naming::kStamped,
+     Sealing::kFramedSealed, "", true, uint64_t{256} << 20, true, StrayNames::kIgnore, false},
+    // v2: a backup's record, written under the day it commits; writing it is the commit.
+    {ObjectKind::kCatalogSegment, "catalog segment", "catalog/", Naming::kDayBackupId, Sealing::kSealed, "",
+     true, 1 << 20, true, StrayNames::kIgnore, false},
+    // v2: a node's index objects merged into one; lists the index objects it supersedes.
+    {ObjectKind::kConsolidatedIndex, "consolidated index", "index-full/", Naming::kNodeStamped,
+     Sealing::kFramedSealed, "", true, uint64_t{256} << 20, true, StrayNames::kIgnore, false},
     // v2: the blob ids a backup uses, readable with the writer key (prune, fast verify).
     {ObjectKind::kReferenceSet, "reference set", "refs/", Naming::kBackupId, Sealing::kFramedSealed, "", true,
      uint64_t{256} << 20, true, StrayNames::kIgnore, false},

@@ -18,6 +18,58 @@ TEST(VaultLayoutTest, KeysRoundTrip) {
   EXPECT_FALSE(layout::ParsePackKey("packs/00/.tmp-1").has_value());
 }
 
+// Format v2 partitions: a node's packs and index objects live under its node id; the unpartitioned
+// shapes of older vaults still parse, with no partition.
+TEST(VaultLayoutTest, PartitionedNamesRoundTripAndOlderShapesStillParse) {
+  ObjectId id{};
+  for (size_t i = 0; i < id.size(); ++i) id[i] = static_cast<uint8_t>(i * 11 + 3);
+  const std::string node = "0123456789abcdef";
+  const std::string hex = IdToHex(id);
+  EXPECT_EQ(layout::PackKey(node, id), "packs/" + node + "/" + hex.substr(0, 2) + "/" + hex);
+  EXPECT_EQ(layout::IndexKey(node, id), "index/" + node + "/" + hex);
+  EXPECT_EQ(layout::PartitionPrefix(layout::ObjectKind::kIndex, node), "index/" + node + "/");
+  EXPECT_EQ(layout::PartitionPrefix(layout::ObjectKind::kPack, ""), "packs/");
+  auto p = layout::ParsePartitionedPackKey(layout::PackKey(node, id));
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->node_id, node);
+  EXPECT_EQ(p->id, id);
+  auto legacy = layout::ParsePartitionedIndexKey(layout::IndexKey(id));
+  ASSERT_TRUE(legacy.has_value());
+  EXPECT_EQ(legacy->node_id, "");
+  EXPECT_EQ(legacy->id, id);
+  EXPECT_EQ(layout::ParsePackKey(layout::PackKey(node, id)), id);  // either shape gives the id
+  EXPECT_EQ(layout::ParsePackKey(layout::PackKey(id)), id);
+  EXPECT_FALSE(layout::ParsePartitionedPackKey("packs/0123456789ABCDEF/" + hex.substr(0, 2) + "/" + hex));
+  EXPECT_FALSE(layout::ParsePartitionedIndexKey("index/../" + hex));
+  EXPECT_FALSE(layout::ParsePartitionedIndexKey("index/" + node + "/" + node + "/" + hex));
+  EXPECT_TRUE(layout::IsValidNodeId(node));
+  EXPECT_FALSE(layout::IsValidNodeId("0123456789abcde"));
+  EXPECT_FALSE(layout::IsValidNodeId("0123456789abcdeg"));
+}
+
+TEST(VaultLayoutTest, CatalogAndConsolidatedNamesSortByTime) {
+  const std::string id = layout::MakeBackupId(1764079100, "0a0b0c0d");
+  EXPECT_EQ(layout::TimeStamp(1764079200), "20251125T140000Z");
+  EXPECT_EQ(layout::CatalogSegmentKey(1764079200, id), "catalog/20251125/" + id);
+  EXPECT_EQ(layout::CatalogDayPrefix(1764079200), "catalog/20251125/");
+  EXPECT_EQ(layout::ParseCatalogSegmentKey("catalog/20251125/" + id), id);
+  EXPECT_FALSE(layout::ParseCatalogSegmentKey("catalog/2025112/" + id).has_value());
+  EXPECT_FALSE(layout::ParseCatalogSegmentKey("catalog/20251125/x").has_value());
+  EXPECT_EQ(layout::ConsolidatedCatalogKey(1764079200, "00000000000000ff"),
+            "catalog-full/20251125T140000Z-00000000000000ff");
+  EXPECT_LT(layout::ConsolidatedCatalogKey(1764079200, "ffffffffffffffff"),
+            layout::ConsolidatedCatalogKey(1764079201, "0000000000000000"));
+  using K = layout::ObjectKind;
+  EXPECT_TRUE(
+      layout::IsNameOf(K::kConsolidatedCatalog, layout::ConsolidatedCatalogKey(1, "0123456789abcdef")));
+  EXPECT_FALSE(layout::IsNameOf(K::kConsolidatedCatalog, "catalog-full/20251125T140000Z-0123"));
+  EXPECT_TRUE(layout::IsNameOf(K::kConsolidatedIndex,
+                               layout::ConsolidatedIndexKey("0123456789abcdef", 1, "0123456789abcdef")));
+  EXPECT_FALSE(layout::IsNameOf(K::kConsolidatedIndex, "index-full/0123456789abcdef/x"));
+  EXPECT_TRUE(layout::IsNameOf(K::kNodeAlias, layout::NodeAliasKey("0123456789abcdef0123456789abcdef")));
+  EXPECT_FALSE(layout::IsNameOf(K::kNodeAlias, "nodes/0123"));
+}
+
 TEST(VaultLayoutTest, BackupIdsSortByTime) {
   std::string a = layout::MakeBackupId(1764079200, "0a0b0c0d");  // 2025-11-25T14:00:00Z
   std::string b = layout::MakeBackupId(1764079201, "00000000");
@@ -64,8 +116,7 @@ TEST(VaultLayoutTest, KindTableHasOneRowPerKindAndV1NamesUnchanged) {
   EXPECT_TRUE(layout::IsNameOf(K::kReferenceSet, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
   EXPECT_FALSE(layout::IsNameOf(K::kReferenceSet, "refs/20251125T140000Z"));
   EXPECT_FALSE(layout::IsNameOf(K::kBackupRecord, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
-  for (K reserved : {K::kCatalogSegment, K::kConsolidatedIndex, K::kPolicy, K::kRunRecord, K::kTombstone,
-                     K::kLock, K::kAuditRecord, K::kApproval}) {
+  for (K reserved : {K::kPolicy, K::kRunRecord, K::kTombstone, K::kLock, K::kAuditRecord, K::kApproval}) {
     EXPECT_TRUE(layout::KindInfo(reserved).reserved);
     EXPECT_FALSE(layout::IsNameOf(reserved, std::string(layout::KindInfo(reserved).prefix) + "x"));
   }

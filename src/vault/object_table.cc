@@ -29,10 +29,13 @@ Status ReadBounded(storage::ObjectStore& store, layout::ObjectKind kind, std::st
   return Status::OK();
 }
 
-Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out) {
+Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out,
+                std::string_view under) {
   const layout::ObjectKindInfo& k = layout::KindInfo(kind);
   out->clear();
-  CV_RETURN_IF_ERROR(store.List(k.prefix, [&](const storage::ObjectInfo& o) {
+  if (!under.empty() && under.substr(0, k.prefix.size()) != k.prefix)
+    return Status::Internal(under, std::string("is not under ") + std::string(k.prefix));
+  CV_RETURN_IF_ERROR(store.List(under.empty() ? k.prefix : under, [&](const storage::ObjectInfo& o) {
     if (k.strays == layout::StrayNames::kReport || layout::IsNameOf(kind, o.key)) out->push_back(o);
   }));
   std::sort(out->begin(), out->end(),

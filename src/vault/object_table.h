@@ -38,7 +38,9 @@ Status ReadBounded(storage::ObjectStore& store, layout::ObjectKind kind, std::st
 
 // Every name of `kind` under its prefix with its listed size, sorted by name. Names without the kind's
 // shape are dropped (StrayNames::kIgnore) or kept for the caller to report (kReport).
-Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out);
+// `under`: list only this folder of the kind's prefix (a partition: "index/<node id>/"); empty: all of it.
+Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out,
+                std::string_view under = {});
 
 class ObjectTable {
  public:
@@ -53,8 +55,8 @@ class ObjectTable {
   Status Read(layout::ObjectKind kind, std::string_view key, KnownSize size, std::vector<uint8_t>* out) {
     return ReadBounded(store_, kind, key, size, out);
   }
-  Status List(layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out) {
-    return ListKind(store_, kind, out);
+  Status List(layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out, std::string_view under = {}) {
+    return ListKind(store_, kind, out, under);
   }
 
   // kSealed kinds, bound to `key` (v2; v1 binds a backup record's id only).

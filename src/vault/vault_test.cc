@@ -11,6 +11,7 @@
 
 #include "backends/local/local_store.h"
 #include "core/vault_layout.h"
+#include "storage/counting_store.h"
 #include "storage/object_key.h"
 #include "vault/backup_session.h"
 #include "vault/span_reader.h"
@@ -345,33 +346,6 @@ TEST_P(VaultTest, JunkIndexRecordAndKeySlotsAreSkippedAndNamed) {
   EXPECT_TRUE(v2->FindBlob(v2->NewCodec()->BlobId(Data(300, 3))).has_value());
 }
 
-// Counts the requests the engine makes, to show what a command costs on a cloud store (a request is a
-// round trip and a charge there).
-class CountingStore final : public storage::ObjectStore {
- public:
-  explicit CountingStore(std::unique_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
-  std::string Describe() const override { return inner_->Describe(); }
-  storage::StoreProperties Properties() const override { return inner_->Properties(); }
-  Status Put(std::string_view k, std::span<const uint8_t> d) override { return inner_->Put(k, d); }
-  Status Get(std::string_view k, uint64_t o, uint64_t l, std::vector<uint8_t>* out) override {
-    ++gets;
-    return inner_->Get(k, o, l, out);
-  }
-  Result<storage::ObjectInfo> Stat(std::string_view k) override {
-    ++stats;
-    return inner_->Stat(k);
-  }
-  Status List(std::string_view p, const std::function<void(const storage::ObjectInfo&)>& fn) override {
-    ++lists;
-    return inner_->List(p, fn);
-  }
-  Status Delete(std::string_view k) override { return inner_->Delete(k); }
-  int gets = 0, stats = 0, lists = 0;
-
- private:
-  std::unique_ptr<storage::ObjectStore> inner_;
-};
-
 // Objects found by a listing are read with the listed size: one request each, not a Stat and a Get (the
 // index of a vault with a year of hourly backups is tens of thousands of objects).
 TEST_P(VaultTest, MetadataFoundByAListingCostsOneRequestEach) {
@@ -380,33 +354,33 @@ TEST_P(VaultTest, MetadataFoundByAListingCostsOneRequestEach) {
     int stored = 0;
     for (uint8_t i = 0; i < 3; ++i) Backup(*v, {Data(1000, i)}, &stored);
   }
-  auto opened =
-      Vault::Open(std::make_unique<CountingStore>(Store()), crypto::PassphraseSecret("correct horse"));
+  auto opened = Vault::Open(std::make_unique<storage::CountingStore>(Store()),
+                            crypto::PassphraseSecret("correct horse"));
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Vault& v = **opened;
-  auto& store = static_cast<CountingStore&>(v.store());
+  auto& store = static_cast<storage::CountingStore&>(v.store());
   // Open: a Stat and a Get of config (nothing lists it), one Get per key slot and (v1) per config seal.
-  EXPECT_EQ(store.stats, 1);
-  EXPECT_EQ(store.gets, format() == 1 ? 3 : 2);
-  store.gets = store.stats = store.lists = 0;
+  EXPECT_EQ(store.counts().stats, 1u);
+  EXPECT_EQ(store.counts().gets, format() == 1 ? 3u : 2u);
+  store.Reset();
   auto list = v.ListBackups();
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 3u);
-  EXPECT_EQ(store.lists, 1);
-  EXPECT_EQ(store.stats, 0);
-  EXPECT_EQ(store.gets, 3);
-  store.gets = store.stats = store.lists = 0;
+  EXPECT_EQ(store.counts().lists, 1u);
+  EXPECT_EQ(store.counts().stats, 0u);
+  EXPECT_EQ(store.counts().gets, 3u);
+  store.Reset();
   ASSERT_TRUE(v.LoadIndex().ok());
   EXPECT_EQ(v.BlobCount(), 3u);
-  EXPECT_EQ(store.lists, 2);  // index/ and packs/
-  EXPECT_EQ(store.stats, 0);
-  EXPECT_EQ(store.gets, 3);  // three index objects; every pack is indexed, so none is read
+  EXPECT_EQ(store.counts().lists, 2u);  // index/ and packs/
+  EXPECT_EQ(store.counts().stats, 0u);
+  EXPECT_EQ(store.counts().gets, 3u);  // three index objects; every pack is indexed, so none is read
   // A manifest is named by its record, not found by a listing: it still costs a Stat and a Get (v2: and so
   // does its content key, the first time).
-  store.gets = store.stats = 0;
+  store.Reset();
   ASSERT_TRUE(v.LoadManifest((*list)[0]).ok());
-  EXPECT_EQ(store.stats, format());
-  EXPECT_EQ(store.gets, format());
+  EXPECT_EQ(store.counts().stats, static_cast<uint64_t>(format()));
+  EXPECT_EQ(store.counts().gets, static_cast<uint64_t>(format()));
 }
 
 // Forgetting LoadIndex would make a backup store everything again and adopt nothing: it is refused.
@@ -453,6 +427,24 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
         break;
       case layout::Naming::kProbeId:
         sample = std::string(k.prefix) + "doctor-0123456789abcdef0123456789abcdef";
+        break;
+      case layout::Naming::kPartitionedHash:
+        sample = layout::IndexKey("0123456789abcdef", id);
+        break;
+      case layout::Naming::kPartitionedShardedHash:
+        sample = layout::PackKey("0123456789abcdef", id);
+        break;
+      case layout::Naming::kNodeStamped:
+        sample = layout::ConsolidatedIndexKey("0123456789abcdef", 1764079200, "0123456789abcdef");
+        break;
+      case layout::Naming::kStamped:
+        sample = layout::ConsolidatedCatalogKey(1764079200, "0123456789abcdef");
+        break;
+      case layout::Naming::kDayBackupId:
+        sample = layout::CatalogSegmentKey(1764079200, layout::MakeBackupId(1764079100, "0a0b0c0d"));
+        break;
+      case layout::Naming::kAliasId:
+        sample = layout::NodeAliasKey("0123456789abcdef0123456789abcdef");
         break;
       case layout::Naming::kNotAssigned:
         sample = std::string(k.prefix) + "x";

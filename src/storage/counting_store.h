@@ -1,0 +1,92 @@
+// src/storage/counting_store.h — a decorator (restic's backend wrappers) that counts the requests the
+// engine makes through it, and can keep a log of them: what a command costs on a cloud store, where a
+// request is a round trip and a charge, and which objects it touched (tests: a node's backup reads only
+// its own partition). Counts are per call of the interface; a List call is one request per page on a cloud
+// store, so `listed_keys` is kept too. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/object_store.h"
+
+namespace cv::storage {
+
+class CountingStore final : public ObjectStore {
+ public:
+  struct Counts {
+    uint64_t puts = 0, gets = 0, stats = 0, lists = 0, deletes = 0, listed_keys = 0;
+    uint64_t Requests() const { return puts + gets + stats + lists + deletes; }
+  };
+  struct Request {
+    char op;  // 'P'ut, 'G'et, 'S'tat, 'L'ist (key = the prefix), 'D'elete
+    std::string key;
+  };
+
+  explicit CountingStore(std::unique_ptr<ObjectStore> inner, bool keep_log = false)
+      : inner_(std::move(inner)), keep_log_(keep_log) {}
+
+  Counts counts() const {
+    return {puts_.load(), gets_.load(), stats_.load(), lists_.load(), deletes_.load(), listed_keys_.load()};
+  }
+  void Reset() {
+    puts_ = gets_ = stats_ = lists_ = deletes_ = listed_keys_ = 0;
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.clear();
+  }
+  std::vector<Request> Log() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return log_;
+  }
+
+  std::string Describe() const override { return inner_->Describe(); }
+  StoreProperties Properties() const override { return inner_->Properties(); }
+  Status Put(std::string_view key, std::span<const uint8_t> data) override {
+    Note(puts_, 'P', key);
+    return inner_->Put(key, data);
+  }
+  Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
+    Note(gets_, 'G', key);
+    return inner_->Get(key, offset, length, out);
+  }
+  Result<std::span<const uint8_t>> GetView(std::string_view key, uint64_t offset, uint64_t length,
+                                           std::vector<uint8_t>* buf) override {
+    Note(gets_, 'G', key);
+    return inner_->GetView(key, offset, length, buf);
+  }
+  Result<ObjectInfo> Stat(std::string_view key) override {
+    Note(stats_, 'S', key);
+    return inner_->Stat(key);
+  }
+  Status List(std::string_view prefix, const std::function<void(const ObjectInfo&)>& fn) override {
+    Note(lists_, 'L', prefix);
+    return inner_->List(prefix, [&](const ObjectInfo& o) {
+      ++listed_keys_;
+      fn(o);
+    });
+  }
+  Status Delete(std::string_view key) override {
+    Note(deletes_, 'D', key);
+    return inner_->Delete(key);
+  }
+
+ private:
+  void Note(std::atomic<uint64_t>& counter, char op, std::string_view key) {
+    ++counter;
+    if (!keep_log_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back({op, std::string(key)});
+  }
+
+  std::unique_ptr<ObjectStore> inner_;
+  const bool keep_log_;
+  std::atomic<uint64_t> puts_{0}, gets_{0}, stats_{0}, lists_{0}, deletes_{0}, listed_keys_{0};
+  mutable std::mutex mu_;
+  std::vector<Request> log_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace cv::storage
