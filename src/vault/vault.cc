@@ -98,6 +98,15 @@ Result<std::string> Vault::AddKeySlot(const crypto::KeySecret& secret, const cry
   return AddKeySlotV2(*store_, *keys_.bundle(), role, vault_id(), secret, params);
 }
 
+Status Vault::UsePartition(std::string node_id) {
+  if (!node_id.empty() && !layout::IsValidNodeId(node_id))
+    return Status::InvalidArgument("node id '" + node_id + "'", "expected 16 lowercase hex digits");
+  if (!node_id.empty() && format() == 1)
+    return Status::InvalidArgument("node id " + node_id, "a format v1 vault has no partitions");
+  partition_ = std::move(node_id);
+  return Status::OK();
+}
+
 Status Vault::LoadIndex() {
   BlobCodec codec(keys_, 3);
   return index_.Load(objects_, packs_, codec, problems_);

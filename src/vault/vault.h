@@ -75,6 +75,16 @@ class Vault {
   Catalog& catalog() { return catalog_; }
   ContentKeys& content_keys() { return content_keys_; }
 
+  // --- partitions (format v2; docs/vault-format.md, "Partitions") ------------------------------
+  // The node whose packs and index objects this Vault reads and writes from now on: a backup's own node
+  // (ops/node_partition.h resolves it), or a restored backup's record.node_id. "" is the unpartitioned
+  // layout of older vaults (and every v1 vault). Call before LoadIndex; InvalidArgument for a malformed id.
+  Status UsePartition(std::string node_id);
+  const std::string& partition() const { return partition_; }
+  // Where LoadIndex keeps its local, rebuildable copy of the partition's index (next to the file cache).
+  // Empty (the default): none, the index is read from the vault each time.
+  void SetIndexCacheDir(std::string dir) { index_cache_dir_ = std::move(dir); }
+
   // --- the blob index ------------------------------------------------------------------------
   // Reads every index object, then adopts packs no index names (left by a killed backup). Required before
   // ReadBlob and BackupSession::StorePart (they return Internal otherwise).
@@ -129,6 +139,8 @@ class Vault {
   // Declared in the order they are built: each piece borrows the ones above it.
   std::unique_ptr<storage::ObjectStore> store_;
   VaultKeys keys_;
+  std::string partition_;
+  std::string index_cache_dir_;
   ProblemLog problems_;
   ObjectTable objects_;
   ContentKeys content_keys_;
