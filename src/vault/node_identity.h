@@ -3,9 +3,11 @@
 //
 // The alias name is the first 16 bytes of HMAC-SHA256 of the node's Cassandra host id under a key derived
 // from the v2 metadata root ("cassvault/v2 node alias"), so a listing of nodes/ reveals no host id and
-// every key role (a writer too) finds its own node's alias with ONE Get. The body (sealed, the name in its
-// AAD) names the node id: 16 random hex minted at the first backup, or, for a replacement node, the node id
-// of the node it takes over (takes_over), so it deduplicates against the old partition.
+// every key role (a writer too) finds its own node's alias by reading one object, no listing (a Stat and a
+// Get: the store interface reads an object of unknown length so, a HEAD and a GET on the cloud stores). The
+// body (sealed, the name in its AAD) names the node id: 16 random hex minted at the first backup, or, for a
+// replacement node, the node id of the node it takes over (takes_over), so it deduplicates against the old
+// partition.
 //
 // Create-only: a host id keeps its partition forever. Two backups of the same node minting at once
 // converge: the loser's Put finds the winner's alias (AlreadyExists) and reads it back.
