@@ -417,10 +417,10 @@ void AddMaintain(CLI::App& app, GlobalFlags& g) {
       std::cout << "catalog: up to date (" << c.superseded << " covers all " << c.records
                 << " backup records)\n";
     } else {
-      std::cout << "catalog: wrote " << c.key << " covering " << c.records << " backup records (" << c.reused
-                << " from " << (c.superseded.empty() ? std::string("no earlier consolidation") : c.superseded)
-                << ", " << c.fetched << " read one by one, " << c.skipped << " skipped), "
-                << ops::HumanBytes(c.bytes) << " in " << r->seconds << " s\n";
+      std::cout << "catalog: wrote " << c.key << " covering " << c.records << " backup records (";
+      if (!c.superseded.empty()) std::cout << c.reused << " from " << c.superseded << ", ";
+      std::cout << c.fetched << " read one by one, " << c.skipped << " skipped), " << ops::HumanBytes(c.bytes)
+                << " in " << r->seconds << " s\n";
     }
   });
 }

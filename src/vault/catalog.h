@@ -60,7 +60,7 @@ class Catalog {
     size_t reused = 0;   // taken from the previous one
     size_t fetched = 0;  // read one by one
     size_t skipped = 0;  // did not open (logged as problems), left out
-    uint64_t bytes = 0;  // stored size
+    uint64_t bytes = 0;  // the body written, before framing (compression) and sealing
   };
   // v2: writes a new consolidated catalog (create-only) covering every record listed now; the previous
   // one is left for prune. NotSupported for a v1 vault.
