@@ -111,6 +111,13 @@ Result<std::optional<Catalog::Consolidation>> Catalog::NewestConsolidation() {
                                             : view.status().message()));
       continue;
     }
+    // One dated after tomorrow would make List look at no day at all: every record written since would
+    // be hidden. Passed over like a damaged one.
+    if (view->listed_at > Now() + kDaysAfter * kDay) {
+      problems_.Add(it->key, "consolidated catalog skipped: its listing is dated " +
+                                 layout::FormatTime(view->listed_at) + ", after tomorrow");
+      continue;
+    }
     c.view = std::move(view).value();
     return std::optional<Consolidation>(std::move(c));
   }

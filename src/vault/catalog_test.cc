@@ -327,6 +327,26 @@ TEST_F(CatalogTest, KilledOrDamagedConsolidationLeavesListCorrect) {
   EXPECT_EQ(after->Problems().front().object, second->key);
 }
 
+// A consolidation dated after tomorrow (a clock far ahead, or a writer key hiding what follows) is passed
+// over: list reads the records one by one and names it.
+TEST_F(CatalogTest, ConsolidationDatedInTheFutureIsPassedOver) {
+  auto node = OpenNode(0);
+  ASSERT_TRUE(Backup(*node, 0, 1).ok());
+  auto ahead = Open();
+  ahead->catalog().SetClock([this] { return now_ + 3 * 24 * kHour; });
+  auto c = ahead->catalog().Consolidate();
+  ASSERT_TRUE(c.ok());
+  now_ += kHour;
+  ASSERT_TRUE(Backup(*node, 0, 2).ok());
+  auto reader = Open();
+  auto list = reader->catalog().List();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(ById(*list), committed_);
+  EXPECT_EQ(reader->catalog().last_list().consolidation, "");
+  ASSERT_EQ(reader->Problems().size(), 1u);
+  EXPECT_EQ(reader->Problems()[0].object, c->key);
+}
+
 // Up to date: a second maintain in the same day with nothing new writes nothing.
 TEST_F(CatalogTest, ConsolidateWritesNothingWhenUpToDate) {
   auto node = OpenNode(0);
@@ -369,6 +389,77 @@ TEST_F(CatalogTest, ARecordThatDoesNotOpenIsSkippedAndReported) {
   EXPECT_EQ(ById(*list), committed_);
   ASSERT_FALSE(v->Problems().empty());
   EXPECT_EQ(v->Problems().front().object, p.lexically_relative(root()).string());
+}
+
+}  // namespace
+}  // namespace cv::vault
+
+namespace cv::vault {
+namespace {
+
+// By hand, for the shape (50,000 records of 100 nodes): time and peak RSS of each step, one process
+// per step so that each peak is its own.
+//   CASSVAULT_SCALE_DIR=/tmp/x CASSVAULT_SCALE_OP=write|consolidate|list /usr/bin/time -v catalog_test
+//   --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_Scale*'
+TEST(CatalogScale, DISABLED_Scale) {
+  const char* dir = std::getenv("CASSVAULT_SCALE_DIR");
+  const char* op = std::getenv("CASSVAULT_SCALE_OP");
+  ASSERT_TRUE(dir && op);
+  const int n = std::getenv("CASSVAULT_SCALE_N") ? std::atoi(std::getenv("CASSVAULT_SCALE_N")) : 50000;
+  fs::path root(dir);
+  auto t0 = std::chrono::steady_clock::now();
+  if (std::string(op) == "write") {
+    ASSERT_TRUE(Vault::Init(LocalStore(root, true), crypto::PassphraseSecret("admin"), FastScrypt()).ok());
+    auto v = std::move(Vault::Open(LocalStore(root), crypto::PassphraseSecret("admin"))).value();
+    int64_t t = 1764979200;
+    for (int i = 0; i < n; ++i) {
+      BackupRecord r;
+      r.version = 2;
+      char rnd[9];
+      std::snprintf(rnd, sizeof rnd, "%08x", i);
+      t += 630;  // 50,000 over a year
+      r.backup_id = layout::MakeBackupId(t, rnd);
+      r.tag = "hourly-" + std::to_string(i / 100);
+      r.mode = "snapshot";
+      r.cluster_name = "prod";
+      r.host_id = "6f1c2a4e-1111-4a8b-9c0d-0000000" + std::to_string(10000 + i % 100);
+      r.address = "10.0.1." + std::to_string(i % 100);
+      r.data_center = "dc" + std::to_string(i % 3);
+      r.rack = "r1";
+      r.started = t;
+      r.finished = t + 300;
+      r.files = 4000;
+      r.bytes = uint64_t{4} << 40;
+      r.tables = 40;
+      r.new_files = 12;
+      r.new_bytes = 1 << 30;
+      r.stored_bytes = 1 << 29;
+      r.manifest_id[0] = static_cast<uint8_t>(i);
+      r.index_ids.push_back(r.manifest_id);
+      r.node_id = "00000000000000" + std::string(rnd).substr(6, 2);
+      v->catalog().SetClock([t] { return t; });
+      ASSERT_TRUE(v->catalog().Commit(r).ok());
+    }
+  } else {
+    auto counted = std::make_unique<storage::CountingStore>(LocalStore(root));
+    auto* store = counted.get();
+    auto v = std::move(Vault::Open(std::move(counted), crypto::PassphraseSecret("admin"))).value();
+    store->Reset();
+    if (std::string(op) == "consolidate") {
+      auto r = v->catalog().Consolidate();
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      std::cout << "consolidated " << r->records << " records, " << r->bytes << " bytes\n";
+    } else {
+      auto l = v->catalog().List();
+      ASSERT_TRUE(l.ok());
+      std::cout << "listed " << l->size() << " records\n";
+    }
+    auto c = store->counts();
+    std::cout << "requests " << c.Requests() << " (" << c.lists << " LIST, " << c.gets << " GET, " << c.puts
+              << " PUT)\n";
+  }
+  std::cout << op << ": " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
+            << " s\n";
 }
 
 }  // namespace
