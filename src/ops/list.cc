@@ -16,7 +16,6 @@ Result<int64_t> ParseListTime(const std::string& flag, const std::string& text, 
                                    "2026-12-06T10:15:00Z");
   };
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail[4] = {};
   int n = 0;
   bool day_only = false;
   std::string t = text;
@@ -35,7 +34,6 @@ Result<int64_t> ParseListTime(const std::string& flag, const std::string& text, 
   } else {
     return bad();
   }
-  (void)tail;
   if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
     return bad();
   struct tm tm {};
