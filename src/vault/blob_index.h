@@ -9,6 +9,8 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -37,14 +39,21 @@ inline constexpr uint64_t kMaxUnindexedBytesRead = uint64_t{1} << 30;
 
 class BlobIndex {
  public:
-  // Reads every index object (one request each: sizes come from the listing), then adopts packs no index
-  // names once every entry they claim checks out. Objects that do not check out are skipped and logged in
-  // `problems`; what the store or network causes stops the load.
-  Status Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, ProblemLog& problems);
+  // Reads the index of each of `partitions` (docs/vault-format.md, "Partitions"; "" = the unpartitioned
+  // layout): for a partition, the newest consolidated index that opens, then the index objects it does not
+  // cover (one request each: sizes come from the listing; up to the store's connections at once), then adopts
+  // the partition's packs no index names once every entry they claim checks out. Objects that do not check
+  // out are skipped and logged in `problems`; what the store or network causes stops the load.
+  // Several partitions (a load restore of many nodes' backups): each pack is read under its own partition's
+  // name (`packs` is told which).
+  Status Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, ProblemLog& problems,
+              const std::vector<std::string>& partitions);
 
   // False until the first Load: a lookup before it finds nothing, which would make a backup store every
   // blob again and adopt nothing, so the writers and readers above check it (they return Internal).
   bool loaded() const;
+  // Forgets everything loaded (the vault moved to another partition): loaded() is false until the next Load.
+  void Unload();
   std::optional<IndexEntry> Find(const ObjectId& id) const;
   size_t Count() const;
   // Blobs found in more than one pack by the last Load: 0 unless a blob was stored twice.
@@ -56,8 +65,15 @@ class BlobIndex {
   // Entries of packs adopted by Load: the next committed backup writes them into its index.
   std::vector<IndexEntry> TakeAdopted();
   // Writes one index object naming `entries` (create-only; v1 named by its hash, v2 by a random id, with
-  // each pack's content key). Returns its id.
-  Result<ObjectId> Write(ObjectTable& table, std::span<const IndexEntry> entries) const;
+  // each pack's content key; a v2 partition's under index/<node>/). Returns its id.
+  Result<ObjectId> Write(ObjectTable& table, std::span<const IndexEntry> entries, std::string_view partition);
+
+  // Index objects of the one partition loaded that no consolidation covers, those written since included:
+  // when it exceeds kConsolidateAfter, the backup that wrote the last one consolidates (Consolidate).
+  size_t Uncovered() const;
+  // Writes a consolidated index of the partition loaded (alone, and not ""): every entry loaded, added or
+  // adopted, covering every index object listed at Load and written since. Returns its name.
+  Result<std::string> Consolidate(ObjectTable& table);
 
  private:
   mutable std::mutex mu_;
@@ -66,6 +82,11 @@ class BlobIndex {
   std::vector<IndexEntry> adopted_;                                 // GUARDED_BY(mu_)
   size_t duplicates_ = 0;                                           // GUARDED_BY(mu_)
   bool loaded_ = false;                                             // GUARDED_BY(mu_)
+  // The partition loaded alone (nullopt: several), the index objects it listed and those written since, and
+  // how many of them the newest consolidation did not cover.
+  std::optional<std::string> partition_;  // GUARDED_BY(mu_)
+  std::vector<std::string> names_;        // GUARDED_BY(mu_)
+  size_t uncovered_ = 0;                  // GUARDED_BY(mu_)
 };
 
 // What a reader or writer of blobs returns when the index was not loaded first (a bug in the caller).
