@@ -80,6 +80,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   std::map<ObjectId, std::string> pack_partition;
   std::vector<IndexEntry> adopted;
   std::vector<std::string> names;
+  std::string newest_consolidation;
   size_t uncovered = 0;
   const bool v2 = table.keys().format() == 2;
   const int connections = table.store().Properties().connections;
@@ -102,6 +103,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
     if (v2 && !partition.empty()) {
       CV_RETURN_IF_ERROR(table.List(ObjectKind::kConsolidatedIndex, &consolidations,
                                     layout::PartitionPrefix(ObjectKind::kConsolidatedIndex, partition)));
+      if (!consolidations.empty()) newest_consolidation = consolidations.back().key;
       CV_ASSIGN_OR_RETURN(auto newest, ReadNewestConsolidation(table, consolidations, problems));
       if (newest) {
         for (const auto& [pack, key] : newest->body.index.pack_keys) pack_keys.emplace(pack, key);
@@ -180,6 +182,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   partition_ = partitions.size() == 1 ? std::optional<std::string>(partitions[0]) : std::nullopt;
   names_ = std::move(names);
   uncovered_ = uncovered;
+  newest_consolidation_ = std::move(newest_consolidation);
   return Status::OK();
 }
 
@@ -198,6 +201,7 @@ void BlobIndex::Unload() {
   partition_.reset();
   names_.clear();
   uncovered_ = 0;
+  newest_consolidation_.clear();
 }
 
 Status IndexNotLoaded(std::string_view who) {
@@ -283,9 +287,10 @@ size_t BlobIndex::Uncovered() const {
 
 Result<std::string> BlobIndex::Consolidate(ObjectTable& table) {
   ConsolidatedIndex ci;
-  std::string partition;
+  std::string partition, after;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    after = newest_consolidation_;
     if (!loaded_ || !partition_ || partition_->empty() || table.keys().format() != 2)
       return Status::Internal("consolidated index", "only the index of one loaded partition is consolidated");
     partition = *partition_;
@@ -310,8 +315,9 @@ Result<std::string> BlobIndex::Consolidate(ObjectTable& table) {
     return a.pack_id != b.pack_id ? a.pack_id < b.pack_id : a.entry.offset < b.entry.offset;
   });
   size_t covered = ci.covers.size();
-  CV_ASSIGN_OR_RETURN(std::string name, WriteConsolidation(table, partition, std::move(ci)));
+  CV_ASSIGN_OR_RETURN(std::string name, WriteConsolidation(table, partition, std::move(ci), after));
   std::lock_guard<std::mutex> lock(mu_);
+  newest_consolidation_ = name;
   // What was written since started uncovered again after these.
   uncovered_ = names_.size() - std::min(names_.size(), covered);
   return name;

@@ -87,6 +87,7 @@ class BlobIndex {
   std::optional<std::string> partition_;  // GUARDED_BY(mu_)
   std::vector<std::string> names_;        // GUARDED_BY(mu_)
   size_t uncovered_ = 0;                  // GUARDED_BY(mu_)
+  std::string newest_consolidation_;      // GUARDED_BY(mu_): the last name listed or written
 };
 
 // What a reader or writer of blobs returns when the index was not loaded first (a bug in the caller).

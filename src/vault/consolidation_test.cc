@@ -3,6 +3,7 @@
 // skipped for an older one (or the objects themselves) when it does not open. Requests are counted.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "backends/local/local_store.h"
@@ -49,6 +50,7 @@ class ConsolidationTest : public ::testing::Test {
   std::vector<std::string> Keys(std::string_view prefix) {
     std::vector<std::string> out;
     EXPECT_TRUE(Store()->List(prefix, [&](const storage::ObjectInfo& o) { out.push_back(o.key); }).ok());
+    std::sort(out.begin(), out.end());  // a store lists in any order
     return out;
   }
   std::string FullPrefix() const { return "index-full/" + std::string(kNode) + "/"; }

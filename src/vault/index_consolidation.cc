@@ -38,11 +38,18 @@ Result<std::optional<LoadedConsolidation>> ReadNewestConsolidation(
   return std::optional<LoadedConsolidation>();
 }
 
-Result<std::string> WriteConsolidation(ObjectTable& table, std::string_view node_id, ConsolidatedIndex body) {
+Result<std::string> WriteConsolidation(ObjectTable& table, std::string_view node_id, ConsolidatedIndex body,
+                                       std::string_view after) {
   if (!layout::IsValidNodeId(node_id))
     return Status::Internal("consolidated index", "only a partition's index is consolidated");
-  CV_ASSIGN_OR_RETURN(std::string random, RandomHex(8));
-  std::string name = layout::ConsolidatedIndexKey(node_id, static_cast<int64_t>(std::time(nullptr)), random);
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::string name;
+  // A clock behind `after` gives up after a few draws: the name then sorts before it, and readers merely
+  // read the index objects the older one does not cover.
+  for (int tries = 0; tries < 64 && (name.empty() || name <= after); ++tries) {
+    CV_ASSIGN_OR_RETURN(std::string random, RandomHex(8));
+    name = layout::ConsolidatedIndexKey(node_id, now, random);
+  }
   CV_RETURN_IF_ERROR(
       table.PutFramedAt(ObjectKind::kConsolidatedIndex, name, EncodeConsolidatedIndex(std::move(body))));
   return name;

@@ -35,7 +35,9 @@ Result<std::optional<LoadedConsolidation>> ReadNewestConsolidation(
     ObjectTable& table, const std::vector<storage::ObjectInfo>& listed, ProblemLog& problems);
 
 // Writes `body` as a new consolidation of partition `node_id` (create-only, a random name the AAD binds).
-// Returns its name.
-Result<std::string> WriteConsolidation(ObjectTable& table, std::string_view node_id, ConsolidatedIndex body);
+// `after`: the newest consolidation known (or empty); within the same second the random part is drawn so the
+// new name still sorts after it, since readers take the last name as the newest. Returns its name.
+Result<std::string> WriteConsolidation(ObjectTable& table, std::string_view node_id, ConsolidatedIndex body,
+                                       std::string_view after = {});
 
 }  // namespace cv::vault
