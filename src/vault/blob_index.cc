@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/pack_format_v2.h"
+#include "vault/index_cache.h"
 #include "vault/index_consolidation.h"
 #include "vault/object_table.h"
 #include "vault/pack.h"
@@ -70,10 +71,100 @@ std::vector<FetchedIndex> FetchIndexObjects(ObjectTable& table,
   return out;
 }
 
+// Brings the on-disk cache of `partition` up to date with the listings (index_cache.h): rebuilt when a name
+// it ingested is no longer listed, then only what it has not ingested is read — the newest consolidation
+// that is new to it, and the index objects that one does not cover. Null when the cache cannot be used (the
+// reason is logged; the caller loads into memory instead); store and network errors are returned.
+Result<std::unique_ptr<IndexCache>> LoadIntoCache(ObjectTable& table, ProblemLog& problems,
+                                                  const std::string& dir, const std::string& partition,
+                                                  const std::vector<storage::ObjectInfo>& index_objects,
+                                                  const std::vector<storage::ObjectInfo>& consolidations,
+                                                  size_t* uncovered) {
+  using Null = std::unique_ptr<IndexCache>;
+  std::string reset;
+  auto opened = IndexCache::Open(dir, table.keys().vault_id(), partition, table.keys().format(), &reset);
+  if (!opened.ok()) {
+    problems.Add(dir, "index cache not used (the index is read from the vault): " + opened.status().message(),
+                 /*damage=*/false);
+    return Null();
+  }
+  std::unique_ptr<IndexCache> cache = std::move(opened).value();
+  if (!reset.empty()) problems.Add(cache->path(), reset, /*damage=*/false);
+  auto unusable = [&](const Status& st) {
+    problems.Add(cache->path(), "index cache not used (the index is read from the vault): " + st.message(),
+                 /*damage=*/false);
+    return Null();
+  };
+  auto ingested = cache->Ingested();
+  if (!ingested.ok()) return unusable(ingested.status());
+  std::set<std::string> listed;
+  for (const auto& o : index_objects) listed.insert(o.key);
+  for (const auto& o : consolidations) listed.insert(o.key);
+  for (const auto& [name, covered] : *ingested) {
+    if (listed.count(name)) continue;
+    // Pruned or replaced: entries it gave may name packs that are gone. Start again from the vault.
+    problems.Add(
+        cache->path(),
+        "index cache rebuilt from the vault: " + name + ", which it had read, is no longer in the vault",
+        /*damage=*/false);
+    if (Status st = cache->Clear(); !st.ok()) return unusable(st);
+    ingested->clear();
+    break;
+  }
+  std::vector<storage::ObjectInfo> fresh_consolidations;
+  for (const auto& o : consolidations) {
+    if (!ingested->count(o.key)) fresh_consolidations.push_back(o);
+  }
+  CV_ASSIGN_OR_RETURN(auto newest, ReadNewestConsolidation(table, fresh_consolidations, problems));
+  std::vector<std::string> names, covered;
+  std::vector<IndexEntry> entries;
+  std::vector<std::pair<ObjectId, ObjectId>> pack_keys;
+  std::set<std::string> newly_covered;
+  if (newest) {
+    names.push_back(newest->name);
+    for (const auto& n : newest->body.covers) {
+      if (listed.count(n)) newly_covered.insert(n);
+    }
+    covered.assign(newly_covered.begin(), newly_covered.end());
+    entries = std::move(newest->body.index.entries);
+    pack_keys = std::move(newest->body.index.pack_keys);
+  }
+  std::vector<storage::ObjectInfo> to_read;
+  size_t open = 0;
+  for (const auto& o : index_objects) {
+    auto it = ingested->find(o.key);
+    const bool is_covered = newly_covered.count(o.key) || (it != ingested->end() && it->second);
+    if (!is_covered) ++open;
+    if (it == ingested->end() && !newly_covered.count(o.key)) to_read.push_back(o);
+  }
+  *uncovered = open;
+  std::vector<FetchedIndex> fetched =
+      FetchIndexObjects(table, to_read, table.store().Properties().connections);
+  for (size_t i = 0; i < fetched.size(); ++i) {
+    FetchedIndex& f = fetched[i];
+    if (!f.status.ok()) {
+      if (!IsObjectProblem(f.status)) return f.status;
+      // Not marked as read: it is skipped (and reported) again next time, as without a cache.
+      problems.Add(to_read[i].key, "index object skipped: " + f.status.message());
+      continue;
+    }
+    names.push_back(to_read[i].key);
+    entries.insert(entries.end(), f.entries.begin(), f.entries.end());
+    pack_keys.insert(pack_keys.end(), f.pack_keys.begin(), f.pack_keys.end());
+  }
+  if (!names.empty() || !covered.empty()) {
+    auto st = cache->Ingest(names, covered, entries, pack_keys);
+    if (!st.ok()) return unusable(st.status());
+  }
+  return cache;
+}
 }  // namespace
 
+BlobIndex::BlobIndex() = default;
+BlobIndex::~BlobIndex() = default;
+
 Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, ProblemLog& problems,
-                       const std::vector<std::string>& partitions) {
+                       const std::vector<std::string>& partitions, const std::string& cache_dir) {
   packs.SetPackPartitions({});
   std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs;
   std::unordered_map<ObjectId, ObjectId, ObjectIdHash> pack_keys;
@@ -82,6 +173,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   std::vector<std::string> names;
   std::string newest_consolidation;
   size_t uncovered = 0;
+  std::unique_ptr<IndexCache> cache;
   const bool v2 = table.keys().format() == 2;
   const int connections = table.store().Properties().connections;
   size_t duplicates = 0;
@@ -99,11 +191,30 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
     CV_RETURN_IF_ERROR(ListPartition(table.store(), ObjectKind::kPack, partition, &pack_objects));
     std::set<ObjectId> indexed_packs;
     std::set<std::string> covered;
-    // A partition's consolidated index first: it replaces the GETs of every index object it covers.
     if (v2 && !partition.empty()) {
       CV_RETURN_IF_ERROR(table.List(ObjectKind::kConsolidatedIndex, &consolidations,
                                     layout::PartitionPrefix(ObjectKind::kConsolidatedIndex, partition)));
       if (!consolidations.empty()) newest_consolidation = consolidations.back().key;
+    }
+    for (const auto& o : index_objects) names.push_back(o.key);
+    // One partition with a cache directory: the index goes to the on-disk cache, which reads only what is
+    // new.
+    if (v2 && !partition.empty() && partitions.size() == 1 && !cache_dir.empty()) {
+      CV_ASSIGN_OR_RETURN(cache, LoadIntoCache(table, problems, cache_dir, partition, index_objects,
+                                               consolidations, &uncovered));
+      if (cache) {
+        auto cached_packs = cache->Packs();
+        if (cached_packs.ok()) {
+          indexed_packs = std::move(cached_packs).value();
+          duplicates = cache->Duplicates();
+        } else {
+          problems.Add(cache->path(), "index cache not used: " + cached_packs.status().message(), false);
+          cache.reset();
+        }
+      }
+    }
+    // A partition's consolidated index first: it replaces the GETs of every index object it covers.
+    if (!cache && v2 && !partition.empty()) {
       CV_ASSIGN_OR_RETURN(auto newest, ReadNewestConsolidation(table, consolidations, problems));
       if (newest) {
         for (const auto& [pack, key] : newest->body.index.pack_keys) pack_keys.emplace(pack, key);
@@ -113,10 +224,9 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
     }
     std::vector<storage::ObjectInfo> to_read;
     for (const auto& o : index_objects) {
-      names.push_back(o.key);
-      if (!covered.count(o.key)) to_read.push_back(o);
+      if (!cache && !covered.count(o.key)) to_read.push_back(o);
     }
-    uncovered += to_read.size();
+    if (!cache) uncovered += to_read.size();
     // Committed indexes next: an index object that does not authenticate was not written with the key. It
     // is skipped, never fatal; the packs only it named count as unindexed and are checked before adoption.
     std::vector<FetchedIndex> fetched = FetchIndexObjects(table, to_read, connections);
@@ -157,6 +267,10 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
       if (v2) pack_keys.emplace(pack_id, header->content_key);
       for (const auto& pe : header->entries) {
         IndexEntry e{pack_id, pe};
+        if (cache && cache->Find(pe.blob_id)) {
+          ++duplicates;
+          continue;
+        }
         if (blobs.emplace(pe.blob_id, e).second) {
           adopted.push_back(e);
         } else {
@@ -183,6 +297,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   names_ = std::move(names);
   uncovered_ = uncovered;
   newest_consolidation_ = std::move(newest_consolidation);
+  cache_ = std::move(cache);
   return Status::OK();
 }
 
@@ -202,6 +317,7 @@ void BlobIndex::Unload() {
   names_.clear();
   uncovered_ = 0;
   newest_consolidation_.clear();
+  cache_.reset();
 }
 
 Status IndexNotLoaded(std::string_view who) {
@@ -210,15 +326,29 @@ Status IndexNotLoaded(std::string_view who) {
 }
 
 std::optional<IndexEntry> BlobIndex::Find(const ObjectId& id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = blobs_.find(id);
-  if (it == blobs_.end()) return std::nullopt;
-  return it->second;
+  IndexCache* cache;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = blobs_.find(id);
+    if (it != blobs_.end()) return it->second;
+    cache = cache_.get();
+  }
+  // The cache is replaced only by Load, which no lookup runs alongside; it locks itself.
+  if (cache) return cache->Find(id);
+  return std::nullopt;
 }
 
 size_t BlobIndex::Count() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return blobs_.size();
+  if (!cache_) return blobs_.size();
+  size_t n = cache_->Count();
+  for (const auto& [id, e] : blobs_) n += !cache_->Find(id).has_value();
+  return n;
+}
+
+bool BlobIndex::cached() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cache_ != nullptr;
 }
 
 size_t BlobIndex::Duplicates() const {
@@ -239,8 +369,9 @@ void BlobIndex::AddPackKey(const ObjectId& pack_id, const ObjectId& content_key)
 std::optional<ObjectId> BlobIndex::PackKey(const ObjectId& pack_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = pack_keys_.find(pack_id);
-  if (it == pack_keys_.end()) return std::nullopt;
-  return it->second;
+  if (it != pack_keys_.end()) return it->second;
+  if (cache_) return cache_->PackKey(pack_id);
+  return std::nullopt;
 }
 
 std::vector<IndexEntry> BlobIndex::TakeAdopted() {
@@ -259,11 +390,14 @@ Result<ObjectId> BlobIndex::Write(ObjectTable& table, std::span<const IndexEntry
     for (const auto& e : entries) packs.insert(e.pack_id);
     for (const auto& p : packs) {
       auto it = pack_keys_.find(p);
-      if (it == pack_keys_.end()) {
+      std::optional<ObjectId> key = it != pack_keys_.end() ? std::optional<ObjectId>(it->second)
+                                    : cache_               ? cache_->PackKey(p)
+                                                           : std::nullopt;
+      if (!key) {
         return Status::Internal(layout::PackKey(p),
                                 "no content key is known for it; the index was not written");
       }
-      index.pack_keys.emplace_back(p, it->second);
+      index.pack_keys.emplace_back(p, *key);
     }
   }
   if (partition.empty()) return table.PutContent(ObjectKind::kIndex, EncodeIndexV2(index));
@@ -276,6 +410,10 @@ Result<ObjectId> BlobIndex::Write(ObjectTable& table, std::span<const IndexEntry
   if (partition_ && *partition_ == partition) {
     names_.push_back(key);
     ++uncovered_;
+    // What this node wrote goes into its cache at once: the next start-up need not read it back. (If this
+    // fails, the next start-up reads it: a request, never a wrong answer.)
+    if (cache_)
+      (void)cache_->Ingest(std::span<const std::string>(&key, 1), {}, index.entries, index.pack_keys);
   }
   return id;
 }
@@ -295,31 +433,41 @@ Result<std::string> BlobIndex::Consolidate(ObjectTable& table) {
       return Status::Internal("consolidated index", "only the index of one loaded partition is consolidated");
     partition = *partition_;
     ci.covers = names_;
-    ci.index.entries.reserve(blobs_.size());
-    std::set<ObjectId> packs;
-    for (const auto& [id, e] : blobs_) {
-      ci.index.entries.push_back(e);
-      packs.insert(e.pack_id);
+    std::map<ObjectId, ObjectId> keys;
+    if (cache_) {
+      // The cache holds what was loaded; the map only what was added or adopted since.
+      std::vector<std::pair<ObjectId, ObjectId>> cached_keys;
+      CV_RETURN_IF_ERROR(cache_->All(&ci.index.entries, &cached_keys));
+      keys.insert(cached_keys.begin(), cached_keys.end());
     }
+    std::set<ObjectId> held;
+    for (const auto& e : ci.index.entries) held.insert(e.entry.blob_id);
+    for (const auto& [id, e] : blobs_) {
+      if (!held.count(id)) ci.index.entries.push_back(e);
+    }
+    keys.insert(pack_keys_.begin(), pack_keys_.end());
+    std::set<ObjectId> packs;
+    for (const auto& e : ci.index.entries) packs.insert(e.pack_id);
     for (const auto& p : packs) {
-      auto it = pack_keys_.find(p);
-      if (it == pack_keys_.end())
+      auto it = keys.find(p);
+      if (it == keys.end())
         return Status::Internal(layout::PackKey(partition, p),
                                 "no content key is known for it; not consolidated");
       ci.index.pack_keys.emplace_back(p, it->second);
     }
   }
-  // Grouped by pack in pack order (EncodeIndexV2 groups by pack_keys), entries in offset order: smaller
-  // frames.
+  // Grouped by pack in pack order (EncodeIndexV2 groups by pack_keys), entries in offset order.
   std::sort(ci.index.entries.begin(), ci.index.entries.end(), [](const IndexEntry& a, const IndexEntry& b) {
     return a.pack_id != b.pack_id ? a.pack_id < b.pack_id : a.entry.offset < b.entry.offset;
   });
-  size_t covered = ci.covers.size();
+  std::vector<std::string> covers = ci.covers;
   CV_ASSIGN_OR_RETURN(std::string name, WriteConsolidation(table, partition, std::move(ci), after));
   std::lock_guard<std::mutex> lock(mu_);
   newest_consolidation_ = name;
+  // Its entries are the cache's own: only its name, and that it covers these, are new to it.
+  if (cache_) (void)cache_->Ingest(std::span<const std::string>(&name, 1), covers, {}, {});
   // What was written since started uncovered again after these.
-  uncovered_ = names_.size() - std::min(names_.size(), covered);
+  uncovered_ = names_.size() - std::min(names_.size(), covers.size());
   return name;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -20,6 +21,7 @@
 
 namespace cv::vault {
 
+class IndexCache;
 class ObjectTable;
 class PackReader;
 class BlobCodec;
@@ -39,6 +41,8 @@ inline constexpr uint64_t kMaxUnindexedBytesRead = uint64_t{1} << 30;
 
 class BlobIndex {
  public:
+  BlobIndex();
+  ~BlobIndex();
   // Reads the index of each of `partitions` (docs/vault-format.md, "Partitions"; "" = the unpartitioned
   // layout): for a partition, the newest consolidated index that opens, then the index objects it does not
   // cover (one request each: sizes come from the listing; up to the store's connections at once), then adopts
@@ -46,8 +50,10 @@ class BlobIndex {
   // out are skipped and logged in `problems`; what the store or network causes stops the load.
   // Several partitions (a load restore of many nodes' backups): each pack is read under its own partition's
   // name (`packs` is told which).
+  // `cache_dir`: with one v2 partition, keep its index in the on-disk cache there (index_cache.h) and read
+  // from the vault only what the cache has not ingested; lookups then go to the cache. Empty: in memory.
   Status Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, ProblemLog& problems,
-              const std::vector<std::string>& partitions);
+              const std::vector<std::string>& partitions, const std::string& cache_dir = {});
 
   // False until the first Load: a lookup before it finds nothing, which would make a backup store every
   // blob again and adopt nothing, so the writers and readers above check it (they return Internal).
@@ -55,6 +61,8 @@ class BlobIndex {
   // Forgets everything loaded (the vault moved to another partition): loaded() is false until the next Load.
   void Unload();
   std::optional<IndexEntry> Find(const ObjectId& id) const;
+  // True when the last Load put the index in the on-disk cache.
+  bool cached() const;
   size_t Count() const;
   // Blobs found in more than one pack by the last Load: 0 unless a blob was stored twice.
   size_t Duplicates() const;
@@ -88,6 +96,8 @@ class BlobIndex {
   std::vector<std::string> names_;        // GUARDED_BY(mu_)
   size_t uncovered_ = 0;                  // GUARDED_BY(mu_)
   std::string newest_consolidation_;      // GUARDED_BY(mu_): the last name listed or written
+  // With a cache, blobs_ and pack_keys_ hold only what was added or adopted since Load.
+  std::unique_ptr<IndexCache> cache_;  // GUARDED_BY(mu_) (set only by Load)
 };
 
 // What a reader or writer of blobs returns when the index was not loaded first (a bug in the caller).

@@ -111,7 +111,7 @@ Status Vault::UsePartition(std::string node_id) {
 
 Status Vault::LoadIndex() {
   BlobCodec codec(keys_, 3);
-  return index_.Load(objects_, packs_, codec, problems_, {partition_});
+  return index_.Load(objects_, packs_, codec, problems_, {partition_}, index_cache_dir_);
 }
 
 Status Vault::LoadIndexOf(const std::vector<std::string>& partitions) {
