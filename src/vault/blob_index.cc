@@ -79,7 +79,7 @@ Result<std::unique_ptr<IndexCache>> LoadIntoCache(ObjectTable& table, ProblemLog
                                                   const std::string& dir, const std::string& partition,
                                                   const std::vector<storage::ObjectInfo>& index_objects,
                                                   const std::vector<storage::ObjectInfo>& consolidations,
-                                                  size_t* uncovered) {
+                                                  size_t* uncovered, std::set<std::string>* skipped) {
   using Null = std::unique_ptr<IndexCache>;
   std::string reset;
   auto opened = IndexCache::Open(dir, table.keys().vault_id(), partition, table.keys().format(), &reset);
@@ -137,7 +137,6 @@ Result<std::unique_ptr<IndexCache>> LoadIntoCache(ObjectTable& table, ProblemLog
     if (!is_covered) ++open;
     if (it == ingested->end() && !newly_covered.count(o.key)) to_read.push_back(o);
   }
-  *uncovered = open;
   std::vector<FetchedIndex> fetched =
       FetchIndexObjects(table, to_read, table.store().Properties().connections);
   for (size_t i = 0; i < fetched.size(); ++i) {
@@ -146,12 +145,14 @@ Result<std::unique_ptr<IndexCache>> LoadIntoCache(ObjectTable& table, ProblemLog
       if (!IsObjectProblem(f.status)) return f.status;
       // Not marked as read: it is skipped (and reported) again next time, as without a cache.
       problems.Add(to_read[i].key, "index object skipped: " + f.status.message());
+      skipped->insert(to_read[i].key);
       continue;
     }
     names.push_back(to_read[i].key);
     entries.insert(entries.end(), f.entries.begin(), f.entries.end());
     pack_keys.insert(pack_keys.end(), f.pack_keys.begin(), f.pack_keys.end());
   }
+  *uncovered = open - std::min(open, skipped->size());  // junk is never covered: it does not count
   if (!names.empty() || !covered.empty()) {
     auto st = cache->Ingest(names, covered, entries, pack_keys);
     if (!st.ok()) return unusable(st.status());
@@ -196,12 +197,14 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
                                     layout::PartitionPrefix(ObjectKind::kConsolidatedIndex, partition)));
       if (!consolidations.empty()) newest_consolidation = consolidations.back().key;
     }
-    for (const auto& o : index_objects) names.push_back(o.key);
+    // Index objects skipped as junk are left out of what a consolidation covers: they stay visible (to
+    // verify, as warnings) until someone removes them.
+    std::set<std::string> skipped;
     // One partition with a cache directory: the index goes to the on-disk cache, which reads only what is
     // new.
     if (v2 && !partition.empty() && partitions.size() == 1 && !cache_dir.empty()) {
       CV_ASSIGN_OR_RETURN(cache, LoadIntoCache(table, problems, cache_dir, partition, index_objects,
-                                               consolidations, &uncovered));
+                                               consolidations, &uncovered, &skipped));
       if (cache) {
         auto cached_packs = cache->Packs();
         if (cached_packs.ok()) {
@@ -226,7 +229,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
     for (const auto& o : index_objects) {
       if (!cache && !covered.count(o.key)) to_read.push_back(o);
     }
-    if (!cache) uncovered += to_read.size();
+
     // Committed indexes next: an index object that does not authenticate was not written with the key. It
     // is skipped, never fatal; the packs only it named count as unindexed and are checked before adoption.
     std::vector<FetchedIndex> fetched = FetchIndexObjects(table, to_read, connections);
@@ -235,11 +238,17 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
       if (!f.status.ok()) {
         if (!IsObjectProblem(f.status)) return f.status;
         problems.Add(to_read[i].key, "index object skipped: " + f.status.message());
+        skipped.insert(to_read[i].key);
         continue;
       }
       for (const auto& [pack, key] : f.pack_keys) pack_keys.emplace(pack, key);
       for (const auto& e : f.entries) add_entry(e, &indexed_packs);
     }
+    for (const auto& o : index_objects) {
+      if (!skipped.count(o.key)) names.push_back(o.key);
+    }
+    // Junk is never covered (above): it does not count towards the next consolidation.
+    if (!cache) uncovered += to_read.size() - std::min(to_read.size(), skipped.size());
     // Then the partition's packs no index names (left by a killed backup, or put there by someone without
     // the key). A pack that does not check out is not adopted, whatever it claims, and is reported.
     std::vector<std::pair<ObjectId, uint64_t>> orphans;

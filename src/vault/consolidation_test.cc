@@ -163,5 +163,27 @@ TEST_F(ConsolidationTest, AFailedConsolidationLeavesTheBackupCommitted) {
   EXPECT_EQ(list->size(), 33u);
 }
 
+// Junk in the partition's index folder (not written with the key) is not covered by a consolidation: it
+// stays reported, never silently folded in.
+TEST_F(ConsolidationTest, JunkIndexObjectsStayOutsideTheConsolidation) {
+  ObjectId junk_id{};
+  junk_id.fill(0x5a);
+  const std::string junk = layout::IndexKey(kNode, junk_id);
+  ASSERT_TRUE(Store()->Put(junk, testutil::TestData(300, 1)).ok());
+  auto v = Open(Store());
+  BackUp(*v, 0, 33);
+  ASSERT_EQ(Keys(FullPrefix()).size(), 1u);
+  auto counting = std::make_unique<storage::CountingStore>(Store(), true);
+  storage::CountingStore* cs = counting.get();
+  auto fresh = Open(std::move(counting));
+  cs->Reset();
+  ASSERT_TRUE(fresh->LoadIndex().ok());
+  EXPECT_EQ(cs->counts().gets, 2u);  // the consolidation, and the junk it does not cover
+  bool reported = false;
+  for (const auto& p : fresh->Problems()) reported |= p.object == junk && p.damage;
+  EXPECT_TRUE(reported);
+  EXPECT_EQ(fresh->BlobCount(), 33u);
+}
+
 }  // namespace
 }  // namespace cv::vault
