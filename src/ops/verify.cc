@@ -181,6 +181,9 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
   }
   if (by_partition.empty())
     by_partition[vault.partition()];  // no backups: the index still loads and is checked
+  // Verify checks the vault, not a local copy of its index: a cache row changed on disk must not hide a
+  // missing blob from the command meant to find it.
+  vault.SetIndexCacheDir("");
   for (const auto& [partition, group] : by_partition) {
     CV_RETURN_IF_ERROR(vault.UsePartition(partition));
     CV_RETURN_IF_ERROR(vault.LoadIndex());

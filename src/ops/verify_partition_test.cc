@@ -12,6 +12,7 @@
 #include "core/vault_layout.h"
 #include "ops/verify.h"
 #include "vault/failing_store.h"
+#include "vault/index_cache.h"
 #include "vault/index_consolidation.h"
 #include "vault/testing.h"
 
@@ -87,7 +88,7 @@ TEST(VerifyPartitionTest, AConsolidatingBackupKilledAtEveryWriteLeavesAGoodVault
       ASSERT_TRUE(r.ok()) << r.status().ToString();
     }
   }
-  const int kLast = static_cast<int>(vault::kConsolidateAfter);  // the 33rd backup, which consolidates
+  const int last = static_cast<int>(vault::kConsolidateAfter);  // the 33rd backup, which consolidates
   const std::string packs = "packs/" + std::string(kNode) + "/";
   const size_t base_packs = CountKeys(base.path(), packs);
   bool completed = false;
@@ -101,8 +102,8 @@ TEST(VerifyPartitionTest, AConsolidatingBackupKilledAtEveryWriteLeavesAGoodVault
       auto failing = std::make_unique<vault::testutil::FailingStore>(Store(dir.path()), n);
       vault::testutil::FailingStore* fs_ptr = failing.get();
       auto v = Open(std::move(failing));
-      auto r = vault::testutil::CommitTestBackup(*v, {Part(kLast)},
-                                                 {.backup_id = Id(kLast), .pack_target = 1 << 16});
+      auto r = vault::testutil::CommitTestBackup(*v, {Part(last)},
+                                                 {.backup_id = Id(last), .pack_target = 1 << 16});
       committed = r.ok();
       completed = !fs_ptr->failed();
       kills += !completed;
@@ -117,7 +118,7 @@ TEST(VerifyPartitionTest, AConsolidatingBackupKilledAtEveryWriteLeavesAGoodVault
     // A consolidation exists only if the kill came after its write: complete, never partial.
     EXPECT_EQ(full.size(), completed ? 1u : 0u);
     // Lists and restores what was committed.
-    ExpectEveryBackupRestores(dir.path(), kLast + (committed ? 1 : 0), kLast + 1);
+    ExpectEveryBackupRestores(dir.path(), last + (committed ? 1 : 0), last + 1);
     // Backs up: the next backup (the killed one's part again, and a new one) finds the killed one's part if
     // its pack was written (indexed, or adopted), and stores it again only if not.
     const bool pack_survived = CountKeys(dir.path(), packs) > base_packs;
@@ -125,21 +126,63 @@ TEST(VerifyPartitionTest, AConsolidatingBackupKilledAtEveryWriteLeavesAGoodVault
       auto v = Open(Store(dir.path()));
       int stored = -1;
       auto r = vault::testutil::CommitTestBackup(
-          *v, {Part(kLast), Part(kLast + 1)}, {.backup_id = Id(kLast + 1), .pack_target = 1 << 16}, &stored);
+          *v, {Part(last), Part(last + 1)}, {.backup_id = Id(last + 1), .pack_target = 1 << 16}, &stored);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       EXPECT_EQ(stored, pack_survived ? 1 : 2);
     }
-    ExpectEveryBackupRestores(dir.path(), kLast + (committed ? 2 : 1), kLast + 1);
+    ExpectEveryBackupRestores(dir.path(), last + (committed ? 2 : 1), last + 1);
     // And verifies deep, clean.
     auto v = Open(Store(dir.path()));
     auto report = RunVerify(*v, "", true);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.problem;
-    EXPECT_EQ(report->backups.size(), kLast + (committed ? 2u : 1u));
+    EXPECT_EQ(report->backups.size(), last + (committed ? 2u : 1u));
   }
   EXPECT_TRUE(completed) << "the backup never completed: more writes than the loop allows";
   // Content key, pack, index, manifest, reference set, record, consolidation: at least seven places to die.
   EXPECT_GE(kills, 7u);
+}
+
+// What the index cache does not check (vault/index_cache.h): a row changed in place by someone who can
+// write the file. A forged row makes a backup skip a blob the vault does not hold; verify reads the vault's
+// index, never the cache, and names the blob as missing.
+TEST(VerifyPartitionTest, AForgedIndexCacheRowIsCaughtByVerify) {
+  vault::testutil::ScratchDir dir("cv-verify-part", "forged");
+  const fs::path cache_dir = dir.path() / "cache";
+  std::string vault_id;
+  {
+    auto v = Vault::Init(Store(dir.path() / "vault", true), crypto::PassphraseSecret("p"),
+                         vault::testutil::FastScrypt());
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    vault_id = (*v)->vault_id();
+    ASSERT_TRUE((*v)->UsePartition(kNode).ok());
+    (*v)->SetIndexCacheDir(cache_dir.string());
+    ASSERT_TRUE(vault::testutil::CommitTestBackup(**v, {Part(0)}, {.backup_id = Id(0)}).ok());
+  }
+  auto v = Open(Store(dir.path() / "vault"));
+  auto codec = v->NewCodec();
+  const ObjectId forged_blob = codec->BlobId(Part(1));
+  {
+    std::string reset;
+    auto cache = vault::IndexCache::Open(cache_dir.string(), vault_id, kNode, 2, &reset);
+    ASSERT_TRUE(cache.ok()) << cache.status().ToString();
+    ASSERT_TRUE(reset.empty()) << reset;
+    IndexEntry row;
+    row.pack_id[0] = 1;
+    row.entry.blob_id = forged_blob;
+    row.entry.stored_len = 100;
+    ASSERT_TRUE((*cache)->Ingest({}, {}, std::vector<IndexEntry>{row}, {}).ok());
+  }
+  v->SetIndexCacheDir(cache_dir.string());
+  int stored = -1;
+  auto r = vault::testutil::CommitTestBackup(*v, {Part(1)}, {.backup_id = Id(1)}, &stored);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(stored, 0);  // the forged row was believed: the documented limit of the cache's checks
+  auto report = RunVerify(*v, "", false);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  bool missing = false;
+  for (const auto& p : report->problems) missing |= p.object == "blob " + IdToHex(forged_blob);
+  EXPECT_TRUE(missing) << "verify trusted the cache";
 }
 
 }  // namespace

@@ -309,7 +309,8 @@ size_t IndexCache::Duplicates() {
 
 Result<std::set<ObjectId>> IndexCache::Packs() {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT DISTINCT pack FROM blobs");
+  // Packs of entries held, and packs an ingested object named even if each of their entries was a duplicate.
+  Stmt st(db_, "SELECT pack FROM blobs UNION SELECT id FROM packs");
   if (!st.ok()) return Status::IOError("index cache " + path_, sqlite3_errmsg(db_));
   std::set<ObjectId> out;
   int rc;

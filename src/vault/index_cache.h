@@ -61,7 +61,7 @@ class IndexCache {
   std::optional<ObjectId> PackKey(const ObjectId& pack);
   size_t Count();
   size_t Duplicates();
-  // Every pack an ingested entry names.
+  // Every pack an ingested object names.
   Result<std::set<ObjectId>> Packs();
   // Every entry and pack key (to write a consolidation).
   Status All(std::vector<IndexEntry>* entries, std::vector<std::pair<ObjectId, ObjectId>>* pack_keys);

@@ -56,8 +56,9 @@ class IndexCacheTest : public ::testing::Test {
   }
   static std::vector<uint8_t> Part(int b) { return testutil::TestData(900 + b, static_cast<uint8_t>(b + 3)); }
   static std::string Id(int b) { return layout::MakeBackupId(1764079200 + b, "0000000e"); }
-  Result<BackupRecord> Backup(Vault& v, std::vector<int> parts, int id, int* stored = nullptr) {
+  Result<BackupRecord> Backup(Vault& v, const std::vector<int>& parts, int id, int* stored = nullptr) {
     std::vector<std::vector<uint8_t>> data;
+    data.reserve(parts.size());
     for (int p : parts) data.push_back(Part(p));
     return testutil::CommitTestBackup(v, data, {.backup_id = Id(id), .pack_target = 1 << 16}, stored);
   }
@@ -65,7 +66,7 @@ class IndexCacheTest : public ::testing::Test {
     return dir / (vault_id_ + "-" + node + ".index.sqlite");
   }
   // Every part in `parts` is found and reads back equal.
-  void ExpectFound(Vault& v, std::vector<int> parts) {
+  void ExpectFound(Vault& v, const std::vector<int>& parts) {
     auto codec = v.NewCodec();
     for (int p : parts) {
       std::vector<uint8_t> out;
