@@ -54,6 +54,7 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
         config, src.node, "an offline restore needs the node stopped. Stop it, or use --mode live"));
   }
   loading.emplace(&cpu, kRStageIndexLoad);
+  CV_RETURN_IF_ERROR(vault.UsePartition(src.record.node_id));  // the partition its blobs are in
   CV_RETURN_IF_ERROR(vault.LoadIndex());
   loading.reset();
 

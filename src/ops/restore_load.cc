@@ -109,7 +109,10 @@ Result<RestoreReport> RunLoadRestore(const Config& config, vault::Vault& vault, 
   }
   CV_ASSIGN_OR_RETURN(cassandra::BulkLoaderSettings loader, LoaderSettings(config, o));
   CV_ASSIGN_OR_RETURN(LoadPlan plan, PlanLoad(vault, o));
-  CV_RETURN_IF_ERROR(vault.LoadIndex());
+  // Each node's backup has its blobs in its own partition: the index of all of them, each pack under its own.
+  std::vector<std::string> partitions;
+  for (const auto& r : plan.records) partitions.push_back(r.node_id);
+  CV_RETURN_IF_ERROR(vault.LoadIndexOf(partitions));
   RestoreReport report;
   std::string ids;
   for (const auto& r : plan.records) ids += (ids.empty() ? "" : ",") + r.backup_id;

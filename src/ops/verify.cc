@@ -17,31 +17,20 @@ void AddVaultProblems(const vault::Vault& vault, VerifyReport* report) {
 }
 }  // namespace
 
-Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, bool deep) {
-  // Deep verify opens every blob: a write-only key is turned away before anything is read.
-  if (deep) CV_RETURN_IF_ERROR(vault.RequireReader("verify --deep"));
-  VerifyReport report;
-  std::vector<BackupRecord> records;
-  if (backup.empty()) {
-    CV_ASSIGN_OR_RETURN(records, vault.ListBackups());
-  } else {
-    CV_ASSIGN_OR_RETURN(BackupRecord r, vault.ResolveBackup(backup, "", ""));
-    records.push_back(r);
-  }
-  CV_RETURN_IF_ERROR(vault.LoadIndex());
-  report.duplicate_blobs = vault.DuplicateBlobCount();
-
+namespace {
+// The checks of RunVerify for `records`, all of one partition, whose index is loaded.
+Status VerifyPartition(vault::Vault& vault, const std::vector<BackupRecord>& records, bool deep,
+                       VerifyReport* report) {
   // blob -> where it is used, so a problem names what it affects.
   std::map<ObjectId, std::vector<std::string>> users;
   for (const auto& r : records) {
-    report.backups.push_back(r.backup_id);
     // A write-only key cannot open a manifest (v2): the backup's reference set names its blobs instead.
     if (!vault.CanReadBackups()) {
       auto refs = vault.LoadReferenceSet(r.backup_id);
       if (!refs.ok()) {
-        report.problems.push_back({"backup " + r.backup_id,
-                                   "reference set unreadable: " + refs.status().message(),
-                                   {"backup " + r.backup_id}});
+        report->problems.push_back({"backup " + r.backup_id,
+                                    "reference set unreadable: " + refs.status().message(),
+                                    {"backup " + r.backup_id}});
         continue;
       }
       for (const auto& id : *refs) users[id].push_back("backup " + r.backup_id);
@@ -49,9 +38,9 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
     }
     auto m = vault.LoadManifest(r);
     if (!m.ok()) {
-      report.problems.push_back({"backup " + r.backup_id,
-                                 "manifest unreadable: " + m.status().message(),
-                                 {"backup " + r.backup_id}});
+      report->problems.push_back({"backup " + r.backup_id,
+                                  "manifest unreadable: " + m.status().message(),
+                                  {"backup " + r.backup_id}});
       continue;
     }
     for (const auto& t : m->tables) {
@@ -71,26 +60,27 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
   std::map<ObjectId, std::vector<std::pair<ObjectId, PackEntry>>> by_pack;
   std::map<ObjectId, uint64_t> entries_end;  // per pack: where its last referenced blob ends
   for (const auto& [id, where] : users) {
-    ++report.blobs;
+    ++report->blobs;
     auto loc = vault.FindBlob(id);
     if (!loc) {
-      report.problems.push_back({"blob " + IdToHex(id), "missing: no pack holds it", where});
+      report->problems.push_back({"blob " + IdToHex(id), "missing: no pack holds it", where});
       continue;
     }
     auto ps = pack_sizes.find(loc->pack_id);
     if (ps == pack_sizes.end()) {
-      report.problems.push_back({layout::PackKey(loc->pack_id), "missing pack", where});
+      report->problems.push_back({vault.packs().Key(loc->pack_id), "missing pack", where});
       continue;
     }
     if (loc->entry.offset + loc->entry.stored_len > ps->second) {
-      report.problems.push_back({layout::PackKey(loc->pack_id), "truncated: shorter than its blobs", where});
+      report->problems.push_back(
+          {vault.packs().Key(loc->pack_id), "truncated: shorter than its blobs", where});
       continue;
     }
     by_pack[loc->pack_id].push_back({id, loc->entry});
     uint64_t end = loc->entry.offset + loc->entry.stored_len;
     entries_end[loc->pack_id] = std::max(entries_end[loc->pack_id], end);
   }
-  report.packs = by_pack.size();
+  report->packs += by_pack.size();
   // Every pack a backup needs has a header that lists its blobs as the index does (two small reads).
   for (const auto& [pack_id, blobs] : by_pack) {
     std::vector<PackEntry> expected;
@@ -101,17 +91,16 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
       std::vector<std::string> affected;
       for (const auto& b : blobs)
         affected.insert(affected.end(), users[b.first].begin(), users[b.first].end());
-      report.problems.push_back(
-          {layout::PackKey(pack_id), "header does not check out: " + hs.message(), affected});
+      report->problems.push_back(
+          {vault.packs().Key(pack_id), "header does not check out: " + hs.message(), affected});
     }
   }
-  AddVaultProblems(vault, &report);
-  if (!deep) return report;
+  if (!deep) return Status::OK();
 
   auto codec = vault.NewCodec();
   std::vector<uint8_t> bytes, plain;
   for (const auto& [pack_id, blobs] : by_pack) {
-    std::string key = layout::PackKey(pack_id);
+    std::string key = vault.packs().Key(pack_id);
     // Exactly the listed length, never "to the end": a body of another length is an error, not a buffer
     // of whatever size the store chose. A pack is its blobs, a header and a trailer: no larger than that.
     uint64_t listed = pack_sizes[pack_id];
@@ -122,7 +111,7 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
     if (st.ok() && bytes.size() != listed)
       st = Status::Corruption(
           key, "read " + std::to_string(bytes.size()) + " bytes, listed " + std::to_string(listed));
-    report.bytes_read += bytes.size();
+    report->bytes_read += bytes.size();
     std::vector<std::string> affected;
     auto add_affected = [&](const ObjectId& id) {
       const auto& u = users[id];
@@ -130,14 +119,15 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
     };
     if (!st.ok()) {
       for (const auto& b : blobs) add_affected(b.first);
-      report.problems.push_back({key, "unreadable: " + st.message(), affected});
+      report->problems.push_back({key, "unreadable: " + st.message(), affected});
       continue;
     }
     auto content_key = vault.PackContentKey(pack_id);
     if (!content_key.ok()) {
       if (!vault::IsObjectProblem(content_key.status())) return content_key.status();
       for (const auto& b : blobs) add_affected(b.first);
-      report.problems.push_back({key, "content key unreadable: " + content_key.status().message(), affected});
+      report->problems.push_back(
+          {key, "content key unreadable: " + content_key.status().message(), affected});
       continue;
     }
     const vault::ContentKey* ck = content_key->get();
@@ -151,21 +141,56 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
         std::span<const uint8_t> sealed(bytes.data() + e.offset, e.stored_len);
         if (!codec->Open(e, sealed, ck, &plain).ok()) add_affected(id);
       }
-      report.problems.push_back({key, "corrupt: " + whole.status().message(), affected});
+      report->problems.push_back({key, "corrupt: " + whole.status().message(), affected});
       continue;
     }
     for (const auto& [id, e] : blobs) {
       if (e.offset > bytes.size() || e.stored_len > bytes.size() - e.offset) {
-        report.problems.push_back(
+        report->problems.push_back(
             {"blob " + IdToHex(id), "truncated: lies beyond the end of " + key, users[id]});
         continue;
       }
       std::span<const uint8_t> sealed(bytes.data() + e.offset, e.stored_len);
       if (Status bs = codec->Open(e, sealed, ck, &plain); !bs.ok()) {
-        report.problems.push_back({"blob " + IdToHex(id), "corrupt: " + bs.message(), users[id]});
+        report->problems.push_back({"blob " + IdToHex(id), "corrupt: " + bs.message(), users[id]});
       }
     }
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, bool deep) {
+  // Deep verify opens every blob: a write-only key is turned away before anything is read.
+  if (deep) CV_RETURN_IF_ERROR(vault.RequireReader("verify --deep"));
+  VerifyReport report;
+  std::vector<BackupRecord> records;
+  if (backup.empty()) {
+    CV_ASSIGN_OR_RETURN(records, vault.ListBackups());
+  } else {
+    CV_ASSIGN_OR_RETURN(BackupRecord r, vault.ResolveBackup(backup, "", ""));
+    records.push_back(r);
+  }
+  // A backup's blobs are in its node's partition: one partition's index and packs at a time, so memory and
+  // listings stay those of one node however many share the vault.
+  std::map<std::string, std::vector<BackupRecord>> by_partition;
+  for (const auto& r : records) {
+    report.backups.push_back(r.backup_id);
+    by_partition[r.node_id].push_back(r);
+  }
+  if (by_partition.empty())
+    by_partition[vault.partition()];  // no backups: the index still loads and is checked
+  // Verify checks the vault, not a local copy of its index: a cache row changed on disk must not hide a
+  // missing blob from the command meant to find it.
+  vault.SetIndexCacheDir("");
+  for (const auto& [partition, group] : by_partition) {
+    CV_RETURN_IF_ERROR(vault.UsePartition(partition));
+    CV_RETURN_IF_ERROR(vault.LoadIndex());
+    report.duplicate_blobs += vault.DuplicateBlobCount();
+    CV_RETURN_IF_ERROR(VerifyPartition(vault, group, deep, &report));
+  }
+  AddVaultProblems(vault, &report);
   return report;
 }
 

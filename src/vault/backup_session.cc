@@ -4,6 +4,7 @@
 
 #include "pipeline/cpu_stages.h"
 #include "vault/crash_point.h"
+#include "vault/index_consolidation.h"
 
 namespace cv::vault {
 
@@ -60,6 +61,19 @@ bool BackupSession::HasAll(const std::vector<ObjectId>& ids) const {
   return true;
 }
 
+void BackupSession::MaybeConsolidate() {
+  BlobIndex& index = vault_.blob_index();
+  if (vault_.partition().empty() || vault_.format() != 2 || index.Uncovered() <= kConsolidateAfter) return;
+  // The backup is committed: a consolidation that fails costs the next start-up requests, never data.
+  auto name = index.Consolidate(vault_.objects());
+  if (!name.ok()) {
+    vault_.NoteProblem("index-full/" + vault_.partition() + "/",
+                       "the partition's index was not consolidated (the next backup tries again): " +
+                           name.status().message());
+  }
+  CrashPoint("after-consolidation");
+}
+
 Result<BackupRecord> BackupSession::Commit(const Manifest& manifest, BackupRecord record) {
   CV_RETURN_IF_ERROR(packs_.Flush());
   CrashPoint("before-index");
@@ -67,7 +81,8 @@ Result<BackupRecord> BackupSession::Commit(const Manifest& manifest, BackupRecor
   std::vector<IndexEntry> adopted = vault_.TakeAdopted();
   entries.insert(entries.end(), adopted.begin(), adopted.end());
   if (!entries.empty()) {
-    CV_ASSIGN_OR_RETURN(ObjectId index_id, vault_.blob_index().Write(vault_.objects(), entries));
+    CV_ASSIGN_OR_RETURN(ObjectId index_id,
+                        vault_.blob_index().Write(vault_.objects(), entries, vault_.partition()));
     record.index_ids.push_back(index_id);
   }
   CrashPoint("before-manifest");
@@ -79,9 +94,12 @@ Result<BackupRecord> BackupSession::Commit(const Manifest& manifest, BackupRecor
     CV_RETURN_IF_ERROR(vault_.catalog().PutReferenceSet(record.backup_id, manifest));
   }
   record.stored_bytes = packs_.stored_bytes();
+  // The partition its blobs are in: a restore reads that partition's index (Vault::UsePartition).
+  record.node_id = vault_.partition();
   CrashPoint("before-commit");
   CV_RETURN_IF_ERROR(vault_.CommitRecord(record));
   CrashPoint("after-commit");
+  MaybeConsolidate();
   return record;
 }
 

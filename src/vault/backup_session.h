@@ -28,13 +28,16 @@ class BackupSession {
   // True if every blob is in the vault or stored by this session (a file cache hit may be used).
   bool HasAll(const std::vector<ObjectId>& ids) const;
 
-  // Fills the record's manifest_id, index_ids, stored_bytes (and v2: version, content_key), then commits.
+  // Fills the record's manifest_id, index_ids, stored_bytes (and v2: version, content_key, node_id), then
+  // commits. Then, in a partition with more than kConsolidateAfter index objects no consolidation covers,
+  // consolidates its index; a failure there is a warning in Vault::Problems, never the backup's.
   Result<BackupRecord> Commit(const Manifest& manifest, BackupRecord record);
 
   // Tests: the content key budget (blob_codec.h) for this session.
   void set_content_key_budget(uint64_t budget) { budget_ = budget; }
 
  private:
+  void MaybeConsolidate();
   // v2: this session's content key, made and written on first use. Null for v1.
   Result<const ContentKey*> SessionKey();
 

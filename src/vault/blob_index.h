@@ -6,9 +6,12 @@
 #pragma once
 
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,6 +21,7 @@
 
 namespace cv::vault {
 
+class IndexCache;
 class ObjectTable;
 class PackReader;
 class BlobCodec;
@@ -37,15 +41,28 @@ inline constexpr uint64_t kMaxUnindexedBytesRead = uint64_t{1} << 30;
 
 class BlobIndex {
  public:
-  // Reads every index object (one request each: sizes come from the listing), then adopts packs no index
-  // names once every entry they claim checks out. Objects that do not check out are skipped and logged in
-  // `problems`; what the store or network causes stops the load.
-  Status Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, ProblemLog& problems);
+  BlobIndex();
+  ~BlobIndex();
+  // Reads the index of each of `partitions` (docs/vault-format.md, "Partitions"; "" = the unpartitioned
+  // layout): for a partition, the newest consolidated index that opens, then the index objects it does not
+  // cover (one request each: sizes come from the listing; up to the store's connections at once), then adopts
+  // the partition's packs no index names once every entry they claim checks out. Objects that do not check
+  // out are skipped and logged in `problems`; what the store or network causes stops the load.
+  // Several partitions (a load restore of many nodes' backups): each pack is read under its own partition's
+  // name (`packs` is told which).
+  // `cache_dir`: with one v2 partition, keep its index in the on-disk cache there (index_cache.h) and read
+  // from the vault only what the cache has not ingested; lookups then go to the cache. Empty: in memory.
+  Status Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, ProblemLog& problems,
+              const std::vector<std::string>& partitions, const std::string& cache_dir = {});
 
   // False until the first Load: a lookup before it finds nothing, which would make a backup store every
   // blob again and adopt nothing, so the writers and readers above check it (they return Internal).
   bool loaded() const;
+  // Forgets everything loaded (the vault moved to another partition): loaded() is false until the next Load.
+  void Unload();
   std::optional<IndexEntry> Find(const ObjectId& id) const;
+  // True when the last Load put the index in the on-disk cache.
+  bool cached() const;
   size_t Count() const;
   // Blobs found in more than one pack by the last Load: 0 unless a blob was stored twice.
   size_t Duplicates() const;
@@ -56,8 +73,15 @@ class BlobIndex {
   // Entries of packs adopted by Load: the next committed backup writes them into its index.
   std::vector<IndexEntry> TakeAdopted();
   // Writes one index object naming `entries` (create-only; v1 named by its hash, v2 by a random id, with
-  // each pack's content key). Returns its id.
-  Result<ObjectId> Write(ObjectTable& table, std::span<const IndexEntry> entries) const;
+  // each pack's content key; a v2 partition's under index/<node>/). Returns its id.
+  Result<ObjectId> Write(ObjectTable& table, std::span<const IndexEntry> entries, std::string_view partition);
+
+  // Index objects of the one partition loaded that no consolidation covers, those written since included:
+  // when it exceeds kConsolidateAfter, the backup that wrote the last one consolidates (Consolidate).
+  size_t Uncovered() const;
+  // Writes a consolidated index of the partition loaded (alone, and not ""): every entry loaded, added or
+  // adopted, covering every index object listed at Load and written since. Returns its name.
+  Result<std::string> Consolidate(ObjectTable& table);
 
  private:
   mutable std::mutex mu_;
@@ -66,6 +90,14 @@ class BlobIndex {
   std::vector<IndexEntry> adopted_;                                 // GUARDED_BY(mu_)
   size_t duplicates_ = 0;                                           // GUARDED_BY(mu_)
   bool loaded_ = false;                                             // GUARDED_BY(mu_)
+  // The partition loaded alone (nullopt: several), the index objects it listed and those written since, and
+  // how many of them the newest consolidation did not cover.
+  std::optional<std::string> partition_;  // GUARDED_BY(mu_)
+  std::vector<std::string> names_;        // GUARDED_BY(mu_)
+  size_t uncovered_ = 0;                  // GUARDED_BY(mu_)
+  std::string newest_consolidation_;      // GUARDED_BY(mu_): the last name listed or written
+  // With a cache, blobs_ and pack_keys_ hold only what was added or adopted since Load.
+  std::unique_ptr<IndexCache> cache_;  // GUARDED_BY(mu_) (set only by Load)
 };
 
 // What a reader or writer of blobs returns when the index was not loaded first (a bug in the caller).

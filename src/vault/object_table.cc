@@ -43,6 +43,20 @@ Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vecto
   return Status::OK();
 }
 
+Status ListPartition(storage::ObjectStore& store, layout::ObjectKind kind, std::string_view node_id,
+                     std::vector<storage::ObjectInfo>* out) {
+  if (kind != ObjectKind::kPack && kind != ObjectKind::kIndex)
+    return Status::Internal(layout::KindInfo(kind).name, "is not a partitioned kind");
+  const std::string under = node_id.empty() ? std::string() : layout::PartitionPrefix(kind, node_id);
+  CV_RETURN_IF_ERROR(ListKind(store, kind, out, under));
+  std::erase_if(*out, [&](const storage::ObjectInfo& o) {
+    auto name = kind == ObjectKind::kPack ? layout::ParsePartitionedPackKey(o.key)
+                                          : layout::ParsePartitionedIndexKey(o.key);
+    return !name || name->node_id != node_id;
+  });
+  return Status::OK();
+}
+
 std::string ObjectTable::Subject(std::string_view key) const {
   return store_.Describe() + "/" + std::string(key);
 }

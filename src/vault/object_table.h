@@ -42,6 +42,13 @@ Status ReadBounded(storage::ObjectStore& store, layout::ObjectKind kind, std::st
 Status ListKind(storage::ObjectStore& store, layout::ObjectKind kind, std::vector<storage::ObjectInfo>* out,
                 std::string_view under = {});
 
+// Packs or index objects of one partition (format v2, docs/vault-format.md "Partitions"): the listing of
+// layout::PartitionPrefix(kind, node_id), keeping only names of that partition. Node "" lists the whole
+// prefix, as older releases did, and keeps the unpartitioned names only: a partitioned pack is read under its
+// own partition's name, never under the unpartitioned one.
+Status ListPartition(storage::ObjectStore& store, layout::ObjectKind kind, std::string_view node_id,
+                     std::vector<storage::ObjectInfo>* out);
+
 class ObjectTable {
  public:
   // The store and keys must outlive the table.

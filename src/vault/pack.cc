@@ -25,15 +25,15 @@ Result<std::vector<uint8_t>> SealPackHeader(const VaultKeys& keys, std::span<con
   return sealed;
 }
 
-Status FinishPackV2(const VaultKeys& keys, const ObjectId& pack_id, const ObjectId& content_key,
-                    std::vector<PackEntry> entries, std::vector<uint8_t>* region) {
+Status FinishPackV2(const VaultKeys& keys, const ObjectId& pack_id, std::string_view name,
+                    const ObjectId& content_key, std::vector<PackEntry> entries,
+                    std::vector<uint8_t>* region) {
   PackHeaderV2 h;
   h.pack_id = pack_id;
   h.content_key = content_key;
   h.region_len = region->size();
   h.region_hash = crypto::Blake3::Hash(*region);
   h.entries = std::move(entries);
-  const std::string name = layout::PackKey(pack_id);
   CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed, keys.Seal(ObjectKind::kPack, name, EncodePackHeaderV2(h)));
   std::vector<uint8_t> reopened;
   auto decoded = keys.Open(ObjectKind::kPack, name, sealed, &reopened)
@@ -47,9 +47,23 @@ Status FinishPackV2(const VaultKeys& keys, const ObjectId& pack_id, const Object
   return Status::OK();
 }
 
+std::string PackReader::Key(const ObjectId& pack_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!pack_partitions_.empty()) {
+    auto it = pack_partitions_.find(pack_id);
+    if (it != pack_partitions_.end()) return layout::PackKey(it->second, pack_id);
+  }
+  return layout::PackKey(partition_, pack_id);
+}
+
+void PackReader::SetPackPartitions(std::map<ObjectId, std::string> partitions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pack_partitions_ = std::move(partitions);
+}
+
 Result<PackContents> PackReader::OpenHeader(const ObjectId& pack_id, const PackTrailer& trailer,
                                             std::span<const uint8_t> sealed) {
-  const std::string key = layout::PackKey(pack_id);
+  const std::string key = Key(pack_id);
   if (trailer.version != keys_.format()) {
     return Status::Corruption(key, "is a format v" + std::to_string(trailer.version) + " pack in a v" +
                                        std::to_string(keys_.format()) + " vault");
@@ -90,7 +104,7 @@ Result<PackTrailer> ParseTail(std::span<const uint8_t> tail, uint64_t pack_size,
 }  // namespace
 
 Result<PackContents> PackReader::ReadHeader(const ObjectId& pack_id, uint64_t pack_size) {
-  std::string key = layout::PackKey(pack_id);
+  std::string key = Key(pack_id);
   if (pack_size < kPackTrailerSize) return Status::Corruption(key, "too short to be a pack");
   std::vector<uint8_t> tail;
   CV_RETURN_IF_ERROR(store_.Get(key, pack_size - kPackTrailerSize, kPackTrailerSize, &tail));
@@ -110,7 +124,7 @@ Status PackReader::CheckHeader(const ObjectId& pack_id, uint64_t pack_size,
     auto it = by_id.find(e.blob_id);
     if (it == by_id.end() || it->second.offset != e.offset || it->second.stored_len != e.stored_len ||
         it->second.raw_len != e.raw_len || it->second.compression != e.compression) {
-      return Status::Corruption(layout::PackKey(pack_id),
+      return Status::Corruption(Key(pack_id),
                                 "header does not list blob " + IdToHex(e.blob_id) + " as the index does");
     }
   }
@@ -119,7 +133,7 @@ Status PackReader::CheckHeader(const ObjectId& pack_id, uint64_t pack_size,
 
 Result<PackContents> PackReader::VerifyUnindexed(const ObjectId& pack_id, uint64_t pack_size,
                                                  BlobCodec& codec) {
-  std::string key = layout::PackKey(pack_id);
+  std::string key = Key(pack_id);
   if (pack_size > kMaxUnindexedPackSize) {
     return Status::Corruption(key, "is " + std::to_string(pack_size) +
                                        " bytes, larger than any pack a backup " + "writes (" +
@@ -145,7 +159,7 @@ Result<PackContents> PackReader::VerifyUnindexed(const ObjectId& pack_id, uint64
 }
 
 Result<PackContents> PackReader::CheckWhole(const ObjectId& pack_id, std::span<const uint8_t> bytes) {
-  const std::string key = layout::PackKey(pack_id);
+  const std::string key = Key(pack_id);
   if (bytes.size() < kPackTrailerSize) return Status::Corruption(key, "too short to be a pack");
   if (keys_.format() == 1 && crypto::Sha256(bytes) != pack_id)
     return Status::Corruption(key, "content does not match its name");
@@ -167,7 +181,7 @@ Result<PackContents> PackReader::CheckWhole(const ObjectId& pack_id, std::span<c
 
 Status PackReader::ReadBlob(const IndexEntry& loc, BlobCodec& codec, const ContentKey* key,
                             std::vector<uint8_t>* out) {
-  std::string pack_key = layout::PackKey(loc.pack_id);
+  std::string pack_key = Key(loc.pack_id);
   std::span<const uint8_t> sealed;
   // A length of 0 would ask the store for "to the end": no sealed blob is that short anyway.
   if (loc.entry.stored_len < codec.SealOverhead()) {

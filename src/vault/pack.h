@@ -12,7 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -50,13 +53,23 @@ struct PackContents {
 // back is never uploaded.
 Result<std::vector<uint8_t>> SealPackHeader(const VaultKeys& keys, std::span<const PackEntry> entries);
 // The whole v2 pack from its blob region: id, header and trailer appended to `region`, checked likewise.
-Status FinishPackV2(const VaultKeys& keys, const ObjectId& pack_id, const ObjectId& content_key,
-                    std::vector<PackEntry> entries, std::vector<uint8_t>* region);
+// `name`: the pack's object name (its partition's, vault_layout.h PackKey), which the header's AAD binds.
+Status FinishPackV2(const VaultKeys& keys, const ObjectId& pack_id, std::string_view name,
+                    const ObjectId& content_key, std::vector<PackEntry> entries,
+                    std::vector<uint8_t>* region);
 
 class PackReader {
  public:
-  // The store and keys must outlive the reader.
-  PackReader(storage::ObjectStore& store, const VaultKeys& keys) : store_(store), keys_(keys) {}
+  // The store, keys and partition must outlive the reader. `partition` is the Vault's (Vault::UsePartition):
+  // the node whose packs are read from now on, "" for the unpartitioned layout.
+  PackReader(storage::ObjectStore& store, const VaultKeys& keys, const std::string& partition)
+      : store_(store), keys_(keys), partition_(partition) {}
+
+  // The object name of pack `pack_id`: in the current partition, or in the one SetPackPartitions gave it.
+  std::string Key(const ObjectId& pack_id) const;
+  const std::string& partition() const { return partition_; }
+  // An index of several partitions (BlobIndex::Load): the partition of each pack. Empty: all in partition().
+  void SetPackPartitions(std::map<ObjectId, std::string> partitions);
 
   // A pack's header from its tail: two ranged reads, the trailer, then the sealed header.
   Result<PackContents> ReadHeader(const ObjectId& pack_id, uint64_t pack_size);
@@ -79,6 +92,9 @@ class PackReader {
 
   storage::ObjectStore& store_;
   const VaultKeys& keys_;
+  const std::string& partition_;
+  mutable std::mutex mu_;
+  std::map<ObjectId, std::string> pack_partitions_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace cv::vault

@@ -97,18 +97,22 @@ Status PackWriter::Flush() {
 Status PackWriter::Upload(OpenPack pack) {
   // The header goes into the pack itself, so a pack is self-describing even if no index names it.
   ObjectId pack_id{};
+  std::string key;
   if (vault_.keys().format() == 1) {
     CV_ASSIGN_OR_RETURN(std::vector<uint8_t> sealed_header, SealPackHeader(vault_.keys(), pack.entries));
     pack.bytes.insert(pack.bytes.end(), sealed_header.begin(), sealed_header.end());
     AppendPackTrailer(static_cast<uint32_t>(sealed_header.size()), &pack.bytes);
     pack_id = crypto::Sha256(pack.bytes);
+    key = vault_.packs().Key(pack_id);
   } else {
     // v2: a random id the header binds, and a hash of the blobs in it (the one pass over the stored bytes).
     if (!content_key_) return Status::Internal("pack writer", "a format v2 pack needs its content key");
     CV_RETURN_IF_ERROR(crypto::RandomBytes(pack_id));
-    CV_RETURN_IF_ERROR(FinishPackV2(vault_.keys(), pack_id, content_key_->id, pack.entries, &pack.bytes));
+    key = vault_.packs().Key(pack_id);  // the header binds the name, partition included
+    CV_RETURN_IF_ERROR(
+        FinishPackV2(vault_.keys(), pack_id, key, content_key_->id, pack.entries, &pack.bytes));
   }
-  Status st = vault_.store().Put(layout::PackKey(pack_id), pack.bytes);
+  Status st = vault_.store().Put(key, pack.bytes);
   // v1: same bytes, same name: an existing pack is this pack (random nonces make that unlikely anyway).
   if (!st.ok() && !(st.IsAlreadyExists() && vault_.keys().format() == 1)) return st.Annotate("upload pack");
   std::vector<IndexEntry> entries;

@@ -64,7 +64,7 @@ Status SpanReader::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<ui
       }
     }
   }
-  const std::string pack_key = layout::PackKey(span.pack);
+  const std::string pack_key = vault_.packs().Key(span.pack);
   if (!bytes) {
     // Fetched outside the lock: two workers may race for one span and fetch it twice, which costs a
     // request but never a wrong byte.

@@ -1,5 +1,6 @@
 #include "vault/vault.h"
 
+#include <set>
 #include <utility>
 
 #include "vault/vault_config.h"
@@ -13,7 +14,7 @@ Vault::Vault(std::unique_ptr<storage::ObjectStore> store, VaultKeys keys)
       keys_(std::move(keys)),
       objects_(*store_, keys_),
       content_keys_(objects_),
-      packs_(*store_, keys_),
+      packs_(*store_, keys_, partition_),
       catalog_(objects_, content_keys_, problems_) {}
 
 Result<std::unique_ptr<Vault>> Vault::Init(std::unique_ptr<storage::ObjectStore> store,
@@ -103,21 +104,36 @@ Status Vault::UsePartition(std::string node_id) {
     return Status::InvalidArgument("node id '" + node_id + "'", "expected 16 lowercase hex digits");
   if (!node_id.empty() && format() == 1)
     return Status::InvalidArgument("node id " + node_id, "a format v1 vault has no partitions");
+  if (node_id != partition_) index_.Unload();  // its entries name packs of the other partition
   partition_ = std::move(node_id);
   return Status::OK();
 }
 
 Status Vault::LoadIndex() {
   BlobCodec codec(keys_, 3);
-  return index_.Load(objects_, packs_, codec, problems_);
+  return index_.Load(objects_, packs_, codec, problems_, {partition_}, index_cache_dir_);
+}
+
+Status Vault::LoadIndexOf(const std::vector<std::string>& partitions) {
+  std::set<std::string> distinct(partitions.begin(), partitions.end());
+  if (distinct.size() <= 1) {
+    CV_RETURN_IF_ERROR(UsePartition(distinct.empty() ? std::string() : *distinct.begin()));
+    return LoadIndex();
+  }
+  for (const auto& p : distinct) {
+    if (!p.empty() && (!layout::IsValidNodeId(p) || format() == 1))
+      return Status::InvalidArgument("node id '" + p + "'", "not a partition of this vault");
+  }
+  CV_RETURN_IF_ERROR(UsePartition(""));
+  BlobCodec codec(keys_, 3);
+  return index_.Load(objects_, packs_, codec, problems_, {distinct.begin(), distinct.end()});
 }
 
 Result<std::shared_ptr<const ContentKey>> Vault::PackContentKey(const ObjectId& pack_id) {
   if (format() == 1) return std::shared_ptr<const ContentKey>();
   auto key_id = index_.PackKey(pack_id);
   if (!key_id) {
-    return Status::Corruption(layout::PackKey(pack_id),
-                              "no index or header names the content key of its blobs");
+    return Status::Corruption(packs_.Key(pack_id), "no index or header names the content key of its blobs");
   }
   return content_keys_.Get(*key_id);
 }
@@ -132,7 +148,7 @@ Status Vault::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<uint8_t
 
 Status Vault::ListPacks(std::vector<storage::ObjectInfo>* out) {
   std::vector<storage::ObjectInfo> packs;
-  CV_RETURN_IF_ERROR(objects_.List(ObjectKind::kPack, &packs));
+  CV_RETURN_IF_ERROR(ListPartition(*store_, ObjectKind::kPack, partition_, &packs));
   out->insert(out->end(), packs.begin(), packs.end());
   return Status::OK();
 }

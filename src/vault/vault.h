@@ -78,7 +78,8 @@ class Vault {
   // --- partitions (format v2; docs/vault-format.md, "Partitions") ------------------------------
   // The node whose packs and index objects this Vault reads and writes from now on: a backup's own node
   // (ops/node_partition.h resolves it), or a restored backup's record.node_id. "" is the unpartitioned
-  // layout of older vaults (and every v1 vault). Call before LoadIndex; InvalidArgument for a malformed id.
+  // layout of older vaults (and every v1 vault). Call before LoadIndex (another partition than the loaded
+  // one unloads the index); InvalidArgument for a malformed id.
   Status UsePartition(std::string node_id);
   const std::string& partition() const { return partition_; }
   // Where LoadIndex keeps its local, rebuildable copy of the partition's index (next to the file cache).
@@ -86,9 +87,13 @@ class Vault {
   void SetIndexCacheDir(std::string dir) { index_cache_dir_ = std::move(dir); }
 
   // --- the blob index ------------------------------------------------------------------------
-  // Reads every index object, then adopts packs no index names (left by a killed backup). Required before
+  // Reads the index of partition() (BlobIndex::Load: its consolidated index and the index objects it does
+  // not cover), then adopts the partition's packs no index names (left by a killed backup). Required before
   // ReadBlob and BackupSession::StorePart (they return Internal otherwise).
   Status LoadIndex();
+  // The index of several partitions at once (a load restore of many nodes' backups): each pack is read under
+  // its own partition's name. One partition: UsePartition, then LoadIndex.
+  Status LoadIndexOf(const std::vector<std::string>& partitions);
   std::optional<IndexEntry> FindBlob(const ObjectId& id) const { return index_.Find(id); }
   size_t BlobCount() const { return index_.Count(); }
   // Blobs found in more than one pack by the last LoadIndex: 0 unless a blob was stored twice.
@@ -111,6 +116,10 @@ class Vault {
   // Objects skipped so far because they did not check out (junk index objects, backup records and key
   // slots, unindexed packs not adopted, ...). Cumulative; callers print them as warnings.
   std::vector<VaultProblem> Problems() const { return problems_.All(); }
+  // A problem worth a warning that no object's damage caused (a consolidation that failed).
+  void NoteProblem(std::string object, std::string problem, bool damage = false) {
+    problems_.Add(std::move(object), std::move(problem), damage);
+  }
 
   // --- key slots -------------------------------------------------------------------------------
   // Adds a key slot for `secret` (create-only, new random id). Returns the slot id. v2: the slot holds
