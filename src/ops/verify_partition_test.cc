@@ -5,10 +5,12 @@
 // (vault/failing_store.h): a store's Put is atomic, so that is what a process killed there leaves.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <filesystem>
 #include <map>
 
 #include "backends/local/local_store.h"
+#include "core/consolidated_catalog.h"
 #include "core/vault_layout.h"
 #include "ops/verify.h"
 #include "vault/failing_store.h"
@@ -186,4 +188,50 @@ TEST(VerifyPartitionTest, AForgedIndexCacheRowIsCaughtByVerify) {
 }
 
 }  // namespace
+// Any key that can list may write a consolidated catalog, and `list` trusts the newest for what it covers:
+// one written to leave a backup out hides it from `list`. Verify reads every record the slow way and names
+// each one `list` does not show.
+TEST(VerifyPartitionTest, ABackupAConsolidatedCatalogLeavesOutIsReportedByVerify) {
+  vault::testutil::ScratchDir dir("cv-verify-part", "hidden");
+  auto v = Open([&] {
+    auto init =
+        Vault::Init(Store(dir.path(), true), crypto::PassphraseSecret("p"), vault::testutil::FastScrypt());
+    EXPECT_TRUE(init.ok()) << init.status().ToString();
+    return Store(dir.path());
+  }());
+  for (int b = 0; b < 2; ++b)
+    ASSERT_TRUE(vault::testutil::CommitTestBackup(*v, {Part(b)}, {.backup_id = Id(b)}).ok());
+  auto clean = RunVerify(*v, "", /*deep=*/false);
+  ASSERT_TRUE(clean.ok()) << clean.status().ToString();
+  EXPECT_TRUE(clean->ok());
+  ASSERT_EQ(clean->backups.size(), 2u);
+
+  // A consolidation that holds only the first backup, dated now so that `list` looks no further back.
+  auto every = v->catalog().ListSlow();
+  ASSERT_TRUE(every.ok());
+  std::vector<storage::ObjectInfo> segments;
+  ASSERT_TRUE(v->objects().List(layout::ObjectKind::kCatalogSegment, &segments).ok());
+  ASSERT_EQ(segments.size(), 2u);
+  // Dated days ahead (with the clock moved there): list's day window then starts after both segments.
+  const int64_t later = std::time(nullptr) + 5 * 86400;
+  ConsolidatedCatalogWriter w(later - 86400);
+  ASSERT_TRUE(w.Add(segments[0].key, BackupRecordToJson((*every)[0])).ok());
+  std::vector<uint8_t> body = std::move(w).Finish();
+  ASSERT_TRUE(v->objects()
+                  .PutFramedAt(layout::ObjectKind::kConsolidatedCatalog,
+                               layout::ConsolidatedCatalogKey(later - 86400, "00000000000000aa"), body)
+                  .ok());
+  v->catalog().SetClock([later] { return later; });
+  auto listed = v->ListBackups();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);  // the forged consolidation hides the second backup from `list`
+
+  auto report = RunVerify(*v, "", /*deep=*/false);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->backups.size(), 2u);  // both are still verified
+  ASSERT_EQ(report->problems.size(), 1u);
+  EXPECT_EQ(report->problems[0].object, "backup " + Id(1));
+  EXPECT_NE(report->problems[0].problem.find("`cassvault list` does not show it"), std::string::npos);
+}
+
 }  // namespace cv::ops
