@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
+#include "backends/registry.h"
 #include "cli/commands.h"
 #include "env/process_hardening.h"
 
@@ -13,6 +15,11 @@ int main(int argc, char** argv) {
   // First, before any key exists: no core dump may hold one (CASSVAULT_ALLOW_CORE_DUMPS=1 to debug).
   if (std::string warning = cv::env::DisableCoreDumps(); !warning.empty()) {
     std::cerr << "cassvault: warning: core dumps stay enabled: " << warning << "\n";
+  }
+  // CASSVAULT_STATS=1: one JSON line of the store requests this command made, on stderr at exit
+  // (bench/scale).
+  if (cv::backends::StatsRequested()) {
+    std::atexit([] { std::cerr << cv::backends::StatsJson() << "\n"; });
   }
   CLI::App app{"cassvault — backup and restore for Apache Cassandra"};
   app.set_version_flag("--version", std::string("cassvault ") + CASSVAULT_VERSION);
