@@ -97,7 +97,7 @@ Status ReadKeys(const YamlReader& r, NodeConfig* c) {
 }
 
 // Cassandra falls back to -Dcassandra.storagedir, which bin/cassandra.in.sh sets to
-// $CASSANDRA_HOME/data; without it the node itself refuses to start (cassandra.md §1).
+// $CASSANDRA_HOME/data; without it the node itself refuses to start.
 Status ApplyDirectoryDefaults(NodeConfig* c) {
   const char* home = std::getenv("CASSANDRA_HOME");
   std::string storage_dir = home != nullptr && *home != '\0' ? std::string(home) + "/data" : "";

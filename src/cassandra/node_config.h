@@ -24,7 +24,7 @@ struct NodeConfig {
 };
 
 // InvalidArgument naming the file and key for a malformed or incomplete file; NotFound if absent.
-// Unset directories fall back to $CASSANDRA_HOME/data/... as Cassandra does (cassandra.md §1).
+// Unset directories fall back to $CASSANDRA_HOME/data/... as Cassandra does.
 Result<NodeConfig> LoadNodeConfig(const std::string& yaml_path);
 
 }  // namespace cv::cassandra

@@ -45,7 +45,7 @@ bool IsName(const std::string& s) {
   return true;
 }
 
-// Snapshot tags become directory names matched by `[\w-]+` (cassandra.md §1).
+// Snapshot tags become directory names matched by `[\w-]+`.
 bool IsTag(const std::string& s) {
   if (s.empty() || s[0] == '-') return false;
   for (char c : s) {

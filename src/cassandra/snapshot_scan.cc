@@ -1,4 +1,4 @@
-// src/cassandra/snapshot_scan.cc — walks {data_dir}/{ks}/{table}[-{id}]/ (cassandra.md §1, §5).
+// src/cassandra/snapshot_scan.cc — walks {data_dir}/{ks}/{table}[-{id}]/.
 //
 // Directories are followed through symlinks (operators move keyspaces onto other disks that way);
 // files are lstat'ed and only regular files count, since snapshot entries are hard links.
@@ -151,7 +151,7 @@ Status CollectFiles(const std::string& dir, const std::string& rel_prefix, int d
     }
     if (!S_ISREG(st.st_mode)) continue;
     if (rel_prefix.empty() && name == "schema.cql") {
-      // Written into one data dir only (cassandra.md §5); the first one found wins.
+      // Written into one data dir only; the first one found wins.
       if (table->schema_cql.empty()) {
         CV_ASSIGN_OR_RETURN(table->schema_cql, ReadDataDirFile(path, kMaxSchemaCqlBytes));
       }

@@ -1,4 +1,4 @@
-// src/cassandra/sstable_name.cc — SSTable file names (cassandra.md §2–4).
+// src/cassandra/sstable_name.cc — SSTable file names.
 #include "cassandra/sstable_name.h"
 
 #include <array>
@@ -72,7 +72,7 @@ std::optional<SSTableName> SSTableName::Parse(std::string_view filename) {
 }
 
 bool IsTransientFile(std::string_view filename) {
-  // Transaction logs: `txn_<op>_<uuid>.log`, `nb_txn_...`, `big-nb_txn_...` (cassandra.md §1).
+  // Transaction logs: `txn_<op>_<uuid>.log`, `nb_txn_...`, `big-nb_txn_...`.
   if (EndsWith(filename, ".log") &&
       (StartsWith(filename, "txn_") || filename.find("_txn_") != std::string_view::npos)) {
     return true;

@@ -1,4 +1,4 @@
-// src/cassandra/sstable_name.h — parsing SSTable component file names (reference: cassandra.md §2–4).
+// src/cassandra/sstable_name.h — parsing SSTable component file names.
 // `nb-1-big-Data.db`, `da-3g1m_0nuf_3vj5m2k1125165rxa7-bti-Rows.db`, `nb-1-big-SAI+aa+idx+Meta.db`.
 #pragma once
 

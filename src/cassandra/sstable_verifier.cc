@@ -1,4 +1,4 @@
-// src/cassandra/sstable_verifier.cc — Digest.crc32, CompressionInfo.db and CRC.db (cassandra.md §6).
+// src/cassandra/sstable_verifier.cc — Digest.crc32, CompressionInfo.db and CRC.db.
 //
 // The verifier never holds a chunk: it runs the chunk CRC over whatever slice of the chunk each
 // Update() brings and buffers only the 4 stored CRC bytes, so memory stays constant whatever the

@@ -1,5 +1,5 @@
 // src/cassandra/sstable_verifier.h — checks Data.db against Cassandra's own checksums while it
-// streams through a backup, so corruption is caught before it reaches the vault (cassandra.md §6):
+// streams through a backup, so corruption is caught before it reaches the vault:
 //   - Digest.crc32: ASCII decimal CRC32 (zlib polynomial) of the whole Data.db;
 //   - compressed tables: a big-endian CRC32 after each chunk, chunk offsets from CompressionInfo.db;
 //   - uncompressed tables: CRC.db holds i32 chunk size then one CRC32 per chunk.

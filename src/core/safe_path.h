@@ -1,4 +1,4 @@
-// src/core/safe_path.h — restore never writes outside its target (PRODUCT invariant 6).
+// src/core/safe_path.h — restore never writes outside its target.
 //
 // Every name that comes out of a manifest (keyspace, table, id, file path) is checked here before it
 // becomes part of a path, whatever the manifest says: a tampered or hostile manifest gets an

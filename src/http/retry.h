@@ -5,7 +5,7 @@
 // a retried request carries a fresh date and a fresh token (a signature minutes old, or a token that
 // expired while we slept, would turn a transient fault into a permanent 403).
 //
-// What is retried (azure.md §13, and what the Azure and AWS SDKs retry):
+// What is retried (what the Azure and AWS SDKs retry):
 //   - transport failures the client reports as Unavailable (refused, reset, cut body) or
 //     DeadlineExceeded (connect timeout, stalled transfer);
 //   - HTTP 408, 429, 500, 502, 503, 504.

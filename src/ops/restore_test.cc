@@ -1,4 +1,4 @@
-// Restore never writes outside its target, whatever names a manifest holds (PRODUCT invariant 6).
+// Restore never writes outside its target, whatever names a manifest holds.
 #include "ops/restore.h"
 
 #include <gtest/gtest.h>

@@ -70,7 +70,7 @@ TEST(AzureUrl, PercentEncodesAllButUnreserved) {
 }
 
 TEST(SharedKey, CanonicalResourceSortsDecodedQueryParameters) {
-  // azure.md §7: PUT /acct/c/b?comp=block&blockid=MDA%3D -> "/acct/c/b\nblockid:MDA=\ncomp:block".
+  // PUT /acct/c/b?comp=block&blockid=MDA%3D -> "/acct/c/b\nblockid:MDA=\ncomp:block".
   std::string s = StringToSign("PUT", 0, {}, "acct", "/c/b", {{"comp", "block"}, {"blockid", "MDA="}});
   EXPECT_TRUE(s.ends_with("\n/acct/c/b\nblockid:MDA=\ncomp:block")) << s;
   // Twelve lines before the resource; Content-Length empty when 0.

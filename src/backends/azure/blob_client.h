@@ -23,8 +23,8 @@
 
 namespace cv::backends::azure {
 
-// Pinned so that the service behaves as this code was written against (azure.md §1: GA SDKs use it,
-// Azurite >= 3.35 accepts it). Changing it is a reviewed change, not a dependency bump.
+// Pinned so that the service behaves as this code was written against (GA SDKs use it, Azurite >= 3.35
+// accepts it). Changing it is a reviewed change, not a dependency bump.
 inline constexpr std::string_view kApiVersion = "2025-07-05";
 
 class BlobClient {

@@ -1,4 +1,4 @@
-// src/backends/s3/sigv4.h — AWS Signature Version 4 (reference/azure.md §12), as pure functions.
+// src/backends/s3/sigv4.h — AWS Signature Version 4, as pure functions.
 //
 // Pure so that every canonical form is unit-tested byte for byte against AWS's published examples
 // (sigv4_test.cc). The signature covers the method, the encoded path, the sorted query, every header

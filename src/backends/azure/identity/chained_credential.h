@@ -1,5 +1,5 @@
 // src/backends/azure/identity/chained_credential.h — `auth: default`: the identities DefaultAzureCredential
-// tries, in its order (azure.md §9): environment (client secret, else certificate) → workload identity →
+// tries, in its order: environment (client secret, else certificate) → workload identity →
 // managed identity (App Service when IDENTITY_ENDPOINT is set, else IMDS) → Azure CLI.
 //
 // Sources that are not configured on this machine are listed with the reason at construction; the

@@ -1,5 +1,5 @@
 // src/backends/azure/identity/client_assertion.h — the signed JWT a certificate credential sends instead
-// of a secret (azure.md §9 c): header {"alg":"RS256","typ":"JWT","x5t":SHA-1,"x5t#S256":SHA-256 of the
+// of a secret: header {"alg":"RS256","typ":"JWT","x5t":SHA-1,"x5t#S256":SHA-256 of the
 // certificate's DER, base64url}, claims aud (the token URL), iss = sub (the client id), jti (a random
 // GUID), nbf, exp (10 minutes, as the C++ SDK), signed RSASSA-PKCS1-v1_5 with SHA-256 over OpenSSL.
 #pragma once

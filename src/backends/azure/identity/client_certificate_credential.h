@@ -1,6 +1,6 @@
 // src/backends/azure/identity/client_certificate_credential.h — a service principal proving itself with
-// a certificate: each token request carries a fresh client assertion signed with the certificate's key
-// (azure.md §9 c). The PEM file (certificate + key) is read once, when the credential is made.
+// a certificate: each token request carries a fresh client assertion signed with the certificate's key.
+// The PEM file (certificate + key) is read once, when the credential is made.
 #pragma once
 
 #include <memory>

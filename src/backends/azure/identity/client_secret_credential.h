@@ -1,5 +1,5 @@
 // src/backends/azure/identity/client_secret_credential.h — a service principal proving itself with a
-// client secret (azure.md §9 b). The secret comes from an environment variable (AZURE_CLIENT_SECRET, or
+// client secret. The secret comes from an environment variable (AZURE_CLIENT_SECRET, or
 // the one vault.azure.client_secret_env names), never from the config file or argv.
 #pragma once
 

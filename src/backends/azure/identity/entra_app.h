@@ -1,6 +1,6 @@
 // src/backends/azure/identity/entra_app.h — an app registration asking Entra ID for a token with the
 // client-credentials grant: POST {authority}/{tenant}/oauth2/v2.0/token, form grant_type, client_id,
-// scope, plus the proof (a secret, a signed assertion, or a federated token) — azure.md §9 (b)-(d).
+// scope, plus the proof (a secret, a signed assertion, or a federated token).
 #pragma once
 
 #include <string>

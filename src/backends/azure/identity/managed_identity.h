@@ -1,5 +1,5 @@
 // src/backends/azure/identity/managed_identity.h — the identity Azure attaches to the machine or app
-// the backup runs on, asked of a local endpoint without any secret of ours (azure.md §9 a):
+// the backup runs on, asked of a local endpoint without any secret of ours:
 //   ImdsCredential        VMs, scale sets, AKS nodes: GET {host}/metadata/identity/oauth2/token
 //                         ?api-version=2018-02-01&resource=… with `Metadata: true`; host
 //                         http://169.254.169.254, or AZURE_POD_IDENTITY_AUTHORITY_HOST as in the SDKs.

@@ -14,7 +14,7 @@
 
 namespace cv::backends::azure::identity {
 
-// Scope (v2 endpoints) and resource (v1: IMDS, App Service, the CLI) of Azure Storage (azure.md §9).
+// Scope (v2 endpoints) and resource (v1: IMDS, App Service, the CLI) of Azure Storage.
 inline constexpr std::string_view kStorageScope = "https://storage.azure.com/.default";
 inline constexpr std::string_view kStorageResource = "https://storage.azure.com/";
 

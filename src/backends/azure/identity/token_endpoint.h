@@ -2,7 +2,7 @@
 // request sent with retries, its JSON answer read into an AccessToken, its error body into a Status.
 //
 // Retries: http::SendWithRetry's (408, 429, 5xx and transport failures, backoff with jitter, never
-// sooner than Retry-After asks). Entra ID and IMDS throttle with 429 + Retry-After (azure.md §9).
+// sooner than Retry-After asks). Entra ID and IMDS throttle with 429 + Retry-After.
 //
 // Errors name the credential kind and carry what the endpoint said that helps an operator — HTTP status,
 // `error`, `error_description` (the AADSTS code and text), `message` — and nothing else: never the

@@ -1,4 +1,4 @@
-// src/backends/azure/identity/workload_identity_credential.h — AKS workload identity (azure.md §9 d): the
+// src/backends/azure/identity/workload_identity_credential.h — AKS workload identity: the
 // Kubernetes service-account token in AZURE_FEDERATED_TOKEN_FILE is the client assertion. The file is
 // read again for every token request, because the kubelet rotates it (about hourly).
 #pragma once
