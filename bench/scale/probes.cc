@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/registry.h"
+#include "bench/scale/start_up.h"
 #include "core/vault_layout.h"
 #include "http/http_client.h"
 #include "storage/counting_store.h"
@@ -47,8 +48,11 @@ nlohmann::json Finish(const Probe& p, const storage::CountingStore& counted, con
   const uint64_t http = sent.requests - p.http_before;
   const uint64_t pages = http > 0 ? sent.list_pages - p.pages_before : c.lists;
   uint64_t foreign = 0;
-  nlohmann::json examples = nlohmann::json::array();
-  for (const auto& r : counted.Log()) {
+  nlohmann::json examples = nlohmann::json::array(), log = nlohmann::json::array();
+  const auto requests = counted.Log();
+  for (const auto& r : requests) {
+    // Every request, when they are few (what a start-up costs, and where to cut it); else the first 50.
+    if (log.size() < 50) log.push_back(std::string(1, r.op) + " " + r.key);
     if (!Foreign(r, own)) continue;
     ++foreign;
     if (examples.size() < 5) examples.push_back(std::string(1, r.op) + " " + r.key);
@@ -67,6 +71,7 @@ nlohmann::json Finish(const Probe& p, const storage::CountingStore& counted, con
           {"http_requests", http},
           {"foreign_requests", foreign},
           {"foreign_examples", examples},
+          {"request_log", log},
           {"max_rss_kib", ru.ru_maxrss}};
 }
 
@@ -97,11 +102,15 @@ Result<ProbeReport> ProbeStartup(const BuiltVault& shape, int index, const backe
   Probe p;
   storage::CountingStore* counted = nullptr;
   CV_ASSIGN_OR_RETURN(auto vault, OpenCounted(shape, settings, secret, &counted));
-  // What a backup does before it stores anything: find its partition, then load that partition's index.
-  CV_RETURN_IF_ERROR(vault->UsePartition(node->node_id));
-  if (!cache_dir.empty()) vault->SetIndexCacheDir(cache_dir);
-  CV_RETURN_IF_ERROR(vault->LoadIndex());
+  // What `cassvault backup` does before it stores anything (start_up.h: the same function): find the
+  // partition through its alias, then load that partition's index, with the local index cache in `cache_dir`.
+  CV_ASSIGN_OR_RETURN(StartedNode partition, StartNode(*vault, *node, cache_dir));
   nlohmann::json j = Finish(p, *counted, node->node_id);
+  if (partition.minted || partition.node_id != node->node_id) {
+    return Status::Corruption("node " + node->host_id, "its start-up minted a new partition (" +
+                                                           partition.node_id + ") instead of finding " +
+                                                           node->node_id);
+  }
   j["probe"] = "startup";
   j["node"] = index;
   j["partition"] = vault->partition();

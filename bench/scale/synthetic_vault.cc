@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "backends/registry.h"
+#include "bench/scale/start_up.h"
 #include "core/manifest.h"
 #include "core/vault_layout.h"
 #include "crypto/crypto.h"
@@ -68,8 +69,9 @@ std::string RandomHex(size_t bytes) {
 Status BuildNode(const std::shared_ptr<storage::ObjectStore>& store, const crypto::KeySecret& secret,
                  const Shape& shape, int64_t t0, int index, NodeFacts* node) {
   CV_ASSIGN_OR_RETURN(auto vault, vault::Vault::Open(std::make_unique<SharedStore>(store), secret));
-  CV_RETURN_IF_ERROR(vault->UsePartition(node->node_id));
-  CV_RETURN_IF_ERROR(vault->LoadIndex());
+  // The backup's own start-up: the node's alias (minted now, at its first backup), its partition, its index.
+  CV_ASSIGN_OR_RETURN(StartedNode started, StartNode(*vault, *node, ""));
+  node->node_id = started.node_id;
   auto codec = vault->NewCodec(1);
   std::mt19937_64 rng(std::hash<std::string>{}(node->node_id));
   std::vector<ObjectId> history;
@@ -102,13 +104,7 @@ Status BuildNode(const std::shared_ptr<storage::ObjectStore>& store, const crypt
     m.started = t0 + b;  // hourly in real life; seconds apart here, so that every record is written today
     m.finished = m.started;
     m.tag = "scale-" + std::to_string(b);
-    m.node.host_id = node->host_id;
-    m.node.address = node->address;
-    m.node.cluster_name = "scale";
-    m.node.data_center = node->data_center;
-    m.node.rack = node->rack;
-    m.node.partitioner = "org.apache.cassandra.dht.Murmur3Partitioner";
-    m.node.data_file_directories = {"/var/lib/cassandra/data"};
+    m.node = NodeInfoOf(*node);
     TableEntry table;
     table.keyspace = "ks";
     table.table = "t";
@@ -147,6 +143,18 @@ Status BuildNode(const std::shared_ptr<storage::ObjectStore>& store, const crypt
 
 }  // namespace
 
+NodeInfo NodeInfoOf(const NodeFacts& node) {
+  NodeInfo n;
+  n.host_id = node.host_id;
+  n.address = node.address;
+  n.cluster_name = "scale";
+  n.data_center = node.data_center;
+  n.rack = node.rack;
+  n.partitioner = "org.apache.cassandra.dht.Murmur3Partitioner";
+  n.data_file_directories = {"/var/lib/cassandra/data"};
+  return n;
+}
+
 NodeFacts SyntheticNode(int index) {
   NodeFacts n;
   char host[40];
@@ -174,11 +182,7 @@ Result<BuiltVault> BuildVault(const std::string& url, const backends::StoreSetti
   BuiltVault built;
   built.shape = shape;
   built.vault_url = url;
-  for (int i = 0; i < shape.nodes; ++i) {
-    NodeFacts n = SyntheticNode(i);
-    n.node_id = RandomHex(8);  // minted as a node's first backup does
-    built.nodes.push_back(std::move(n));
-  }
+  for (int i = 0; i < shape.nodes; ++i) built.nodes.push_back(SyntheticNode(i));
   CV_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store, backends::OpenStore(url, settings, false));
   const int64_t t0 = static_cast<int64_t>(std::time(nullptr));
   std::atomic<int> next{0}, done{0};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/store_settings.h"
+#include "core/manifest.h"
 #include "core/result.h"
 #include "crypto/key_slot.h"
 
@@ -24,7 +25,8 @@ struct Shape {
 };
 
 struct NodeFacts {
-  std::string node_id, host_id, address, data_center, rack;
+  std::string node_id;  // the partition its first backup minted (ops/node_partition.h)
+  std::string host_id, address, data_center, rack;
   std::string last_backup;  // the newest backup id of the node
   uint64_t blobs = 0;
 };
@@ -39,6 +41,9 @@ struct BuiltVault {
 
 // The node's Cassandra identity in the synthetic cluster (deterministic, so a rerun names the same nodes).
 NodeFacts SyntheticNode(int index);
+
+// What a backup of that node would read from Cassandra about it.
+NodeInfo NodeInfoOf(const NodeFacts& node);
 
 // Creates the vault (format v2, `secret`) at `url` and fills it. Progress lines go to stderr.
 Result<BuiltVault> BuildVault(const std::string& url, const backends::StoreSettings& settings,
