@@ -17,6 +17,8 @@
 #include "ops/cluster_map.h"
 #include "ops/config.h"
 #include "ops/doctor.h"
+#include "ops/list.h"
+#include "ops/maintain.h"
 #include "ops/node_session.h"
 #include "ops/progress.h"
 #include "ops/restore.h"
@@ -148,6 +150,7 @@ json RecordJson(const BackupRecord& r) {
           {"address", r.address},
           {"data_center", r.data_center},
           {"rack", r.rack},
+          {"node_id", r.node_id},
           {"started", layout::FormatTime(r.started)},
           {"finished", layout::FormatTime(r.finished)},
           {"tables", r.tables},
@@ -287,23 +290,137 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
 }
 
 // --- list ---------------------------------------------------------------------------------------
+// Bad flag values are usage errors (exit 2), named with the forms accepted; nothing is read.
+int FailUsage(const Status& st) {
+  Fail(st);
+  return kExitUsage;
+}
+
+void PrintClusterLine(const ops::ClusterBackup& c) {
+  std::string dcs;
+  for (const auto& d : c.data_centers) dcs += (dcs.empty() ? "" : ",") + Printable(d);
+  std::cout << "tag=" << Printable(c.tag) << "  nodes=" << c.nodes.size() << "  backups=" << c.backups
+            << "  dcs=" << dcs << "  " << layout::FormatTime(c.started) << " .. "
+            << layout::FormatTime(c.finished) << "  size=" << ops::HumanBytes(c.bytes)
+            << "  new=" << ops::HumanBytes(c.new_bytes) << "  stored=" << ops::HumanBytes(c.stored_bytes)
+            << "\n";
+}
+
+json ClusterJson(const ops::ClusterBackup& c) {
+  return {{"tag", c.tag},
+          {"clusters", std::vector<std::string>(c.clusters.begin(), c.clusters.end())},
+          {"nodes", c.nodes.size()},
+          {"host_ids", std::vector<std::string>(c.nodes.begin(), c.nodes.end())},
+          {"data_centers", std::vector<std::string>(c.data_centers.begin(), c.data_centers.end())},
+          {"backups", c.backups},
+          {"started", layout::FormatTime(c.started)},
+          {"finished", layout::FormatTime(c.finished)},
+          {"bytes", c.bytes},
+          {"new_bytes", c.new_bytes},
+          {"stored_bytes", c.stored_bytes}};
+}
+
+// `list` reads records one by one past what a consolidation covers; past this many, it suggests one.
+constexpr size_t kConsolidateHint = 1000;
+
 void AddList(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("list", "list the backups in the vault");
+  struct Flags {
+    std::string node, tag, since, until, limit;
+    bool cluster = false;
+  };
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("--node", f->node, "only this node's backups: its host id, address or vault node id")
+      ->type_name("HOST_ID|ADDRESS|NODE_ID");
+  cmd->add_option("--tag", f->tag, "only backups with this tag");
+  cmd->add_option("--since", f->since,
+                  "only backups started at or after (UTC): 2026-12-06 or 2026-12-06T10:15Z")
+      ->type_name("DATE|TIME");
+  cmd->add_option("--until", f->until,
+                  "only backups started at or before (UTC; a date includes its whole day)")
+      ->type_name("DATE|TIME");
+  cmd->add_option("--limit", f->limit, "only the newest N backups (after the other filters)")->type_name("N");
+  cmd->add_flag("--cluster", f->cluster,
+                "one line per cluster backup (tag): nodes, data centers, first start .. last finish, bytes");
+  cmd->callback([&g, f] {
+    auto filter = ops::MakeListFilter(f->node, f->tag, f->since, f->until, f->limit);
+    if (!filter.ok()) return void(g.exit_code = FailUsage(filter.status()));
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    auto v = ops::OpenVault(*cfg);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    auto all = (*v)->ListBackups();
+    WarnVaultProblems(**v);
+    if (!all.ok()) return void(g.exit_code = Fail(all.status()));
+    if (size_t one_by_one = (*v)->catalog().last_list().one_by_one; one_by_one > kConsolidateHint) {
+      std::cerr
+          << "cassvault: note: " << one_by_one
+          << " backup records were read one request each; `cassvault maintain` consolidates the catalog "
+             "so that list reads them in a few requests\n";
+    }
+    std::vector<BackupRecord> list = ops::FilterRecords(std::move(all).value(), *filter);
+    if (f->cluster) {
+      auto summary = ops::SummariseCluster(list);
+      if (g.json) {
+        json a = json::array();
+        for (const auto& c : summary) a.push_back(ClusterJson(c));
+        std::cout << a.dump() << "\n";
+      } else {
+        if (summary.empty()) std::cout << "no backups match\n";
+        for (const auto& c : summary) PrintClusterLine(c);
+      }
+      return;
+    }
+    if (g.json) {
+      json a = json::array();
+      for (const auto& r : list) a.push_back(RecordJson(r));
+      std::cout << a.dump() << "\n";
+    } else {
+      if (list.empty())
+        std::cout << (filter->node.empty() && filter->tag.empty() && !filter->since && !filter->until
+                          ? "no backups yet\n"
+                          : "no backups match\n");
+      for (const auto& r : list) PrintRecordLine(r);
+    }
+  });
+}
+
+// --- maintain -------------------------------------------------------------------------------------
+void AddMaintain(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand(
+      "maintain", "vault housekeeping any key that lists may run: consolidate the catalog (for a fast list)");
   cmd->callback([&g] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
     auto v = ops::OpenVault(*cfg);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
-    auto list = (*v)->ListBackups();
+    auto r = ops::RunMaintain(**v);
     WarnVaultProblems(**v);
-    if (!list.ok()) return void(g.exit_code = Fail(list.status()));
+    if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("maintain")));
+    const auto& c = r->catalog;
+    json j = {{"catalog",
+               {{"supported", r->catalog_supported},
+                {"written", c.key},
+                {"superseded", c.superseded},
+                {"records", c.records},
+                {"reused", c.reused},
+                {"fetched", c.fetched},
+                {"skipped", c.skipped},
+                {"bytes", c.bytes}}},
+              {"seconds", r->seconds}};
+    LogEvent(g, "maintain", j);
     if (g.json) {
-      json a = json::array();
-      for (const auto& r : *list) a.push_back(RecordJson(r));
-      std::cout << a.dump() << "\n";
+      std::cout << j.dump() << "\n";
+    } else if (!r->catalog_supported) {
+      std::cout << "catalog: a format 1 vault has no consolidated catalog; nothing to do\n";
+    } else if (c.key.empty()) {
+      std::cout << "catalog: up to date (" << c.superseded << " covers all " << c.records
+                << " backup records)\n";
     } else {
-      if (list->empty()) std::cout << "no backups yet\n";
-      for (const auto& r : *list) PrintRecordLine(r);
+      std::cout << "catalog: wrote " << c.key << " covering " << c.records << " backup records (";
+      if (!c.superseded.empty()) std::cout << c.reused << " from " << c.superseded << ", ";
+      std::cout << c.fetched << " read one by one, " << c.skipped << " skipped), " << ops::HumanBytes(c.bytes)
+                << " in " << r->seconds << " s\n";
     }
   });
 }
@@ -663,6 +780,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddInit(app, g);
   AddBackup(app, g);
   AddList(app, g);
+  AddMaintain(app, g);
   AddRestore(app, g);
   AddClusterMap(app, g);
   AddVerify(app, g);

@@ -14,6 +14,7 @@
 #include "core/vault_layout.h"
 #include "crypto/crypto.h"
 #include "ops/backup_files.h"
+#include "ops/node_partition.h"
 #include "ops/node_session.h"
 #include "pipeline/task_group.h"
 #include "vault/backup_session.h"
@@ -197,7 +198,8 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   }
   {
     pipeline::CpuStages::Scope timed(&cpu, kStageIndexLoad);
-    CV_RETURN_IF_ERROR(vault.LoadIndex());
+    // Which partition this node backs up into, then that partition's index (ops/node_partition.h).
+    CV_RETURN_IF_ERROR(StartNodePartition(vault, m.node, config.cache_dir).status());
   }
   std::unique_ptr<FileCache> cache;  // optional: without it, every file is read
   {
@@ -224,7 +226,10 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   BackupReport report;
   {
     pipeline::CpuStages::Scope timed(&cpu, kStageCommit);
-    CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, RecordFor(m, stored)));
+    BackupRecord record = RecordFor(m, stored);
+    // The partition holding this backup's blobs; also where its record commits (vault/catalog.h).
+    record.node_id = vault.partition();
+    CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, std::move(record)));
   }
   if (cache) {
     pipeline::CpuStages::Scope timed(&cpu, kStageFileCache);

@@ -14,6 +14,7 @@
 #include "ops/restore_source.h"
 #include "ops/restore_tokens.h"
 #include "ops/restore_write.h"
+#include "ops/takeover_hint.h"
 
 namespace cv::ops {
 
@@ -90,6 +91,12 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
                         ApplyRestoreTokens(tokens, src.record.backup_id, o.dry_run, &yaml_copy));
     report.plan.insert(report.plan.end(), applied.begin(), applied.end());
     report.next_steps = RestoreNextSteps(tokens, manifest, restored_ks, yaml_copy);
+  }
+  // A replacement node's next backup takes over the replaced node's partition (ops/takeover_hint.h).
+  if (!to_dir && !o.dry_run && !src.from_node.empty() && !src.record.node_id.empty()) {
+    if (Status h = WriteTakeoverHint(config.cache_dir, vault.vault_id(), src.record.node_id); !h.ok())
+      report.plan.push_back("warning: the next backup will not take over partition " + src.record.node_id +
+                            ": " + h.ToString());
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report.cpu_stages = cpu.Report();

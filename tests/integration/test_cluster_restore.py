@@ -135,6 +135,47 @@ class ClusterRestoreTest(unittest.TestCase):
         for n in NODES:
             self.assertEqual(self.listing[self.env[n]["cql_host"]]["host_id"], self.before[n][1])
 
+    def test_01_each_node_backs_up_into_its_partition_and_list_filters_the_catalog(self):
+        # Issue 11: each node has its own partition (a node alias, minted at its first backup) and commits
+        # its record as a catalog segment; list reads them across nodes, filtered and summarised.
+        node_ids = {n: self.backups[n]["node_id"] for n in NODES}
+        for n in NODES:
+            self.assertRegex(node_ids[n], r"^[0-9a-f]{16}$")
+        self.assertEqual(len(set(node_ids.values())), 3, node_ids)
+        files = self.vaults[1].vault_files()
+        self.assertEqual(len([f for f in files if f.startswith("nodes/")]), 3, sorted(files)[:20])
+        segments = sorted(f for f in files if f.startswith("catalog/"))
+        self.assertEqual([s.rsplit("/", 1)[1] for s in segments],
+                         sorted(self.backups[n]["backup_id"] for n in NODES))
+        self.assertFalse([f for f in files if f.startswith("backups/")])
+        cluster = self.vaults[2].json("list", "--cluster")
+        self.assertEqual([(c["tag"], c["nodes"], c["backups"]) for c in cluster], [("cl1", 3, 3)])
+        self.assertEqual(sorted(cluster[0]["host_ids"]), sorted(self.before[n][1] for n in NODES))
+        self.assertEqual(cluster[0]["bytes"], sum(self.backups[n]["bytes"] for n in NODES))
+        by_address = self.vaults[1].json("list", "--node", self.env[2]["cql_host"])
+        self.assertEqual([b["backup_id"] for b in by_address], [self.backups[2]["backup_id"]])
+        by_node_id = self.vaults[1].json("list", "--node", node_ids[3], "--tag", "cl1", "--limit", "5")
+        self.assertEqual([b["backup_id"] for b in by_node_id], [self.backups[3]["backup_id"]])
+        # Bad flag values: exit 2, the flag named, nothing written.
+        before = self.vaults[1].vault_files()
+        bad = self.vaults[1].run("list", "--since", "last tuesday", check=False)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        self.assertIn("--since 'last tuesday'", bad.stderr)
+        bad = self.vaults[1].run("list", "--limit", "0", check=False)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        self.assertEqual(self.vaults[1].vault_files(), before)
+        # maintain (here with node 3's key, as a node's cron would) consolidates; list then reads the
+        # consolidation and shows the same records.
+        listed = self.vaults[1].json("list")
+        m = self.vaults[3].json("maintain")
+        self.assertEqual(m["catalog"]["records"], 3)
+        self.assertEqual(m["catalog"]["fetched"], 3)
+        self.assertTrue(m["catalog"]["written"].startswith("catalog-full/"), m)
+        self.assertIn(m["catalog"]["written"], self.vaults[1].vault_files())
+        self.assertEqual(self.vaults[2].json("list"), listed)
+        again = self.vaults[1].json("maintain")
+        self.assertEqual(again["catalog"]["written"], "", "up to date: nothing written")
+
     def test_10_whole_cluster_lost_then_restored_offline(self):
         close_sessions()
         rig("down")
@@ -219,6 +260,11 @@ class ClusterRestoreTest(unittest.TestCase):
         r = self.vaults[3].json("restore", "--backup", "cl1", "--from-node", old_host)
         self.timing["restore_replaced_node"] = time.monotonic() - t
         self.assertEqual(r["backup_id"], self.backups[3]["backup_id"])
+        # The takeover hint for the replacement's next backup: the restored backup's partition, 0600.
+        hints = glob.glob(os.path.join(self.vaults[3].dir, "cache", "*.takeover"))
+        self.assertEqual(len(hints), 1, hints)
+        self.assertEqual(read(hints[0]).decode().strip(), self.backups[3]["node_id"])
+        self.assertEqual(os.stat(hints[0]).st_mode & 0o777, 0o600)
         self.assertTrue(any("setting initial_token" in p for p in r["plan"]), r["plan"][:3])
         self.assertTrue(any("restoring system.local too" in p for p in r["plan"]), r["plan"][:3])
         self.assertTrue(any("/system/local-" in p for p in r["plan"]), "system.local is written")
@@ -242,6 +288,14 @@ class ClusterRestoreTest(unittest.TestCase):
         with open(logs[3], errors="replace") as f:
             f.seek(offsets[3])
             self.assertIn("Using saved tokens", f.read())
+        # Its next backup stays in the old node's partition (it came back with the old host id, whose alias
+        # names it; the hint is moot and removed), so the restored SSTables are not stored again.
+        aliases = [f for f in self.vaults[1].vault_files() if f.startswith("nodes/")]
+        after = self.vaults[3].json("backup", "--tag", "cl1-replaced", "--keyspace", "cr_simple")
+        self.assertEqual(after["node_id"], self.backups[3]["node_id"])
+        self.assertEqual(after["new_bytes"], 0, after.get("new_components"))
+        self.assertEqual(glob.glob(os.path.join(self.vaults[3].dir, "cache", "*.takeover")), [])
+        self.assertEqual([f for f in self.vaults[1].vault_files() if f.startswith("nodes/")], aliases)
 
     def test_25_whole_cluster_from_backups_without_system_local(self):
         # Backups that hold no system.local (taken with --keyspace, or by an older cassvault): the tokens

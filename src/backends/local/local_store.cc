@@ -243,7 +243,9 @@ class LocalStore final : public storage::ObjectStore {
   }
 
   std::string root_;
-  std::atomic<uint64_t> counter_{0};
+  // Process-wide: two stores over one directory in one process (several Vault instances) must never
+  // pick the same temporary name, or one's unlink removes the other's file before its link.
+  static inline std::atomic<uint64_t> counter_{0};
 };
 
 }  // namespace
