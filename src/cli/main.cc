@@ -3,16 +3,30 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
+#include "backends/registry.h"
 #include "cli/commands.h"
 #include "env/process_hardening.h"
 
-int main(int argc, char** argv) {
+// A function-try-block: whatever escapes (out of memory while the flags are being declared, say) becomes a
+// message and an exit code, never an abort.
+int main(int argc, char** argv) try {
   // First, before any key exists: no core dump may hold one (CASSVAULT_ALLOW_CORE_DUMPS=1 to debug).
   if (std::string warning = cv::env::DisableCoreDumps(); !warning.empty()) {
     std::cerr << "cassvault: warning: core dumps stay enabled: " << warning << "\n";
+  }
+  // CASSVAULT_STATS=1: one JSON line of the store requests this command made, on stderr at exit
+  // (bench/scale).
+  if (cv::backends::StatsRequested()) {
+    std::atexit([]() noexcept {
+      try {
+        std::cerr << cv::backends::StatsJson() << "\n";
+      } catch (...) {  // out of memory at exit: no line, never an abort
+      }
+    });
   }
   CLI::App app{"cassvault — backup and restore for Apache Cassandra"};
   app.set_version_flag("--version", std::string("cassvault ") + CASSVAULT_VERSION);
@@ -35,4 +49,9 @@ int main(int argc, char** argv) {
     return cv::cli::kExitUnavailable;
   }
   return global.exit_code;
+} catch (const std::exception& e) {
+  std::cerr << "cassvault: " << e.what() << "\n";
+  return cv::cli::kExitFailure;
+} catch (...) {
+  return cv::cli::kExitFailure;
 }

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -320,6 +321,21 @@ Result<std::unique_ptr<Client>> Client::Create(const ClientOptions& options) {
   return std::unique_ptr<Client>(new Client(options));
 }
 
+namespace {
+std::atomic<uint64_t> g_requests_sent{0}, g_list_pages_sent{0};
+
+// A list page of either cloud API: what the query names (the path never holds these, keys are escaped).
+bool IsListRequest(std::string_view url) {
+  size_t q = url.find('?');
+  if (q == std::string_view::npos) return false;
+  std::string_view query = url.substr(q);
+  return query.find("comp=list") != std::string_view::npos ||
+         query.find("list-type=") != std::string_view::npos;
+}
+}  // namespace
+
+SentCounts RequestsSent() { return {g_requests_sent.load(), g_list_pages_sent.load()}; }
+
 Result<Response> Client::Send(const Request& request) {
   const std::string subject = request.method + " " + RedactUrl(request.url);
   CURL* h = pool_->Acquire();
@@ -394,6 +410,8 @@ Result<Response> Client::Send(const Request& request) {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
+  ++g_requests_sent;
+  if (request.method == "GET" && IsListRequest(request.url)) ++g_list_pages_sent;
   CURLcode rc = curl_easy_perform(h);
   long status = 0;
   if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

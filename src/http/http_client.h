@@ -107,6 +107,14 @@ class Client {
   std::unique_ptr<RateLimiter> limiter_;  // null when unlimited
 };
 
+// Requests this process has sent through any Client (each attempt of a retried request counts), and how
+// many of them were list pages (Azure `comp=list`, S3 `list-type=`): what a command costs a cloud store,
+// printed by the CLI under CASSVAULT_STATS=1 (backends/registry.h).
+struct SentCounts {
+  uint64_t requests = 0, list_pages = 0;
+};
+SentCounts RequestsSent();
+
 // "scheme://host[:port]/path" of a URL: what a message may show of it (the query may hold a token).
 std::string RedactUrl(std::string_view url);
 
