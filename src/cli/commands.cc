@@ -372,9 +372,10 @@ void AddList(CLI::App& app, GlobalFlags& g) {
       return;
     }
     if (g.json) {
-      json a = json::array();
-      for (const auto& r : list) a.push_back(RecordJson(r));
-      std::cout << a.dump() << "\n";
+      // One record at a time: a document of 50,000 records would take more memory than the whole list.
+      std::cout << "[";
+      for (size_t i = 0; i < list.size(); ++i) std::cout << (i ? "," : "") << RecordJson(list[i]).dump();
+      std::cout << "]\n";
     } else {
       if (list.empty())
         std::cout << (filter->node.empty() && filter->tag.empty() && !filter->since && !filter->until

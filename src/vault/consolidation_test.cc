@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 
 #include "backends/local/local_store.h"
@@ -183,6 +184,21 @@ TEST_F(ConsolidationTest, JunkIndexObjectsStayOutsideTheConsolidation) {
   for (const auto& p : fresh->Problems()) reported |= p.object == junk && p.damage;
   EXPECT_TRUE(reported);
   EXPECT_EQ(fresh->BlobCount(), 33u);
+}
+
+// Readers take the consolidation whose name sorts last as the newest: several written within one second
+// (a fast node, or a clock that went back) must still sort in the order they were written, whatever the
+// random suffix of the one before.
+TEST_F(ConsolidationTest, ConsolidationsWrittenInOneSecondSortInWriteOrder) {
+  auto v = Open(Store());
+  std::string after = layout::ConsolidatedIndexKey(kNode, std::time(nullptr) + 3600, "fffffffffffffff0");
+  for (int i = 0; i < 5; ++i) {
+    auto name = WriteConsolidation(v->objects(), kNode, ConsolidatedIndex{}, after);
+    ASSERT_TRUE(name.ok()) << name.status().ToString();
+    EXPECT_GT(*name, after) << i;
+    EXPECT_TRUE(layout::IsNameOf(layout::ObjectKind::kConsolidatedIndex, *name)) << *name;
+    after = *name;
+  }
 }
 
 }  // namespace

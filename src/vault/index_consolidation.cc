@@ -1,5 +1,7 @@
 #include "vault/index_consolidation.h"
 
+#include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "vault/key_slots.h"
@@ -43,12 +45,20 @@ Result<std::string> WriteConsolidation(ObjectTable& table, std::string_view node
   if (!layout::IsValidNodeId(node_id))
     return Status::Internal("consolidated index", "only a partition's index is consolidated");
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  std::string name;
-  // A clock behind `after` gives up after a few draws: the name then sorts before it, and readers merely
-  // read the index objects the older one does not cover.
-  for (int tries = 0; tries < 64 && (name.empty() || name <= after); ++tries) {
-    CV_ASSIGN_OR_RETURN(std::string random, RandomHex(8));
-    name = layout::ConsolidatedIndexKey(node_id, now, random);
+  CV_ASSIGN_OR_RETURN(std::string random, RandomHex(8));
+  std::string name = layout::ConsolidatedIndexKey(node_id, now, random);
+  // Readers take the name that sorts last as the newest, so this one must sort after `after`: in the same
+  // second (or with a clock behind it), take its stamp and the next suffix. Random draws could not promise
+  // that for several consolidations in one second.
+  if (!after.empty() && name <= after && after.size() >= 16) {
+    const std::string_view suffix = after.substr(after.size() - 16);
+    uint64_t n = 0;
+    if (std::from_chars(suffix.data(), suffix.data() + suffix.size(), n, 16).ec == std::errc() &&
+        n != UINT64_MAX) {
+      char next[17];
+      std::snprintf(next, sizeof next, "%016llx", static_cast<unsigned long long>(n + 1));
+      name = std::string(after.substr(0, after.size() - 16)) + next;
+    }
   }
   CV_RETURN_IF_ERROR(
       table.PutFramedAt(ObjectKind::kConsolidatedIndex, name, EncodeConsolidatedIndex(std::move(body))));
