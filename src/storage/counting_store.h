@@ -72,6 +72,11 @@ class CountingStore final : public ObjectStore {
     Note(gets_, also_ ? &also_->gets : nullptr, 'G', key);
     return inner_->GetView(key, offset, length, buf);
   }
+  Status GetUpTo(std::string_view key, uint64_t max_bytes, std::string_view what,
+                 std::vector<uint8_t>* out) override {
+    Note(gets_, also_ ? &also_->gets : nullptr, 'G', key);
+    return inner_->GetUpTo(key, max_bytes, what, out);
+  }
   Result<ObjectInfo> Stat(std::string_view key) override {
     Note(stats_, also_ ? &also_->stats : nullptr, 'S', key);
     return inner_->Stat(key);

@@ -73,6 +73,12 @@ class ObjectStore {
     CV_RETURN_IF_ERROR(Get(key, offset, length, buf));
     return std::span<const uint8_t>(*buf);
   }
+  // The whole object in one request where the store can: NotFound if absent; Corruption naming it (and
+  // `what` it was read as: "config", "node alias") if it is larger than `max_bytes`, refused before more
+  // than that is read or allocated. For small objects read by
+  // name (a node alias, config, a content key), where a Stat and then a Get would be two round trips.
+  virtual Status GetUpTo(std::string_view key, uint64_t max_bytes, std::string_view what,
+                         std::vector<uint8_t>* out);
   virtual Result<ObjectInfo> Stat(std::string_view key) = 0;
   // Every key under `prefix` (a folder-like prefix such as "packs/"), in no particular order. Names that
   // are not valid object keys (storage/object_key.h) are skipped with a warning on stderr.
@@ -80,5 +86,21 @@ class ObjectStore {
   // Privileged: backups never call it. NotFound if absent.
   virtual Status Delete(std::string_view key) = 0;
 };
+
+// A whole object larger than the reader accepts: the one message every store gives.
+inline Status LargerThan(std::string_view subject, uint64_t max_bytes, std::string_view what) {
+  return Status::Corruption(subject, "is larger than " + std::to_string(max_bytes) + " bytes: more than a " +
+                                         std::string(what) + " can be (" + std::to_string(max_bytes) +
+                                         "); not read (damaged or not ours)");
+}
+
+inline Status ObjectStore::GetUpTo(std::string_view key, uint64_t max_bytes, std::string_view what,
+                                   std::vector<uint8_t>* out) {
+  CV_ASSIGN_OR_RETURN(ObjectInfo info, Stat(key));
+  if (info.size > max_bytes) return LargerThan(Describe() + "/" + std::string(key), max_bytes, what);
+  out->clear();
+  if (info.size == 0) return Status::OK();
+  return Get(key, 0, info.size, out);
+}
 
 }  // namespace cv::storage

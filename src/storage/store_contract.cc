@@ -77,6 +77,26 @@ TEST_P(ObjectStoreContract, PutThenGetReturnsTheBytes) {
   for (const auto& [k, v] : objects) EXPECT_EQ(MustGet(*store_, k), v) << k;
 }
 
+// A small object read by name in one request: the whole of it up to a bound, refused past the bound, and
+// NotFound for none (the engine reads config, node aliases, content keys and manifests this way).
+TEST_P(ObjectStoreContract, GetUpToReadsWholeObjectsWithinTheBound) {
+  ASSERT_TRUE(store_->Put("nodes/a", Bytes("alias bytes")).ok());
+  ASSERT_TRUE(store_->Put("nodes/empty", Bytes("")).ok());
+  ASSERT_TRUE(store_->Put("nodes/big", Random(5000, 3)).ok());
+  std::vector<uint8_t> out;
+  ASSERT_TRUE(store_->GetUpTo("nodes/a", 11, "node alias", &out).ok());
+  EXPECT_EQ(out, Bytes("alias bytes"));
+  out = Bytes("stale");
+  ASSERT_TRUE(store_->GetUpTo("nodes/empty", 4096, "node alias", &out).ok());
+  EXPECT_TRUE(out.empty());
+  Status big = store_->GetUpTo("nodes/big", 4096, "node alias", &out);
+  EXPECT_TRUE(big.IsCorruption()) << big.ToString();
+  EXPECT_NE(big.message().find("more than a node alias can be (4096)"), std::string::npos) << big.ToString();
+  EXPECT_NE(big.message().find("nodes/big"), std::string::npos) << big.ToString();
+  Status none = store_->GetUpTo("nodes/none", 4096, "node alias", &out);
+  EXPECT_TRUE(none.IsNotFound()) << none.ToString();
+}
+
 TEST_P(ObjectStoreContract, PutIsCreateOnlyAndKeepsTheFirstBytes) {
   ASSERT_TRUE(store_->Put("packs/ab/abcd", Bytes("first")).ok());
   Status again = store_->Put("packs/ab/abcd", Bytes("second, longer"));

@@ -13,10 +13,7 @@ Status ReadBounded(storage::ObjectStore& store, layout::ObjectKind kind, std::st
                    std::vector<uint8_t>* out) {
   const layout::ObjectKindInfo& k = layout::KindInfo(kind);
   std::string subject = store.Describe() + "/" + std::string(key);
-  if (!size) {
-    CV_ASSIGN_OR_RETURN(storage::ObjectInfo info, store.Stat(key));
-    size = info.size;
-  }
+  if (!size) return store.GetUpTo(key, k.max_size, k.name, out);  // one request where the store can
   if (*size > k.max_size) {
     return Status::Corruption(subject, "is " + std::to_string(*size) + " bytes, more than a " +
                                            std::string(k.name) + " can be (" + std::to_string(k.max_size) +

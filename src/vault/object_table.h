@@ -2,10 +2,10 @@
 // names, bounded reads and the sealing of metadata, each driven by the kind table
 // (core/vault_layout_kinds.h) instead of strings at each call site.
 //
-// Bounded reads: an object's size is checked against its kind's bound before a byte is allocated, and
-// exactly that many bytes are asked for, so a body of another length is an error. Where a listing already
-// gave the size, it is used as is: one request per object instead of a Stat and a Get (an object that is
-// not the listed size fails the exact-length read as Corruption, like any other damage).
+// Bounded reads: an object's size is checked against its kind's bound before a byte is allocated. Where a
+// listing gave the size, exactly that many bytes are asked for, so a body of another length is an error
+// (Corruption, like any other damage); otherwise the store's GetUpTo reads the whole object, refused past
+// the kind's bound. Either way one request per object, never a Stat and a Get.
 //
 // Sealing is the vault's format's (vault_keys.h): callers name the kind and the object, never an AAD.
 //
@@ -28,7 +28,7 @@
 
 namespace cv::vault {
 
-// The size an object is known to have before it is read (from a listing), or nullopt (a Stat finds it).
+// The size an object is known to have before it is read (from a listing), or nullopt (not known).
 using KnownSize = std::optional<uint64_t>;
 
 // Reads a whole object of `kind` (at most the kind's max_size bytes). Usable before the vault is unlocked

@@ -102,6 +102,19 @@ class LocalStore final : public storage::ObjectStore {
     return fd;
   }
 
+  Status GetUpTo(std::string_view key, uint64_t max_bytes, std::string_view what,
+                 std::vector<uint8_t>* out) override {
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    const std::string subject = Describe() + "/" + std::string(key);
+    uint64_t size = 0;
+    CV_ASSIGN_OR_RETURN(int fd, OpenRegular(key, subject, 0, &size));
+    ::close(fd);
+    if (size > max_bytes) return storage::LargerThan(subject, max_bytes, what);
+    out->clear();
+    if (size == 0) return Status::OK();
+    return Get(key, 0, size, out);  // objects are immutable: the size stays
+  }
+
   Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
     CV_RETURN_IF_ERROR(CheckObjectKey(key));
     const std::string subject = Describe() + "/" + std::string(key);

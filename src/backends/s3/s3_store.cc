@@ -116,6 +116,25 @@ class S3Store final : public storage::ObjectStore {
     return Status::OK();
   }
 
+  // One GetObject without a Range: the client refuses a Content-Length (or a body) past the bound.
+  Status GetUpTo(std::string_view key, uint64_t max_bytes, std::string_view what,
+                 std::vector<uint8_t>* out) override {
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    S3Request req = s3::MakeRequest("GET", Full(key));
+    req.max_body = std::max<uint64_t>(max_bytes, 1);
+    auto sent = client_->Send(req);
+    if (!sent.ok()) {
+      if (sent.status().code() == StatusCode::kCorruption)
+        return storage::LargerThan(Subject(key), max_bytes, what);
+      return sent.status();
+    }
+    http::Response& r = *sent;
+    if (r.status != 200) return Fail(S3Op::kGetObject, key, r);
+    if (r.body.size() > max_bytes) return storage::LargerThan(Subject(key), max_bytes, what);
+    *out = std::move(r.body);
+    return Status::OK();
+  }
+
   Result<storage::ObjectInfo> Stat(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckObjectKey(key));
     auto h = HeadObject(key);
