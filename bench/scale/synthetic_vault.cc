@@ -15,6 +15,7 @@
 #include "core/manifest.h"
 #include "core/vault_layout.h"
 #include "crypto/crypto.h"
+#include "storage/forwarding_store.h"
 #include "vault/backup_session.h"
 #include "vault/vault.h"
 
@@ -23,27 +24,9 @@ namespace {
 
 // One store shared by every node's Vault (each Vault owns its store): two LocalStore instances in one
 // process name their temporary files alike (.tmp-<pid>-<counter>) and collide, so the build opens one.
-class SharedStore final : public storage::ObjectStore {
+class SharedStore final : public storage::ForwardingStore {
  public:
-  explicit SharedStore(std::shared_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
-  std::string Describe() const override { return inner_->Describe(); }
-  storage::StoreProperties Properties() const override { return inner_->Properties(); }
-  Status Put(std::string_view key, std::span<const uint8_t> data) override { return inner_->Put(key, data); }
-  Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
-    return inner_->Get(key, offset, length, out);
-  }
-  Result<std::span<const uint8_t>> GetView(std::string_view key, uint64_t offset, uint64_t length,
-                                           std::vector<uint8_t>* buf) override {
-    return inner_->GetView(key, offset, length, buf);
-  }
-  Result<storage::ObjectInfo> Stat(std::string_view key) override { return inner_->Stat(key); }
-  Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
-    return inner_->List(prefix, fn);
-  }
-  Status Delete(std::string_view key) override { return inner_->Delete(key); }
-
- private:
-  std::shared_ptr<storage::ObjectStore> inner_;
+  using ForwardingStore::ForwardingStore;
 };
 
 // Parts that never repeat: the node, the blob's number within it, then pseudo-random filler (they are
@@ -115,22 +98,7 @@ Status BuildNode(const std::shared_ptr<storage::ObjectStore>& store, const crypt
     m.tables.push_back(std::move(table));
     m.backup_id = layout::MakeBackupId(m.started, RandomHex(4));
 
-    BackupRecord r;
-    r.backup_id = m.backup_id;
-    r.tag = m.tag;
-    r.mode = m.mode;
-    r.cluster_name = m.node.cluster_name;
-    r.host_id = m.node.host_id;
-    r.address = m.node.address;
-    r.data_center = m.node.data_center;
-    r.rack = m.node.rack;
-    r.started = m.started;
-    r.finished = m.finished;
-    r.tables = 1;
-    for (const auto& f : m.tables[0].files) {
-      ++r.files;
-      r.bytes += f.size;
-    }
+    BackupRecord r = RecordOf(m);
     r.new_files = 1;
     r.new_bytes = static_cast<uint64_t>(fresh) * part.size();
     r.node_id = node->node_id;

@@ -144,6 +144,26 @@ Result<Manifest> ManifestFromJson(std::string_view text, std::string_view subjec
   }
 }
 
+BackupRecord RecordOf(const Manifest& m) {
+  BackupRecord r;
+  r.backup_id = m.backup_id;
+  r.tag = m.tag;
+  r.mode = m.mode;
+  r.cluster_name = m.node.cluster_name;
+  r.host_id = m.node.host_id;
+  r.address = m.node.address;
+  r.data_center = m.node.data_center;
+  r.rack = m.node.rack;
+  r.started = m.started;
+  r.finished = m.finished;
+  r.tables = m.tables.size();
+  for (const auto& t : m.tables) {
+    r.files += t.files.size();
+    r.bytes += t.Bytes();
+  }
+  return r;
+}
+
 std::string BackupRecordToJson(const BackupRecord& r) {
   json j = {{"version", r.version},
             {"backup_id", r.backup_id},

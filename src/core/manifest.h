@@ -69,6 +69,10 @@ struct BackupRecord {
   std::string node_id;
 };
 
+// A manifest's catalog entry as far as the manifest says: identity, node, times and counts. The caller adds
+// what only the backup knows (new files and bytes; the engine adds what it stored and where).
+BackupRecord RecordOf(const Manifest& m);
+
 std::string ManifestToJson(const Manifest& m);
 Result<Manifest> ManifestFromJson(std::string_view json, std::string_view subject);
 std::string BackupRecordToJson(const BackupRecord& r);

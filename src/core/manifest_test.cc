@@ -88,4 +88,48 @@ TEST(ManifestTest, RecordRoundTrip) {
 }
 
 }  // namespace
+// The record a backup commits carries the manifest's identity, node, times and counts: `list` shows them
+// without reading the manifest.
+TEST(ManifestTest, RecordOfCountsTheManifestsTablesFilesAndBytes) {
+  Manifest m;
+  m.backup_id = "20261125T141500Z-1a2b3c4d";
+  m.tag = "daily";
+  m.mode = "snapshot";
+  m.started = 100;
+  m.finished = 160;
+  m.node.cluster_name = "c1";
+  m.node.host_id = "h1";
+  m.node.address = "10.0.0.1";
+  m.node.data_center = "dc1";
+  m.node.rack = "r1";
+  for (const auto& [table, sizes] :
+       std::vector<std::pair<std::string, std::vector<uint64_t>>>{{"a", {10, 5}}, {"b", {7}}}) {
+    TableEntry t;
+    t.keyspace = "ks";
+    t.table = table;
+    for (uint64_t size : sizes) {
+      FileEntry f;
+      f.path = "f" + std::to_string(size);
+      f.size = size;
+      t.files.push_back(f);
+    }
+    m.tables.push_back(t);
+  }
+  BackupRecord r = RecordOf(m);
+  EXPECT_EQ(r.backup_id, m.backup_id);
+  EXPECT_EQ(r.tag, "daily");
+  EXPECT_EQ(r.mode, "snapshot");
+  EXPECT_EQ(r.cluster_name, "c1");
+  EXPECT_EQ(r.host_id, "h1");
+  EXPECT_EQ(r.address, "10.0.0.1");
+  EXPECT_EQ(r.data_center, "dc1");
+  EXPECT_EQ(r.rack, "r1");
+  EXPECT_EQ(r.started, 100);
+  EXPECT_EQ(r.finished, 160);
+  EXPECT_EQ(r.tables, 2u);
+  EXPECT_EQ(r.files, 3u);
+  EXPECT_EQ(r.bytes, 22u);
+  EXPECT_EQ(r.new_files, 0u);  // only the backup knows what was new
+}
+
 }  // namespace cv

@@ -46,6 +46,8 @@ class SnapshotGuard {
   bool armed_ = false;
 };
 
+// The system keyspaces that have files on disk: core/table_filter.cc's list also has the virtual ones
+// (system_views, system_virtual_schema), which have no directory to back up.
 constexpr std::array<std::string_view, 5> kAllSystemKeyspaces = {"system", "system_schema", "system_auth",
                                                                  "system_distributed", "system_traces"};
 
@@ -92,24 +94,9 @@ void ApplyIdentity(const cassandra::NodeIdentity& id, NodeInfo* n) {
 
 // The catalog entry: everything `list` shows, derived from the manifest and what was stored.
 BackupRecord RecordFor(const Manifest& m, const StoreFilesResult& stored) {
-  BackupRecord r;
-  r.backup_id = m.backup_id;
-  r.tag = m.tag;
-  r.mode = m.mode;
-  r.cluster_name = m.node.cluster_name;
-  r.host_id = m.node.host_id;
-  r.address = m.node.address;
-  r.data_center = m.node.data_center;
-  r.rack = m.node.rack;
-  r.started = m.started;
-  r.finished = m.finished;
-  for (const auto& t : m.tables) {
-    r.files += t.files.size();
-    r.bytes += t.Bytes();
-  }
+  BackupRecord r = RecordOf(m);
   r.new_files = stored.new_files;
   r.new_bytes = stored.new_bytes;
-  r.tables = m.tables.size();
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/manifest.h"
+#include "storage/forwarding_store.h"
 #include "vault/backup_session.h"
 #include "vault/testing.h"
 #include "vault/vault.h"
@@ -16,35 +17,18 @@
 namespace cv::vault::testutil {
 
 // Calls `before_put(key)` before each Put; a non-OK status is returned instead of writing (nothing stored).
-class HookStore final : public storage::ObjectStore {
+class HookStore final : public storage::ForwardingStore {
  public:
-  explicit HookStore(std::unique_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
+  explicit HookStore(std::unique_ptr<storage::ObjectStore> inner) : ForwardingStore(std::move(inner)) {}
   std::function<Status(std::string_view key)> before_put;
 
-  std::string Describe() const override { return inner_->Describe(); }
-  storage::StoreProperties Properties() const override { return inner_->Properties(); }
   Status Put(std::string_view key, std::span<const uint8_t> data) override {
     if (before_put) {
       auto hook = before_put;  // the hook may clear itself
       CV_RETURN_IF_ERROR(hook(key));
     }
-    return inner_->Put(key, data);
+    return ForwardingStore::Put(key, data);
   }
-  Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
-    return inner_->Get(key, offset, length, out);
-  }
-  Result<std::span<const uint8_t>> GetView(std::string_view key, uint64_t offset, uint64_t length,
-                                           std::vector<uint8_t>* buf) override {
-    return inner_->GetView(key, offset, length, buf);
-  }
-  Result<storage::ObjectInfo> Stat(std::string_view key) override { return inner_->Stat(key); }
-  Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
-    return inner_->List(prefix, fn);
-  }
-  Status Delete(std::string_view key) override { return inner_->Delete(key); }
-
- private:
-  std::unique_ptr<storage::ObjectStore> inner_;
 };
 
 struct NodeBackup {

@@ -8,44 +8,29 @@
 #include <string>
 #include <utility>
 
-#include "storage/object_store.h"
+#include "storage/forwarding_store.h"
 
 namespace cv::vault::testutil {
 
-class FailingStore final : public storage::ObjectStore {
+class FailingStore final : public storage::ForwardingStore {
  public:
   // Fails the `fail_at`-th Put (1-based; 0: none) and every Put after it, and every Put whose key starts
   // with `fail_prefix` (empty: none).
   FailingStore(std::unique_ptr<storage::ObjectStore> inner, uint64_t fail_at, std::string fail_prefix = {})
-      : inner_(std::move(inner)), fail_at_(fail_at), fail_prefix_(std::move(fail_prefix)) {}
+      : ForwardingStore(std::move(inner)), fail_at_(fail_at), fail_prefix_(std::move(fail_prefix)) {}
   uint64_t puts() const { return puts_.load(); }
   bool failed() const { return failed_.load(); }
 
-  std::string Describe() const override { return inner_->Describe(); }
-  storage::StoreProperties Properties() const override { return inner_->Properties(); }
   Status Put(std::string_view key, std::span<const uint8_t> data) override {
     const uint64_t n = ++puts_;
     if ((fail_at_ != 0 && n >= fail_at_) || (!fail_prefix_.empty() && key.rfind(fail_prefix_, 0) == 0)) {
       failed_ = true;
       return Status::Unavailable(std::string(key), "test: the process was killed before this write");
     }
-    return inner_->Put(key, data);
+    return ForwardingStore::Put(key, data);
   }
-  Status Get(std::string_view key, uint64_t offset, uint64_t length, std::vector<uint8_t>* out) override {
-    return inner_->Get(key, offset, length, out);
-  }
-  Result<std::span<const uint8_t>> GetView(std::string_view key, uint64_t offset, uint64_t length,
-                                           std::vector<uint8_t>* buf) override {
-    return inner_->GetView(key, offset, length, buf);
-  }
-  Result<storage::ObjectInfo> Stat(std::string_view key) override { return inner_->Stat(key); }
-  Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
-    return inner_->List(prefix, fn);
-  }
-  Status Delete(std::string_view key) override { return inner_->Delete(key); }
 
  private:
-  std::unique_ptr<storage::ObjectStore> inner_;
   const uint64_t fail_at_;
   const std::string fail_prefix_;
   std::atomic<uint64_t> puts_{0};
