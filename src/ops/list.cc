@@ -24,14 +24,15 @@ Result<int64_t> ParseListTime(const std::string& flag, const std::string& text, 
     if (!std::isdigit(static_cast<unsigned char>(c)) && c != '-' && c != ':' && c != 'T' && c != 't')
       return bad();
   }
-  if (t.size() == 10 && std::sscanf(t.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
-    day_only = true;
-  } else if (t.size() == 16 &&
-             std::sscanf(t.c_str(), "%4d-%2d-%2d%*[Tt]%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) == 5 && n == 16) {
-  } else if (t.size() == 19 &&
-             std::sscanf(t.c_str(), "%4d-%2d-%2d%*[Tt]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) == 6 &&
-             n == 19) {
-  } else {
+  const bool day = t.size() == 10 && std::sscanf(t.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10;
+  const bool minutes = t.size() == 16 &&
+                       std::sscanf(t.c_str(), "%4d-%2d-%2d%*[Tt]%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) == 5 &&
+                       n == 16;
+  const bool seconds =
+      t.size() == 19 &&
+      std::sscanf(t.c_str(), "%4d-%2d-%2d%*[Tt]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) == 6 && n == 19;
+  day_only = day;
+  if (!day && !minutes && !seconds) {
     return bad();
   }
   if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
@@ -113,6 +114,7 @@ std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& rec
     c.stored_bytes += r.stored_bytes;
   }
   std::vector<ClusterBackup> out;
+  out.reserve(by_tag.size());
   for (auto& [tag, c] : by_tag) out.push_back(std::move(c));
   std::sort(out.begin(), out.end(), [](const ClusterBackup& a, const ClusterBackup& b) {
     return a.started != b.started ? a.started < b.started : a.tag < b.tag;

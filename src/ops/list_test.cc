@@ -35,9 +35,12 @@ constexpr int64_t kDec6 = 1796515200;  // 2026-12-06T00:00:00Z
 TEST(ListTime, AcceptedForms) {
   EXPECT_EQ(*ParseListTime("--since", "2026-12-06", false), kDec6);
   EXPECT_EQ(*ParseListTime("--until", "2026-12-06", true), kDec6 + 86399);
-  EXPECT_EQ(*ParseListTime("--since", "2026-12-06T10:15Z", false), kDec6 + 10 * 3600 + 15 * 60);
-  EXPECT_EQ(*ParseListTime("--since", "2026-12-06T10:15:07Z", false), kDec6 + 10 * 3600 + 15 * 60 + 7);
-  EXPECT_EQ(*ParseListTime("--until", "2026-12-06T10:15:07", true), kDec6 + 10 * 3600 + 15 * 60 + 7);
+  EXPECT_EQ(*ParseListTime("--since", "2026-12-06T10:15Z", false),
+            kDec6 + int64_t{10} * 3600 + int64_t{15} * 60);
+  EXPECT_EQ(*ParseListTime("--since", "2026-12-06T10:15:07Z", false),
+            kDec6 + int64_t{10} * 3600 + int64_t{15} * 60 + 7);
+  EXPECT_EQ(*ParseListTime("--until", "2026-12-06T10:15:07", true),
+            kDec6 + int64_t{10} * 3600 + int64_t{15} * 60 + 7);
 }
 
 TEST(ListTime, MalformedIsInvalidArgumentNamingTheFlag) {
@@ -73,6 +76,7 @@ TEST(ListFilterTest, FiltersAndNewestN) {
   };
   auto ids = [](const std::vector<BackupRecord>& rs) {
     std::vector<std::string> out;
+    out.reserve(rs.size());
     for (const auto& r : rs) out.push_back(r.backup_id.substr(17));
     return out;
   };

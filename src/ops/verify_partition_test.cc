@@ -213,7 +213,7 @@ TEST(VerifyPartitionTest, ABackupAConsolidatedCatalogLeavesOutIsReportedByVerify
   ASSERT_TRUE(v->objects().List(layout::ObjectKind::kCatalogSegment, &segments).ok());
   ASSERT_EQ(segments.size(), 2u);
   // Dated days ahead (with the clock moved there): list's day window then starts after both segments.
-  const int64_t later = std::time(nullptr) + 5 * 86400;
+  const int64_t later = std::time(nullptr) + int64_t{5} * 86400;
   ConsolidatedCatalogWriter w(later - 86400);
   ASSERT_TRUE(w.Add(segments[0].key, BackupRecordToJson((*every)[0])).ok());
   std::vector<uint8_t> body = std::move(w).Finish();

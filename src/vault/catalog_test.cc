@@ -28,9 +28,10 @@ using testutil::NodeBackup;
 constexpr int64_t kHour = 3600;
 constexpr int64_t kT0 = 1764979200;  // 2025-12-06T00:00:00Z
 
-const char* kNodeIds[3] = {"00000000000000a1", "00000000000000b2", "00000000000000c3"};
-const char* kHostIds[3] = {"11111111-0000-0000-0000-000000000001", "22222222-0000-0000-0000-000000000002",
-                           "33333333-0000-0000-0000-000000000003"};
+const char* const kNodeIds[3] = {"00000000000000a1", "00000000000000b2", "00000000000000c3"};
+const char* const kHostIds[3] = {"11111111-0000-0000-0000-000000000001",
+                                 "22222222-0000-0000-0000-000000000002",
+                                 "33333333-0000-0000-0000-000000000003"};
 
 std::unique_ptr<storage::ObjectStore> LocalStore(const fs::path& root, bool create = false) {
   return std::move(backends::OpenLocalStore(root.string(), create)).value();
@@ -125,10 +126,10 @@ TEST_F(CatalogTest, PartitionedBackupCommitsItsSegmentUnderTheDayItIsWritten) {
 
 // A segment written days after its backup started (a long backup) is still found by Load.
 TEST_F(CatalogTest, LoadFindsASegmentWrittenDaysAfterTheBackupStarted) {
-  auto v = OpenNode(0, 3 * 24 * kHour);  // the commit's clock is three days on
+  auto v = OpenNode(0, int64_t{3} * 24 * kHour);  // the commit's clock is three days on
   auto rec = Backup(*v, 0, 1);
   ASSERT_TRUE(rec.ok());
-  EXPECT_TRUE(fs::exists(root() / layout::CatalogSegmentKey(now_ + 3 * 24 * kHour, rec->backup_id)));
+  EXPECT_TRUE(fs::exists(root() / layout::CatalogSegmentKey(now_ + int64_t{3} * 24 * kHour, rec->backup_id)));
   auto loaded = Open()->catalog().Load(rec->backup_id);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->backup_id, rec->backup_id);
@@ -147,7 +148,8 @@ TEST_F(CatalogTest, RandomInterleavingsListEveryCommittedRecord) {
   std::mt19937 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
   std::vector<std::unique_ptr<Vault>> nodes;
-  for (int i = 0; i < 3; ++i) nodes.push_back(OpenNode(i, (pick(57) - 36) * kHour));
+  nodes.reserve(3);
+  for (int i = 0; i < 3; ++i) nodes.push_back(OpenNode(i, int64_t{pick(57) - 36} * kHour));
   auto hook_owner = std::make_unique<HookStore>(LocalStore(root()));
   HookStore* hook = hook_owner.get();
   auto maintainer = Open(std::move(hook_owner));
@@ -214,7 +216,7 @@ TEST_F(CatalogTest, ListAfterConsolidationCostsTheSameForAnyNumberOfRecords) {
   for (size_t n : {5u, 40u}) {
     auto node = OpenNode(0);
     while (committed_.size() < n) {
-      now_ += 5 * 60;
+      now_ += int64_t{5} * 60;
       ASSERT_TRUE(Backup(*node, 0, static_cast<uint8_t>(committed_.size())).ok());
     }
     auto c = Open()->catalog().Consolidate();
@@ -237,7 +239,7 @@ TEST_F(CatalogTest, ListAfterConsolidationCostsTheSameForAnyNumberOfRecords) {
     }
     ASSERT_EQ(lists.size(), 6u);
     EXPECT_EQ(lists.front(), "catalog-full/");
-    EXPECT_EQ(lists[1], layout::CatalogDayPrefix(now_ - 2 * 24 * kHour));
+    EXPECT_EQ(lists[1], layout::CatalogDayPrefix(now_ - int64_t{2} * 24 * kHour));
     EXPECT_EQ(lists[4], layout::CatalogDayPrefix(now_ + 24 * kHour));
     EXPECT_EQ(lists.back(), "backups/");
     EXPECT_EQ(counted->catalog().last_list().from_consolidation, n);
@@ -286,7 +288,7 @@ TEST_F(CatalogTest, KilledOrDamagedConsolidationLeavesListCorrect) {
   }
   auto first = Open()->catalog().Consolidate();
   ASSERT_TRUE(first.ok());
-  now_ += 2 * 24 * kHour;
+  now_ += int64_t{2} * 24 * kHour;
   ASSERT_TRUE(Backup(*node, 2, 9).ok());
   auto hook_owner = std::make_unique<HookStore>(LocalStore(root()));
   hook_owner->before_put = [](std::string_view key) {
@@ -333,7 +335,7 @@ TEST_F(CatalogTest, ConsolidationDatedInTheFutureIsPassedOver) {
   auto node = OpenNode(0);
   ASSERT_TRUE(Backup(*node, 0, 1).ok());
   auto ahead = Open();
-  ahead->catalog().SetClock([this] { return now_ + 3 * 24 * kHour; });
+  ahead->catalog().SetClock([this] { return now_ + int64_t{3} * 24 * kHour; });
   auto c = ahead->catalog().Consolidate();
   ASSERT_TRUE(c.ok());
   now_ += kHour;
@@ -405,7 +407,8 @@ TEST(CatalogScale, DISABLED_Scale) {
   const char* dir = std::getenv("CASSVAULT_SCALE_DIR");
   const char* op = std::getenv("CASSVAULT_SCALE_OP");
   ASSERT_TRUE(dir && op);
-  const int n = std::getenv("CASSVAULT_SCALE_N") ? std::atoi(std::getenv("CASSVAULT_SCALE_N")) : 50000;
+  const char* scale_n = std::getenv("CASSVAULT_SCALE_N");
+  const int n = scale_n != nullptr ? std::atoi(scale_n) : 50000;
   fs::path root(dir);
   auto t0 = std::chrono::steady_clock::now();
   if (std::string(op) == "write") {

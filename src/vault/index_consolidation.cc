@@ -56,7 +56,7 @@ Result<std::string> WriteConsolidation(ObjectTable& table, std::string_view node
     if (std::from_chars(suffix.data(), suffix.data() + suffix.size(), n, 16).ec == std::errc() &&
         n != UINT64_MAX) {
       char next[17];
-      std::snprintf(next, sizeof next, "%016llx", static_cast<unsigned long long>(n + 1));
+      std::snprintf(next, sizeof next, "%016llx", static_cast<unsigned long long>(n) + 1);
       name = std::string(after.substr(0, after.size() - 16)) + next;
     }
   }

@@ -129,6 +129,7 @@ TEST_F(NodeIdentityTest, ConcurrentMintConverges) {
   EXPECT_EQ(Aliases(), 1u);
   // And with real threads: every one of them ends on one node id.
   std::vector<std::unique_ptr<Vault>> vaults;
+  vaults.reserve(4);
   for (int i = 0; i < 4; ++i) vaults.push_back(Open());
   std::vector<std::string> ids(vaults.size());
   std::vector<std::thread> threads;

@@ -61,7 +61,7 @@ class LocalStore final : public storage::ObjectStore {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return Status::FromErrno(ec.value(), dir, "create directory");
-    std::string tmp = dir + "/.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
+    std::string tmp = dir + "/.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(tmp_counter++);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return Status::FromErrno(errno, tmp, "create");
     Status st = WriteAll(fd, data, tmp);
@@ -258,7 +258,7 @@ class LocalStore final : public storage::ObjectStore {
   std::string root_;
   // Process-wide: two stores over one directory in one process (several Vault instances) must never
   // pick the same temporary name, or one's unlink removes the other's file before its link.
-  static inline std::atomic<uint64_t> counter_{0};
+  static inline std::atomic<uint64_t> tmp_counter{0};
 };
 
 }  // namespace
