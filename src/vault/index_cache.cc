@@ -66,8 +66,10 @@ std::string OpenAndCheck(const std::string& path, const std::string& vault_id, c
     sqlite3_close(db);
     return "does not open: " + msg;
   }
+  // close_v2: a statement still open in the scope that fails is finalized after this, and the connection
+  // is freed then (sqlite3_close would refuse, busy, and leak it).
   auto fail = [&](std::string why) {
-    sqlite3_close(db);
+    sqlite3_close_v2(db);
     return why;
   };
   {
@@ -170,7 +172,7 @@ Result<std::unique_ptr<IndexCache>> IndexCache::Open(const std::string& dir, con
 
 IndexCache::~IndexCache() {
   sqlite3_finalize(find_);
-  sqlite3_close(db_);
+  sqlite3_close_v2(db_);
 }
 
 Status IndexCache::Exec(const char* sql) {
