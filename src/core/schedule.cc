@@ -97,7 +97,9 @@ bool ParseInt(std::string_view s, int* out) {
 
 }  // namespace
 
-bool IsKnownTimeZone(std::string_view name) { return FindZone(name) != nullptr; }
+// "localtime" is in Debian's zoneinfo as a link to the node's own /etc/localtime: nodes set to different
+// zones would then run one policy at different instants, so it is no zone name here.
+bool IsKnownTimeZone(std::string_view name) { return name != "localtime" && FindZone(name) != nullptr; }
 
 Result<int64_t> ParseDuration(std::string_view text) {
   auto bad = [&] {

@@ -309,6 +309,20 @@ TEST(ScheduleTest, MakeScheduleNamesTheBadField) {
        "",
        "time zone \"CEST\": is not in the zone database (/usr/share/zoneinfo); use an IANA name such as "
        "Europe/Berlin, America/New_York or UTC"},
+      // Each node's own zone (a link in Debian's zoneinfo): nodes would disagree on when a slot is.
+      {"0 1 * * *",
+       "localtime",
+       {},
+       "",
+       "time zone \"localtime\": is not in the zone database (/usr/share/zoneinfo); use an IANA name such as "
+       "Europe/Berlin, America/New_York or UTC"},
+      {"0 1 * * *",
+       "../../../etc/passwd",
+       {},
+       "",
+       "time zone \"../../../etc/passwd\": is not in the zone database (/usr/share/zoneinfo); use an IANA "
+       "name "
+       "such as Europe/Berlin, America/New_York or UTC"},
       {"0 1 * * *",
        "UTC",
        {"1:00-05:00"},
