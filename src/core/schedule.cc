@@ -276,6 +276,12 @@ int64_t SlotDeadline(const Schedule& s, int64_t slot) {
   return slot;  // a slot a DST jump moved out of its window may start only at its instant
 }
 
+int64_t JitteredStart(const Schedule& s, int64_t slot, uint64_t random) {
+  int64_t delay =
+      s.jitter_seconds > 0 ? static_cast<int64_t>(random % static_cast<uint64_t>(s.jitter_seconds + 1)) : 0;
+  return std::max(slot, std::min(slot + delay, SlotDeadline(s, slot) - 1));
+}
+
 std::string SlotTag(std::string_view policy, int64_t slot) {
   SysS t{seconds(slot)};
   auto day = floor<days>(t);

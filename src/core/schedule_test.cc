@@ -33,7 +33,10 @@ std::string Show(std::optional<int64_t> t) {
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()));
   std::string out = buf;
-  if (hms.seconds().count() != 0) out += ":" + std::to_string(hms.seconds().count());
+  if (hms.seconds().count() != 0) {
+    std::snprintf(buf, sizeof buf, ":%02d", static_cast<int>(hms.seconds().count()));
+    out += buf;
+  }
   return out;
 }
 
@@ -276,6 +279,30 @@ TEST(ScheduleTest, WindowsAndDeadlines) {
   EXPECT_FALSE(InWindow(s, Utc("2026-06-11 00:00")));                        // 02:00: the end is not inside
   EXPECT_FALSE(InWindow(s, Utc("2026-06-10 19:59")));                        // 21:59
   EXPECT_TRUE(InWindow(Make("0 1 * * *", "UTC"), Utc("2026-06-10 12:00")));  // no windows: always
+}
+
+TEST(ScheduleTest, JitteredStartStaysBeforeTheDeadline) {
+  struct Case {
+    const char* what;
+    const char* cron;
+    std::vector<std::string> windows;
+    const char* jitter;
+    uint64_t random;
+    const char* expected;  // UTC; the slot is 2026-06-09 23:00 UTC (01:00 in Berlin)
+  };
+  const std::vector<Case> cases = {
+      {"no jitter", "0 1 * * *", {}, "", 12345, "2026-06-09 23:00"},
+      {"random within the bound", "0 1 * * *", {}, "10m", 61, "2026-06-09 23:01:01"},
+      {"random wraps at jitter + 1", "0 1 * * *", {}, "10m", 601 + 30, "2026-06-09 23:00:30"},
+      {"the whole bound", "0 1 * * *", {}, "10m", 600, "2026-06-09 23:10"},
+      {"clipped to the window's end", "0 1 * * *", {"00:30-01:05"}, "1h", 3000, "2026-06-09 23:04:59"},
+      {"clipped before the next slot", "*/5 1 * * *", {}, "1h", 3000, "2026-06-09 23:04:59"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    Schedule s = Make(c.cron, "Europe/Berlin", c.windows, c.jitter);
+    EXPECT_EQ(Show(JitteredStart(s, Utc("2026-06-09 23:00"), c.random)), c.expected);
+  }
 }
 
 TEST(ScheduleTest, MakeScheduleNamesTheBadField) {
