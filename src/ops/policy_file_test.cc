@@ -103,9 +103,8 @@ TEST(PolicyFileTest, AliasBombsAndDeepNestingAreRefusedNotExpanded) {
   }
   auto p = ParsePolicyYaml(bomb, "f");
   ASSERT_FALSE(p.ok());
-  EXPECT_EQ(
-      p.status().message().find("has more values than a policy can (aliases expanded)") != std::string::npos,
-      true)
+  EXPECT_NE(p.status().message().find("has more values than a policy can (aliases expanded)"),
+            std::string::npos)
       << p.status().message();
   auto deep = ParsePolicyYaml(
       "name: n\nschedule: {cron: '@daily'}\nkeyspaces: " + std::string(50, '[') + std::string(50, ']') + "\n",
