@@ -92,7 +92,8 @@ Result<Lease> Lease::Acquire(ObjectTable& objects, const VaultKeys& keys, std::s
     return Status::InvalidArgument(subject, "a lease name is 1-48 letters, digits, '_' or '-'");
   if (ttl_seconds <= 0 || ttl_seconds > kMaxTtl)
     return Status::InvalidArgument(subject, "its duration must be 1 s to 7 days");
-  Lease l(objects, keys);
+  if (&objects.keys() != &keys) return Status::Internal(subject, "the object table holds other keys");
+  Lease l(objects);
   l.name_ = std::move(name);
   l.description_ = std::move(holder_description);
   CV_ASSIGN_OR_RETURN(l.holder_, RandomHex(8));

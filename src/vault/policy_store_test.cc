@@ -48,6 +48,8 @@ TEST_F(PolicyStoreTest, SetHistoryCurrentAndRemove) {
   // A writer key (what every node holds) reads them.
   auto writer = Open("writer");
   EXPECT_EQ(writer->opened_slot(), writer_slot_);
+  EXPECT_EQ(writer->OpenedBy(), "key slot " + writer_slot_ + " (writer)");
+  EXPECT_EQ(admin->OpenedBy(), "key slot " + admin_slot_ + " (admin)");
   auto current = writer->policies().Current();
   ASSERT_TRUE(current.ok()) << current.status().ToString();
   ASSERT_EQ(current->size(), 2u);
@@ -266,6 +268,7 @@ TEST(PolicyStoreV1Test, FormatOneVaultNotSupported) {
   auto reopened = Vault::Open(LocalStoreAt(dir.path()), crypto::PassphraseSecret("p"));
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ((*reopened)->opened_slot(), (*v)->opened_slot());
+  EXPECT_EQ((*reopened)->OpenedBy(), "key slot " + (*v)->opened_slot());
 }
 
 }  // namespace
