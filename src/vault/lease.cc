@@ -16,7 +16,7 @@ using nlohmann::json;
 namespace {
 
 // A lease longer than a week is a mistake: a holder that dies would block maintenance that long.
-constexpr int64_t kMaxTtl = 7 * 86400;
+constexpr int64_t kMaxTtl = int64_t{7} * 86400;
 
 struct LeaseBody {
   std::string key, name, holder, description;
@@ -61,8 +61,7 @@ Status ValidLeases(ObjectTable& objects, const std::string& name, int64_t now, s
     if (b.name != name || b.holder != n->holder) continue;
     if (b.expires > now) out->push_back(std::move(b));
   }
-  // Who holds it: the oldest acquisition (kept across renewals), then the lower holder id. Every contender
-  // sorts the same set the same way.
+  // The one a refusal names first: the oldest acquisition (kept across renewals), then the lower holder id.
   std::sort(out->begin(), out->end(), [](const LeaseBody& a, const LeaseBody& b) {
     return a.acquired != b.acquired ? a.acquired < b.acquired : a.holder < b.holder;
   });

@@ -47,7 +47,7 @@ class Lease {
   ObjectTable* objects_;  // its keys are the ones Acquire was given
   std::string name_, holder_, description_;
   int64_t ttl_ = 0, expires_ = 0;
-  int64_t acquired_ = 0;    // kept across renewals: the oldest acquisition holds the lease
+  int64_t acquired_ = 0;    // kept across renewals: since when the lease is held (messages)
   int64_t last_stamp_ = 0;  // of our newest object
   std::string key_;         // our current lease object
 };
