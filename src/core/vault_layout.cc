@@ -178,6 +178,10 @@ std::string NodeAliasKey(std::string_view alias_hex) {
   return std::string(KindInfo(ObjectKind::kNodeAlias).prefix) + std::string(alias_hex);
 }
 
+std::string ClusterAliasKey(std::string_view alias_hex) {
+  return std::string(KindInfo(ObjectKind::kClusterAlias).prefix) + std::string(alias_hex);
+}
+
 bool IsNameOf(ObjectKind kind, std::string_view key) {
   const ObjectKindInfo& k = KindInfo(kind);
   const std::string_view rest =

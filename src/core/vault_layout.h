@@ -65,6 +65,8 @@ std::string CatalogDayPrefix(int64_t unix_seconds);                       // cat
 std::optional<std::string> ParseCatalogSegmentKey(std::string_view key);  // the backup id
 // nodes/<32 hex>; `alias_hex` is a keyed hash (vault/node_identity.h).
 std::string NodeAliasKey(std::string_view alias_hex);
+// clusters/<32 hex>; `alias_hex` is a keyed hash of the Cassandra cluster name (vault/cluster_identity.h).
+std::string ClusterAliasKey(std::string_view alias_hex);
 
 // Format v2: the AAD of every sealed object, "cassvault/v2" NUL | vault id (32 hex) | u16 BE kind |
 // identity (the object's name; a blob's id). An object copied into another vault, under another kind or
