@@ -13,7 +13,8 @@ std::string Describe(const ClusterTagTarget& me) {
   std::string s = "this node (";
   s += me.host_id.empty() ? "host id unknown: stopped" : "host id " + me.host_id;
   if (!me.address.empty()) s += ", address " + me.address;
-  if (!me.tokens.empty()) s += ", " + std::to_string(me.tokens.size()) + " tokens";
+  if (!me.tokens.empty())
+    s += ", " + std::to_string(me.tokens.size()) + (me.tokens.size() == 1 ? " token" : " tokens");
   return s + ")";
 }
 
