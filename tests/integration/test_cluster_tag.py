@@ -16,7 +16,9 @@ Tests run in name order and share the rig.
 """
 
 import os
+import re
 import sys
+import tempfile
 import time
 import unittest
 
@@ -141,6 +143,51 @@ class ClusterTagTest(unittest.TestCase):
             self.assertGreater(r["files_written"], 0)
         self.assertEqual(dump("ct"), self.before)
         self.assertGreaterEqual(len(self.before.splitlines()), ROWS)
+
+    def stopped_node3_as(self, address, initial_token):
+        """Node 3 (stopped) as another node would see itself: its cassandra.yaml copied with another
+        listen_address and initial_token, and a vault config naming the copy."""
+        with open(self.env[3]["cassandra_yaml"]) as f:
+            text = f.read()
+        text = re.sub(r"(?m)^listen_address: .*$", "listen_address: " + address, text)
+        text = re.sub(r"(?m)^initial_token: .*\n", "" if initial_token is None else
+                      "initial_token: '%s'\n" % initial_token, text)
+        work = tempfile.mkdtemp(prefix="cv-ct-", dir=self.vaults[1].dir)
+        yaml = os.path.join(work, "cassandra.yaml")
+        with open(yaml, "w") as f:
+            f.write(text)
+        env = self.env[3]
+        v = Vault(yaml, [env["nodetool"], "-h", env["jmx_host"], "-p", str(env["jmx_port"])], cql_host="127.0.0.3",
+                  workdir=os.path.join(work, "cv"), url="file://" + self.vaults[1].vault_dir)
+        return v, yaml
+
+    def test_20_a_stopped_node_is_found_by_tokens_then_by_address(self):
+        # A stopped node has no host id to read: its tokens (cassandra.yaml initial_token) find its backup
+        # even under another address (a new cluster), and without tokens its address does.
+        close_sessions()
+        rig("stop", 3)
+        files = self.vaults[1].vault_files()
+        with open(self.env[3]["cassandra_yaml"]) as f:
+            tokens = [t for t in f.read().splitlines() if t.startswith("initial_token:")]
+        self.assertEqual(len(tokens), 1, tokens)
+        token = tokens[0].split(":", 1)[1].strip().strip("'")
+        for address, initial_token, how in (("127.0.0.9", token, "tokens"), ("127.0.0.3", None, "address")):
+            v, yaml = self.stopped_node3_as(address, initial_token)
+            with open(yaml) as f:
+                before = f.read()
+            r = v.json("restore", "--cluster-tag", "ct-full", "--mode", "offline", "--keyspace", "ct", "--dry-run")
+            self.assertEqual(r["backup_id"], self.full[3]["backup_id"], how)
+            self.assertIn("cluster tag ct-full: backup %s of node 127.0.0.3 (host id %s), this node's by %s" % (
+                self.full[3]["backup_id"], self.host_ids[3], how), r["plan"])
+            with open(yaml) as f:
+                self.assertEqual(f.read(), before)
+        # Neither the tokens nor the address of any backup of the tag: refused, naming what the tag holds.
+        v, _ = self.stopped_node3_as("127.0.0.9", "42")
+        p = v.run("restore", "--cluster-tag", "ct-full", "--mode", "offline", "--dry-run", check=False)
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertIn("cluster tag ct-full: has no backup of this node (host id unknown: stopped, address "
+                      "127.0.0.9, 1 token) by host id, tokens or address; it holds backups of 127.0.0.1", p.stderr)
+        self.assertEqual(self.vaults[1].vault_files(), files)
 
 
 if __name__ == "__main__":
