@@ -51,7 +51,20 @@ Result<ClusterTagPick> PickClusterTagBackup(const std::string& tag, const std::v
     return Status::NotFound(subject,
                             "no backup in this vault has this tag; `cassvault list --cluster` shows "
                             "the cluster backups");
-  auto pick = [&](const std::vector<const BackupRecord*>& matches, const char* how) {
+  auto pick = [&](const std::vector<const BackupRecord*>& matches,
+                  const char* how) -> Result<ClusterTagPick> {
+    // Tokens or an address shared by backups of several nodes (two clusters in one vault, a node rebuilt
+    // under another's address): guessing could restore another node's data here.
+    std::string hosts;
+    for (const BackupRecord* r : matches) {
+      if (r->host_id != matches.front()->host_id) {
+        for (const BackupRecord* m : matches)
+          hosts += (hosts.empty() ? "" : ", ") + m->backup_id + " (" + m->address + ")";
+        return Status::InvalidArgument(subject, "the " + std::string(how) + " of " + Describe(me) +
+                                                    " match backups of several nodes: " + hosts +
+                                                    "; restore one of them with --backup ID");
+      }
+    }
     const BackupRecord* r = Newest(matches);
     return ClusterTagPick{*r, how,
                           "cluster tag " + tag + ": backup " + r->backup_id + " of node " + r->address +

@@ -85,6 +85,23 @@ TEST_F(PickClusterTag, NoneMatchesOrUnknownTagIsNotFound) {
   EXPECT_NE(none.status().ToString().find("no backup in this vault has this tag"), std::string::npos);
 }
 
+// Two nodes' backups with the same tokens (two clusters of one vault, same tag): no guess.
+TEST_F(PickClusterTag, TokensOfSeveralNodesAreAmbiguous) {
+  BackupRecord other = Rec("20261206T0100Z-7", "nightly", 7);
+  records.push_back(other);
+  tokens["h7"] = tokens["h3"];
+  auto p = PickClusterTagBackup("nightly", records, {"", "10.1.0.3", {"10", "900"}}, tokens_of);
+  EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(p.status().ToString().find("match backups of several nodes: 20261206T0100Z-3 (10.0.0.3), "
+                                       "20261206T0100Z-7 (10.0.0.7); restore one of them with --backup ID"),
+            std::string::npos)
+      << p.status().ToString();
+  // The host id, when known, is never ambiguous.
+  auto by_id = PickClusterTagBackup("nightly", records, {"h7", "10.1.0.3", {"10", "900"}}, tokens_of);
+  ASSERT_TRUE(by_id.ok()) << by_id.status().ToString();
+  EXPECT_EQ(by_id->record.host_id, "h7");
+}
+
 TEST_F(PickClusterTag, AManifestThatCannotBeReadStopsThePick) {
   tokens_of = [](const BackupRecord&) -> Result<std::vector<std::string>> {
     return Status::Corruption("manifests/x", "does not open");
