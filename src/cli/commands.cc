@@ -390,6 +390,18 @@ void AddList(CLI::App& app, GlobalFlags& g) {
     std::vector<BackupRecord> list = ops::FilterRecords(std::move(all).value(), *filter);
     if (f->cluster) {
       auto summary = ops::SummariseCluster(list);
+      // Why a recent tag is not complete, and whether a node is still at it: the daemons' run records.
+      // A v1 vault has none; any other failure to read them leaves the view as the records make it.
+      const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      auto notes = ops::RecentRunNotes(**v, summary, now);
+      if (notes.ok() && !notes->empty()) {
+        summary = ops::SummariseCluster(list, &*notes);
+      } else if (!notes.ok() && notes.status().code() != StatusCode::kNotSupported) {
+        std::cerr << "cassvault: warning: run records not read (" << Printable(notes.status().ToString())
+                  << "); completeness shown without them\n";
+      }
       if (g.json) {
         json a = json::array();
         for (const auto& c : summary) a.push_back(ClusterJson(c));
