@@ -87,7 +87,7 @@ std::vector<RunNote> RunNotesOf(const std::vector<vault::RunRecord>& runs);
 
 // How far back `list --cluster` reads run records: a listing of run records costs one GET per run, so only
 // tags that are not complete and started within this window get a "why" or "running".
-inline constexpr int64_t kRunNotesWindowSeconds = 24 * 3600;
+inline constexpr int64_t kRunNotesWindowSeconds = int64_t{24} * 3600;
 
 // The run records that may explain the tags of `summary` that are not complete and started in the last
 // kRunNotesWindowSeconds before `now`: none read when there is no such tag. NotSupported for a format v1

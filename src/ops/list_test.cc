@@ -230,7 +230,7 @@ vault::RunRecord RunOf(const std::string& id, const std::string& tag, const std:
 }
 
 TEST_F(RecentRunNotesTest, OnlyRecentIncompleteTagsReadRunRecordsAndTheySayWhy) {
-  const int64_t now = kDec6 + 3 * 3600;
+  const int64_t now = kDec6 + int64_t{3} * 3600;
   {
     auto w = Open("writer");
     ASSERT_TRUE(w->runs().Write(RunOf("00000000000000a3", "t2", "h3", "started", now - 600), 0).ok());
