@@ -217,7 +217,8 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   m.backup_id = layout::MakeBackupId(m.started, crypto::ToHex(rnd));
 
   BackupReport report;
-  CV_RETURN_IF_ERROR(CheckCancel(o, "before the commit; the data stored so far is adopted by the next backup"));
+  CV_RETURN_IF_ERROR(
+      CheckCancel(o, "before the commit; the data stored so far is adopted by the next backup"));
   {
     pipeline::CpuStages::Scope timed(&cpu, kStageCommit);
     BackupRecord record = RecordFor(m, stored);

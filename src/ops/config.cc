@@ -248,7 +248,8 @@ Status ParseDaemon(const YAML::Node& d, const std::string& p, DaemonSettings* ou
   }
   if (const YAML::Node f = d["policy_files"]) {
     if (!f.IsSequence()) {
-      return KeyError(p, "daemon.policy_files", "must be a list of paths, e.g. [/etc/cassvault/nightly.yaml]");
+      return KeyError(p, "daemon.policy_files",
+                      "must be a list of paths, e.g. [/etc/cassvault/nightly.yaml]");
     }
     for (size_t i = 0; i < f.size(); ++i) {
       CV_ASSIGN_OR_RETURN(std::string path,

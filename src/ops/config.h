@@ -26,9 +26,9 @@ struct LoadSettings {
 
 // daemon: `cassvault daemon` (docs/operations.md).
 struct DaemonSettings {
-  int poll_interval_seconds = 60;                // how often the vault's policies are re-read (>= 5)
-  std::vector<std::string> policy_files;         // node-local policy files, used instead of the vault's
-  int maintenance_interval_seconds = 3600;       // --maintenance: how often it runs (>= 60)
+  int poll_interval_seconds = 60;           // how often the vault's policies are re-read (>= 5)
+  std::vector<std::string> policy_files;    // node-local policy files, used instead of the vault's
+  int maintenance_interval_seconds = 3600;  // --maintenance: how often it runs (>= 60)
 };
 
 struct Config {

@@ -32,8 +32,7 @@ namespace {
 using nlohmann::json;
 
 int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -118,10 +117,10 @@ Status Daemon::Open() {
                                   "a format 1 vault has no admin key to sign the maintenance lease; run "
                                   "`cassvault maintain` from one host's scheduler instead");
     if (bundle->role() != crypto::KeyRole::kAdmin)
-      return Status::PermissionDenied("daemon --maintenance",
-                                      "needs the vault's admin key (this key slot is a " +
-                                          std::string(crypto::KeyRoleName(bundle->role())) +
-                                          " key); ordinary nodes run `cassvault daemon` without --maintenance");
+      return Status::PermissionDenied(
+          "daemon --maintenance", "needs the vault's admin key (this key slot is a " +
+                                      std::string(crypto::KeyRoleName(bundle->role())) +
+                                      " key); ordinary nodes run `cassvault daemon` without --maintenance");
   } else if (config_.daemon.policy_files.empty() && vault_->format() < 2) {
     return Status::NotSupported("daemon",
                                 "a format 1 vault has no admin key to sign policies; use a node-local policy "
@@ -192,7 +191,8 @@ void Daemon::PollPolicies() {
       for (const auto& v : *current) {
         auto p = policy::PolicyFromJson(v.body, "policy " + v.name + " version " + std::to_string(v.version));
         if (!p.ok()) {
-          Log("error", "policy", {{"policy", v.name}, {"version", v.version}, {"error", p.status().ToString()}});
+          Log("error", "policy",
+              {{"policy", v.name}, {"version", v.version}, {"error", p.status().ToString()}});
           if (live_.count(v.name)) seen.insert(v.name);
           continue;
         }
@@ -215,7 +215,8 @@ void Daemon::Serve(Live& l, int64_t now) {
   if (!l.policy.enabled) return;
   const std::string& name = l.policy.name;
   if (!l.pending && now >= l.next_check) {
-    SlotChoice c = ChooseSlot(l.policy.schedule, state_.Last(name), now, Draw(l.policy.schedule.jitter_seconds));
+    SlotChoice c =
+        ChooseSlot(l.policy.schedule, state_.Last(name), now, Draw(l.policy.schedule.jitter_seconds));
     if (c.missed > 0) {
       std::string why = "missed " + std::to_string(c.missed) + (c.missed >= kMaxMissedCount ? "+" : "") +
                         " slot(s) from " + sched::SlotTag(name, c.first_missed) + " to " +
@@ -274,8 +275,9 @@ void Daemon::Attempt(Live& l) {
   if (now >= p.deadline) {
     AttemptResult late;
     late.state = "failed";
-    late.error = Status::DeadlineExceeded("slot " + tag, "the run lock was free only after the slot's deadline (" +
-                                                             layout::FormatTime(p.deadline) + ")");
+    late.error = Status(
+        StatusCode::kDeadlineExceeded, "slot " + tag,
+        "the run lock was free only after the slot's deadline (" + layout::FormatTime(p.deadline) + ")");
     if (!p.run) {
       Status w;
       auto run = SlotRun::Begin(vault_->runs(), l.policy, l.version, p.slot, node_, now, &w);
@@ -290,12 +292,15 @@ void Daemon::Attempt(Live& l) {
     Status w;
     auto run = SlotRun::Begin(vault_->runs(), l.policy, l.version, p.slot, node_, now, &w);
     WarnRunLog(w);
-    if (run.ok()) p.run.emplace(std::move(run).value());
-    else WarnRunLog(run.status());
+    if (run.ok())
+      p.run.emplace(std::move(run).value());
+    else
+      WarnRunLog(run.status());
   }
   AttemptResult r = AttemptPolicySlot(config_, *vault_, l.policy, p.slot, node_, &control_.stop);
   ++p.attempts;
-  for (const auto& pr : vault_->Problems()) Log("warn", "vault", {{"object", pr.object}, {"error", pr.problem}});
+  for (const auto& pr : vault_->Problems())
+    Log("warn", "vault", {{"object", pr.object}, {"error", pr.problem}});
   if (r.state == "failed" && r.record.backup_id.empty()) {
     if (auto next = NextAttempt(UnixNow(), p.attempts, p.deadline)) {
       Log("warn", "attempt",
@@ -340,13 +345,15 @@ void Daemon::Maintain(int64_t now) {
     std::string holder = "daemon --maintenance pid " + std::to_string(::getpid());
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) == 0) holder += " on " + std::string(host);
-    auto l = vault::Lease::Acquire(vault_->objects(), vault_->keys(), "maintenance", holder, kLeaseTtlSeconds, now);
+    auto l = vault::Lease::Acquire(vault_->objects(), vault_->keys(), "maintenance", holder, kLeaseTtlSeconds,
+                                   now);
     if (l.ok()) {
       lease_.emplace(std::move(l).value());
       lease_renewed_ = now;
       Log("info", "lease", {{"lease", "maintenance"}, {"state", "acquired"}, {"ttl", kLeaseTtlSeconds}});
     } else {
-      Log("info", "lease", {{"lease", "maintenance"}, {"state", "waiting"}, {"error", l.status().ToString()}});
+      Log("info", "lease",
+          {{"lease", "maintenance"}, {"state", "waiting"}, {"error", l.status().ToString()}});
       next_lease_try_ = now + config_.daemon.poll_interval_seconds;
       return;
     }
@@ -458,7 +465,8 @@ Status DaemonState::Save() const {
   int err = errno;
   ::close(fd);
   if (!ok) return Status::FromErrno(err, "daemon state " + tmp, "write");
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0) return Status::FromErrno(errno, "daemon state " + path_, "rename");
+  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
+    return Status::FromErrno(errno, "daemon state " + path_, "rename");
   return Status::OK();
 }
 

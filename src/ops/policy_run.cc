@@ -27,7 +27,8 @@ Result<std::optional<BackupRecord>> CommittedByThisNode(vault::Vault& vault, con
   return std::optional<BackupRecord>();
 }
 
-vault::RunRecord BaseRecord(const policy::Policy& policy, uint32_t version, int64_t slot, const NodeIdent& node) {
+vault::RunRecord BaseRecord(const policy::Policy& policy, uint32_t version, int64_t slot,
+                            const NodeIdent& node) {
   vault::RunRecord r;
   r.policy = policy.name;
   r.policy_version = version;
@@ -105,11 +106,11 @@ AttemptResult AttemptPolicySlot(const Config& config, vault::Vault& vault, const
       out.error = v.status().Annotate("backup " + r->record.backup_id + " committed; its fast verify");
     } else if (!v->ok()) {
       out.state = "failed";
-      out.error = Status::Corruption("backup " + r->record.backup_id,
-                                     "committed, but its fast verify found " + std::to_string(v->problems.size()) +
-                                         " problems (first: " + v->problems.front().object + ": " +
-                                         v->problems.front().problem + "); run `cassvault verify --backup " +
-                                         r->record.backup_id + "`");
+      out.error = Status::Corruption(
+          "backup " + r->record.backup_id,
+          "committed, but its fast verify found " + std::to_string(v->problems.size()) +
+              " problems (first: " + v->problems.front().object + ": " + v->problems.front().problem +
+              "); run `cassvault verify --backup " + r->record.backup_id + "`");
     } else {
       out.verified = true;
     }
@@ -118,8 +119,8 @@ AttemptResult AttemptPolicySlot(const Config& config, vault::Vault& vault, const
   return out;
 }
 
-Result<SlotRun> SlotRun::Begin(vault::RunLog& log, const policy::Policy& policy, uint32_t version, int64_t slot,
-                               const NodeIdent& node, int64_t now, Status* write_error) {
+Result<SlotRun> SlotRun::Begin(vault::RunLog& log, const policy::Policy& policy, uint32_t version,
+                               int64_t slot, const NodeIdent& node, int64_t now, Status* write_error) {
   vault::RunRecord r = BaseRecord(policy, version, slot, node);
   CV_ASSIGN_OR_RETURN(r.run_id, vault::RunLog::NewRunId());
   r.state = "started";

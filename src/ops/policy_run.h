@@ -43,8 +43,8 @@ AttemptResult AttemptPolicySlot(const Config& config, vault::Vault& vault, const
 class SlotRun {
  public:
   // A new run id; writes the "started" record (seq 0).
-  static Result<SlotRun> Begin(vault::RunLog& log, const policy::Policy& policy, uint32_t version, int64_t slot,
-                               const NodeIdent& node, int64_t now, Status* write_error);
+  static Result<SlotRun> Begin(vault::RunLog& log, const policy::Policy& policy, uint32_t version,
+                               int64_t slot, const NodeIdent& node, int64_t now, Status* write_error);
   // A run that ends without starting a backup (missed slots after a downtime): one final record only.
   static Status WriteSkipped(vault::RunLog& log, const policy::Policy& policy, uint32_t version, int64_t slot,
                              const NodeIdent& node, int64_t now, const std::string& why);

@@ -34,7 +34,8 @@ TEST(RunLockTest, SecondTakerIsRefusedNamingTheHolderAndTheLockFreesOnClose) {
     ASSERT_FALSE(b.ok());
     EXPECT_EQ(b.status().code(), StatusCode::kFailedPrecondition);
     std::string msg = b.status().ToString();
-    EXPECT_NE(msg.find("another cassvault (pid " + std::to_string(::getpid()) + ", since "), std::string::npos)
+    EXPECT_NE(msg.find("another cassvault (pid " + std::to_string(::getpid()) + ", since "),
+              std::string::npos)
         << msg;
     EXPECT_NE(msg.find("daemon backup nightly-20261206T0100Z) is running on this node"), std::string::npos)
         << msg;
@@ -81,7 +82,8 @@ TEST(RunLockTest, AWaiterSaysWhyOnceAndGetsTheLockWhenFreed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     RunLock gone = std::move(a).value();
   });
-  auto b = RunLock::Acquire(dir, "second", [&](const std::string& h) { told.push_back(h); }, &stop, 50);
+  auto b = RunLock::Acquire(
+      dir, "second", [&](const std::string& h) { told.push_back(h); }, &stop, 50);
   release.join();
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   ASSERT_EQ(told.size(), 1u);

@@ -13,7 +13,8 @@ int64_t StartTime(const sched::Schedule& s, int64_t slot, int64_t now, int64_t j
   return std::max(t, now);
 }
 
-SlotChoice ChooseSlot(const sched::Schedule& s, std::optional<int64_t> last, int64_t now, int64_t jitter_draw) {
+SlotChoice ChooseSlot(const sched::Schedule& s, std::optional<int64_t> last, int64_t now,
+                      int64_t jitter_draw) {
   SlotChoice c;
   std::optional<int64_t> latest = sched::LatestSlotAtOrBefore(s, now);
   bool due = latest && (!last || *latest > *last);

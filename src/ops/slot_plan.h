@@ -25,7 +25,8 @@ inline constexpr int64_t kMaxMissedCount = 10000;
 
 // `last`: the newest slot this node ran or gave up on for the policy (nullopt: never; then no slot before
 // now counts as missed). `jitter_draw`: random seconds in [0, s.jitter_seconds].
-SlotChoice ChooseSlot(const sched::Schedule& s, std::optional<int64_t> last, int64_t now, int64_t jitter_draw);
+SlotChoice ChooseSlot(const sched::Schedule& s, std::optional<int64_t> last, int64_t now,
+                      int64_t jitter_draw);
 
 // When a slot's first attempt starts: slot + jitter_draw, clipped to before the slot's deadline (which the
 // window's end bounds), never before `now`. The caller runs it only if the result is < SlotDeadline and
