@@ -36,9 +36,12 @@
 #include "vault/catalog.h"
 #include "vault/content_keys.h"
 #include "vault/key_slots.h"
+#include "vault/lease.h"
 #include "vault/object_table.h"
 #include "vault/pack.h"
+#include "vault/policy_store.h"
 #include "vault/problems.h"
+#include "vault/run_log.h"
 #include "vault/vault_config.h"
 #include "vault/vault_keys.h"
 
@@ -60,6 +63,9 @@ class Vault {
   const std::string& vault_id() const { return keys_.vault_id(); }
   int format() const { return keys_.format(); }
   const VaultKeys& keys() const { return keys_; }
+  // The id of the key slot that opened (or, for Init, created) this vault: who did something, in
+  // policies and run records ("key slot <id> (<role>)").
+  const std::string& opened_slot() const { return opened_slot_; }
   std::unique_ptr<BlobCodec> NewCodec(int zstd_level = 3) const {
     return std::make_unique<BlobCodec>(keys_, zstd_level);
   }
@@ -74,6 +80,8 @@ class Vault {
   BlobIndex& blob_index() { return index_; }
   Catalog& catalog() { return catalog_; }
   ContentKeys& content_keys() { return content_keys_; }
+  PolicyStore& policies() { return policies_; }  // format v2 only (v1: every call NotSupported)
+  RunLog& runs() { return runs_; }
 
   // --- partitions (format v2; docs/vault-format.md, "Partitions") ------------------------------
   // The node whose packs and index objects this Vault reads and writes from now on: a backup's own node
@@ -148,6 +156,7 @@ class Vault {
   // Declared in the order they are built: each piece borrows the ones above it.
   std::unique_ptr<storage::ObjectStore> store_;
   VaultKeys keys_;
+  std::string opened_slot_;
   std::string partition_;
   std::string index_cache_dir_;
   ProblemLog problems_;
@@ -156,6 +165,8 @@ class Vault {
   PackReader packs_;
   BlobIndex index_;
   Catalog catalog_;
+  PolicyStore policies_;
+  RunLog runs_;
 };
 
 }  // namespace cv::vault
