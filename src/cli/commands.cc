@@ -797,8 +797,6 @@ void AddDoctor(CLI::App& app, GlobalFlags& g) {
 
 void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddDoctor(app, g);
-  AddPolicyCommands(app, g);
-  AddDaemonCommands(app, g);
   AddInit(app, g);
   AddBackup(app, g);
   AddList(app, g);
@@ -807,6 +805,8 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddClusterMap(app, g);
   AddVerify(app, g);
   AddKey(app, g);
+  AddPolicyCommands(app, g);
+  AddDaemonCommands(app, g);
 }
 
 }  // namespace cv::cli
