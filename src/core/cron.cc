@@ -210,6 +210,20 @@ Result<CronSpec> ParseCron(std::string_view text) {
   }
   spec.dom_star = fields[2][0] == '*';
   spec.dow_star = fields[4][0] == '*';
+  // With the AND rule the day-of-month must exist in one of the months, or the schedule never runs
+  // ("0 0 30 2 *"); cron accepts that silently, a backup policy must not.
+  if (spec.dom_star || spec.dow_star) {
+    static constexpr std::array<int, 13> kDays = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool any = false;
+    for (size_t m = 1; m <= 12 && !any; ++m) {
+      for (size_t d = 1; d <= static_cast<size_t>(kDays[m]) && !any; ++d) any = spec.month[m] && spec.dom[d];
+    }
+    if (!any) {
+      return Status::InvalidArgument(subject, "day-of-month \"" + std::string(fields[2]) +
+                                                  "\" never occurs in month \"" + std::string(fields[3]) +
+                                                  "\", so it would never run");
+    }
+  }
   return spec;
 }
 

@@ -106,6 +106,7 @@ TEST(CronTest, DayFieldsFollowVixiesOrRule) {
       {"0 12 */2 * FRI", 2, 13, 5, true},
       {"0 12 13 2 FRI", 3, 6, 5, false},  // month restricts both
       {"0 0 31 * *", 4, 30, 4, false},
+      {"0 0 30 2 MON", 2, 2, 1, true},  // the OR rule: Mondays of February run, the 30th never comes
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.cron) + " on " + std::to_string(c.month) + "/" + std::to_string(c.day));
@@ -147,6 +148,11 @@ TEST(CronTest, RejectsEachClassOfMistakeNamingIt) {
       {"-5 * * * *", "cron \"-5 * * * *\": minute field \"-5\": an empty value" + form},
       {"@reboot", "cron \"@reboot\": \"@reboot\" is not a known shorthand (@reboot has no schedule; " +
                       form.substr(2) + ")"},
+      {"0 0 30 2 *",
+       "cron \"0 0 30 2 *\": day-of-month \"30\" never occurs in month \"2\", so it would never run"},
+      {"0 0 31 APR,jun *",
+       "cron \"0 0 31 APR,jun *\": day-of-month \"31\" never occurs in month \"APR,jun\", so it would never "
+       "run"},
       {"@often", "cron \"@often\": \"@often\" is not a known shorthand (" + form.substr(2) + ")"},
   };
   for (const auto& [text, message] : cases) {

@@ -97,7 +97,9 @@ bool ParseInt(std::string_view s, int* out) {
 
 }  // namespace
 
-bool IsKnownTimeZone(std::string_view name) { return FindZone(name) != nullptr; }
+// "localtime" is in Debian's zoneinfo as a link to the node's own /etc/localtime: nodes set to different
+// zones would then run one policy at different instants, so it is no zone name here.
+bool IsKnownTimeZone(std::string_view name) { return name != "localtime" && FindZone(name) != nullptr; }
 
 Result<int64_t> ParseDuration(std::string_view text) {
   auto bad = [&] {
@@ -272,6 +274,12 @@ int64_t SlotDeadline(const Schedule& s, int64_t slot) {
     return std::max(slot, std::min(cap, end));
   }
   return slot;  // a slot a DST jump moved out of its window may start only at its instant
+}
+
+int64_t JitteredStart(const Schedule& s, int64_t slot, uint64_t random) {
+  int64_t delay =
+      s.jitter_seconds > 0 ? static_cast<int64_t>(random % static_cast<uint64_t>(s.jitter_seconds + 1)) : 0;
+  return std::max(slot, std::min(slot + delay, SlotDeadline(s, slot) - 1));
 }
 
 std::string SlotTag(std::string_view policy, int64_t slot) {

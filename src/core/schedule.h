@@ -55,6 +55,10 @@ bool InWindow(const Schedule& s, int64_t t);
 // The latest instant a run of `slot` may still START: the end of the window holding the slot (or, without
 // windows, the next slot), so retries and catch-up never spill into the next slot.
 int64_t SlotDeadline(const Schedule& s, int64_t slot);
+// When this node starts the run of `slot`: slot + (random mod (jitter + 1)) seconds, kept before the slot's
+// deadline (at most SlotDeadline - 1, never before the slot). `random` comes from the caller (core has no
+// randomness), so the choice is testable.
+int64_t JitteredStart(const Schedule& s, int64_t slot, uint64_t random);
 // "<policy>-yyyymmddThhmmZ" of the slot start in UTC; the same on every node whatever second it starts.
 std::string SlotTag(std::string_view policy, int64_t slot);
 struct SlotTagParts {

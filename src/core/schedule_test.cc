@@ -33,7 +33,10 @@ std::string Show(std::optional<int64_t> t) {
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()));
   std::string out = buf;
-  if (hms.seconds().count() != 0) out += ":" + std::to_string(hms.seconds().count());
+  if (hms.seconds().count() != 0) {
+    std::snprintf(buf, sizeof buf, ":%02d", static_cast<int>(hms.seconds().count()));
+    out += buf;
+  }
   return out;
 }
 
@@ -146,7 +149,10 @@ TEST(ScheduleTest, NextSlotsAcrossDstMonthEndsLeapDaysAndOddOffsets) {
 }
 
 TEST(ScheduleTest, NoSlotWhenTheDayNeverComes) {
-  Schedule s = Make("0 0 30 2 *", "UTC");
+  // ParseCron refuses a day that never comes; a hand-made spec shows the search still ends.
+  Schedule s = Make("0 0 30 * *", "UTC");
+  s.cron.month.reset();
+  s.cron.month[2] = true;
   EXPECT_EQ(Show(NextSlotAfter(s, Utc("2026-01-01 00:00"))), "none");
   EXPECT_EQ(Show(LatestSlotAtOrBefore(s, Utc("2026-01-01 00:00"))), "none");
   EXPECT_TRUE(NextSlots(s, 0, 3).empty());
@@ -210,9 +216,14 @@ TEST(ScheduleTest, AYearOfSlotsIsConsistentAndCheap) {
 }
 
 TEST(ScheduleTest, SparseSchedulesAreCheapToSearch) {
-  // 0 0 29 2 * from 2026 walks ~790 days to 2028; 30 Feb walks the full 5 years and finds nothing.
+  // 0 0 29 2 * from 2026 walks ~790 days to 2028; 30 Feb (hand-made: ParseCron refuses it) walks the
+  // full 5 years and finds nothing.
   for (const char* cron : {"0 0 29 2 *", "0 0 30 2 *"}) {
-    Schedule s = Make(cron, "Europe/Berlin");
+    Schedule s = Make(cron[5] == '9' ? cron : "0 0 30 * *", "Europe/Berlin");
+    if (cron[5] == '0') {
+      s.cron.month.reset();
+      s.cron.month[2] = true;
+    }
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < 20; ++i) (void)NextSlotAfter(s, Utc("2026-03-01 00:00"));
     double ms =
@@ -270,6 +281,30 @@ TEST(ScheduleTest, WindowsAndDeadlines) {
   EXPECT_TRUE(InWindow(Make("0 1 * * *", "UTC"), Utc("2026-06-10 12:00")));  // no windows: always
 }
 
+TEST(ScheduleTest, JitteredStartStaysBeforeTheDeadline) {
+  struct Case {
+    const char* what;
+    const char* cron;
+    std::vector<std::string> windows;
+    const char* jitter;
+    uint64_t random;
+    const char* expected;  // UTC; the slot is 2026-06-09 23:00 UTC (01:00 in Berlin)
+  };
+  const std::vector<Case> cases = {
+      {"no jitter", "0 1 * * *", {}, "", 12345, "2026-06-09 23:00"},
+      {"random within the bound", "0 1 * * *", {}, "10m", 61, "2026-06-09 23:01:01"},
+      {"random wraps at jitter + 1", "0 1 * * *", {}, "10m", 601 + 30, "2026-06-09 23:00:30"},
+      {"the whole bound", "0 1 * * *", {}, "10m", 600, "2026-06-09 23:10"},
+      {"clipped to the window's end", "0 1 * * *", {"00:30-01:05"}, "1h", 3000, "2026-06-09 23:04:59"},
+      {"clipped before the next slot", "*/5 1 * * *", {}, "1h", 3000, "2026-06-09 23:04:59"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    Schedule s = Make(c.cron, "Europe/Berlin", c.windows, c.jitter);
+    EXPECT_EQ(Show(JitteredStart(s, Utc("2026-06-09 23:00"), c.random)), c.expected);
+  }
+}
+
 TEST(ScheduleTest, MakeScheduleNamesTheBadField) {
   struct Case {
     const char* cron;
@@ -301,6 +336,20 @@ TEST(ScheduleTest, MakeScheduleNamesTheBadField) {
        "",
        "time zone \"CEST\": is not in the zone database (/usr/share/zoneinfo); use an IANA name such as "
        "Europe/Berlin, America/New_York or UTC"},
+      // Each node's own zone (a link in Debian's zoneinfo): nodes would disagree on when a slot is.
+      {"0 1 * * *",
+       "localtime",
+       {},
+       "",
+       "time zone \"localtime\": is not in the zone database (/usr/share/zoneinfo); use an IANA name such as "
+       "Europe/Berlin, America/New_York or UTC"},
+      {"0 1 * * *",
+       "../../../etc/passwd",
+       {},
+       "",
+       "time zone \"../../../etc/passwd\": is not in the zone database (/usr/share/zoneinfo); use an IANA "
+       "name "
+       "such as Europe/Berlin, America/New_York or UTC"},
       {"0 1 * * *",
        "UTC",
        {"1:00-05:00"},
