@@ -1,5 +1,7 @@
 #include "core/vault_layout.h"
 
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 
 namespace cv {
@@ -178,6 +180,84 @@ std::string NodeAliasKey(std::string_view alias_hex) {
   return std::string(KindInfo(ObjectKind::kNodeAlias).prefix) + std::string(alias_hex);
 }
 
+bool IsValidObjectName(std::string_view name) {
+  if (name.empty() || name.size() > 48) return false;
+  for (char c : name) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string PolicyPrefix(std::string_view name) {
+  return std::string(KindInfo(ObjectKind::kPolicy).prefix) + std::string(name) + "/";
+}
+
+std::string PolicyKey(std::string_view name, uint32_t version) {
+  char digits[16];
+  std::snprintf(digits, sizeof digits, "%010u", version);
+  return PolicyPrefix(name) + digits;
+}
+
+std::optional<PolicyName> ParsePolicyKey(std::string_view key) {
+  std::string_view prefix = KindInfo(ObjectKind::kPolicy).prefix;
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  key.remove_prefix(prefix.size());
+  size_t slash = key.find('/');
+  if (slash == std::string_view::npos || !IsValidObjectName(key.substr(0, slash))) return std::nullopt;
+  std::string_view digits = key.substr(slash + 1);
+  if (digits.size() != 10) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v == 0 || v > UINT32_MAX) return std::nullopt;
+  return PolicyName{std::string(key.substr(0, slash)), static_cast<uint32_t>(v)};
+}
+
+std::string RunDayPrefix(int64_t unix_seconds) {
+  return std::string(KindInfo(ObjectKind::kRunRecord).prefix) + DayOf(unix_seconds) + "/";
+}
+
+bool IsValidRunId(std::string_view run_id) { return run_id.size() == 16 && IsLowerHex(run_id); }
+
+std::string RunRecordKey(int64_t started, std::string_view run_id, int seq) {
+  return RunDayPrefix(started) + std::string(run_id) + "-" + std::to_string(seq);
+}
+
+std::optional<RunRecordName> ParseRunRecordKey(std::string_view key) {
+  std::string_view prefix = KindInfo(ObjectKind::kRunRecord).prefix;
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  key.remove_prefix(prefix.size());
+  // <yyyymmdd>/<16 hex>-<0|1>
+  if (key.size() != 8 + 1 + 16 + 2 || !IsDay(key.substr(0, 8)) || key[8] != '/' || key[25] != '-')
+    return std::nullopt;
+  if (!IsValidRunId(key.substr(9, 16)) || (key[26] != '0' && key[26] != '1')) return std::nullopt;
+  return RunRecordName{std::string(key.substr(0, 8)), std::string(key.substr(9, 16)), key[26] - '0'};
+}
+
+std::string LockPrefix(std::string_view name) {
+  return std::string(KindInfo(ObjectKind::kLock).prefix) + std::string(name) + "/";
+}
+
+std::string LockKey(std::string_view name, int64_t unix_seconds, std::string_view holder_hex) {
+  return LockPrefix(name) + TimeStamp(unix_seconds) + "-" + std::string(holder_hex);
+}
+
+std::optional<LockName> ParseLockKey(std::string_view key) {
+  std::string_view prefix = KindInfo(ObjectKind::kLock).prefix;
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  key.remove_prefix(prefix.size());
+  size_t slash = key.find('/');
+  if (slash == std::string_view::npos || !IsValidObjectName(key.substr(0, slash))) return std::nullopt;
+  std::string_view rest = key.substr(slash + 1);
+  if (!IsStampedName(rest)) return std::nullopt;
+  return LockName{std::string(key.substr(0, slash)), std::string(rest.substr(0, 16)),
+                  std::string(rest.substr(17))};
+}
+
 bool IsNameOf(ObjectKind kind, std::string_view key) {
   const ObjectKindInfo& k = KindInfo(kind);
   const std::string_view rest =
@@ -195,6 +275,12 @@ bool IsNameOf(ObjectKind kind, std::string_view key) {
       return ParseCatalogSegmentKey(key).has_value();
     case Naming::kAliasId:
       return rest.size() == 32 && IsLowerHex(rest);
+    case Naming::kNameVersion:
+      return ParsePolicyKey(key).has_value();
+    case Naming::kDayRunSeq:
+      return ParseRunRecordKey(key).has_value();
+    case Naming::kNameStamped:
+      return ParseLockKey(key).has_value();
     case Naming::kFixed:
       return key == KindInfo(kind).prefix;
     case Naming::kContentHash:

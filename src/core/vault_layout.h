@@ -66,6 +66,37 @@ std::optional<std::string> ParseCatalogSegmentKey(std::string_view key);  // the
 // nodes/<32 hex>; `alias_hex` is a keyed hash (vault/node_identity.h).
 std::string NodeAliasKey(std::string_view alias_hex);
 
+// --- Policies, run records and leases (format v2; docs/vault-format.md) ------------------------------
+// A policy or lease name: 1-48 of [A-Za-z0-9_-] (it also starts every tag of a policy).
+bool IsValidObjectName(std::string_view name);
+// policies/<name>/ and policies/<name>/<version as 10 digits>: the versions of a policy list oldest first.
+std::string PolicyPrefix(std::string_view name);
+std::string PolicyKey(std::string_view name, uint32_t version);
+struct PolicyName {
+  std::string name;
+  uint32_t version = 0;
+};
+std::optional<PolicyName> ParsePolicyKey(std::string_view key);  // nullopt for another shape, version 0
+// runs/<yyyymmdd>/ of the UTC day of `unix_seconds`, and runs/<yyyymmdd>/<run id>-<seq> (seq 0 or 1).
+std::string RunDayPrefix(int64_t unix_seconds);
+std::string RunRecordKey(int64_t started, std::string_view run_id, int seq);
+bool IsValidRunId(std::string_view run_id);  // 16 lowercase hex
+struct RunRecordName {
+  std::string day;  // yyyymmdd
+  std::string run_id;
+  int seq = 0;
+};
+std::optional<RunRecordName> ParseRunRecordKey(std::string_view key);
+// locks/<name>/ and locks/<name>/<stamp>-<holder 16 hex>: a lease's objects, oldest first.
+std::string LockPrefix(std::string_view name);
+std::string LockKey(std::string_view name, int64_t unix_seconds, std::string_view holder_hex);
+struct LockName {
+  std::string name;
+  std::string stamp;  // yyyymmddThhmmssZ
+  std::string holder;
+};
+std::optional<LockName> ParseLockKey(std::string_view key);
+
 // Format v2: the AAD of every sealed object, "cassvault/v2" NUL | vault id (32 hex) | u16 BE kind |
 // identity (the object's name; a blob's id). An object copied into another vault, under another kind or
 // name does not open. A replica of the vault (same id, another store) holds the same bytes.

@@ -55,6 +55,9 @@ enum class Naming : uint8_t {
   kStamped,                 // <prefix><stamp>-<16 hex>
   kDayBackupId,             // <prefix><yyyymmdd>/<backup id>: the UTC day the record was written
   kAliasId,                 // <prefix><32 hex>: a keyed hash of what the alias names (a Cassandra host id)
+  kNameVersion,             // <prefix><name>/<version, 10 digits>; name = 1-48 of [A-Za-z0-9_-]
+  kDayRunSeq,               // <prefix><yyyymmdd>/<run id 16 hex>-<seq 0|1>: the UTC day the run started
+  kNameStamped,             // <prefix><name>/<stamp>-<16 hex>; name = 1-48 of [A-Za-z0-9_-]
   kNotAssigned,             // reserved kinds: the shape comes with the issue that adds the kind
 };
 
@@ -132,14 +135,17 @@ inline constexpr std::array<ObjectKindInfo, 20> kObjectKinds = {{
     // v2: the blob ids a backup uses, readable with the writer key (prune, fast verify).
     {ObjectKind::kReferenceSet, "reference set", "refs/", Naming::kBackupId, Sealing::kFramedSealed, "", true,
      uint64_t{256} << 20, true, StrayNames::kIgnore, false},
-    {ObjectKind::kPolicy, "policy", "policies/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true, 0,
-     true, StrayNames::kIgnore, true},
-    {ObjectKind::kRunRecord, "run record", "runs/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true, 0,
-     true, StrayNames::kIgnore, true},
+    // v2: a version of a backup policy, signed by the admin key inside the seal (vault/policy_store.h).
+    {ObjectKind::kPolicy, "policy", "policies/", Naming::kNameVersion, Sealing::kSealed, "", true, 64 << 10,
+     true, StrayNames::kIgnore, false},
+    // v2: what a daemon run did, written by the node when it starts (seq 0) and ends (seq 1).
+    {ObjectKind::kRunRecord, "run record", "runs/", Naming::kDayRunSeq, Sealing::kSealed, "", true, 8 << 10,
+     true, StrayNames::kIgnore, false},
     {ObjectKind::kTombstone, "tombstone", "tombstones/", Naming::kNotAssigned, Sealing::kNotAssigned, "",
      true, 0, true, StrayNames::kIgnore, true},
-    {ObjectKind::kLock, "lock", "locks/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true, 0, true,
-     StrayNames::kIgnore, true},
+    // v2: an admin-signed, time-bounded lease (vault/lease.h); deleted by its holder when released.
+    {ObjectKind::kLock, "lock", "locks/", Naming::kNameStamped, Sealing::kSealed, "", true, 4 << 10, true,
+     StrayNames::kIgnore, false},
     {ObjectKind::kAuditRecord, "audit record", "audit/", Naming::kNotAssigned, Sealing::kNotAssigned, "",
      true, 0, true, StrayNames::kIgnore, true},
     {ObjectKind::kApproval, "approval", "approvals/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true,

@@ -70,6 +70,64 @@ TEST(VaultLayoutTest, CatalogAndConsolidatedNamesSortByTime) {
   EXPECT_FALSE(layout::IsNameOf(K::kNodeAlias, "nodes/0123"));
 }
 
+// Issue 12's kinds: policies/<name>/<10 digits>, runs/<day>/<run id>-<seq>, locks/<name>/<stamp>-<holder>.
+TEST(VaultLayoutTest, PolicyRunAndLockNamesRoundTripAndRefuseOtherShapes) {
+  using K = layout::ObjectKind;
+  EXPECT_EQ(layout::PolicyKey("nightly", 7), "policies/nightly/0000000007");
+  EXPECT_EQ(layout::PolicyPrefix("nightly"), "policies/nightly/");
+  EXPECT_LT(layout::PolicyKey("n", 9), layout::PolicyKey("n", 10));  // versions list oldest first
+  auto p = layout::ParsePolicyKey(layout::PolicyKey("a_B-9", 4294967295u));
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->name, "a_B-9");
+  EXPECT_EQ(p->version, 4294967295u);
+  for (const char* bad :
+       {"policies/nightly/7", "policies/nightly/0000000000", "policies/nightly/4294967296",
+        "policies/night.ly/0000000001", "policies//0000000001", "policies/nightly/000000001x",
+        "policies/a/b/0000000001", "policies/nightly/0000000001.tmp"}) {
+    EXPECT_FALSE(layout::ParsePolicyKey(bad).has_value()) << bad;
+    EXPECT_FALSE(layout::IsNameOf(K::kPolicy, bad)) << bad;
+  }
+  EXPECT_TRUE(layout::IsNameOf(K::kPolicy, layout::PolicyKey(std::string(48, 'x'), 1)));
+  EXPECT_FALSE(layout::IsNameOf(K::kPolicy, layout::PolicyKey(std::string(49, 'x'), 1)));
+  EXPECT_TRUE(layout::IsValidObjectName("maintenance"));
+  EXPECT_FALSE(layout::IsValidObjectName(".."));
+
+  EXPECT_EQ(layout::RunDayPrefix(1764079200), "runs/20251125/");
+  const std::string run = layout::RunRecordKey(1764079200, "0123456789abcdef", 1);
+  EXPECT_EQ(run, "runs/20251125/0123456789abcdef-1");
+  auto r = layout::ParseRunRecordKey(run);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->day, "20251125");
+  EXPECT_EQ(r->run_id, "0123456789abcdef");
+  EXPECT_EQ(r->seq, 1);
+  EXPECT_TRUE(layout::IsNameOf(K::kRunRecord, run));
+  for (const char* bad : {"runs/20251125/0123456789abcdef-2", "runs/20251125/0123456789ABCDEF-0",
+                          "runs/2025112/0123456789abcdef-0", "runs/20251125/0123456789abcde-0",
+                          "runs/20251125/0123456789abcdef-01", "runs/20251125/0123456789abcdef"}) {
+    EXPECT_FALSE(layout::IsNameOf(K::kRunRecord, bad)) << bad;
+  }
+  EXPECT_FALSE(layout::IsValidRunId("0123456789abcdeg"));
+
+  const std::string lock = layout::LockKey("maintenance", 1764079200, "00000000000000ff");
+  EXPECT_EQ(lock, "locks/maintenance/20251125T140000Z-00000000000000ff");
+  auto l = layout::ParseLockKey(lock);
+  ASSERT_TRUE(l.has_value());
+  EXPECT_EQ(l->name, "maintenance");
+  EXPECT_EQ(l->stamp, "20251125T140000Z");
+  EXPECT_EQ(l->holder, "00000000000000ff");
+  EXPECT_LT(lock, layout::LockKey("maintenance", 1764079201, "0000000000000000"));
+  EXPECT_TRUE(layout::IsNameOf(K::kLock, lock));
+  EXPECT_FALSE(layout::IsNameOf(K::kLock, "locks/maintenance/20251125T140000Z-ff"));
+  EXPECT_FALSE(layout::IsNameOf(K::kLock, "locks/../20251125T140000Z-00000000000000ff"));
+  for (K k : {K::kPolicy, K::kRunRecord, K::kLock}) {
+    EXPECT_FALSE(layout::KindInfo(k).reserved);
+    EXPECT_EQ(layout::KindInfo(k).sealing, layout::Sealing::kSealed);
+    EXPECT_GT(layout::KindInfo(k).max_size, 0u);
+  }
+  EXPECT_EQ(layout::KindOfKey(run)->kind, K::kRunRecord);
+  EXPECT_EQ(layout::KindOfKey(lock)->kind, K::kLock);
+}
+
 TEST(VaultLayoutTest, BackupIdsSortByTime) {
   std::string a = layout::MakeBackupId(1764079200, "0a0b0c0d");  // 2025-11-25T14:00:00Z
   std::string b = layout::MakeBackupId(1764079201, "00000000");
@@ -116,7 +174,7 @@ TEST(VaultLayoutTest, KindTableHasOneRowPerKindAndV1NamesUnchanged) {
   EXPECT_TRUE(layout::IsNameOf(K::kReferenceSet, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
   EXPECT_FALSE(layout::IsNameOf(K::kReferenceSet, "refs/20251125T140000Z"));
   EXPECT_FALSE(layout::IsNameOf(K::kBackupRecord, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
-  for (K reserved : {K::kPolicy, K::kRunRecord, K::kTombstone, K::kLock, K::kAuditRecord, K::kApproval}) {
+  for (K reserved : {K::kTombstone, K::kAuditRecord, K::kApproval}) {
     EXPECT_TRUE(layout::KindInfo(reserved).reserved);
     EXPECT_FALSE(layout::IsNameOf(reserved, std::string(layout::KindInfo(reserved).prefix) + "x"));
   }
