@@ -81,6 +81,13 @@ class Daemon {
   void SaveState() {
     if (Status st = state_.Save(); !st.ok()) Log("warn", "state", {{"error", st.ToString()}});
   }
+  // The vault's problem log is cumulative: each problem is logged once.
+  void LogNewProblems() {
+    for (const auto& pr : vault_->Problems()) {
+      if (warned_.insert(pr.object + "\n" + pr.problem).second)
+        Log("warn", "vault", {{"object", pr.object}, {"error", pr.problem}});
+    }
+  }
   void WarnRunLog(const Status& st) {
     if (!st.ok()) Log("warn", "run_record", {{"error", RunErrorText(st)}});
   }
@@ -99,6 +106,7 @@ class Daemon {
   NodeIdent node_;
   std::map<std::string, Live> live_;
   std::map<std::string, vault::PolicyVersion> known_;  // PolicyStore::Poll's cache
+  std::set<std::string> warned_;
   int64_t next_poll_ = 0;
   std::mt19937_64 rng_{std::random_device{}()};
   // maintenance
@@ -182,8 +190,7 @@ void Daemon::PollPolicies() {
     }
   } else {
     auto current = vault_->policies().Poll(&known_);
-    for (const auto& pr : vault_->Problems())
-      Log("warn", "vault", {{"object", pr.object}, {"error", pr.problem}});
+    LogNewProblems();
     if (!current.ok()) {
       Log("error", "poll", {{"error", current.status().ToString()}});
       for (const auto& [n, l] : live_) seen.insert(n);  // keep what we had; try again next poll
@@ -299,8 +306,7 @@ void Daemon::Attempt(Live& l) {
   }
   AttemptResult r = AttemptPolicySlot(config_, *vault_, l.policy, p.slot, node_, &control_.stop);
   ++p.attempts;
-  for (const auto& pr : vault_->Problems())
-    Log("warn", "vault", {{"object", pr.object}, {"error", pr.problem}});
+  LogNewProblems();
   if (r.state == "failed" && r.record.backup_id.empty()) {
     if (auto next = NextAttempt(UnixNow(), p.attempts, p.deadline)) {
       Log("warn", "attempt",
