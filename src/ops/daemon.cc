@@ -70,7 +70,8 @@ class Daemon {
     fields["op"] = op;
     log_(std::move(fields));
   }
-  Status Open();
+  Status Open(Config cfg);
+  void Reload();
   void PollPolicies();
   void Apply(const std::string& name, policy::Policy p, uint32_t version, const std::string& source,
              const std::string& set_by);
@@ -114,12 +115,13 @@ class Daemon {
   int64_t lease_renewed_ = 0, next_lease_try_ = 0, next_maintain_ = 0;
 };
 
-Status Daemon::Open() {
-  CV_ASSIGN_OR_RETURN(config_, load_config_());
-  CV_ASSIGN_OR_RETURN(vault_, OpenVault(config_));
-  vault_->SetIndexCacheDir(config_.cache_dir);
+// Opens the vault `cfg` names and checks the role; the daemon's config, vault and state change only when
+// everything succeeded (a SIGHUP with a broken config keeps the daemon as it was).
+Status Daemon::Open(Config cfg) {
+  CV_ASSIGN_OR_RETURN(std::unique_ptr<vault::Vault> v, OpenVault(cfg));
+  v->SetIndexCacheDir(cfg.cache_dir);
   if (o_.maintenance) {
-    const crypto::KeyBundle* bundle = vault_->keys().bundle();
+    const crypto::KeyBundle* bundle = v->keys().bundle();
     if (bundle == nullptr)
       return Status::NotSupported("daemon --maintenance",
                                   "a format 1 vault has no admin key to sign the maintenance lease; run "
@@ -129,17 +131,46 @@ Status Daemon::Open() {
           "daemon --maintenance", "needs the vault's admin key (this key slot is a " +
                                       std::string(crypto::KeyRoleName(bundle->role())) +
                                       " key); ordinary nodes run `cassvault daemon` without --maintenance");
-  } else if (config_.daemon.policy_files.empty() && vault_->format() < 2) {
+  } else if (cfg.daemon.policy_files.empty() && v->format() < 2) {
     return Status::NotSupported("daemon",
                                 "a format 1 vault has no admin key to sign policies; use a node-local policy "
                                 "file (daemon.policy_files in the config, docs/policies.md)");
   }
+  if (lease_) {
+    // Held through the vault being replaced: released first, taken again through the new one.
+    if (Status st = lease_->Release(); !st.ok()) Log("warn", "lease", {{"error", st.ToString()}});
+    lease_.reset();
+  }
+  vault_ = std::move(v);
+  config_ = std::move(cfg);
   std::string problem;
   state_ = DaemonState::Load(config_.cache_dir + "/" + vault_->vault_id() + ".daemon.json", &problem);
   if (!problem.empty()) Log("warn", "state", {{"error", problem}});
   known_.clear();
   next_poll_ = 0;
   return Status::OK();
+}
+
+// SIGHUP. The vault stays open when the config names the same vault and key: a passphrase was consumed from
+// the environment at the start (ops/config.h) and cannot be read again.
+void Daemon::Reload() {
+  Log("info", "reload", {});
+  auto cfg = load_config_();
+  if (!cfg.ok()) {
+    Log("error", "reload", {{"error", cfg.status().ToString()}});
+    return;
+  }
+  bool same_vault = cfg->vault_url == config_.vault_url && cfg->key_file == config_.key_file &&
+                    cfg->passphrase_env == config_.passphrase_env && cfg->cache_dir == config_.cache_dir;
+  if (same_vault) {
+    config_ = std::move(cfg).value();
+    next_poll_ = 0;
+    return;
+  }
+  if (Status st = Open(std::move(cfg).value()); !st.ok()) {
+    Log("error", "reload", {{"error", st.ToString()}, {"kept", "the vault opened before"}});
+  }
+  next_poll_ = 0;
 }
 
 void Daemon::Apply(const std::string& name, policy::Policy p, uint32_t version, const std::string& source,
@@ -389,7 +420,8 @@ void Daemon::Maintain(int64_t now) {
 }
 
 Status Daemon::Run() {
-  CV_RETURN_IF_ERROR(Open());
+  CV_ASSIGN_OR_RETURN(Config cfg, load_config_());
+  CV_RETURN_IF_ERROR(Open(std::move(cfg)));
   if (!o_.maintenance) node_ = ReadNodeIdent(config_);
   Log("info", "start",
       {{"vault_id", vault_->vault_id()},
@@ -400,20 +432,7 @@ Status Daemon::Run() {
        {"address", node_.address}});
   while (!control_.stop.load()) {
     int64_t now = UnixNow();
-    if (control_.reload.exchange(false)) {
-      Log("info", "reload", {});
-      std::unique_ptr<vault::Vault> old = std::move(vault_);
-      Config old_config = config_;
-      if (Status st = Open(); !st.ok()) {
-        // A broken config does not stop the backups: the daemon keeps the one it had.
-        Log("error", "reload", {{"error", st.ToString()}});
-        vault_ = std::move(old);
-        config_ = old_config;
-      } else {
-        lease_.reset();  // the lease was written through the old vault's objects; re-acquired below
-      }
-      next_poll_ = 0;
-    }
+    if (control_.reload.exchange(false)) Reload();
     if (o_.maintenance) {
       Maintain(now);
       if (o_.once) break;
