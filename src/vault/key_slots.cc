@@ -100,13 +100,16 @@ Status NoSlotOpens(storage::ObjectStore& store, const crypto::KeySecret& secret,
 // Tries each candidate with `unwrap`; the first that opens wins.
 template <class Key, class Unwrap>
 Result<Key> TryCandidates(storage::ObjectStore& store, const crypto::KeySecret& secret, int version,
-                          std::vector<VaultProblem>* problems, Unwrap unwrap) {
+                          std::vector<VaultProblem>* problems, std::string* slot_id, Unwrap unwrap) {
   bool kind_seen = false;
   CV_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
                       Candidates(store, secret, version, problems, &kind_seen));
   for (const auto& c : candidates) {
     Result<Key> key = unwrap(c.doc);
-    if (key.ok()) return key;
+    if (key.ok()) {
+      if (slot_id) *slot_id = layout::ParseKeySlotKey(c.key).value_or("");
+      return key;
+    }
     if (key.status().IsCorruption() || key.status().code() == StatusCode::kNotSupported)
       problems->push_back({c.key, key.status().ToString()});
   }
@@ -116,15 +119,16 @@ Result<Key> TryCandidates(storage::ObjectStore& store, const crypto::KeySecret& 
 }  // namespace
 
 Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const crypto::KeySecret& secret,
-                                          std::vector<VaultProblem>* problems) {
-  return TryCandidates<crypto::MasterKey>(store, secret, 1, problems, [&](const std::string& doc) {
+                                          std::vector<VaultProblem>* problems, std::string* slot_id) {
+  return TryCandidates<crypto::MasterKey>(store, secret, 1, problems, slot_id, [&](const std::string& doc) {
     return crypto::UnwrapMasterKey(doc, secret);
   });
 }
 
 Result<crypto::KeyBundle> UnlockKeyBundle(storage::ObjectStore& store, const crypto::KeySecret& secret,
-                                          const std::string& vault_id, std::vector<VaultProblem>* problems) {
-  return TryCandidates<crypto::KeyBundle>(store, secret, 2, problems, [&](const std::string& doc) {
+                                          const std::string& vault_id, std::vector<VaultProblem>* problems,
+                                          std::string* slot_id) {
+  return TryCandidates<crypto::KeyBundle>(store, secret, 2, problems, slot_id, [&](const std::string& doc) {
     return crypto::UnwrapKeyBundle(doc, secret, vault_id);
   });
 }

@@ -27,13 +27,16 @@ inline constexpr size_t kMaxSlotsRead = 256;
 inline constexpr size_t kMaxSlotsTried = 16;
 
 // The master key from the first slot `secret` opens. PermissionDenied if none does (naming the first
-// slot skipped, if any); the slots skipped on the way are appended to `problems`.
+// slot skipped, if any); the slots skipped on the way are appended to `problems`. *slot_id (if given): the
+// id of the slot that opened.
 Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const crypto::KeySecret& secret,
-                                          std::vector<VaultProblem>* problems);
+                                          std::vector<VaultProblem>* problems,
+                                          std::string* slot_id = nullptr);
 
 // Format v2: the key bundle from the first version-2 slot `secret` opens (slots are bound to `vault_id`).
 Result<crypto::KeyBundle> UnlockKeyBundle(storage::ObjectStore& store, const crypto::KeySecret& secret,
-                                          const std::string& vault_id, std::vector<VaultProblem>* problems);
+                                          const std::string& vault_id, std::vector<VaultProblem>* problems,
+                                          std::string* slot_id = nullptr);
 
 // Writes a new v2 slot wrapping `bundle` cut down to `role` (InvalidArgument if `bundle` holds less).
 Result<std::string> AddKeySlotV2(storage::ObjectStore& store, const crypto::KeyBundle& bundle,

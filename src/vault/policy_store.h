@@ -52,12 +52,20 @@ class PolicyStore {
   Result<std::vector<PolicyVersion>> History(const std::string& name);
 
   // For the daemon's poll: one LIST of policies/, and a GET only of names not in `known` (a cache keyed by
-  // object name, which this fills). Returns the same as Current(). Requests per poll: the LIST pages + one
-  // GET per new version.
+  // object name, which this fills; an entry of version 0 marks an object that did not verify, which is
+  // create-only and so is not read again). Returns the same as Current(). Requests per poll: the LIST
+  // pages + one GET per new version.
   Result<std::vector<PolicyVersion>> Poll(std::map<std::string, PolicyVersion>* known);
 
  private:
   Status CheckFormat() const;
+  // Format, admin key and name, before anything is written.
+  Status CheckWrite(const std::string& name, std::string_view what) const;
+  // One version, opened and its signature checked (Corruption naming the object otherwise).
+  Result<PolicyVersion> Read(const std::string& key, KnownSize size);
+  Result<PolicyVersion> Write(const std::string& name, std::string body, bool removed,
+                              const std::string& set_by, int64_t now);
+  Result<std::vector<PolicyVersion>> Newest(std::map<std::string, PolicyVersion>* known);
 
   ObjectTable& objects_;
   const VaultKeys& keys_;

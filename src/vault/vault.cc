@@ -44,15 +44,18 @@ Result<std::unique_ptr<Vault>> Vault::Init(std::unique_ptr<storage::ObjectStore>
     std::string text = ConfigText(vault_id);
     CV_RETURN_IF_ERROR(store->Put(layout::kConfig, crypto::AsBytes(text)));
     auto v = std::unique_ptr<Vault>(new Vault(std::move(store), VaultKeys::V1(vault_id, std::move(key))));
+    v->opened_slot_ = slot_id;
     CV_RETURN_IF_ERROR(CheckConfigSeal(v->objects_, v->problems_, crypto::AsBytes(text)));
     return v;
   }
   CV_ASSIGN_OR_RETURN(crypto::KeyBundle bundle, crypto::KeyBundle::Generate());
-  CV_RETURN_IF_ERROR(
-      AddKeySlotV2(*store, bundle, crypto::KeyRole::kAdmin, vault_id, secret, params).status());
+  CV_ASSIGN_OR_RETURN(std::string slot_id,
+                      AddKeySlotV2(*store, bundle, crypto::KeyRole::kAdmin, vault_id, secret, params));
   CV_ASSIGN_OR_RETURN(std::string text, ConfigTextV2(vault_id, bundle));
   CV_RETURN_IF_ERROR(store->Put(layout::kConfig, crypto::AsBytes(text)));
-  return std::unique_ptr<Vault>(new Vault(std::move(store), VaultKeys::V2(vault_id, std::move(bundle))));
+  auto v = std::unique_ptr<Vault>(new Vault(std::move(store), VaultKeys::V2(vault_id, std::move(bundle))));
+  v->opened_slot_ = std::move(slot_id);
+  return v;
 }
 
 Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore> store,
@@ -69,15 +72,17 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore>
   CV_ASSIGN_OR_RETURN(ParsedConfig config, ParseConfig(raw, subject));
   std::vector<VaultProblem> problems;
   std::unique_ptr<Vault> v;
+  std::string slot_id;
   if (config.version == 1) {
-    CV_ASSIGN_OR_RETURN(crypto::MasterKey key, UnlockMasterKey(*store, secret, &problems));
+    CV_ASSIGN_OR_RETURN(crypto::MasterKey key, UnlockMasterKey(*store, secret, &problems, &slot_id));
     v.reset(new Vault(std::move(store), VaultKeys::V1(config.vault_id, std::move(key))));
   } else {
     CV_ASSIGN_OR_RETURN(crypto::KeyBundle bundle,
-                        UnlockKeyBundle(*store, secret, config.vault_id, &problems));
+                        UnlockKeyBundle(*store, secret, config.vault_id, &problems, &slot_id));
     CV_RETURN_IF_ERROR(CheckConfigSignature(config, bundle, subject));
     v.reset(new Vault(std::move(store), VaultKeys::V2(config.vault_id, std::move(bundle))));
   }
+  v->opened_slot_ = std::move(slot_id);
   for (auto& p : problems) v->problems_.Add(std::move(p.object), std::move(p.problem));
   if (config.version == 1) CV_RETURN_IF_ERROR(CheckConfigSeal(v->objects_, v->problems_, raw));
   return v;

@@ -447,6 +447,15 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
       case layout::Naming::kAliasId:
         sample = layout::NodeAliasKey("0123456789abcdef0123456789abcdef");
         break;
+      case layout::Naming::kNameVersion:
+        sample = layout::PolicyKey("nightly_B-9", 12);
+        break;
+      case layout::Naming::kDayRunSeq:
+        sample = layout::RunRecordKey(1764079200, "0123456789abcdef", 1);
+        break;
+      case layout::Naming::kNameStamped:
+        sample = layout::LockKey("maintenance", 1764079200, "0123456789abcdef");
+        break;
       case layout::Naming::kNotAssigned:
         sample = std::string(k.prefix) + "x";
         break;
