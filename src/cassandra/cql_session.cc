@@ -335,6 +335,17 @@ Result<NodeIdentity> CqlSession::ReadLocalNode() {
   return node;
 }
 
+Result<std::vector<ClusterMember>> CqlSession::ReadPeers() {
+  std::vector<ClusterMember> peers;
+  CV_RETURN_IF_ERROR(impl_->Query("SELECT host_id, peer, data_center, rack FROM system.peers_v2", {},
+                                  [&](const CassRow* row) {
+                                    ClusterMember m{GetUuid(row, "host_id"), GetInet(row, "peer"),
+                                                    GetString(row, "data_center"), GetString(row, "rack")};
+                                    if (!m.host_id.empty()) peers.push_back(std::move(m));
+                                  }));
+  return peers;
+}
+
 Result<std::vector<std::string>> CqlSession::ListKeyspaces() {
   std::vector<std::string> out;
   CV_RETURN_IF_ERROR(

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/manifest.h"
 #include "core/result.h"
 
 namespace cv::cassandra {
@@ -51,6 +52,10 @@ class CqlSession {
   ~CqlSession();
 
   Result<NodeIdentity> ReadLocalNode();
+  // The other members of the cluster as this node sees them (system.peers_v2: host_id, peer, data_center,
+  // rack), unsorted. With ReadLocalNode, the members a backup records. Rows without a host id (a peer
+  // still joining, or one being removed) are left out.
+  Result<std::vector<ClusterMember>> ReadPeers();
   Result<std::vector<std::string>> ListKeyspaces();
   Result<KeyspaceSchema> DescribeKeyspace(const std::string& keyspace);  // NotFound if absent
   Result<std::vector<TableInfo>> ListTables(const std::string& keyspace);

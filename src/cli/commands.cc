@@ -158,6 +158,8 @@ json RecordJson(const BackupRecord& r) {
           {"data_center", r.data_center},
           {"rack", r.rack},
           {"node_id", r.node_id},
+          {"cluster_id", r.cluster_id},        // "" for records older than cluster ids, and v1 vaults
+          {"member_count", r.members.size()},  // the members this node saw (list --cluster shows them)
           {"started", layout::FormatTime(r.started)},
           {"finished", layout::FormatTime(r.finished)},
           {"tables", r.tables},
@@ -318,15 +320,41 @@ int FailUsage(const Status& st) {
 void PrintClusterLine(const ops::ClusterBackup& c) {
   std::string dcs;
   for (const auto& d : c.data_centers) dcs += (dcs.empty() ? "" : ",") + Printable(d);
-  std::cout << "tag=" << Printable(c.tag) << "  nodes=" << c.nodes.size() << "  backups=" << c.backups
-            << "  dcs=" << dcs << "  " << layout::FormatTime(c.started) << " .. "
-            << layout::FormatTime(c.finished) << "  size=" << ops::HumanBytes(c.bytes)
-            << "  new=" << ops::HumanBytes(c.new_bytes) << "  stored=" << ops::HumanBytes(c.stored_bytes)
-            << "\n";
+  std::cout << "tag=" << Printable(c.tag) << "  " << c.state;
+  if (c.state != "unknown") std::cout << "  " << Printable(ops::DescribeCompleteness(c));
+  std::cout << "  nodes=" << c.nodes.size() << "  backups=" << c.backups << "  dcs=" << dcs << "  "
+            << layout::FormatTime(c.started) << " .. " << layout::FormatTime(c.finished)
+            << "  size=" << ops::HumanBytes(c.bytes) << "  new=" << ops::HumanBytes(c.new_bytes)
+            << "  stored=" << ops::HumanBytes(c.stored_bytes) << "\n";
+}
+
+json MemberJson(const ClusterMember& m) {
+  return {{"host_id", m.host_id}, {"address", m.address}, {"data_center", m.data_center}, {"rack", m.rack}};
 }
 
 json ClusterJson(const ops::ClusterBackup& c) {
+  json members = json::array(), dcs = json::array();
+  for (const auto& m : c.members) members.push_back(MemberJson(m));
+  for (const auto& d : c.per_dc) {
+    json missing = json::array();
+    for (const auto& m : d.missing) {
+      json j = MemberJson(m.member);
+      j["running"] = m.running;
+      j["why"] = m.why;
+      missing.push_back(std::move(j));
+    }
+    dcs.push_back({{"data_center", d.data_center},
+                   {"committed", d.committed},
+                   {"expected", d.expected},
+                   {"missing", std::move(missing)}});
+  }
   return {{"tag", c.tag},
+          {"state", c.state},
+          {"cluster_ids", std::vector<std::string>(c.cluster_ids.begin(), c.cluster_ids.end())},
+          {"committed", c.committed},
+          {"expected", c.expected},
+          {"members", std::move(members)},
+          {"completeness", std::move(dcs)},
           {"clusters", std::vector<std::string>(c.clusters.begin(), c.clusters.end())},
           {"nodes", c.nodes.size()},
           {"host_ids", std::vector<std::string>(c.nodes.begin(), c.nodes.end())},
@@ -360,7 +388,8 @@ void AddList(CLI::App& app, GlobalFlags& g) {
       ->type_name("DATE|TIME");
   cmd->add_option("--limit", f->limit, "only the newest N backups (after the other filters)")->type_name("N");
   cmd->add_flag("--cluster", f->cluster,
-                "one line per cluster backup (tag): nodes, data centers, first start .. last finish, bytes");
+                "one line per cluster backup (tag): complete, running, partial (members missing, per data "
+                "center) or unknown; nodes, data centers, first start .. last finish, bytes");
   cmd->callback([&g, f] {
     auto filter = ops::MakeListFilter(f->node, f->tag, f->since, f->until, f->limit);
     if (!filter.ok()) return void(g.exit_code = FailUsage(filter.status()));
@@ -449,7 +478,11 @@ void AddMaintain(CLI::App& app, GlobalFlags& g) {
 void AddRestore(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("restore", "restore a backup into the node, or into a directory");
   auto o = std::make_shared<ops::RestoreOptions>();
-  cmd->add_option("--backup", o->backup, "backup id or tag")->required();
+  cmd->add_option("--backup", o->backup, "backup id or tag (this node's newest backup with it)");
+  cmd->add_option("--cluster-tag", o->cluster_tag,
+                  "tag of a cluster backup: restore this node's backup of it (found by host id, else by "
+                  "tokens, else by address)")
+      ->type_name("TAG");
   cmd->add_option("--keyspace", o->includes,
                   "KS or KS.TABLE to restore (repeatable; default: all user tables)");
   cmd->add_option("--mode", o->mode,
@@ -485,6 +518,15 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
                   "load: contact points of the target cluster (default load.hosts)")
       ->delimiter(',');
   cmd->callback([&g, o, staging_max] {
+    // Exactly one of --backup and --cluster-tag: a usage error (exit 2) before anything is read.
+    if (o->backup.empty() == o->cluster_tag.empty())
+      return void(g.exit_code = FailUsage(Status::InvalidArgument(
+                      "restore", "name what to restore with one of --backup ID|TAG or --cluster-tag TAG")));
+    if (!o->cluster_tag.empty() && o->mode == "load")
+      return void(g.exit_code = FailUsage(Status::InvalidArgument(
+                      "--cluster-tag",
+                      "picks one node's backup; --mode load streams every node's backup "
+                      "of a tag: use --backup TAG")));
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
     if (!staging_max->empty()) {

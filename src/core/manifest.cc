@@ -1,5 +1,6 @@
 #include "core/manifest.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -40,7 +41,43 @@ std::vector<ObjectId> IdsFromJson(const json& a) {
   return ids;
 }
 
+json MembersToJson(const std::vector<ClusterMember>& members) {
+  json a = json::array();
+  for (const auto& m : members) {
+    a.push_back(
+        {{"host_id", m.host_id}, {"address", m.address}, {"data_center", m.data_center}, {"rack", m.rack}});
+  }
+  return a;
+}
+
+std::vector<ClusterMember> MembersFromJson(const json& a) {
+  if (!a.is_array()) throw std::runtime_error("\"members\" is not a list");
+  std::vector<ClusterMember> out;
+  for (const auto& m : a) {
+    out.push_back({m.at("host_id").get<std::string>(), m.value("address", ""), m.value("data_center", ""),
+                   m.value("rack", "")});
+  }
+  return out;
+}
+
+bool IsHex16(std::string_view s) {
+  return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 }  // namespace
+
+std::vector<ClusterMember> NormaliseMembers(std::vector<ClusterMember> members) {
+  std::stable_sort(members.begin(), members.end(),
+                   [](const ClusterMember& a, const ClusterMember& b) { return a.host_id < b.host_id; });
+  std::vector<ClusterMember> out;
+  for (auto& m : members) {
+    if (m.host_id.empty() || (!out.empty() && out.back().host_id == m.host_id)) continue;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
 
 uint64_t TableEntry::Bytes() const {
   uint64_t n = 0;
@@ -68,6 +105,8 @@ std::string ManifestToJson(const Manifest& m) {
                {"storage_compatibility_mode", n.storage_compatibility_mode},
                {"sstable_format", n.sstable_format},
                {"data_file_directories", n.data_file_directories}};
+  if (!n.cluster_id.empty()) j["node"]["cluster_id"] = n.cluster_id;
+  if (!n.members.empty()) j["node"]["members"] = MembersToJson(n.members);
   j["keyspaces"] = json::array();
   for (const auto& k : m.keyspaces) {
     j["keyspaces"].push_back(
@@ -116,6 +155,10 @@ Result<Manifest> ManifestFromJson(std::string_view text, std::string_view subjec
     m.node.storage_compatibility_mode = n.at("storage_compatibility_mode").get<std::string>();
     m.node.sstable_format = n.at("sstable_format").get<std::string>();
     m.node.data_file_directories = n.at("data_file_directories").get<std::vector<std::string>>();
+    m.node.cluster_id = n.value("cluster_id", "");
+    if (!m.node.cluster_id.empty() && !IsHex16(m.node.cluster_id))
+      return Status::Corruption(subject, "malformed cluster id");
+    if (n.contains("members")) m.node.members = MembersFromJson(n.at("members"));
     for (const auto& k : j.at("keyspaces")) {
       m.keyspaces.push_back({k.at("name").get<std::string>(), k.at("create_keyspace").get<std::string>(),
                              k.at("create_types").get<std::vector<std::string>>()});
@@ -154,6 +197,8 @@ BackupRecord RecordOf(const Manifest& m) {
   r.address = m.node.address;
   r.data_center = m.node.data_center;
   r.rack = m.node.rack;
+  r.cluster_id = m.node.cluster_id;
+  r.members = m.node.members;
   r.started = m.started;
   r.finished = m.finished;
   r.tables = m.tables.size();
@@ -186,6 +231,9 @@ std::string BackupRecordToJson(const BackupRecord& r) {
             {"index", IdsToJson(r.index_ids)}};
   if (r.version >= 2) j["content_key"] = IdToHex(r.content_key);
   if (!r.node_id.empty()) j["node_id"] = r.node_id;
+  // Written only when known, so that a record of a backup without them reads back byte for byte.
+  if (!r.cluster_id.empty()) j["cluster_id"] = r.cluster_id;
+  if (!r.members.empty()) j["members"] = MembersToJson(r.members);
   return j.dump();
 }
 
@@ -226,6 +274,11 @@ Result<BackupRecord> BackupRecordFromJson(std::string_view text, std::string_vie
         if (!layout::IsValidNodeId(r.node_id)) return Status::Corruption(subject, "malformed node id");
       }
     }
+    // Records older than cluster ids have neither: they read as unknown (empty).
+    r.cluster_id = j.value("cluster_id", "");
+    if (!r.cluster_id.empty() && !IsHex16(r.cluster_id))
+      return Status::Corruption(subject, "malformed cluster id");
+    if (j.contains("members")) r.members = MembersFromJson(j.at("members"));
     return r;
   } catch (const std::exception& e) {
     return Status::Corruption(subject, std::string("malformed backup record: ") + e.what());

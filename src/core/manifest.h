@@ -12,11 +12,21 @@
 
 namespace cv {
 
+// A member of the cluster as one node saw it at backup time (system.local or a system.peers_v2 row).
+struct ClusterMember {
+  std::string host_id, address, data_center, rack;
+  bool operator==(const ClusterMember&) const = default;
+};
+
 struct NodeInfo {
   std::string host_id, address, cluster_name, data_center, rack, partitioner, release_version;
   std::vector<std::string> tokens;
   std::string storage_compatibility_mode, sstable_format;
   std::vector<std::string> data_file_directories;
+  // What a backup knows of its cluster (docs/vault-format.md, "Clusters"); RecordOf carries them into
+  // the backup record, where `list --cluster` reads them. Empty in manifests written before them.
+  std::string cluster_id;              // 16 hex, from the vault's cluster alias ("" when unknown)
+  std::vector<ClusterMember> members;  // this node and its peers, sorted by host id
 };
 
 struct FileEntry {
@@ -67,11 +77,19 @@ struct BackupRecord {
   // Version 2, partitioned vaults: the partition (vault node id) holding this backup's packs and index
   // objects. Empty: an older vault's unpartitioned layout.
   std::string node_id;
+  // The cluster (vault/cluster_identity.h) and its members as this node saw them at backup time, sorted
+  // by host id: what `list --cluster` expects to find committed with the same tag. Empty in records
+  // written before they existed (and cluster_id in v1 vaults, which have no cluster aliases).
+  std::string cluster_id;
+  std::vector<ClusterMember> members;
 };
 
 // A manifest's catalog entry as far as the manifest says: identity, node, times and counts. The caller adds
 // what only the backup knows (new files and bytes; the engine adds what it stored and where).
 BackupRecord RecordOf(const Manifest& m);
+
+// Sorted by host id, one entry per host id (the first seen wins), entries without a host id dropped.
+std::vector<ClusterMember> NormaliseMembers(std::vector<ClusterMember> members);
 
 std::string ManifestToJson(const Manifest& m);
 Result<Manifest> ManifestFromJson(std::string_view json, std::string_view subject);

@@ -132,4 +132,59 @@ TEST(ManifestTest, RecordOfCountsTheManifestsTablesFilesAndBytes) {
   EXPECT_EQ(r.new_files, 0u);  // only the backup knows what was new
 }
 
+// Issue 12: a record carries its cluster id and the members its node saw; a record written before them
+// reads back with both empty, and writes back without them (byte for byte).
+TEST(ManifestTest, RecordCarriesClusterIdAndMembersAndOldRecordsStayReadable) {
+  BackupRecord r;
+  r.backup_id = "20261206T010000Z-0a0b0c0d";
+  r.cluster_id = "0123456789abcdef";
+  r.members = {{"h1", "10.0.0.1", "dc1", "r1"}, {"h2", "10.0.0.2", "dc2", "r1"}};
+  auto back = BackupRecordFromJson(BackupRecordToJson(r), "b");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->cluster_id, "0123456789abcdef");
+  EXPECT_EQ(back->members, r.members);
+
+  BackupRecord old;
+  old.backup_id = "20261125T140000Z-0a0b0c0d";
+  std::string old_json = BackupRecordToJson(old);
+  EXPECT_EQ(old_json.find("cluster_id"), std::string::npos);
+  EXPECT_EQ(old_json.find("members"), std::string::npos);
+  auto old_back = BackupRecordFromJson(old_json, "b");
+  ASSERT_TRUE(old_back.ok()) << old_back.status().ToString();
+  EXPECT_TRUE(old_back->cluster_id.empty());
+  EXPECT_TRUE(old_back->members.empty());
+  EXPECT_EQ(BackupRecordToJson(*old_back), old_json);
+
+  std::string bad = BackupRecordToJson(r);
+  bad.replace(bad.find("0123456789abcdef"), 16, "../../etc/passwd");
+  auto st = BackupRecordFromJson(bad, "backups/x").status();
+  EXPECT_TRUE(st.IsCorruption());
+  EXPECT_NE(st.ToString().find("malformed cluster id"), std::string::npos) << st.ToString();
+  std::string no_host = BackupRecordToJson(r);
+  no_host.replace(no_host.find("\"host_id\":\"h1\""), 14, "\"hostid\":\"h1\"");
+  EXPECT_TRUE(BackupRecordFromJson(no_host, "b").status().IsCorruption());
+}
+
+TEST(ManifestTest, ManifestCarriesClusterAndRecordOfCopiesIt) {
+  Manifest m;
+  m.backup_id = "20261206T010000Z-0a0b0c0d";
+  m.node.cluster_id = "fedcba9876543210";
+  m.node.members = {{"h1", "10.0.0.1", "dc1", "r1"}};
+  auto back = ManifestFromJson(ManifestToJson(m), "m");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->node.cluster_id, "fedcba9876543210");
+  EXPECT_EQ(back->node.members, m.node.members);
+  BackupRecord r = RecordOf(*back);
+  EXPECT_EQ(r.cluster_id, "fedcba9876543210");
+  EXPECT_EQ(r.members, m.node.members);
+}
+
+TEST(ManifestTest, NormaliseMembersSortsByHostIdDropsDuplicatesAndBlanks) {
+  auto out = NormaliseMembers(
+      {{"h3", "a3", "dc1", ""}, {"", "a0", "dc1", ""}, {"h1", "a1", "dc1", ""}, {"h3", "other", "dc2", ""}});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].host_id, "h1");
+  EXPECT_EQ(out[1].host_id, "h3");
+  EXPECT_EQ(out[1].address, "a3");
+}
 }  // namespace cv

@@ -258,6 +258,10 @@ std::optional<LockName> ParseLockKey(std::string_view key) {
                   std::string(rest.substr(17))};
 }
 
+std::string ClusterAliasKey(std::string_view alias_hex) {
+  return std::string(KindInfo(ObjectKind::kClusterAlias).prefix) + std::string(alias_hex);
+}
+
 bool IsNameOf(ObjectKind kind, std::string_view key) {
   const ObjectKindInfo& k = KindInfo(kind);
   const std::string_view rest =

@@ -65,6 +65,8 @@ std::string CatalogDayPrefix(int64_t unix_seconds);                       // cat
 std::optional<std::string> ParseCatalogSegmentKey(std::string_view key);  // the backup id
 // nodes/<32 hex>; `alias_hex` is a keyed hash (vault/node_identity.h).
 std::string NodeAliasKey(std::string_view alias_hex);
+// clusters/<32 hex>; `alias_hex` is a keyed hash of the Cassandra cluster name (vault/cluster_identity.h).
+std::string ClusterAliasKey(std::string_view alias_hex);
 
 // --- Policies, run records and leases (format v2; docs/vault-format.md) ------------------------------
 // A policy or lease name: 1-48 of [A-Za-z0-9_-] (it also starts every tag of a policy).

@@ -36,6 +36,7 @@ enum class ObjectKind : uint8_t {
   kLock = 22,
   kAuditRecord = 23,
   kApproval = 24,
+  kClusterAlias = 25,  // format v2 (issue 12)
 };
 
 // How the name after the prefix is made (vault_layout.h builds and parses each shape).
@@ -54,7 +55,8 @@ enum class Naming : uint8_t {
   kNodeStamped,             // <prefix><node id>/<stamp>-<16 hex>; stamp = yyyymmddThhmmssZ (UTC): newest last
   kStamped,                 // <prefix><stamp>-<16 hex>
   kDayBackupId,             // <prefix><yyyymmdd>/<backup id>: the UTC day the record was written
-  kAliasId,                 // <prefix><32 hex>: a keyed hash of what the alias names (a Cassandra host id)
+  kAliasId,                 // <prefix><32 hex>: a keyed hash of what the alias names (a Cassandra host id,
+                            // a cluster name)
   kNameVersion,             // <prefix><name>/<version, 10 digits>; name = 1-48 of [A-Za-z0-9_-]
   kDayRunSeq,               // <prefix><yyyymmdd>/<run id 16 hex>-<seq 0|1>: the UTC day the run started
   kNameStamped,             // <prefix><name>/<stamp>-<16 hex>; name = 1-48 of [A-Za-z0-9_-]
@@ -98,7 +100,7 @@ struct ObjectKindInfo {
 };
 
 // The whole table, one row per kind, in ObjectKind order.
-inline constexpr std::array<ObjectKindInfo, 20> kObjectKinds = {{
+inline constexpr std::array<ObjectKindInfo, 21> kObjectKinds = {{
     {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
      StrayNames::kIgnore, false},
     {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
@@ -150,6 +152,9 @@ inline constexpr std::array<ObjectKindInfo, 20> kObjectKinds = {{
      true, 0, true, StrayNames::kIgnore, true},
     {ObjectKind::kApproval, "approval", "approvals/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true,
      0, true, StrayNames::kIgnore, true},
+    // v2: a cluster's id, keyed by its Cassandra cluster name; create-only, minted at its first backup.
+    {ObjectKind::kClusterAlias, "cluster alias", "clusters/", Naming::kAliasId, Sealing::kSealed, "", true,
+     4 << 10, true, StrayNames::kIgnore, false},
 }};
 
 constexpr const ObjectKindInfo& KindInfo(ObjectKind kind) {

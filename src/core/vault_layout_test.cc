@@ -68,6 +68,12 @@ TEST(VaultLayoutTest, CatalogAndConsolidatedNamesSortByTime) {
   EXPECT_FALSE(layout::IsNameOf(K::kConsolidatedIndex, "index-full/0123456789abcdef/x"));
   EXPECT_TRUE(layout::IsNameOf(K::kNodeAlias, layout::NodeAliasKey("0123456789abcdef0123456789abcdef")));
   EXPECT_FALSE(layout::IsNameOf(K::kNodeAlias, "nodes/0123"));
+  EXPECT_EQ(layout::ClusterAliasKey("0123456789abcdef0123456789abcdef"),
+            "clusters/0123456789abcdef0123456789abcdef");
+  EXPECT_TRUE(
+      layout::IsNameOf(K::kClusterAlias, layout::ClusterAliasKey("0123456789abcdef0123456789abcdef")));
+  EXPECT_FALSE(layout::IsNameOf(K::kClusterAlias, "clusters/0123"));
+  EXPECT_FALSE(layout::IsNameOf(K::kClusterAlias, "clusters/0123456789ABCDEF0123456789abcdef"));
 }
 
 // Issue 12's kinds: policies/<name>/<10 digits>, runs/<day>/<run id>-<seq>, locks/<name>/<stamp>-<holder>.

@@ -18,6 +18,7 @@
 #include "ops/node_session.h"
 #include "pipeline/task_group.h"
 #include "vault/backup_session.h"
+#include "vault/cluster_identity.h"
 
 namespace cv::ops {
 namespace {
@@ -92,6 +93,16 @@ void ApplyIdentity(const cassandra::NodeIdentity& id, NodeInfo* n) {
   if (!id.broadcast_address.empty()) n->address = id.broadcast_address;
 }
 
+// The cluster this backup belongs to (vault/cluster_identity.h): its id, minted by the cluster's first
+// backup into the vault. Format v1 vaults have no cluster aliases: their records carry no id.
+Status RecordClusterId(vault::Vault& vault, Manifest* m) {
+  if (vault.keys().format() != 2 || m->node.cluster_name.empty()) return Status::OK();
+  CV_ASSIGN_OR_RETURN(vault::ResolvedCluster c,
+                      vault::ResolveClusterAlias(vault.objects(), m->node.cluster_name, m->started));
+  m->node.cluster_id = c.alias.cluster_id;
+  return Status::OK();
+}
+
 // The catalog entry: everything `list` shows, derived from the manifest and what was stored.
 BackupRecord RecordFor(const Manifest& m, const StoreFilesResult& stored) {
   BackupRecord r = RecordOf(m);
@@ -108,6 +119,10 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
   CV_ASSIGN_OR_RETURN(auto cql, ConnectCql(config, node));
   CV_ASSIGN_OR_RETURN(cassandra::NodeIdentity id, cql->ReadLocalNode());
   ApplyIdentity(id, &m->node);
+  // The members this node sees now: what `list --cluster` expects to find with the same tag.
+  CV_ASSIGN_OR_RETURN(std::vector<ClusterMember> members, cql->ReadPeers());
+  members.push_back({id.host_id, m->node.address, id.data_center, id.rack});
+  m->node.members = NormaliseMembers(std::move(members));
   CV_ASSIGN_OR_RETURN(std::vector<std::string> keyspaces, cql->ListKeyspaces());
   CV_RETURN_IF_ERROR(CheckNamedKeyspacesExist(o.includes, keyspaces));
   std::vector<std::string> selected;
@@ -193,6 +208,7 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
     pipeline::CpuStages::Scope timed(&cpu, kStageIndexLoad);
     // Which partition this node backs up into, then that partition's index (ops/node_partition.h).
     CV_RETURN_IF_ERROR(StartNodePartition(vault, m.node, config.cache_dir).status());
+    CV_RETURN_IF_ERROR(RecordClusterId(vault, &m));
   }
   std::unique_ptr<FileCache> cache;  // optional: without it, every file is read
   {

@@ -94,10 +94,69 @@ std::vector<BackupRecord> FilterRecords(std::vector<BackupRecord> records, const
   return out;
 }
 
-std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& records) {
+namespace {
+
+// Which members a tag expected and which committed, per data center; then its state.
+void FillCompleteness(const std::vector<const BackupRecord*>& records, const std::vector<RunNote>* runs,
+                      ClusterBackup* c) {
+  std::map<std::string, ClusterMember> expected;  // by host id
+  bool any_members = false;
+  for (const BackupRecord* r : records) {
+    any_members = any_members || !r->members.empty();
+    for (const auto& m : r->members) expected.emplace(m.host_id, m);
+  }
+  for (const BackupRecord* r : records) {
+    // A node that committed is a member, whatever the others saw (it may have joined since).
+    if (!r->host_id.empty())
+      expected.emplace(r->host_id, ClusterMember{r->host_id, r->address, r->data_center, r->rack});
+  }
+  std::map<std::string, const RunNote*> newest_run;  // by host id: the last note of this tag wins
+  if (runs != nullptr) {
+    for (const auto& n : *runs) {
+      if (n.tag == c->tag) newest_run[n.host_id] = &n;
+    }
+  }
+  std::map<std::string, DataCenterCompleteness> dcs;
+  bool all_missing_running = true;
+  for (const auto& [host, m] : expected) {
+    c->members.push_back(m);
+    DataCenterCompleteness& dc = dcs[m.data_center];
+    dc.data_center = m.data_center;
+    ++dc.expected;
+    ++c->expected;
+    if (c->nodes.contains(host)) {
+      ++dc.committed;
+      ++c->committed;
+      continue;
+    }
+    MissingMember miss{m, false, ""};
+    if (auto it = newest_run.find(host); it != newest_run.end()) {
+      const RunNote& n = *it->second;
+      miss.running = n.state == "started";
+      miss.why = n.state == "started" ? "running" : n.error.empty() ? n.state : n.state + ": " + n.error;
+    }
+    all_missing_running = all_missing_running && miss.running;
+    dc.missing.push_back(std::move(miss));
+  }
+  for (auto& [name, dc] : dcs) c->per_dc.push_back(std::move(dc));
+  if (!any_members) {
+    c->state = "unknown";
+  } else if (c->committed == c->expected) {
+    c->state = "complete";
+  } else {
+    c->state = all_missing_running ? "running" : "partial";
+  }
+}
+
+}  // namespace
+
+std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& records,
+                                            const std::vector<RunNote>* runs) {
   std::map<std::string, ClusterBackup> by_tag;
+  std::map<std::string, std::vector<const BackupRecord*>> records_of;
   for (const auto& r : records) {
     ClusterBackup& c = by_tag[r.tag];
+    records_of[r.tag].push_back(&r);
     if (c.backups == 0) {
       c.tag = r.tag;
       c.started = r.started;
@@ -107,6 +166,7 @@ std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& rec
     c.clusters.insert(r.cluster_name);
     c.nodes.insert(r.host_id);
     c.data_centers.insert(r.data_center);
+    if (!r.cluster_id.empty()) c.cluster_ids.insert(r.cluster_id);
     c.started = std::min(c.started, r.started);
     c.finished = std::max(c.finished, r.finished);
     c.bytes += r.bytes;
@@ -115,10 +175,27 @@ std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& rec
   }
   std::vector<ClusterBackup> out;
   out.reserve(by_tag.size());
-  for (auto& [tag, c] : by_tag) out.push_back(std::move(c));
+  for (auto& [tag, c] : by_tag) {
+    FillCompleteness(records_of[tag], runs, &c);
+    out.push_back(std::move(c));
+  }
   std::sort(out.begin(), out.end(), [](const ClusterBackup& a, const ClusterBackup& b) {
     return a.started != b.started ? a.started < b.started : a.tag < b.tag;
   });
+  return out;
+}
+
+std::string DescribeCompleteness(const ClusterBackup& c) {
+  std::string out;
+  for (const auto& dc : c.per_dc) {
+    if (!out.empty()) out += "  ";
+    out += (dc.data_center.empty() ? "?" : dc.data_center) + " " + std::to_string(dc.committed) + "/" +
+           std::to_string(dc.expected);
+    for (const auto& m : dc.missing) {
+      out += " missing " + (m.member.address.empty() ? "?" : m.member.address) + " (host id " +
+             m.member.host_id + (m.why.empty() ? "" : "; " + m.why) + ")";
+    }
+  }
   return out;
 }
 

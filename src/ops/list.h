@@ -34,15 +34,52 @@ Result<ListFilter> MakeListFilter(std::string node, std::string tag, const std::
 // The records that pass, sorted by backup id (time), the newest `limit` of them.
 std::vector<BackupRecord> FilterRecords(std::vector<BackupRecord> records, const ListFilter& filter);
 
+// What a run record says about one node's run of one tag (the daemon's vault::RunRecord, reduced to
+// what the cluster view needs, so that list depends on no run log): why a member is missing.
+struct RunNote {
+  std::string tag, host_id;
+  std::string state;  // "started" (running, or died), "failed", "abandoned", "skipped", "succeeded"
+  std::string error;  // the run's error message, if any
+};
+
+// A member expected to commit a tag that did not.
+struct MissingMember {
+  ClusterMember member;
+  bool running = false;  // a run record says its run started and has not ended
+  std::string why;       // from its newest run record: "failed: <error>", "abandoned", ... ("" = unknown)
+};
+
+// Completeness of one data center within one cluster backup.
+struct DataCenterCompleteness {
+  std::string data_center;
+  size_t committed = 0, expected = 0;
+  std::vector<MissingMember> missing;  // sorted by host id
+};
+
 // One cluster backup: every node's backup with one tag.
 struct ClusterBackup {
   std::string tag;
   std::set<std::string> clusters, nodes, data_centers;  // nodes: host ids
+  std::set<std::string> cluster_ids;                    // the records' cluster ids (empty: none recorded)
   size_t backups = 0;
   int64_t started = 0, finished = 0;  // earliest start, latest finish
   uint64_t bytes = 0, new_bytes = 0, stored_bytes = 0;
+  // Completeness: the expected members are the union of the members the tag's records saw at backup time
+  // (and every node that committed). "complete": every expected member committed; "running": the only
+  // missing members have a run in progress; "partial": a member is missing; "unknown": no record of the
+  // tag lists members (written before they were recorded, or offline backups).
+  std::string state;
+  std::vector<ClusterMember> members;          // expected, sorted by host id
+  std::vector<DataCenterCompleteness> per_dc;  // sorted by data center name
+  size_t expected = 0, committed = 0;          // members, over every data center
 };
-// Ordered by the earliest start of each tag.
-std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& records);
+
+// Ordered by the earliest start of each tag. `runs` (may be null) are the daemon's run records: they say
+// which missing members are still running and why the others are missing.
+std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& records,
+                                            const std::vector<RunNote>* runs = nullptr);
+
+// "dc1 3/3  dc2 2/3 missing 10.0.0.7 (host id ...)": one line's completeness part, for `list --cluster`.
+std::string DescribeCompleteness(const ClusterBackup& c);
 
 }  // namespace cv::ops

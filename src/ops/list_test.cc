@@ -113,5 +113,100 @@ TEST(ListClusterTest, OneLinePerTag) {
   EXPECT_EQ(s[1].nodes.size(), 1u);
 }
 
+// Issue 12: a tag's expected members are the union of what its records saw at backup time; completeness
+// per data center names the missing members; old records without members leave the state unknown.
+std::vector<ClusterMember> Members(std::initializer_list<int> hosts) {
+  std::vector<ClusterMember> out;
+  for (int h : hosts) {
+    out.push_back({"h" + std::to_string(h), "10.0.0." + std::to_string(h), h <= 3 ? "dc1" : "dc2", "r1"});
+  }
+  return out;
+}
+
+BackupRecord Seen(const std::string& id, const std::string& tag, int host, std::initializer_list<int> seen) {
+  BackupRecord r = Rec(id, tag, "h" + std::to_string(host), host <= 3 ? "dc1" : "dc2", 100);
+  r.cluster_id = "0123456789abcdef";
+  r.members = Members(seen);
+  return r;
+}
+
+TEST(SummariseClusterCompleteness, CompletePerDcWhenEveryMemberCommitted) {
+  std::vector<BackupRecord> recs;
+  for (int h = 1; h <= 5; ++h) recs.push_back(Seen("2026120" + std::to_string(h), "t1", h, {1, 2, 3, 4, 5}));
+  auto s = SummariseCluster(recs);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].state, "complete");
+  EXPECT_EQ(s[0].expected, 5u);
+  EXPECT_EQ(s[0].committed, 5u);
+  EXPECT_EQ(s[0].cluster_ids, std::set<std::string>{"0123456789abcdef"});
+  ASSERT_EQ(s[0].per_dc.size(), 2u);
+  EXPECT_EQ(s[0].per_dc[0].data_center, "dc1");
+  EXPECT_EQ(s[0].per_dc[0].committed, 3u);
+  EXPECT_EQ(s[0].per_dc[1].expected, 2u);
+  EXPECT_EQ(s[0].members.size(), 5u);
+  EXPECT_EQ(DescribeCompleteness(s[0]), "dc1 3/3  dc2 2/2");
+}
+
+TEST(SummariseClusterCompleteness, AMemberOnlyOthersSawIsMissingInItsDc) {
+  // h5 committed nothing; h4 saw it, h1..h3 did not (a view that changed during the slot): the union counts.
+  std::vector<BackupRecord> recs = {
+      Seen("20261201", "t1", 1, {1, 2, 3, 4}), Seen("20261202", "t1", 2, {1, 2, 3, 4}),
+      Seen("20261203", "t1", 3, {1, 2, 3, 4}), Seen("20261204", "t1", 4, {1, 2, 3, 4, 5})};
+  auto s = SummariseCluster(recs);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].state, "partial");
+  EXPECT_EQ(s[0].expected, 5u);
+  EXPECT_EQ(s[0].committed, 4u);
+  ASSERT_EQ(s[0].per_dc.size(), 2u);
+  EXPECT_TRUE(s[0].per_dc[0].missing.empty());
+  ASSERT_EQ(s[0].per_dc[1].missing.size(), 1u);
+  EXPECT_EQ(s[0].per_dc[1].missing[0].member.host_id, "h5");
+  EXPECT_EQ(DescribeCompleteness(s[0]), "dc1 3/3  dc2 1/2 missing 10.0.0.5 (host id h5)");
+}
+
+TEST(SummariseClusterCompleteness, RunRecordsSayWhyAndWhichAreRunning) {
+  std::vector<BackupRecord> recs = {Seen("20261201", "t1", 1, {1, 2, 3}),
+                                    Seen("20261202", "t2", 1, {1, 2, 3}),
+                                    Seen("20261203", "t2", 2, {1, 2, 3})};
+  std::vector<RunNote> runs = {{"t1", "h2", "started", ""},
+                               {"t1", "h3", "started", ""},
+                               {"t2", "h3", "failed", "cql 10.0.0.3:9042: unavailable"},
+                               {"other", "h3", "started", ""}};
+  auto s = SummariseCluster(recs, &runs);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].tag, "t1");
+  EXPECT_EQ(s[0].state, "running");
+  EXPECT_TRUE(s[0].per_dc[0].missing[0].running);
+  EXPECT_EQ(s[1].state, "partial");
+  ASSERT_EQ(s[1].per_dc[0].missing.size(), 1u);
+  EXPECT_FALSE(s[1].per_dc[0].missing[0].running);
+  EXPECT_EQ(s[1].per_dc[0].missing[0].why, "failed: cql 10.0.0.3:9042: unavailable");
+  EXPECT_EQ(DescribeCompleteness(s[1]),
+            "dc1 2/3 missing 10.0.0.3 (host id h3; failed: cql 10.0.0.3:9042: unavailable)");
+  // Without run records the same tag is partial, the reason unknown.
+  auto plain = SummariseCluster(recs);
+  EXPECT_EQ(plain[0].state, "partial");
+  EXPECT_EQ(plain[0].per_dc[0].missing[0].why, "");
+}
+
+TEST(SummariseClusterCompleteness, OldRecordsWithoutMembersAreUnknownNotComplete) {
+  std::vector<BackupRecord> recs = {Rec("20261201", "old", "h1", "dc1", 100),
+                                    Rec("20261202", "old", "h2", "dc1", 100)};
+  auto s = SummariseCluster(recs);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].state, "unknown");
+  EXPECT_EQ(s[0].committed, 2u);
+  EXPECT_TRUE(s[0].cluster_ids.empty());
+  // Mixed: one new record lists a member nobody committed; the old record's node counts as committed.
+  recs.push_back(Seen("20261203", "old", 3, {1, 2, 3, 4}));
+  s = SummariseCluster(recs);
+  EXPECT_EQ(s[0].state, "partial");
+  EXPECT_EQ(s[0].expected, 4u);
+  EXPECT_EQ(s[0].committed, 3u);
+  EXPECT_EQ(s[0].per_dc[0].missing.size(), 0u);
+  ASSERT_EQ(s[0].per_dc.size(), 2u);
+  EXPECT_EQ(s[0].per_dc[1].missing[0].member.host_id, "h4");
+}
+
 }  // namespace
 }  // namespace cv::ops

@@ -15,7 +15,10 @@
 namespace cv::ops {
 
 struct RestoreOptions {
-  std::string backup;                 // backup id, or tag (the newest backup of this node with it)
+  std::string backup;  // backup id, or tag (the newest backup of this node with it)
+  // --cluster-tag TAG (instead of --backup): this node's backup of that cluster backup, found by host id,
+  // else by tokens (a new cluster: other host ids), else by address (ops/restore_source.h).
+  std::string cluster_tag;
   std::vector<std::string> includes;  // KS or KS.TABLE; default: every user table of the backup
   std::string mode = "offline";       // "offline", "live" or "load"; ignored with target_dir
   std::string target_dir;             // materialise only

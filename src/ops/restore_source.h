@@ -4,6 +4,7 @@
 // Nothing is written: the node's config and, live, its identity over CQL are read.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,27 @@ struct RestoreSource {
   BackupRecord record;
   Manifest manifest;
 };
+
+// --cluster-tag: which of a cluster backup's node backups is this node's. Pure but for `tokens_of`, which
+// reads a backup's manifest (its node's tokens).
+struct ClusterTagTarget {
+  std::string host_id;              // live: over CQL; "" for a stopped node
+  std::string address;              // broadcast_address, else listen_address
+  std::vector<std::string> tokens;  // live tokens, else cassandra.yaml's initial_token ({} if unset)
+};
+struct ClusterTagPick {
+  BackupRecord record;
+  std::string matched_by;  // "host id", "tokens" or "address"
+  std::string line;        // for the restore's plan
+};
+using TokensOf = std::function<Result<std::vector<std::string>>(const BackupRecord&)>;
+// `records`: every backup record in the vault (any order). By host id first; when no record has this
+// node's host id (a new cluster), by tokens (the manifests of the tag's backups); last by address (a
+// stopped node whose host id cannot be read). The newest backup of the node wins.
+// NotFound when the tag has no backup or none is this node's (naming the nodes it has);
+// FailedPrecondition when the tag is partial for this node (a member then, it committed nothing).
+Result<ClusterTagPick> PickClusterTagBackup(const std::string& tag, const std::vector<BackupRecord>& records,
+                                            const ClusterTagTarget& me, const TokensOf& tokens_of);
 
 // InvalidArgument for a --mode other than offline or live, and for --node-map with --target-dir,
 // --mode live, --from-node or --topology-change; NotFound when no such backup exists.

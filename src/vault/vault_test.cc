@@ -445,7 +445,7 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
         sample = layout::CatalogSegmentKey(1764079200, layout::MakeBackupId(1764079100, "0a0b0c0d"));
         break;
       case layout::Naming::kAliasId:
-        sample = layout::NodeAliasKey("0123456789abcdef0123456789abcdef");
+        sample = std::string(k.prefix) + "0123456789abcdef0123456789abcdef";
         break;
       case layout::Naming::kNameVersion:
         sample = layout::PolicyKey("nightly_B-9", 12);
