@@ -408,7 +408,17 @@ void AddList(CLI::App& app, GlobalFlags& g) {
     }
     std::vector<BackupRecord> list = ops::FilterRecords(std::move(all).value(), *filter);
     if (f->cluster) {
-      auto summary = ops::SummariseCluster(list);
+      // The daemons' run records say which missing nodes are still running, and why the others are missing.
+      std::vector<ops::RunNote> notes;
+      if (!list.empty()) {
+        int64_t first = list.front().started;
+        for (const auto& r : list) first = std::min(first, r.started);
+        notes = RunNotesFor(**v, first - 3600,
+                            std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
+      }
+      auto summary = ops::SummariseCluster(list, &notes);
       if (g.json) {
         json a = json::array();
         for (const auto& c : summary) a.push_back(ClusterJson(c));

@@ -178,35 +178,42 @@ void AddRuns(CLI::App& app, GlobalFlags& g) {
 }
 
 // --- status -------------------------------------------------------------------------------------
-// A policy's cluster backups (tags the policy made), and which are complete. A tag is complete when every
-// node expected for it committed; expected = every node that committed any of the policy's tags (the
-// cluster's members as the vault has seen them).
+// A policy's cluster backups (the tags it made) and the newest complete one. Completeness is list
+// --cluster's (ops::SummariseCluster: every member the tag's records saw at backup time committed); for tags
+// whose records list no members (older cassvault), every node that committed any of the policy's tags is
+// expected instead.
 struct PolicyStatus {
   std::optional<ops::ClusterBackup> last_complete;
   std::optional<ops::ClusterBackup> last;
-  size_t expected_nodes = 0;
+  std::string last_state;
   std::vector<std::string> missing_last;  // host ids missing from the newest tag
 };
 
 PolicyStatus StatusOf(const std::string& name, const std::vector<ops::ClusterBackup>& clusters) {
   PolicyStatus s;
-  std::set<std::string> expected;
+  std::set<std::string> seen;
   std::vector<const ops::ClusterBackup*> mine;
   for (const auto& c : clusters) {
     auto parts = sched::ParseSlotTag(c.tag);
     if (!parts || parts->policy != name) continue;
     mine.push_back(&c);
-    expected.insert(c.nodes.begin(), c.nodes.end());
+    seen.insert(c.nodes.begin(), c.nodes.end());
   }
-  s.expected_nodes = expected.size();
-  for (const auto* c : mine) {  // ordered by start: the last complete one wins
-    bool complete = std::includes(c->nodes.begin(), c->nodes.end(), expected.begin(), expected.end());
-    if (complete) s.last_complete = *c;
+  for (const auto* c : mine) {  // ordered by start: the newest complete one wins
+    std::string state = c->state;
+    std::vector<std::string> missing;
+    if (state == "unknown" || state.empty()) {
+      for (const auto& h : seen)
+        if (!c->nodes.count(h)) missing.push_back(h);
+      state = missing.empty() ? "complete" : "partial";
+    } else {
+      for (const auto& dc : c->per_dc)
+        for (const auto& m : dc.missing) missing.push_back(m.member.host_id);
+    }
+    if (state == "complete") s.last_complete = *c;
     s.last = *c;
-  }
-  if (s.last) {
-    for (const auto& h : expected)
-      if (!s.last->nodes.count(h)) s.missing_last.push_back(h);
+    s.last_state = state;
+    s.missing_last = std::move(missing);
   }
   return s;
 }
@@ -224,19 +231,22 @@ void AddStatus(CLI::App& app, GlobalFlags& g) {
     auto records = (*v)->ListBackups();
     if (!records.ok()) return void(g.exit_code = Fail(records.status().Annotate("status")));
     int64_t now = UnixNow();
-    auto clusters = ops::SummariseCluster(*records);
     // Run records are best effort here: a vault whose runs cannot be read still has a status.
     std::map<std::string, int> failures;
     std::string runs_problem;
+    std::vector<ops::RunNote> notes;
     if ((*v)->format() >= 2) {
       auto runs = (*v)->runs().List(now - 86400, now);
       if (runs.ok()) {
-        for (const auto& r : *runs)
+        for (const auto& r : *runs) {
           if (r.state == "failed") ++failures[r.policy];
+          notes.push_back({r.tag, r.host_id, r.state, r.error});
+        }
       } else {
         runs_problem = runs.status().ToString();
       }
     }
+    auto clusters = ops::SummariseCluster(*records, &notes);
     WarnVaultProblems(**v);
     json a = json::array();
     for (const auto& np : *policies) {
@@ -248,8 +258,7 @@ void AddStatus(CLI::App& app, GlobalFlags& g) {
                 {"enabled", p.enabled},
                 {"next_slot", next ? layout::FormatTime(*next) : ""},
                 {"next_tag", next ? sched::SlotTag(p.name, *next) : ""},
-                {"failures_24h", failures[p.name]},
-                {"expected_nodes", s.expected_nodes}};
+                {"failures_24h", failures[p.name]}};
       if (s.last_complete) {
         j["last_complete"] = {{"tag", s.last_complete->tag},
                               {"nodes", s.last_complete->nodes.size()},
@@ -263,6 +272,7 @@ void AddStatus(CLI::App& app, GlobalFlags& g) {
       }
       if (s.last) {
         j["last_tag"] = s.last->tag;
+        j["last_tag_state"] = s.last_state;
         j["last_tag_missing"] = s.missing_last;
       }
       a.push_back(j);
@@ -303,6 +313,21 @@ void AddStatus(CLI::App& app, GlobalFlags& g) {
 }
 
 }  // namespace
+
+std::vector<ops::RunNote> RunNotesFor(vault::Vault& v, int64_t since, int64_t until) {
+  std::vector<ops::RunNote> notes;
+  if (v.format() < 2) return notes;
+  // Bounded: one LIST per day folder, at most 8 of them (why a node is missing matters for recent tags).
+  since = std::max(since, until - 8 * 86400);
+  auto runs = v.runs().List(since, until);
+  if (!runs.ok()) {
+    std::cerr << "cassvault: warning: run records not read (" << Printable(runs.status().ToString())
+              << "): the cluster view cannot say why a node is missing\n";
+    return notes;
+  }
+  for (const auto& r : *runs) notes.push_back({r.tag, r.host_id, r.state, r.error});
+  return notes;
+}
 
 Result<ops::RunLock> TakeRunLock(const ops::Config& config, const std::string& what, bool wait) {
   if (!wait) return ops::RunLock::TryAcquire(config.cache_dir, what);

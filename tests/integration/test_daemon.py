@@ -260,7 +260,9 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(sorted(r["address"] for r in by_tag[tag_of(slot_b)]), ["127.0.0.1", "127.0.0.2", "127.0.0.3"])
         self.assertEqual({r["policy_version"] for r in by_tag[tag_of(slot_b)]}, {2})
         for n in NODES:
-            run_lines = [ln for ln in self.daemons[n].lines() if ln["op"] == "run" and ln["tag"] == tag_of(slot_b)]
+            # The run line comes after the after_success verify, a moment after the commit list shows.
+            run_lines = self.wait_for("daemon %d's run line of %s" % (n, tag_of(slot_b)), lambda: [
+                ln for ln in self.daemons[n].lines() if ln["op"] == "run" and ln["tag"] == tag_of(slot_b)], 30)
             self.assertEqual(len(run_lines), 1, self.daemons[n].text()[-2000:])
             self.assertEqual(run_lines[0]["state"], "succeeded")
             self.assertTrue(run_lines[0]["verified"])
@@ -279,11 +281,15 @@ class DaemonTest(unittest.TestCase):
         cache1 = os.path.join(self.node[1].dir, "cache")
         # Slot C: kill node 1's daemon with -9 while it holds the run lock (mid-backup).
         deadline = time.monotonic() + 90
-        while not lock_held(cache1):
-            self.assertLess(time.monotonic(), deadline, "node 1's daemon never took the run lock")
+        holder = ""
+        while True:
+            self.assertLess(time.monotonic(), deadline, "node 1's daemon never took the run lock for C")
+            if lock_held(cache1):
+                with open(os.path.join(cache1, "run.lock")) as f:
+                    holder = f.read()
+                if tag_of(slot_c) in holder:
+                    break
             time.sleep(0.02)
-        with open(os.path.join(cache1, "run.lock")) as f:
-            holder = f.read()
         self.assertIn("pid=%d " % self.daemons[1].proc.pid, holder)
         self.assertIn("what=daemon backup " + tag_of(slot_c), holder)
         self.daemons[1].proc.kill()
