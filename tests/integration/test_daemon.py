@@ -35,7 +35,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cvtest import BIN, Vault  # noqa: E402
+from cvtest import BIN, PASSPHRASE, Vault  # noqa: E402
 from rigtest import _session, close_sessions, cql, dump, load_rows, rig, rig_env  # noqa: E402
 
 NODES = (1, 2, 3)
@@ -73,13 +73,15 @@ def tag_of(slot):
 class Daemon:
     """One `cassvault daemon` process, its JSON log lines in a file."""
 
-    def __init__(self, vault, name, *extra):
+    def __init__(self, vault, name, *extra, passphrase=None):
         self.vault = vault
         self.log_path = os.path.join(vault.dir, "%s.log" % name)
         self.log = open(self.log_path, "a")
         env = dict(os.environ)
         env["CASSVAULT_CONFIG"] = vault.config
-        env.pop("CASSVAULT_PASSPHRASE", None)  # the writer key file opens the vault
+        env.pop("CASSVAULT_PASSPHRASE", None)  # a node's writer key file opens the vault
+        if passphrase:
+            env["CASSVAULT_PASSPHRASE"] = passphrase
         self.proc = subprocess.Popen([BIN, "daemon"] + list(extra), stdout=self.log, stderr=self.log,
                                      stdin=subprocess.DEVNULL, env=env)
 
@@ -292,8 +294,7 @@ class DaemonTest(unittest.TestCase):
             time.sleep(0.02)
         self.assertIn("pid=%d " % self.daemons[1].proc.pid, holder)
         self.assertIn("what=daemon backup " + tag_of(slot_c), holder)
-        self.daemons[1].proc.kill()
-        self.daemons[1].proc.wait()
+        self.daemons[1].stop(signal.SIGKILL)
         self.assertFalse(lock_held(cache1), "the OS freed the lock of the killed daemon")
         cls.timing["killed_committed_already"] = float(self.hosts[1] in self.cluster().get(tag_of(slot_c), []))
         cls.daemons[1] = Daemon(self.node[1], "daemon1-restarted")
@@ -334,7 +335,8 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(skipped[0]["tag"], tag_of(self.slot_c))
         self.assertIn("missed 1 slot(s) from %s to %s" % (tag_of(self.slot_c), tag_of(self.slot_c)),
                       skipped[0]["error"])
-        self.assertEqual([r["tag"] for r in node3 if r["state"] == "succeeded"], [tag_of(slot_d)])
+        self.assertEqual([r["tag"] for r in node3 if r["state"] == "succeeded" and utc(r["slot"]) >= self.slot_c],
+                         [tag_of(slot_d)])
         cls.slot_d = slot_d
 
     def test_4_run_lock_refuses_a_plain_backup_naming_the_holder(self):
@@ -360,6 +362,16 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(waiting.returncode, 0, err)
         self.assertIn("another cassvault (pid 4242", err)
         self.assertIn("is running a backup on this node; waiting", err)
+        # backup --policy: the policy's latest slot now, with the slot's tag (node 1's daemon is stopped).
+        slot = now_minute()
+        done = json.loads(self.node[1].run("backup", "--policy", POLICY, "--json", passphrase=None).stdout)
+        self.assertIn(done["tag"], (tag_of(slot), tag_of(slot + 60)))
+        self.assertIn(done["state"], ("succeeded", "skipped"))
+        self.assertTrue(done["verified"] or done["state"] == "skipped")
+        again = json.loads(self.node[1].run("backup", "--policy", POLICY, "--json", passphrase=None).stdout)
+        if again["tag"] == done["tag"]:
+            self.assertEqual((again["state"], again["backup_id"]), ("skipped", done["backup_id"]),
+                             "a tag this node committed is not backed up twice")
 
     def test_5_verify_status_and_restore_by_cluster_tag(self):
         for d in self.daemons.values():
@@ -385,6 +397,35 @@ class DaemonTest(unittest.TestCase):
             r = self.admin[n].json("restore", *by, tag_of(self.slot_d), "--mode", "live", "--keyspace", "dm")
             self.assertGreater(r["files_written"], 0)
         self.assertEqual(dump("dm"), before)
+
+    def test_5z_maintenance_role_needs_the_admin_key_and_one_lease(self):
+        # A node's writer key cannot take the maintenance role: exit 6, nothing written.
+        before = self.admin[1].vault_files()
+        env = dict(os.environ, CASSVAULT_CONFIG=self.node[1].config)
+        env.pop("CASSVAULT_PASSPHRASE", None)
+        proc = subprocess.run([BIN, "daemon", "--maintenance", "--once"], capture_output=True, text=True, env=env,
+                              timeout=120)
+        self.assertEqual(proc.returncode, 6, proc.stderr)
+        self.assertIn("needs the vault's admin key (this key slot is a writer key)", proc.stderr)
+        self.assertEqual(self.admin[1].vault_files(), before)
+        # The admin's maintenance daemon takes the lease and consolidates the catalog; a second one waits.
+        first = Daemon(self.admin[2], "maintenance1", "--maintenance", passphrase=PASSPHRASE)
+        type(self).extra.append(first)
+        self.wait_for("the maintenance daemon's maintain line", lambda: [
+            ln for ln in first.lines() if ln["op"] == "maintain"], 60)
+        acquired = [ln for ln in first.lines() if ln["op"] == "lease"]
+        self.assertEqual(acquired[0]["state"], "acquired", first.text())
+        self.assertTrue([f for f in self.admin[1].vault_files() if f.startswith("locks/maintenance/")])
+        self.assertTrue([f for f in self.admin[1].vault_files() if f.startswith("catalog-full/")])
+        second = Daemon(self.admin[3], "maintenance2", "--maintenance", "--once", passphrase=PASSPHRASE)
+        self.assertEqual(second.proc.wait(timeout=120), 0, second.text())
+        waiting = [ln for ln in second.lines() if ln["op"] == "lease"]
+        self.assertEqual(waiting[0]["state"], "waiting", second.text())
+        self.assertIn("held by", waiting[0]["error"])
+        self.assertFalse([ln for ln in second.lines() if ln["op"] == "maintain"], "the second one did no work")
+        self.assertEqual(first.stop(), 0)
+        self.assertFalse([f for f in self.admin[1].vault_files() if f.startswith("locks/maintenance/")],
+                         "released on SIGTERM")
 
     def test_6_long_run(self):
         if not LONG_MINUTES:
