@@ -374,6 +374,24 @@ class DaemonTest(unittest.TestCase):
                              "a tag this node committed is not backed up twice")
 
     def test_5_verify_status_and_restore_by_cluster_tag(self):
+        # SIGTERM while node 2's daemon runs a backup: it stops before its commit, exit 0, run "abandoned".
+        cache2 = os.path.join(self.node[2].dir, "cache")
+        deadline = time.monotonic() + 90
+        while True:
+            self.assertLess(time.monotonic(), deadline, "node 2's daemon never took the run lock")
+            if lock_held(cache2):
+                with open(os.path.join(cache2, "run.lock")) as f:
+                    holder = f.read()
+                if "what=daemon backup " + POLICY in holder and tag_of(self.slot_d) not in holder:
+                    break
+            time.sleep(0.02)
+        stopped_tag = holder.split("what=daemon backup ")[1].strip()
+        self.assertEqual(self.daemons[2].stop(), 0)
+        self.assertFalse(lock_held(cache2))
+        last_run = [ln for ln in self.daemons[2].lines() if ln["op"] == "run"][-1]
+        self.assertEqual((last_run["tag"], last_run["state"]), (stopped_tag, "abandoned"), last_run)
+        self.assertIn("nothing committed", last_run["error"])
+        self.assertNotIn(self.hosts[2], self.cluster().get(stopped_tag, []), "an abandoned backup is not committed")
         for d in self.daemons.values():
             if d.proc.poll() is None:
                 self.assertEqual(d.stop(), 0)
