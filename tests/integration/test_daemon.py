@@ -436,7 +436,9 @@ class DaemonTest(unittest.TestCase):
         self.assertTrue([f for f in self.admin[1].vault_files() if f.startswith("locks/maintenance/")])
         self.assertTrue([f for f in self.admin[1].vault_files() if f.startswith("catalog-full/")])
         second = Daemon(self.admin[3], "maintenance2", "--maintenance", "--once", passphrase=PASSPHRASE)
-        self.assertEqual(second.proc.wait(timeout=120), 0, second.text())
+        rc = second.proc.wait(timeout=120)
+        second.log.close()
+        self.assertEqual(rc, 0, second.text())
         waiting = [ln for ln in second.lines() if ln["op"] == "lease"]
         self.assertEqual(waiting[0]["state"], "waiting", second.text())
         self.assertIn("held by", waiting[0]["error"])
