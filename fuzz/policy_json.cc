@@ -3,6 +3,7 @@
 // Beyond "no crash", it checks the properties the daemon relies on: a policy that parses re-encodes to
 // bytes that parse to the same bytes, slots strictly increase and Latest agrees with Next, and a slot tag
 // round-trips.
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/policy.h"
@@ -21,7 +22,10 @@ void Slots(const cv::sched::Schedule& s) {
   for (size_t i = 0; i < slots.size(); ++i) {
     Check(slots[i] > (i == 0 ? from : slots[i - 1]));
     Check(cv::sched::LatestSlotAtOrBefore(s, slots[i]) == slots[i]);
-    Check(cv::sched::SlotDeadline(s, slots[i]) >= slots[i]);
+    int64_t deadline = cv::sched::SlotDeadline(s, slots[i]);
+    Check(deadline >= slots[i]);
+    int64_t start = cv::sched::JitteredStart(s, slots[i], static_cast<uint64_t>(slots[i]) * 2654435761u);
+    Check(start >= slots[i] && start <= std::max(slots[i], deadline - 1));
     auto tag = cv::sched::ParseSlotTag(cv::sched::SlotTag("p", slots[i]));
     Check(tag.has_value() && tag->slot == slots[i] - slots[i] % 60);
   }

@@ -224,12 +224,13 @@ TEST(PolicyTest, SelectionsThatAreNotEmptyPass) {
 TEST(PolicyTest, DescribeSaysWhatThePolicyDoes) {
   auto p = PolicyFromJson(kNightly, "a");
   ASSERT_TRUE(p.ok());
+  const std::string schedule_line =
+      "schedule: \"0 1 * * *\" in Europe/Berlin, starting only within 00:30-05:00, start delayed by up to "
+      "10m";
   EXPECT_EQ(
       DescribePolicy(*p),
       (std::vector<std::string>{
-          "schedule: \"0 1 * * *\" in Europe/Berlin, starting only within 00:30-05:00, start delayed by up "
-          "to "
-          "10m",
+          schedule_line,
           "selection: shop, billing, excluding shop.audit_log",
           "retention: keep the last 3, 7 daily, 4 weekly, 12 monthly, all within 30d; never delete before 1d",
           "after success: a fast verify of the new backup",

@@ -24,7 +24,7 @@ using std::chrono::seconds;
 using LocalS = date::local_seconds;
 using SysS = date::sys_seconds;
 
-constexpr int64_t kMaxJitter = 24 * 3600;
+constexpr int64_t kMaxJitter = int64_t{24} * 3600;
 constexpr int kForwardDays = 5 * 366 + 2;
 constexpr int kBackDays = 366 + 2;
 
@@ -124,7 +124,7 @@ Result<int64_t> ParseDuration(std::string_view text) {
       unit = 86400;
       break;
     case 'w':
-      unit = 7 * 86400;
+      unit = int64_t{7} * 86400;
       break;
     default:
       return bad();

@@ -18,7 +18,7 @@ int64_t Utc(const char* text) {
   EXPECT_GE(n, 5) << text;
   using namespace std::chrono;
   auto dd = sys_days{year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)}};
-  return duration_cast<seconds>(dd.time_since_epoch()).count() + h * 3600 + mi * 60 + s;
+  return duration_cast<seconds>(dd.time_since_epoch()).count() + int64_t{h} * 3600 + int64_t{mi} * 60 + s;
 }
 
 std::string Show(std::optional<int64_t> t) {
@@ -40,7 +40,7 @@ std::string Show(std::optional<int64_t> t) {
   return out;
 }
 
-Schedule Make(const char* cron, const char* zone, std::vector<std::string> windows = {},
+Schedule Make(const char* cron, const char* zone, const std::vector<std::string>& windows = {},
               const char* jitter = "") {
   auto s = MakeSchedule(cron, zone, windows, jitter);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -133,6 +133,16 @@ TEST(ScheduleTest, NextSlotsAcrossDstMonthEndsLeapDaysAndOddOffsets) {
        "Europe/Berlin",
        "2026-12-06 00:00",
        {"2026-12-31 23:00", "2027-01-31 23:00"}},
+      {"Santiago's DST starts at midnight: 00:00 is skipped and runs at 01:00 -03",
+       "0 0 * * *",
+       "America/Santiago",
+       "2026-09-04 12:00",
+       {"2026-09-05 04:00", "2026-09-06 04:00", "2026-09-07 03:00"}},
+      {"Samoa skipped 2011-12-30 entirely: that day's noon runs at the gap's end",
+       "0 12 * * *",
+       "Pacific/Apia",
+       "2011-12-28 00:00",
+       {"2011-12-28 22:00", "2011-12-29 22:00", "2011-12-30 10:00", "2011-12-30 22:00"}},
       {"Lord Howe's 30-minute DST: 02:15 is skipped on 2026-10-04",
        "15 2 * * *",
        "Australia/Lord_Howe",
@@ -187,11 +197,11 @@ TEST(ScheduleTest, AYearOfSlotsIsConsistentAndCheap) {
     size_t expected;
   };
   const std::vector<Case> cases = {
-      {"0 * * * *", "Europe/Berlin", 365 * 24 - 1},
-      {"0 * * * *", "America/New_York", 365 * 24 - 1},
-      {"0 * * * *", "UTC", 365 * 24},
-      {"0,30 * * * *", "Australia/Lord_Howe", 365 * 48 - 1},  // 30-minute DST shifts
-      {"*/15 * * * *", "Asia/Kathmandu", 365 * 96},
+      {"0 * * * *", "Europe/Berlin", size_t{365} * 24 - 1},
+      {"0 * * * *", "America/New_York", size_t{365} * 24 - 1},
+      {"0 * * * *", "UTC", size_t{365} * 24},
+      {"0,30 * * * *", "Australia/Lord_Howe", size_t{365} * 48 - 1},  // 30-minute DST shifts
+      {"*/15 * * * *", "Asia/Kathmandu", size_t{365} * 96},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.cron) + " in " + c.zone);
@@ -417,7 +427,7 @@ TEST(ScheduleTest, Durations) {
   }
   EXPECT_EQ(FormatDuration(600), "10m");
   EXPECT_EQ(FormatDuration(90), "90s");
-  EXPECT_EQ(FormatDuration(86400 * 30), "30d");
+  EXPECT_EQ(FormatDuration(int64_t{86400} * 30), "30d");
   EXPECT_EQ(FormatDuration(7200), "2h");
   EXPECT_EQ(FormatDuration(0), "0s");
 }

@@ -24,7 +24,21 @@ std::string At(std::string_view subject, const YAML::Mark& mark) {
   return std::string(subject) + " line " + std::to_string(mark.line + 1);
 }
 
-Result<json> ToJson(const YAML::Node& n, std::string_view subject) {
+// A policy is three levels deep and has a few dozen values. YAML aliases can make a small file expand
+// into a huge tree ("billion laughs"), and nesting can be arbitrarily deep: bound both while converting.
+constexpr int kMaxDepth = 8;
+constexpr size_t kMaxNodes = 10000;
+
+struct Budget {
+  size_t nodes = 0;
+};
+
+Result<json> ToJson(const YAML::Node& n, std::string_view subject, int depth, Budget* budget) {
+  if (depth > kMaxDepth || ++budget->nodes > kMaxNodes) {
+    return Status::InvalidArgument(
+        At(subject, n.Mark()), depth > kMaxDepth ? "nests deeper than a policy can (docs/policies.md)"
+                                                 : "has more values than a policy can (aliases expanded)");
+  }
   switch (n.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -32,7 +46,7 @@ Result<json> ToJson(const YAML::Node& n, std::string_view subject) {
     case YAML::NodeType::Sequence: {
       json a = json::array();
       for (const auto& item : n) {
-        CV_ASSIGN_OR_RETURN(json v, ToJson(item, subject));
+        CV_ASSIGN_OR_RETURN(json v, ToJson(item, subject, depth + 1, budget));
         a.push_back(std::move(v));
       }
       return a;
@@ -48,7 +62,7 @@ Result<json> ToJson(const YAML::Node& n, std::string_view subject) {
         if (o.contains(key)) {
           return Status::InvalidArgument(At(subject, kv.first.Mark()), "`" + key + ":` appears twice");
         }
-        CV_ASSIGN_OR_RETURN(json v, ToJson(kv.second, subject));
+        CV_ASSIGN_OR_RETURN(json v, ToJson(kv.second, subject, depth + 1, budget));
         o[key] = std::move(v);
       }
       return o;
@@ -83,7 +97,8 @@ Result<policy::Policy> ParsePolicyYaml(std::string_view text, std::string_view s
                                        ? "is empty; a policy file is one YAML mapping (docs/policies.md)"
                                        : "holds several YAML documents; put one policy in each file");
   }
-  CV_ASSIGN_OR_RETURN(json j, ToJson(docs[0], subject));
+  Budget budget;
+  CV_ASSIGN_OR_RETURN(json j, ToJson(docs[0], subject, 0, &budget));
   return policy::PolicyFromJson(j.dump(), subject);
 }
 

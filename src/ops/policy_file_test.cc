@@ -93,6 +93,26 @@ TEST(PolicyFileTest, ErrorsNameTheFileTheLineOrTheField) {
   }
 }
 
+TEST(PolicyFileTest, AliasBombsAndDeepNestingAreRefusedNotExpanded) {
+  // Nine levels of ten aliases each would be 10^9 values once expanded.
+  std::string bomb = "name: n\nschedule: {cron: '@daily'}\nx0: &a0 [k]\n";
+  for (int i = 1; i <= 9; ++i) {
+    bomb += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += std::string(j ? ", " : "") + "*a" + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  auto p = ParsePolicyYaml(bomb, "f");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("has more values than a policy can (aliases expanded)"),
+            std::string::npos)
+      << p.status().message();
+  auto deep = ParsePolicyYaml(
+      "name: n\nschedule: {cron: '@daily'}\nkeyspaces: " + std::string(50, '[') + std::string(50, ']') + "\n",
+      "f");
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().message(), "f line 3: nests deeper than a policy can (docs/policies.md)");
+}
+
 TEST(PolicyFileTest, LoadsAFileAndNamesAMissingOne) {
   auto dir = std::filesystem::temp_directory_path() / ("cv-policy-file-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
