@@ -16,7 +16,7 @@ using nlohmann::json;
 namespace {
 
 // A lease longer than a week is a mistake: a holder that dies would block maintenance that long.
-constexpr int64_t kMaxTtl = 7 * 86400;
+constexpr int64_t kMaxTtl = int64_t{7} * 86400;
 
 struct LeaseBody {
   std::string key, name, holder, description;
@@ -61,8 +61,7 @@ Status ValidLeases(ObjectTable& objects, const std::string& name, int64_t now, s
     if (b.name != name || b.holder != n->holder) continue;
     if (b.expires > now) out->push_back(std::move(b));
   }
-  // Who holds it: the oldest acquisition (kept across renewals), then the lower holder id. Every contender
-  // sorts the same set the same way.
+  // The one a refusal names first: the oldest acquisition (kept across renewals), then the lower holder id.
   std::sort(out->begin(), out->end(), [](const LeaseBody& a, const LeaseBody& b) {
     return a.acquired != b.acquired ? a.acquired < b.acquired : a.holder < b.holder;
   });
@@ -92,7 +91,8 @@ Result<Lease> Lease::Acquire(ObjectTable& objects, const VaultKeys& keys, std::s
     return Status::InvalidArgument(subject, "a lease name is 1-48 letters, digits, '_' or '-'");
   if (ttl_seconds <= 0 || ttl_seconds > kMaxTtl)
     return Status::InvalidArgument(subject, "its duration must be 1 s to 7 days");
-  Lease l(objects, keys);
+  if (&objects.keys() != &keys) return Status::Internal(subject, "the object table holds other keys");
+  Lease l(objects);
   l.name_ = std::move(name);
   l.description_ = std::move(holder_description);
   CV_ASSIGN_OR_RETURN(l.holder_, RandomHex(8));

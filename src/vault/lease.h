@@ -38,17 +38,16 @@ class Lease {
   int64_t expires() const { return expires_; }
 
  private:
-  Lease(ObjectTable& objects, const VaultKeys& keys) : objects_(&objects), keys_(&keys) {}
+  explicit Lease(ObjectTable& objects) : objects_(&objects) {}
   // Signs and writes our lease object (stamp `now`, or the second after our last one), expiring now + ttl.
   Status WriteOwn(int64_t now);
   // List, write ours, list again (see the top of the file); on losing, our objects are deleted.
   Status Contend(int64_t now);
 
-  ObjectTable* objects_;
-  const VaultKeys* keys_;
+  ObjectTable* objects_;  // its keys are the ones Acquire was given
   std::string name_, holder_, description_;
   int64_t ttl_ = 0, expires_ = 0;
-  int64_t acquired_ = 0;    // kept across renewals: the oldest acquisition holds the lease
+  int64_t acquired_ = 0;    // kept across renewals: since when the lease is held (messages)
   int64_t last_stamp_ = 0;  // of our newest object
   std::string key_;         // our current lease object
 };

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "storage/counting_store.h"
 #include "vault/catalog_test_util.h"
 #include "vault/vault_objects_test_util.h"
 
@@ -138,6 +139,28 @@ TEST_F(LeaseTest, RaceBetweenListingAndWritingLeavesOneHolder) {
   ASSERT_TRUE(b_lease.has_value());
   EXPECT_EQ(FilesUnder(root(), "locks"),
             std::vector<std::string>{"locks/maintenance/20251206T000001Z-" + b_lease->holder()});
+}
+
+// What a lease costs on a cloud store, where each request is a round trip.
+TEST_F(LeaseTest, RequestsPerAcquireRenewRelease) {
+  auto v = Open("admin", std::make_unique<storage::CountingStore>(LocalStoreAt(root())));
+  auto& store = static_cast<storage::CountingStore&>(v->store());
+  store.Reset();
+  auto l = Lease::Acquire(v->objects(), v->keys(), "maintenance", "host-a", 600, kNow);
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(store.counts().lists, 2u);  // before and after our write
+  EXPECT_EQ(store.counts().puts, 1u);
+  EXPECT_EQ(store.counts().gets, 1u);  // our own object, listed the second time
+  EXPECT_EQ(store.counts().Requests(), 4u);
+  store.Reset();
+  ASSERT_TRUE(l->Renew(kNow + 200).ok());
+  EXPECT_EQ(store.counts().puts, 1u);
+  EXPECT_EQ(store.counts().deletes, 1u);
+  EXPECT_EQ(store.counts().Requests(), 2u);
+  store.Reset();
+  ASSERT_TRUE(l->Release().ok());
+  EXPECT_EQ(store.counts().Requests(), 2u);  // a listing and one delete
+  EXPECT_TRUE(FilesUnder(root(), "locks").empty());
 }
 
 TEST(LeaseV1Test, FormatOneVaultNotSupported) {

@@ -85,7 +85,7 @@ Result<PolicyVersion> PolicyStore::Read(const std::string& key, KnownSize size) 
   return v;
 }
 
-Result<PolicyVersion> PolicyStore::Write(const std::string& name, std::string body, bool removed,
+Result<PolicyVersion> PolicyStore::Write(const std::string& name, const std::string& body, bool removed,
                                          const std::string& set_by, int64_t now) {
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
     std::vector<storage::ObjectInfo> listed;

@@ -63,7 +63,7 @@ class PolicyStore {
   Status CheckWrite(const std::string& name, std::string_view what) const;
   // One version, opened and its signature checked (Corruption naming the object otherwise).
   Result<PolicyVersion> Read(const std::string& key, KnownSize size);
-  Result<PolicyVersion> Write(const std::string& name, std::string body, bool removed,
+  Result<PolicyVersion> Write(const std::string& name, const std::string& body, bool removed,
                               const std::string& set_by, int64_t now);
   Result<std::vector<PolicyVersion>> Newest(std::map<std::string, PolicyVersion>* known);
 

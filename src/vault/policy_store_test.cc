@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "storage/counting_store.h"
+#include "vault/catalog_test_util.h"
 #include "vault/signed_object.h"
 #include "vault/vault_objects_test_util.h"
 
@@ -48,6 +49,8 @@ TEST_F(PolicyStoreTest, SetHistoryCurrentAndRemove) {
   // A writer key (what every node holds) reads them.
   auto writer = Open("writer");
   EXPECT_EQ(writer->opened_slot(), writer_slot_);
+  EXPECT_EQ(writer->OpenedBy(), "key slot " + writer_slot_ + " (writer)");
+  EXPECT_EQ(admin->OpenedBy(), "key slot " + admin_slot_ + " (admin)");
   auto current = writer->policies().Current();
   ASSERT_TRUE(current.ok()) << current.status().ToString();
   ASSERT_EQ(current->size(), 2u);
@@ -95,7 +98,38 @@ TEST_F(PolicyStoreTest, BadNameOrBodyRefusedWithNothingWritten) {
   EXPECT_NE(bad.status().message().find("policy name \"night/ly\""), std::string::npos);
   auto big = admin->policies().Set("nightly", std::string(40 << 10, 'x'), "x", kNow);
   EXPECT_EQ(big.status().code(), StatusCode::kInvalidArgument);
+  // Within the body's bound but not once escaped: refused, not written unreadable.
+  auto quotes = admin->policies().Set("nightly", std::string(32 << 10, '"'), "x", kNow);
+  EXPECT_EQ(quotes.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(quotes.status().message().find("more than a policy can hold"), std::string::npos)
+      << quotes.status().message();
   EXPECT_FALSE(fs::exists(root() / "policies"));
+}
+
+// Two admins setting the same policy at once: the second create-only write finds the number taken, lists
+// again and takes the next one. Both versions are kept, in order.
+TEST_F(PolicyStoreTest, ConcurrentAdminsTakeSuccessiveVersions) {
+  auto other = Open();
+  ASSERT_TRUE(other->policies().Set("nightly", R"({"v":1})", "b", kNow).ok());
+  auto hook_owner = std::make_unique<testutil::HookStore>(LocalStoreAt(root()));
+  testutil::HookStore* hook = hook_owner.get();
+  auto admin = Open("admin", std::move(hook_owner));
+  hook->before_put = [&](std::string_view key) {
+    if (key == layout::PolicyKey("nightly", 2)) {
+      hook->before_put = nullptr;
+      EXPECT_EQ(other->policies().Set("nightly", R"({"by":"b"})", "b", kNow + 1)->version, 2u);
+    }
+    return Status::OK();
+  };
+  auto mine = admin->policies().Set("nightly", R"({"by":"a"})", "a", kNow + 2);
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  EXPECT_EQ(mine->version, 3u);
+  EXPECT_EQ(FilesUnder(root(), "policies/nightly").size(), 3u);
+  auto history = admin->policies().History("nightly");
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[1].set_by, "b");
+  EXPECT_EQ((*history)[2].set_by, "a");
+  EXPECT_EQ(admin->policies().Current()->at(0).body, R"({"by":"a"})");
 }
 
 TEST_F(PolicyStoreTest, WriterKeySetRefusedBeforeAnythingIsWritten) {
@@ -266,6 +300,7 @@ TEST(PolicyStoreV1Test, FormatOneVaultNotSupported) {
   auto reopened = Vault::Open(LocalStoreAt(dir.path()), crypto::PassphraseSecret("p"));
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ((*reopened)->opened_slot(), (*v)->opened_slot());
+  EXPECT_EQ((*reopened)->OpenedBy(), "key slot " + (*v)->opened_slot());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "vault/key_slots.h"
+#include "vault/signed_object.h"
 
 namespace cv::vault {
 
@@ -111,6 +112,12 @@ Status RunLog::Write(const RunRecord& r, int seq) {
   RunRecord stored = r;
   stored.error = CutError(std::move(stored.error));
   const std::string text = RunRecordToJson(stored);
+  if (text.size() + kSealOverhead > layout::KindInfo(ObjectKind::kRunRecord).max_size) {
+    return Status::InvalidArgument(subject,
+                                   "is " + std::to_string(text.size()) +
+                                       " bytes encoded, more than a run record can hold. Nothing was "
+                                       "written");
+  }
   return objects_.PutSealed(ObjectKind::kRunRecord, layout::RunRecordKey(r.started, r.run_id, seq),
                             crypto::AsBytes(text));
 }

@@ -151,6 +151,11 @@ TEST_F(RunLogTest, MalformedRecordsRefusedAndNothingWritten) {
   bad = r;
   bad.policy = "a/b";
   EXPECT_EQ(w->runs().Write(bad, 0).code(), StatusCode::kInvalidArgument);
+  bad = r;
+  bad.tag = std::string(9000, 't');  // would be written past the kind's read bound, unreadable
+  st = w->runs().Write(bad, 0);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("more than a run record can hold"), std::string::npos) << st.message();
   EXPECT_FALSE(fs::exists(root() / "runs"));
   // An error longer than 1 KiB is cut, not refused.
   r.state = "failed";

@@ -40,6 +40,12 @@ Status PutSigned(ObjectTable& objects, layout::ObjectKind kind, std::string_view
                   std::string(crypto::KeyRoleName(bundle->role())) + " key. Nothing was written");
   }
   if (key.size() > UINT16_MAX) return Status::Internal(what, "object name too long to sign");
+  // What is written must be readable: the kind's read bound counts the signature and the seal too.
+  if (kSignatureSize + payload.size() + kSealOverhead > layout::KindInfo(kind).max_size) {
+    return Status::InvalidArgument(
+        what, "is " + std::to_string(payload.size()) + " bytes encoded, more than a " +
+                  std::string(layout::KindInfo(kind).name) + " can hold. Nothing was written");
+  }
   const std::string message = SignedMessage(objects.keys(), kind, key, payload);
   CV_ASSIGN_OR_RETURN(crypto::Signature64 sig, (*signer)->Sign(crypto::AsBytes(message)));
   std::vector<uint8_t> plain(sig.begin(), sig.end());

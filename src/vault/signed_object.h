@@ -25,8 +25,12 @@ namespace cv::vault {
 std::string SignedMessage(const VaultKeys& keys, layout::ObjectKind kind, std::string_view key,
                           std::string_view payload);
 
+// What a v2 seal adds to a plaintext (scheme, salt, tag), with room to spare: writers check that an object
+// stays within its kind's read bound.
+inline constexpr size_t kSealOverhead = 64;
+
 // Signs and seals `payload` and writes it create-only as `key`. PermissionDenied (naming `what`) without an
-// admin key, before anything is written.
+// admin key, InvalidArgument if it would be larger than the kind's read bound, before anything is written.
 Status PutSigned(ObjectTable& objects, layout::ObjectKind kind, std::string_view key,
                  std::string_view payload, std::string_view what);
 

@@ -88,6 +88,13 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore>
   return v;
 }
 
+std::string Vault::OpenedBy() const {
+  std::string who = "key slot " + opened_slot_;
+  if (const crypto::KeyBundle* b = keys_.bundle())
+    who += " (" + std::string(crypto::KeyRoleName(b->role())) + ")";
+  return who;
+}
+
 bool Vault::CanReadBackups() const {
   return keys_.bundle() == nullptr || keys_.bundle()->role() != crypto::KeyRole::kWriter;
 }

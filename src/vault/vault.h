@@ -66,6 +66,9 @@ class Vault {
   // The id of the key slot that opened (or, for Init, created) this vault: who did something, in
   // policies and run records ("key slot <id> (<role>)").
   const std::string& opened_slot() const { return opened_slot_; }
+  // "key slot <id> (<role>)" (v1: "key slot <id>"): who wrote a policy version or a run record, to which
+  // the caller adds " on <user>@<host>".
+  std::string OpenedBy() const;
   std::unique_ptr<BlobCodec> NewCodec(int zstd_level = 3) const {
     return std::make_unique<BlobCodec>(keys_, zstd_level);
   }
