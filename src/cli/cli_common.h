@@ -10,7 +10,6 @@
 #include "cli/commands.h"
 #include "core/result.h"
 #include "ops/config.h"
-#include "ops/list.h"
 #include "ops/run_lock.h"
 #include "vault/vault.h"
 
@@ -31,9 +30,6 @@ Result<ops::RunLock> TakeRunLock(const ops::Config& config, const std::string& w
 // `backup --policy NAME`: the policy's latest slot, now, with its run records. Returns the exit code.
 int BackupPolicyNow(GlobalFlags& g, const ops::Config& config, vault::Vault& v, const std::string& name);
 void AddDaemonCommands(CLI::App& app, GlobalFlags& g);  // daemon, runs, status
-// The run records of [since, until] (at most 8 days back) as list --cluster's notes; a vault whose runs
-// cannot be read gives none (and a warning on stderr).
-std::vector<ops::RunNote> RunNotesFor(vault::Vault& v, int64_t since, int64_t until);
 // policy_commands.cc
 void AddPolicyCommands(CLI::App& app, GlobalFlags& g);  // policy set|remove|list|show|history|check
 

@@ -408,17 +408,19 @@ void AddList(CLI::App& app, GlobalFlags& g) {
     }
     std::vector<BackupRecord> list = ops::FilterRecords(std::move(all).value(), *filter);
     if (f->cluster) {
-      // The daemons' run records say which missing nodes are still running, and why the others are missing.
-      std::vector<ops::RunNote> notes;
-      if (!list.empty()) {
-        int64_t first = list.front().started;
-        for (const auto& r : list) first = std::min(first, r.started);
-        notes = RunNotesFor(**v, first - 3600,
-                            std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count());
+      auto summary = ops::SummariseCluster(list);
+      // Why a recent tag is not complete, and whether a node is still at it: the daemons' run records.
+      // A v1 vault has none; any other failure to read them leaves the view as the records make it.
+      const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      auto notes = ops::RecentRunNotes(**v, summary, now);
+      if (notes.ok() && !notes->empty()) {
+        summary = ops::SummariseCluster(list, &*notes);
+      } else if (!notes.ok() && notes.status().code() != StatusCode::kNotSupported) {
+        std::cerr << "cassvault: warning: run records not read (" << Printable(notes.status().ToString())
+                  << "); completeness shown without them\n";
       }
-      auto summary = ops::SummariseCluster(list, &notes);
       if (g.json) {
         json a = json::array();
         for (const auto& c : summary) a.push_back(ClusterJson(c));

@@ -314,21 +314,6 @@ void AddStatus(CLI::App& app, GlobalFlags& g) {
 
 }  // namespace
 
-std::vector<ops::RunNote> RunNotesFor(vault::Vault& v, int64_t since, int64_t until) {
-  std::vector<ops::RunNote> notes;
-  if (v.format() < 2) return notes;
-  // Bounded: one LIST per day folder, at most 8 of them (why a node is missing matters for recent tags).
-  since = std::max(since, until - 8 * 86400);
-  auto runs = v.runs().List(since, until);
-  if (!runs.ok()) {
-    std::cerr << "cassvault: warning: run records not read (" << Printable(runs.status().ToString())
-              << "): the cluster view cannot say why a node is missing\n";
-    return notes;
-  }
-  for (const auto& r : *runs) notes.push_back({r.tag, r.host_id, r.state, r.error});
-  return notes;
-}
-
 Result<ops::RunLock> TakeRunLock(const ops::Config& config, const std::string& what, bool wait) {
   if (!wait) return ops::RunLock::TryAcquire(config.cache_dir, what);
   InstallHandlers(false);

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 namespace cv::ops {
 
@@ -183,6 +184,27 @@ std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& rec
     return a.started != b.started ? a.started < b.started : a.tag < b.tag;
   });
   return out;
+}
+
+std::vector<RunNote> RunNotesOf(const std::vector<vault::RunRecord>& runs) {
+  std::vector<RunNote> out;
+  out.reserve(runs.size());
+  for (const auto& r : runs) out.push_back({r.tag, r.host_id, r.state, r.error});
+  return out;
+}
+
+Result<std::vector<RunNote>> RecentRunNotes(vault::Vault& vault, const std::vector<ClusterBackup>& summary,
+                                            int64_t now) {
+  std::optional<int64_t> since;
+  for (const auto& c : summary) {
+    if (c.state == "complete" || c.started < now - kRunNotesWindowSeconds) continue;
+    since = since ? std::min(*since, c.started) : c.started;
+  }
+  if (!since) return std::vector<RunNote>{};
+  // A node's run may have started before the first backup of its tag committed (start jitter, retries).
+  CV_ASSIGN_OR_RETURN(std::vector<vault::RunRecord> runs,
+                      vault.runs().List(std::max(*since - 3600, now - kRunNotesWindowSeconds), now));
+  return RunNotesOf(runs);
 }
 
 std::string DescribeCompleteness(const ClusterBackup& c) {

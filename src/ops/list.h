@@ -11,6 +11,8 @@
 
 #include "core/manifest.h"
 #include "core/result.h"
+#include "vault/run_log.h"
+#include "vault/vault.h"
 
 namespace cv::ops {
 
@@ -78,6 +80,20 @@ struct ClusterBackup {
 // which missing members are still running and why the others are missing.
 std::vector<ClusterBackup> SummariseCluster(const std::vector<BackupRecord>& records,
                                             const std::vector<RunNote>* runs = nullptr);
+
+// The notes of daemon run records, in the order given (RunLog::List: oldest first; the last note of a
+// member for a tag wins).
+std::vector<RunNote> RunNotesOf(const std::vector<vault::RunRecord>& runs);
+
+// How far back `list --cluster` reads run records: a listing of run records costs one GET per run, so only
+// tags that are not complete and started within this window get a "why" or "running".
+inline constexpr int64_t kRunNotesWindowSeconds = int64_t{24} * 3600;
+
+// The run records that may explain the tags of `summary` that are not complete and started in the last
+// kRunNotesWindowSeconds before `now`: none read when there is no such tag. NotSupported for a format v1
+// vault (no run records).
+Result<std::vector<RunNote>> RecentRunNotes(vault::Vault& vault, const std::vector<ClusterBackup>& summary,
+                                            int64_t now);
 
 // "dc1 3/3  dc2 2/3 missing 10.0.0.7 (host id ...)": one line's completeness part, for `list --cluster`.
 std::string DescribeCompleteness(const ClusterBackup& c);

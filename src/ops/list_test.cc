@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/counting_store.h"
+#include "vault/vault_objects_test_util.h"
+
 namespace cv::ops {
 namespace {
 
@@ -206,6 +209,67 @@ TEST(SummariseClusterCompleteness, OldRecordsWithoutMembersAreUnknownNotComplete
   EXPECT_EQ(s[0].per_dc[0].missing.size(), 0u);
   ASSERT_EQ(s[0].per_dc.size(), 2u);
   EXPECT_EQ(s[0].per_dc[1].missing[0].member.host_id, "h4");
+}
+
+// list --cluster reads the daemons' run records only for recent tags that are not complete, and then they
+// say why a member is missing or that it is still running.
+class RecentRunNotesTest : public vault::testutil::TwoKeyVaultTest {};
+
+vault::RunRecord RunOf(const std::string& id, const std::string& tag, const std::string& host,
+                       const std::string& state, int64_t started) {
+  vault::RunRecord r;
+  r.run_id = id;
+  r.policy = "nightly";
+  r.tag = tag;
+  r.host_id = host;
+  r.state = state;
+  r.started = started;
+  if (state != "started") r.finished = started + 30;
+  if (state == "failed") r.error = "cql 10.0.0.3:9042: Unavailable: connection refused";
+  return r;
+}
+
+TEST_F(RecentRunNotesTest, OnlyRecentIncompleteTagsReadRunRecordsAndTheySayWhy) {
+  const int64_t now = kDec6 + int64_t{3} * 3600;
+  {
+    auto w = Open("writer");
+    ASSERT_TRUE(w->runs().Write(RunOf("00000000000000a3", "t2", "h3", "started", now - 600), 0).ok());
+    ASSERT_TRUE(w->runs().Write(RunOf("00000000000000a3", "t2", "h3", "failed", now - 600), 1).ok());
+    ASSERT_TRUE(w->runs().Write(RunOf("00000000000000b2", "t3", "h2", "started", now - 60), 0).ok());
+  }
+  auto v = Open("writer", std::make_unique<storage::CountingStore>(vault::testutil::LocalStoreAt(root())));
+  auto& store = static_cast<storage::CountingStore&>(v->store());
+  // Complete, or not complete but older than the window: no request at all.
+  std::vector<BackupRecord> complete = {Seen("20261201", "t1", 1, {1, 2}), Seen("20261202", "t1", 2, {1, 2})};
+  for (auto& r : complete) r.started = now - 500;
+  std::vector<BackupRecord> old_partial = {Seen("20261203", "t0", 1, {1, 2})};
+  old_partial[0].started = now - kRunNotesWindowSeconds - 1;
+  store.Reset();
+  for (const auto& recs : {complete, old_partial}) {
+    auto notes = RecentRunNotes(*v, SummariseCluster(recs), now);
+    ASSERT_TRUE(notes.ok()) << notes.status().ToString();
+    EXPECT_TRUE(notes->empty());
+  }
+  EXPECT_EQ(store.counts().Requests(), 0u);
+  // A recent partial tag (h3 failed) and a recent one whose missing member is still running.
+  std::vector<BackupRecord> recs = {Seen("20261204", "t2", 1, {1, 2, 3}),
+                                    Seen("20261205", "t2", 2, {1, 2, 3}), Seen("20261206", "t3", 1, {1, 2})};
+  recs[0].started = recs[1].started = now - 590;
+  recs[2].started = now - 50;
+  auto summary = SummariseCluster(recs);
+  auto notes = RecentRunNotes(*v, summary, now);
+  ASSERT_TRUE(notes.ok()) << notes.status().ToString();
+  ASSERT_EQ(notes->size(), 2u);
+  summary = SummariseCluster(recs, &*notes);
+  ASSERT_EQ(summary.size(), 2u);
+  EXPECT_EQ(summary[0].tag, "t2");
+  EXPECT_EQ(summary[0].state, "partial");
+  EXPECT_EQ(
+      DescribeCompleteness(summary[0]),
+      "dc1 2/3 missing 10.0.0.3 (host id h3; failed: cql 10.0.0.3:9042: Unavailable: connection refused)");
+  EXPECT_EQ(summary[1].tag, "t3");
+  EXPECT_EQ(summary[1].state, "running");
+  EXPECT_EQ(DescribeCompleteness(summary[1]), "dc1 1/2 missing 10.0.0.2 (host id h2; running)");
 }
 
 }  // namespace
