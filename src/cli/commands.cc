@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/registry.h"
+#include "cli/cli_common.h"
 #include "core/vault_layout.h"
 #include "crypto/key_slot.h"
 #include "http/retry.h"
@@ -22,6 +23,7 @@
 #include "ops/node_session.h"
 #include "ops/progress.h"
 #include "ops/restore.h"
+#include "ops/run_lock.h"
 #include "ops/verify.h"
 
 namespace cv::cli {
@@ -54,6 +56,9 @@ int ExitFor(StatusCode c) {
   }
 }
 
+}  // namespace
+
+// Shared with policy_commands.cc and daemon_commands.cc (cli/cli_common.h).
 Result<ops::Config> Load(const GlobalFlags& g) {
   CV_ASSIGN_OR_RETURN(ops::Config config, ops::LoadConfig(ops::ResolveConfigPath(g.config)));
   if (!g.max_bandwidth.empty()) {
@@ -105,6 +110,8 @@ void WarnVaultProblems(const vault::Vault& v) {
   for (const auto& p : v.Problems())
     std::cerr << "cassvault: warning: " << Printable(p.object) << ": " << Printable(p.problem) << "\n";
 }
+
+namespace {
 
 Result<crypto::ScryptParams> KdfParams(int cost) {
   if (cost < crypto::kMinKdfCost || cost > crypto::kMaxKdfCost) {
@@ -256,11 +263,23 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
   cmd->add_option("--keyspace", o->includes, "KS or KS.TABLE to include (globs allowed; repeatable)");
   cmd->add_option("--exclude", o->excludes, "KS or KS.TABLE to leave out (repeatable)");
   cmd->add_flag("--offline", o->offline, "the node is stopped: read its live table directories, no nodetool");
-  cmd->callback([&g, o] {
+  auto policy = std::make_shared<std::string>();
+  auto wait = std::make_shared<bool>(false);
+  auto* policy_opt = cmd->add_option(
+      "--policy", *policy,
+      "run policy NAME's latest slot now: its tag, selection and after_success (docs/policies.md)");
+  for (const char* other : {"--tag", "--keyspace", "--exclude", "--offline"}) policy_opt->excludes(other);
+  cmd->add_flag("--wait", *wait,
+                "when another cassvault is backing up this node, wait for it (default: fail, exit 7)");
+  cmd->callback([&g, o, policy, wait] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    // One backup at a time per node, with the daemon too (ops/run_lock.h).
+    auto lock = TakeRunLock(*cfg, policy->empty() ? "backup" : "backup --policy " + *policy, *wait);
+    if (!lock.ok()) return void(g.exit_code = Fail(lock.status().Annotate("backup")));
     auto v = ops::OpenVault(*cfg);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    if (!policy->empty()) return void(g.exit_code = BackupPolicyNow(g, *cfg, **v, *policy));
     o->show_progress = Interactive(g);
     auto r = ops::RunBackup(*cfg, **v, *o);
     WarnVaultProblems(**v);
@@ -840,6 +859,8 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddClusterMap(app, g);
   AddVerify(app, g);
   AddKey(app, g);
+  AddPolicyCommands(app, g);
+  AddDaemonCommands(app, g);
 }
 
 }  // namespace cv::cli

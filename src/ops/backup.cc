@@ -156,6 +156,11 @@ Result<std::vector<cassandra::TableFiles>> ScanStoppedNode(const Config& config,
   return cassandra::ScanLiveTables(node.data_file_directories, scan_filter);
 }
 
+Status CheckCancel(const BackupOptions& o, std::string_view when) {
+  if (o.cancel == nullptr || !o.cancel->load()) return Status::OK();
+  return Status::Cancelled("backup", std::string("stopped ") + std::string(when) + "; nothing committed");
+}
+
 }  // namespace
 
 Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& o) {
@@ -189,6 +194,7 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
                                        ? ScanStoppedNode(config, node, scan_filter)
                                        : SnapshotAndScan(config, node, o, scan_filter, nodetool, guard, &m));
   scanning.reset();
+  CV_RETURN_IF_ERROR(CheckCancel(o, "before storing anything"));
   if (tables.empty()) return Status::NotFound("backup", "no table matches the selection; nothing to back up");
 
   uint64_t total_bytes = 0, total_files = 0;
@@ -227,6 +233,8 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   m.backup_id = layout::MakeBackupId(m.started, crypto::ToHex(rnd));
 
   BackupReport report;
+  CV_RETURN_IF_ERROR(
+      CheckCancel(o, "before the commit; the data stored so far is adopted by the next backup"));
   {
     pipeline::CpuStages::Scope timed(&cpu, kStageCommit);
     BackupRecord record = RecordFor(m, stored);

@@ -2,6 +2,7 @@
 // every SSTable against Cassandra's own checksums, store what the vault lacks, commit the manifest.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct BackupOptions {
   std::vector<std::string> includes, excludes;  // KS or KS.TABLE globs
   bool offline = false;
   bool show_progress = false;
+  // Set (by a signal handler, another thread) to stop the backup: checked once the snapshot is scanned and
+  // again just before the commit, so a cancelled backup is never committed. What it stored before that
+  // stays as packs no record names, which the next backup of the node adopts. Cancelled("backup", ...).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct BackupReport {

@@ -235,9 +235,35 @@ Status ParseLoad(const YAML::Node& l, const std::string& p, LoadSettings* out) {
   return Status::OK();
 }
 
+// Seconds: a whole number (YAML int). A poll below 5 s would turn the vault's LIST into a steady load.
+Status ParseDaemon(const YAML::Node& d, const std::string& p, DaemonSettings* out) {
+  CV_RETURN_IF_ERROR(CheckKeys(d, p, "daemon", {"poll_interval", "policy_files", "maintenance_interval"}));
+  if (d["poll_interval"]) {
+    CV_ASSIGN_OR_RETURN(out->poll_interval_seconds,
+                        GetInt(d["poll_interval"], p, "daemon.poll_interval", 5, 86400));
+  }
+  if (d["maintenance_interval"]) {
+    CV_ASSIGN_OR_RETURN(out->maintenance_interval_seconds,
+                        GetInt(d["maintenance_interval"], p, "daemon.maintenance_interval", 60, 7 * 86400));
+  }
+  if (const YAML::Node f = d["policy_files"]) {
+    if (!f.IsSequence()) {
+      return KeyError(p, "daemon.policy_files",
+                      "must be a list of paths, e.g. [/etc/cassvault/nightly.yaml]");
+    }
+    for (size_t i = 0; i < f.size(); ++i) {
+      CV_ASSIGN_OR_RETURN(std::string path,
+                          GetString(f[i], p, "daemon.policy_files[" + std::to_string(i) + "]"));
+      if (path.empty()) return KeyError(p, "daemon.policy_files", "holds an empty path");
+      out->policy_files.push_back(std::move(path));
+    }
+  }
+  return Status::OK();
+}
+
 Status ParseConfig(const YAML::Node& root, Config* c) {
   const std::string& p = c->path;
-  CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "load", "cache_dir"}));
+  CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "load", "daemon", "cache_dir"}));
   const YAML::Node vault = root["vault"];
   if (!vault)
     return KeyError(p, "vault",
@@ -310,6 +336,7 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
     }
   }
   if (const YAML::Node l = root["load"]) CV_RETURN_IF_ERROR(ParseLoad(l, p, &c->load));
+  if (const YAML::Node d = root["daemon"]) CV_RETURN_IF_ERROR(ParseDaemon(d, p, &c->daemon));
   c->cache_dir = DefaultCacheDir();
   if (root["cache_dir"]) {
     CV_ASSIGN_OR_RETURN(c->cache_dir, GetString(root["cache_dir"], p, "cache_dir"));

@@ -24,6 +24,13 @@ struct LoadSettings {
   int timeout_seconds = 3600;  // one table's load
 };
 
+// daemon: `cassvault daemon` (docs/operations.md).
+struct DaemonSettings {
+  int poll_interval_seconds = 60;           // how often the vault's policies are re-read (>= 5)
+  std::vector<std::string> policy_files;    // node-local policy files, used instead of the vault's
+  int maintenance_interval_seconds = 3600;  // --maintenance: how often it runs (>= 60)
+};
+
 struct Config {
   std::string path;  // where it was read from
   // vault
@@ -46,6 +53,7 @@ struct Config {
   std::string cache_dir;  // default: $XDG_CACHE_HOME or ~/.cache, + /cassvault
   int parallelism = 0;    // 0: one worker per core
   int zstd_level = 1;     // the default: see docs/config.md (backup.zstd_level)
+  DaemonSettings daemon;  // daemon.*
 };
 
 // "50MiB", "50M", "1g", "800k", "800KiB/s" or plain bytes, per second; 0 = unlimited.

@@ -39,6 +39,36 @@ cache_dir: /var/cache/cv
   EXPECT_EQ(c->cache_dir, "/var/cache/cv");
 }
 
+TEST(ConfigTest, DaemonKeys) {
+  const std::string head = "vault: {url: file:///v}\nnode: {cassandra_yaml: /c.yaml}\n";
+  auto c = LoadConfig(Write(head));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->daemon.poll_interval_seconds, 60);
+  EXPECT_EQ(c->daemon.maintenance_interval_seconds, 3600);
+  EXPECT_TRUE(c->daemon.policy_files.empty());
+  c = LoadConfig(Write(head + "daemon: {poll_interval: 5, maintenance_interval: 600, policy_files: [/a.yaml, "
+                              "/b.yaml]}\n"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->daemon.poll_interval_seconds, 5);
+  EXPECT_EQ(c->daemon.maintenance_interval_seconds, 600);
+  EXPECT_EQ(c->daemon.policy_files, (std::vector<std::string>{"/a.yaml", "/b.yaml"}));
+  struct Bad {
+    std::string yaml, message;
+  };
+  for (const auto& b : std::vector<Bad>{
+           {"daemon: {poll_interval: 4}", "key 'daemon.poll_interval': must be between 5 and 86400"},
+           {"daemon: {poll_interval: 1m}", "key 'daemon.poll_interval': expected an integer"},
+           {"daemon: {maintenance_interval: 59}", "key 'daemon.maintenance_interval': must be between 60"},
+           {"daemon: {policy_files: /a.yaml}", "key 'daemon.policy_files': must be a list of paths"},
+           {"daemon: {poll: 5}", "key 'daemon.poll': unknown key"},
+       }) {
+    auto r = LoadConfig(Write(head + b.yaml + "\n"));
+    ASSERT_FALSE(r.ok()) << b.yaml;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().ToString().find(b.message), std::string::npos) << r.status().ToString();
+  }
+}
+
 TEST(ConfigTest, ErrorsNameTheKey) {
   auto missing = LoadConfig(Write("node: {cassandra_yaml: /x}\n"));
   ASSERT_FALSE(missing.ok());

@@ -1,0 +1,36 @@
+// src/cli/cli_common.h — what the command files share (defined in commands.cc unless said otherwise):
+// the config with the global flags applied, escaping of vault-supplied text, warnings, the run lock.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "cli/commands.h"
+#include "core/result.h"
+#include "ops/config.h"
+#include "ops/run_lock.h"
+#include "vault/vault.h"
+
+namespace cv::cli {
+
+Result<ops::Config> Load(const GlobalFlags& g);
+bool Interactive(const GlobalFlags& g);
+// Off a terminal, one JSON log line for a finished operation on stderr.
+void LogEvent(const GlobalFlags& g, const std::string& op, nlohmann::json fields);
+// Control characters escaped: record fields come from whoever holds a key.
+std::string Printable(std::string_view s);
+void WarnVaultProblems(const vault::Vault& v);
+
+// daemon_commands.cc
+// The node's run lock for a command: fails naming the holder (exit 7), or with `wait`, says once on stderr
+// why it waits and waits (Ctrl-C ends the wait).
+Result<ops::RunLock> TakeRunLock(const ops::Config& config, const std::string& what, bool wait);
+// `backup --policy NAME`: the policy's latest slot, now, with its run records. Returns the exit code.
+int BackupPolicyNow(GlobalFlags& g, const ops::Config& config, vault::Vault& v, const std::string& name);
+void AddDaemonCommands(CLI::App& app, GlobalFlags& g);  // daemon, runs, status
+// policy_commands.cc
+void AddPolicyCommands(CLI::App& app, GlobalFlags& g);  // policy set|remove|list|show|history|check
+
+}  // namespace cv::cli
