@@ -117,7 +117,7 @@ void AddDaemon(CLI::App& app, GlobalFlags& g) {
     g_control = &control;
     InstallHandlers(true);
     // One JSON line per event on stderr, terminal or not: the journal keeps them.
-    auto log = [](json line) { std::cerr << line.dump() << std::endl; };
+    auto log = [](const json& line) { std::cerr << line.dump() << std::endl; };
     Status st = ops::RunDaemon([&g] { return Load(g); }, *o, control, log);
     if (!st.ok()) g.exit_code = Fail(st.Annotate("daemon"));
   });

@@ -8,7 +8,7 @@ namespace {
 constexpr int64_t kT = 1796551200;    // 2026-12-06T10:00:00Z
 constexpr int64_t kDay = 1796515200;  // 2026-12-06T00:00:00Z
 
-sched::Schedule Make(const std::string& cron, std::vector<std::string> windows = {},
+sched::Schedule Make(const std::string& cron, const std::vector<std::string>& windows = {},
                      const std::string& jitter = "") {
   auto s = sched::MakeSchedule(cron, "UTC", windows, jitter);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -91,7 +91,7 @@ TEST(SlotPlanTest, ChooseSlot) {
        {"00:30-02:00"},
        "",
        kDay + 3600 - 86400,
-       kDay + 3 * 3600,
+       kDay + int64_t{3} * 3600,
        0,
        std::nullopt,
        0,
@@ -105,7 +105,7 @@ TEST(SlotPlanTest, ChooseSlot) {
        {"00:30-02:00"},
        "",
        std::nullopt,
-       kDay + 3 * 3600,
+       kDay + int64_t{3} * 3600,
        0,
        std::nullopt,
        0,
@@ -203,10 +203,10 @@ TEST(SlotPlanTest, ChooseSlot) {
 }
 
 TEST(SlotPlanTest, AYearDownCountsUpToTheCapAndEndsAtTheLatestMissedSlot) {
-  SlotChoice got = ChooseSlot(Make("* * * * *"), kT - 300 * 86400, kT + 10, 0);
+  SlotChoice got = ChooseSlot(Make("* * * * *"), kT - int64_t{300} * 86400, kT + 10, 0);
   EXPECT_EQ(got.run, kT);
   EXPECT_EQ(got.missed, kMaxMissedCount);
-  EXPECT_EQ(got.first_missed, kT - 300 * 86400 + 60);
+  EXPECT_EQ(got.first_missed, kT - int64_t{300} * 86400 + 60);
   EXPECT_EQ(got.last_missed, kT - 60);
 }
 
