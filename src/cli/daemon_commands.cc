@@ -13,6 +13,7 @@
 #include "core/policy.h"
 #include "core/schedule.h"
 #include "core/vault_layout.h"
+#include "env/clock.h"
 #include "ops/daemon.h"
 #include "ops/list.h"
 #include "ops/node_session.h"
@@ -26,10 +27,7 @@ namespace {
 
 using nlohmann::json;
 
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using env::UnixNow;
 
 // Signal handlers only set flags (lock-free atomics): the daemon's loop and the backup's cancel check
 // read them.

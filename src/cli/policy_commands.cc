@@ -12,6 +12,7 @@
 #include "core/schedule.h"
 #include "core/vault_layout.h"
 #include "crypto/key_slot.h"
+#include "env/clock.h"
 #include "ops/node_session.h"
 #include "ops/policy_file.h"
 #include "vault/policy_store.h"
@@ -21,10 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using env::UnixNow;
 
 // Who makes a change, as the policy's history shows it: the key slot that opened the vault (and its role),
 // the local user and host. Never a secret.

@@ -13,6 +13,7 @@
 #include "core/table_filter.h"
 #include "core/vault_layout.h"
 #include "crypto/crypto.h"
+#include "env/clock.h"
 #include "ops/backup_files.h"
 #include "ops/node_partition.h"
 #include "ops/node_session.h"
@@ -23,10 +24,7 @@
 namespace cv::ops {
 namespace {
 
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using env::UnixNow;
 
 // Clears our snapshot when the backup ends, however it ends (no leaked snapshots).
 class SnapshotGuard {

@@ -16,6 +16,7 @@
 #include "core/schedule.h"
 #include "core/vault_layout.h"
 #include "crypto/key_slot.h"
+#include "env/clock.h"
 #include "ops/maintain.h"
 #include "ops/node_session.h"
 #include "ops/policy_file.h"
@@ -31,10 +32,7 @@ namespace {
 
 using nlohmann::json;
 
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using env::UnixNow;
 
 // The lease outlives a few missed renewals (the daemon renews it every kLeaseRenewSeconds between runs),
 // and a dead holder blocks another maintenance host for at most this long.

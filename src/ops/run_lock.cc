@@ -11,14 +11,12 @@
 #include <thread>
 
 #include "core/vault_layout.h"
+#include "env/clock.h"
 
 namespace cv::ops {
 namespace {
 
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using env::UnixNow;
 
 std::string LockPath(const std::string& cache_dir) { return cache_dir + "/run.lock"; }
 
