@@ -17,6 +17,8 @@
 #include "core/vault_layout.h"
 #include "crypto/key_slot.h"
 #include "env/clock.h"
+#include "env/private_file.h"
+#include "ops/lease_holder.h"
 #include "ops/maintain.h"
 #include "ops/node_session.h"
 #include "ops/policy_file.h"
@@ -377,9 +379,8 @@ void Daemon::Finish(Live& l, const AttemptResult& last) {
 
 void Daemon::Maintain(int64_t now) {
   if (!lease_ && now >= next_lease_try_) {
-    std::string holder = "daemon --maintenance pid " + std::to_string(::getpid());
-    char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) == 0) holder += " on " + std::string(host);
+    std::string holder = LeaseHolderDescription("daemon --maintenance");
+    (void)vault::Lease::BreakStale(vault_->objects(), vault_->keys(), "maintenance", now, HolderIsDeadHere);
     auto l = vault::Lease::Acquire(vault_->objects(), vault_->keys(), "maintenance", holder, kLeaseTtlSeconds,
                                    now);
     if (l.ok()) {
@@ -481,16 +482,7 @@ DaemonState DaemonState::Load(const std::string& path, std::string* problem) {
 Status DaemonState::Save() const {
   json j = {{"version", 1}, {"last_slot", last_}};
   std::string text = j.dump(1) + "\n";
-  std::string tmp = path_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno(errno, "daemon state " + tmp, "open");
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) return Status::FromErrno(err, "daemon state " + tmp, "write");
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
-    return Status::FromErrno(errno, "daemon state " + path_, "rename");
-  return Status::OK();
+  return env::WritePrivateFileAtomically(path_, text, "daemon state");
 }
 
 std::optional<int64_t> DaemonState::Last(const std::string& policy) const {

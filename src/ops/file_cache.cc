@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "core/vault_layout.h"
+#include "env/private_file.h"
 
 namespace cv::ops {
 
@@ -19,14 +20,7 @@ Result<std::unique_ptr<FileCache>> FileCache::Open(const std::string& dir, const
     return Status::InvalidArgument("file cache", "vault id is not 32 lowercase hex digits; cache not used");
   }
   // The cache lists every SSTable's device, inode, size, mtime and blob ids: owner-only, like the vault.
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::FromErrno(ec.value(), dir, "create cache directory");
-  // Also tightens a directory an older cassvault made 0755 (only our own: never chmod someone else's).
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return Status::FromErrno(errno, dir, "stat cache directory");
-  if (st.st_uid == ::geteuid() && (st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)
-    return Status::FromErrno(errno, dir, "chmod cache directory");
+  CV_RETURN_IF_ERROR(env::EnsurePrivateDir(dir));
   std::string path = dir + "/" + vault_id + ".sqlite";
   // Created 0600 before SQLite opens it (SQLite would use 0644 under the usual umask); its -wal and -shm
   // files take their mode from it. An existing database of an older cassvault is tightened.

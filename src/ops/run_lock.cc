@@ -12,6 +12,7 @@
 
 #include "core/vault_layout.h"
 #include "env/clock.h"
+#include "env/private_file.h"
 
 namespace cv::ops {
 namespace {
@@ -20,16 +21,10 @@ using env::UnixNow;
 
 std::string LockPath(const std::string& cache_dir) { return cache_dir + "/run.lock"; }
 
-// The cache directory holds the file cache (every SSTable's inode and blob ids): owner-only, made 0700
-// like file_cache.cc does. The lock file is opened O_NOFOLLOW so a planted symlink is refused.
+// The cache directory is owner-only (env::EnsurePrivateDir). The lock file is opened O_NOFOLLOW so a planted
+// symlink is refused.
 Result<env::UniqueFd> OpenLockFile(const std::string& cache_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(cache_dir, ec);
-  if (ec) return Status::FromErrno(ec.value(), cache_dir, "create cache directory");
-  struct stat st {};
-  if (::stat(cache_dir.c_str(), &st) != 0) return Status::FromErrno(errno, cache_dir, "stat cache directory");
-  if (st.st_uid == ::geteuid() && (st.st_mode & 077) != 0 && ::chmod(cache_dir.c_str(), 0700) != 0)
-    return Status::FromErrno(errno, cache_dir, "chmod cache directory");
+  CV_RETURN_IF_ERROR(env::EnsurePrivateDir(cache_dir));
   std::string path = LockPath(cache_dir);
   env::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return Status::FromErrno(errno, "run lock " + path, "open");

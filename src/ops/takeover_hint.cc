@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/vault_layout.h"
+#include "env/private_file.h"
 
 namespace cv::ops {
 
@@ -20,34 +21,9 @@ Status WriteTakeoverHint(const std::string& cache_dir, const std::string& vault_
   if (!layout::IsValidVaultId(vault_id))
     return Status::InvalidArgument("takeover hint", "malformed vault id");
   if (!layout::IsValidNodeId(node_id)) return Status::InvalidArgument("takeover hint", "malformed node id");
-  std::error_code ec;
-  std::filesystem::create_directories(cache_dir, ec);
-  if (ec) return Status::FromErrno(ec.value(), cache_dir, "create cache directory");
-  struct stat st {};
-  if (::stat(cache_dir.c_str(), &st) != 0) return Status::FromErrno(errno, cache_dir, "stat cache directory");
-  if (st.st_uid == ::geteuid() && (st.st_mode & 077) != 0 && ::chmod(cache_dir.c_str(), 0700) != 0)
-    return Status::FromErrno(errno, cache_dir, "chmod cache directory");
-  // Written beside and renamed over: a reader sees the old hint or the new one, never half of one.
-  const std::string path = TakeoverHintPath(cache_dir, vault_id);
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno(errno, tmp, "create takeover hint");
-  std::string body = node_id + "\n";
-  bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) && ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return Status::FromErrno(err, tmp, "write takeover hint");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno;
-    ::unlink(tmp.c_str());
-    return Status::FromErrno(err, path, "write takeover hint");
-  }
-  return Status::OK();
+  CV_RETURN_IF_ERROR(env::EnsurePrivateDir(cache_dir));
+  return env::WritePrivateFileAtomically(TakeoverHintPath(cache_dir, vault_id), node_id + "\n",
+                                         "takeover hint");
 }
 
 Result<std::string> ReadTakeoverHint(const std::string& cache_dir, const std::string& vault_id) {

@@ -167,6 +167,24 @@ Status Lease::Renew(int64_t now) {
   return Status::OK();
 }
 
+Result<size_t> Lease::BreakStale(ObjectTable& objects, const VaultKeys& keys, const std::string& name,
+                                 int64_t now, const std::function<bool(const std::string&)>& stale) {
+  if (keys.format() < 2) return Status::NotSupported("lease " + name, "a format 1 vault has no leases");
+  if (keys.bundle() == nullptr || !keys.bundle()->AdminSigner().ok()) {
+    return Status::PermissionDenied("lease " + name, "needs the vault's admin key");
+  }
+  std::vector<LeaseBody> held;
+  CV_RETURN_IF_ERROR(ValidLeases(objects, name, now, &held));
+  size_t broken = 0;
+  for (const LeaseBody& b : held) {
+    if (!stale(b.description)) continue;
+    Status st = objects.store().Delete(b.key);
+    if (!st.ok() && !st.IsNotFound()) return st;
+    ++broken;
+  }
+  return broken;
+}
+
 Status Lease::Release() {
   if (key_.empty()) return Status::OK();
   // Every object of ours, not only the newest: a renewal whose delete failed left an older one.

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/result.h"
@@ -32,6 +33,12 @@ class Lease {
   Status Renew(int64_t now);
   // Deletes own objects.
   Status Release();
+
+  // Deletes the unexpired leases of `name` that `stale(description)` says are dead (a prune killed on this
+  // host: its pid is gone), so the next holder need not wait for their expiry. Admin key only (as Acquire).
+  // Returns how many it broke.
+  static Result<size_t> BreakStale(ObjectTable& objects, const VaultKeys& keys, const std::string& name,
+                                   int64_t now, const std::function<bool(const std::string&)>& stale);
 
   const std::string& name() const { return name_; }
   const std::string& holder() const { return holder_; }  // 16 hex
