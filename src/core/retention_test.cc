@@ -17,7 +17,7 @@ namespace {
 // each case); nothing is computed by a second implementation. A candidate's tag IS its UTC time as
 // "YYYY-MM-DD HH:MM", so the expected keep-sets read as times.
 
-constexpr int64_t kHour = 3600, kDay = 86400;
+constexpr int64_t kHour = 3600, kHalfHour = 1800, kDay = 86400;
 
 int64_t Utc(const std::string& text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0;
@@ -229,7 +229,7 @@ TEST(RetentionTest, PeriodsAcrossDstLeapDayMonthAndYearEnds) {
        Make(kOff, 3, kOff, kOff, kOff, kOff),
        // 23:00 01:00 CEST, 23:30 01:30 CEST, 00:00 02:00 CEST, 00:30 02:30 CEST, 01:00 02:00 CET, 01:30 02:30
        // CET
-       Series("2026-10-24 23:00", "2026-10-25 01:30", 30 * 60),
+       Series("2026-10-24 23:00", "2026-10-25 01:30", kHalfHour),
        {"2026-10-24 23:30", "2026-10-25 00:30", "2026-10-25 01:30"},
        {{"2026-10-24 23:30", {"hourly 2026-10-25T01:00+02:00"}},
         {"2026-10-25 00:30", {"hourly 2026-10-25T02:00+02:00"}},
@@ -238,7 +238,7 @@ TEST(RetentionTest, PeriodsAcrossDstLeapDayMonthAndYearEnds) {
        "CEST) are neighbouring hours",
        "Europe/Berlin",
        Make(kOff, 2, kOff, kOff, kOff, kOff),
-       Series("2026-03-29 00:00", "2026-03-29 01:30", 30 * 60),
+       Series("2026-03-29 00:00", "2026-03-29 01:30", kHalfHour),
        {"2026-03-29 00:30", "2026-03-29 01:30"},
        {{"2026-03-29 00:30", {"hourly 2026-03-29T01:00+01:00"}}}},
       {"leap day 2028-02-29 (a Tuesday in 2028-W09) is a day and ends February",
@@ -505,6 +505,7 @@ TEST(RetentionTest, OutputIsOldestFirstWhateverTheInputOrder) {
   c.push_back(same);
   auto d = DecideOk(c, Make(10, kOff, kOff, kOff, kOff, kOff), "UTC", Utc("2026-10-04 00:00"));
   std::vector<std::string> tags;
+  tags.reserve(d.size());
   for (const Decision& x : d) tags.push_back(x.tag);
   EXPECT_EQ(tags, (std::vector<std::string>{"2026-10-01 00:00", "2026-10-01 00:00 manual", "2026-10-02 00:00",
                                             "2026-10-03 00:00"}));
