@@ -172,5 +172,32 @@ TEST(LeaseV1Test, FormatOneVaultNotSupported) {
   EXPECT_FALSE(fs::exists(dir.path() / "locks"));
 }
 
+TEST_F(LeaseTest, BreakStaleDeletesOnlyWhatThePredicateCallsDead) {
+  auto a = Open(), b = Open();
+  auto dead = Lease::Acquire(a->objects(), a->keys(), "maintenance", "prune pid 4242 on host-a", 900, kNow);
+  ASSERT_TRUE(dead.ok());
+  auto alive = Lease::Acquire(a->objects(), a->keys(), "other", "prune pid 7 on host-a", 900, kNow);
+  ASSERT_TRUE(alive.ok());
+  std::vector<std::string> asked;
+  auto broken =
+      Lease::BreakStale(b->objects(), b->keys(), "maintenance", kNow + 1, [&](const std::string& d) {
+        asked.push_back(d);
+        return d == "prune pid 4242 on host-a";
+      });
+  ASSERT_TRUE(broken.ok()) << broken.status().ToString();
+  EXPECT_EQ(*broken, 1u);
+  EXPECT_EQ(asked, std::vector<std::string>{"prune pid 4242 on host-a"});  // only that lease's holders
+  EXPECT_TRUE(FilesUnder(root(), "locks/maintenance").empty());
+  EXPECT_EQ(FilesUnder(root(), "locks/other").size(), 1u);
+  // Taken at once, not at the dead holder's expiry.
+  EXPECT_TRUE(Lease::Acquire(b->objects(), b->keys(), "maintenance", "host-b", 900, kNow + 2).ok());
+  // A predicate that calls nothing dead breaks nothing.
+  auto none =
+      Lease::BreakStale(b->objects(), b->keys(), "other", kNow + 3, [](const std::string&) { return false; });
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0u);
+  EXPECT_EQ(FilesUnder(root(), "locks/other").size(), 1u);
+}
+
 }  // namespace
 }  // namespace cv::vault
