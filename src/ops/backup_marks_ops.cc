@@ -13,6 +13,8 @@ namespace {
 using marks::Entry;
 using marks::Op;
 
+constexpr size_t kMaxReason = 1024;
+
 Status NeedsV2(vault::Vault& vault, std::string_view what) {
   if (vault.format() >= 2) return Status::OK();
   return Status::NotSupported(what,
@@ -106,6 +108,11 @@ Result<std::vector<BackupRecord>> ResolveMarkTargets(const std::vector<BackupRec
 Result<MarkOutcome> Forget(vault::Vault& vault, const std::string& what, const std::string& node,
                            const std::string& reason, const std::string& by, int64_t now) {
   CV_RETURN_IF_ERROR(RequireAdmin(vault, "forget " + what));
+  // Every reader reads every mark: a reason stays a line, not a document.
+  if (reason.size() > kMaxReason) {
+    return Status::InvalidArgument("--reason", "is " + std::to_string(reason.size()) + " bytes; at most " +
+                                                   std::to_string(kMaxReason) + ". Nothing written");
+  }
   CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
   CV_ASSIGN_OR_RETURN(vault::VaultSettings settings, vault.settings().Current());
   MarkOutcome out;

@@ -86,6 +86,8 @@ TEST_F(MarksOpsTest, ForgetHidesUndeleteBringsBackTagAndNodeNarrowing) {
   EXPECT_TRUE(RefuseDeletedBackup(*v, a2).ok());
   EXPECT_EQ(Undelete(*v, kA1, "", "admin", kNow + 3).status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(Forget(*v, "nope", "", "", "admin", kNow).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Forget(*v, kB1, "", std::string(1025, 'x'), "admin", kNow).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST_F(MarksOpsTest, SoftDeleteDisabledPurgesAfterNowAndPurgedIsGone) {
