@@ -62,7 +62,7 @@ TEST_F(MarksOpsTest, ForgetHidesUndeleteBringsBackTagAndNodeNarrowing) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->backups.size(), 1u);
   EXPECT_EQ(out->backups[0].backup_id, kA2);
-  EXPECT_EQ(out->until, kNow + 14 * 86400);
+  EXPECT_EQ(out->until, kNow + int64_t{14} * 86400);
   EXPECT_EQ(Listed(*v), (std::vector<std::string>{kA1, kB1}));
   EXPECT_EQ(Listed(*v, true), (std::vector<std::string>{kA2}));
   // Restore of it: refused naming undelete.
