@@ -32,5 +32,9 @@ int BackupPolicyNow(GlobalFlags& g, const ops::Config& config, vault::Vault& v, 
 void AddDaemonCommands(CLI::App& app, GlobalFlags& g);  // daemon, runs, status
 // policy_commands.cc
 void AddPolicyCommands(CLI::App& app, GlobalFlags& g);  // policy set|remove|list|show|history|check
+// "key slot <id> (<role>) on <user>@<host>": who changed a policy, a backup mark or the vault's settings.
+std::string ChangedBy(const vault::Vault& v);
+// retention_commands.cc
+void AddRetentionCommands(CLI::App& app, GlobalFlags& g);  // forget, undelete, retain, lock, settings
 
 }  // namespace cv::cli

@@ -15,6 +15,7 @@
 #include "crypto/key_slot.h"
 #include "http/retry.h"
 #include "ops/backup.h"
+#include "ops/backup_marks_ops.h"
 #include "ops/cluster_map.h"
 #include "ops/config.h"
 #include "ops/doctor.h"
@@ -374,7 +375,7 @@ void AddList(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("list", "list the backups in the vault");
   struct Flags {
     std::string node, tag, since, until, limit;
-    bool cluster = false;
+    bool cluster = false, deleted = false;
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("--node", f->node, "only this node's backups: its host id, address or vault node id")
@@ -390,6 +391,9 @@ void AddList(CLI::App& app, GlobalFlags& g) {
   cmd->add_flag("--cluster", f->cluster,
                 "one line per cluster backup (tag): complete, running, partial (members missing, per data "
                 "center) or unknown; nodes, data centers, first start .. last finish, bytes");
+  cmd->add_flag("--deleted", f->deleted,
+                "only the deleted (forgotten, not yet purged) backups, with when they may be purged and why; "
+                "`cassvault undelete` brings one back");
   cmd->callback([&g, f] {
     auto filter = ops::MakeListFilter(f->node, f->tag, f->since, f->until, f->limit);
     if (!filter.ok()) return void(g.exit_code = FailUsage(filter.status()));
@@ -406,7 +410,38 @@ void AddList(CLI::App& app, GlobalFlags& g) {
           << " backup records were read one request each; `cassvault maintain` consolidates the catalog "
              "so that list reads them in a few requests\n";
     }
-    std::vector<BackupRecord> list = ops::FilterRecords(std::move(all).value(), *filter);
+    // Forgotten backups are hidden (v2: the admin's signed marks, one LIST and a GET per mark object).
+    auto marks = ops::LoadMarks(**v);
+    WarnVaultProblems(**v);
+    if (!marks.ok()) return void(g.exit_code = Fail(marks.status()));
+    std::map<std::string, marks::BackupState> deleted;
+    std::vector<BackupRecord> list =
+        ops::FilterRecords(ops::ApplyMarks(std::move(all).value(), *marks, f->deleted, &deleted), *filter);
+    if (f->deleted && !f->cluster) {
+      if (g.json) {
+        json a = json::array();
+        for (const auto& r : list) {
+          const marks::BackupState& s = deleted[r.backup_id];
+          json j = RecordJson(r);
+          j["deleted_at"] = layout::FormatTime(s.deleted_at);
+          j["purge_after"] = layout::FormatTime(s.purge_after);
+          j["reason"] = s.reason;
+          j["deleted_by"] = s.by;
+          a.push_back(std::move(j));
+        }
+        std::cout << a.dump() << "\n";
+      } else {
+        if (list.empty()) std::cout << "no deleted backups\n";
+        for (const auto& r : list) {
+          const marks::BackupState& s = deleted[r.backup_id];
+          std::cout << r.backup_id << "  tag=" << Printable(r.tag) << "  node=" << Printable(r.address)
+                    << "  deleted=" << layout::FormatTime(s.deleted_at)
+                    << "  purge_after=" << layout::FormatTime(s.purge_after)
+                    << "  reason=" << Printable(s.reason) << "  by=" << Printable(s.by) << "\n";
+        }
+      }
+      return;
+    }
     if (f->cluster) {
       auto summary = ops::SummariseCluster(list);
       // Why a recent tag is not complete, and whether a node is still at it: the daemons' run records.
@@ -860,6 +895,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddVerify(app, g);
   AddKey(app, g);
   AddPolicyCommands(app, g);
+  AddRetentionCommands(app, g);
   AddDaemonCommands(app, g);
 }
 

@@ -24,8 +24,10 @@ using nlohmann::json;
 
 using env::UnixNow;
 
+}  // namespace
+
 // Who makes a change, as the policy's history shows it: the key slot that opened the vault (and its role),
-// the local user and host. Never a secret.
+// the local user and host. Never a secret. (Also the "by" of backup marks and vault settings.)
 std::string ChangedBy(const vault::Vault& v) {
   std::string role = "key";
   if (const crypto::KeyBundle* b = v.keys().bundle()) role = std::string(crypto::KeyRoleName(b->role()));
@@ -35,6 +37,8 @@ std::string ChangedBy(const vault::Vault& v) {
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   return "key slot " + v.opened_slot() + " (" + role + ") on " + user + "@" + (host[0] ? host : "?");
 }
+
+namespace {
 
 Status NeedsV2(const vault::Vault& v) {
   if (v.format() >= 2) return Status::OK();

@@ -190,18 +190,28 @@ bool IsValidObjectName(std::string_view name) {
   return true;
 }
 
-std::string PolicyPrefix(std::string_view name) {
-  return std::string(KindInfo(ObjectKind::kPolicy).prefix) + std::string(name) + "/";
-}
+std::string PolicyPrefix(std::string_view name) { return NameVersionPrefix(ObjectKind::kPolicy, name); }
 
 std::string PolicyKey(std::string_view name, uint32_t version) {
-  char digits[16];
-  std::snprintf(digits, sizeof digits, "%010u", version);
-  return PolicyPrefix(name) + digits;
+  return NameVersionKey(ObjectKind::kPolicy, name, version);
 }
 
 std::optional<PolicyName> ParsePolicyKey(std::string_view key) {
-  std::string_view prefix = KindInfo(ObjectKind::kPolicy).prefix;
+  return ParseNameVersionKey(ObjectKind::kPolicy, key);
+}
+
+std::string NameVersionPrefix(ObjectKind kind, std::string_view name) {
+  return std::string(KindInfo(kind).prefix) + std::string(name) + "/";
+}
+
+std::string NameVersionKey(ObjectKind kind, std::string_view name, uint32_t version) {
+  char digits[16];
+  std::snprintf(digits, sizeof digits, "%010u", version);
+  return NameVersionPrefix(kind, name) + digits;
+}
+
+std::optional<PolicyName> ParseNameVersionKey(ObjectKind kind, std::string_view key) {
+  std::string_view prefix = KindInfo(kind).prefix;
   if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
   key.remove_prefix(prefix.size());
   size_t slash = key.find('/');
@@ -280,7 +290,7 @@ bool IsNameOf(ObjectKind kind, std::string_view key) {
     case Naming::kAliasId:
       return rest.size() == 32 && IsLowerHex(rest);
     case Naming::kNameVersion:
-      return ParsePolicyKey(key).has_value();
+      return ParseNameVersionKey(kind, key).has_value();
     case Naming::kDayRunSeq:
       return ParseRunRecordKey(key).has_value();
     case Naming::kNameStamped:

@@ -79,6 +79,10 @@ struct PolicyName {
   uint32_t version = 0;
 };
 std::optional<PolicyName> ParsePolicyKey(std::string_view key);  // nullopt for another shape, version 0
+// The same shape under any Naming::kNameVersion kind (settings/vault/<10 digits>).
+std::string NameVersionPrefix(ObjectKind kind, std::string_view name);
+std::string NameVersionKey(ObjectKind kind, std::string_view name, uint32_t version);
+std::optional<PolicyName> ParseNameVersionKey(ObjectKind kind, std::string_view key);
 // runs/<yyyymmdd>/ of the UTC day of `unix_seconds`, and runs/<yyyymmdd>/<run id>-<seq> (seq 0 or 1).
 std::string RunDayPrefix(int64_t unix_seconds);
 std::string RunRecordKey(int64_t started, std::string_view run_id, int seq);

@@ -32,11 +32,12 @@ enum class ObjectKind : uint8_t {
   // Reserved (the issues after format v2).
   kPolicy = 19,
   kRunRecord = 20,
-  kTombstone = 21,
+  kBackupMark = 21,  // format v2 (issue 13)
   kLock = 22,
   kAuditRecord = 23,
   kApproval = 24,
-  kClusterAlias = 25,  // format v2 (issue 12)
+  kClusterAlias = 25,   // format v2 (issue 12)
+  kVaultSettings = 26,  // format v2 (issue 13)
 };
 
 // How the name after the prefix is made (vault_layout.h builds and parses each shape).
@@ -100,7 +101,7 @@ struct ObjectKindInfo {
 };
 
 // The whole table, one row per kind, in ObjectKind order.
-inline constexpr std::array<ObjectKindInfo, 21> kObjectKinds = {{
+inline constexpr std::array<ObjectKindInfo, 22> kObjectKinds = {{
     {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
      StrayNames::kIgnore, false},
     {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
@@ -143,8 +144,10 @@ inline constexpr std::array<ObjectKindInfo, 21> kObjectKinds = {{
     // v2: what a daemon run did, written by the node when it starts (seq 0) and ends (seq 1).
     {ObjectKind::kRunRecord, "run record", "runs/", Naming::kDayRunSeq, Sealing::kSealed, "", true, 8 << 10,
      true, StrayNames::kIgnore, false},
-    {ObjectKind::kTombstone, "tombstone", "tombstones/", Naming::kNotAssigned, Sealing::kNotAssigned, "",
-     true, 0, true, StrayNames::kIgnore, true},
+    // v2: admin-signed decisions about backups (forget, undelete, purged, retain, lock);
+    // vault/backup_marks.h. Compaction folds many into one, so the bound is generous.
+    {ObjectKind::kBackupMark, "backup mark", "marks/", Naming::kStamped, Sealing::kSealed, "", true,
+     uint64_t{64} << 20, true, StrayNames::kReport, false},
     // v2: an admin-signed, time-bounded lease (vault/lease.h); deleted by its holder when released.
     {ObjectKind::kLock, "lock", "locks/", Naming::kNameStamped, Sealing::kSealed, "", true, 4 << 10, true,
      StrayNames::kIgnore, false},
@@ -155,6 +158,9 @@ inline constexpr std::array<ObjectKindInfo, 21> kObjectKinds = {{
     // v2: a cluster's id, keyed by its Cassandra cluster name; create-only, minted at its first backup.
     {ObjectKind::kClusterAlias, "cluster alias", "clusters/", Naming::kAliasId, Sealing::kSealed, "", true,
      4 << 10, true, StrayNames::kIgnore, false},
+    // v2: the vault's settings (soft delete, immutability, prune grace), admin-signed; newest valid wins.
+    {ObjectKind::kVaultSettings, "vault settings", "settings/", Naming::kNameVersion, Sealing::kSealed, "",
+     true, 64 << 10, true, StrayNames::kIgnore, false},
 }};
 
 constexpr const ObjectKindInfo& KindInfo(ObjectKind kind) {

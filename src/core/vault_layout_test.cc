@@ -180,7 +180,7 @@ TEST(VaultLayoutTest, KindTableHasOneRowPerKindAndV1NamesUnchanged) {
   EXPECT_TRUE(layout::IsNameOf(K::kReferenceSet, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
   EXPECT_FALSE(layout::IsNameOf(K::kReferenceSet, "refs/20251125T140000Z"));
   EXPECT_FALSE(layout::IsNameOf(K::kBackupRecord, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
-  for (K reserved : {K::kTombstone, K::kAuditRecord, K::kApproval}) {
+  for (K reserved : {K::kAuditRecord, K::kApproval}) {
     EXPECT_TRUE(layout::KindInfo(reserved).reserved);
     EXPECT_FALSE(layout::IsNameOf(reserved, std::string(layout::KindInfo(reserved).prefix) + "x"));
   }

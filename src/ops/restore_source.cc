@@ -4,6 +4,7 @@
 
 #include "cassandra/yaml_edit.h"
 #include "core/token_plan.h"
+#include "ops/backup_marks_ops.h"
 #include "ops/node_session.h"
 
 namespace cv::ops {
@@ -168,6 +169,7 @@ Result<RestoreSource> SelectRestoreSource(const Config& config, vault::Vault& va
     if (p.matched_by == "tokens") src.from_node = p.record.host_id;
     src.pick.lines.push_back(p.line);
     src.record = std::move(p.record);
+    CV_RETURN_IF_ERROR(RefuseDeletedBackup(vault, src.record));
     CV_ASSIGN_OR_RETURN(src.manifest, vault.LoadManifest(src.record));
     return src;
   }
@@ -177,6 +179,8 @@ Result<RestoreSource> SelectRestoreSource(const Config& config, vault::Vault& va
                                       ? vault.LoadRecord(src.pick.backup_id)
                                       : ResolveBackup(vault, o.backup, from.empty() ? src.host_id : from,
                                                       from.empty() ? src.node.listen_address : from));
+  // A forgotten backup stays readable until prune purges it, but is not restored by mistake.
+  CV_RETURN_IF_ERROR(RefuseDeletedBackup(vault, src.record));
   CV_ASSIGN_OR_RETURN(src.manifest, vault.LoadManifest(src.record));
   return src;
 }

@@ -17,7 +17,9 @@ Vault::Vault(std::unique_ptr<storage::ObjectStore> store, VaultKeys keys)
       packs_(*store_, keys_, partition_),
       catalog_(objects_, content_keys_, problems_),
       policies_(objects_, keys_, problems_),
-      runs_(objects_, keys_, problems_) {}
+      runs_(objects_, keys_, problems_),
+      marks_(objects_, keys_, problems_),
+      settings_(objects_, keys_, problems_) {}
 
 Result<std::unique_ptr<Vault>> Vault::Init(std::unique_ptr<storage::ObjectStore> store,
                                            const crypto::KeySecret& secret,

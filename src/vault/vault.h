@@ -31,6 +31,7 @@
 #include "crypto/crypto.h"
 #include "crypto/key_slot.h"
 #include "storage/object_store.h"
+#include "vault/backup_marks.h"
 #include "vault/blob_codec.h"
 #include "vault/blob_index.h"
 #include "vault/catalog.h"
@@ -44,6 +45,7 @@
 #include "vault/run_log.h"
 #include "vault/vault_config.h"
 #include "vault/vault_keys.h"
+#include "vault/vault_settings.h"
 
 namespace cv::vault {
 
@@ -85,6 +87,8 @@ class Vault {
   ContentKeys& content_keys() { return content_keys_; }
   PolicyStore& policies() { return policies_; }  // format v2 only (v1: every call NotSupported)
   RunLog& runs() { return runs_; }
+  BackupMarks& marks() { return marks_; }               // format v2 only (v1: every call NotSupported)
+  VaultSettingsStore& settings() { return settings_; }  // format v2 only
 
   // --- partitions (format v2; docs/vault-format.md, "Partitions") ------------------------------
   // The node whose packs and index objects this Vault reads and writes from now on: a backup's own node
@@ -170,6 +174,8 @@ class Vault {
   Catalog catalog_;
   PolicyStore policies_;
   RunLog runs_;
+  BackupMarks marks_;
+  VaultSettingsStore settings_;
 };
 
 }  // namespace cv::vault

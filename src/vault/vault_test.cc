@@ -438,8 +438,8 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
       case layout::Naming::kNodeStamped:
         sample = layout::ConsolidatedIndexKey("0123456789abcdef", 1764079200, "0123456789abcdef");
         break;
-      case layout::Naming::kStamped:
-        sample = layout::ConsolidatedCatalogKey(1764079200, "0123456789abcdef");
+      case layout::Naming::kStamped:  // several kinds: catalog-full/, marks/
+        sample = std::string(k.prefix) + layout::TimeStamp(1764079200) + "-0123456789abcdef";
         break;
       case layout::Naming::kDayBackupId:
         sample = layout::CatalogSegmentKey(1764079200, layout::MakeBackupId(1764079100, "0a0b0c0d"));
@@ -448,7 +448,7 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
         sample = std::string(k.prefix) + "0123456789abcdef0123456789abcdef";
         break;
       case layout::Naming::kNameVersion:
-        sample = layout::PolicyKey("nightly_B-9", 12);
+        sample = layout::NameVersionKey(k.kind, "nightly_B-9", 12);  // policies/, settings/
         break;
       case layout::Naming::kDayRunSeq:
         sample = layout::RunRecordKey(1764079200, "0123456789abcdef", 1);

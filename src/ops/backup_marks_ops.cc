@@ -1,0 +1,290 @@
+#include "ops/backup_marks_ops.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/vault_layout.h"
+#include "ops/list.h"
+
+namespace cv::ops {
+
+namespace {
+
+using marks::Entry;
+using marks::Op;
+
+constexpr size_t kMaxReason = 1024;
+
+Status NeedsV2(vault::Vault& vault, std::string_view what) {
+  if (vault.format() >= 2) return Status::OK();
+  return Status::NotSupported(what,
+                              "a format 1 vault has no admin key to sign backup marks; forget, undelete, "
+                              "retain, lock and settings need a format 2 vault");
+}
+
+// Before anything is read or written: a writer key (on every node) decides nothing about backups.
+Status RequireAdmin(vault::Vault& vault, std::string_view what) {
+  CV_RETURN_IF_ERROR(NeedsV2(vault, what));
+  const crypto::KeyBundle* b = vault.keys().bundle();
+  if (b != nullptr && b->AdminSigner().ok()) return Status::OK();
+  return Status::PermissionDenied(what, "needs an admin key of vault " + vault.store().Describe() +
+                                            "; it was opened with a " +
+                                            std::string(b ? crypto::KeyRoleName(b->role()) : "format 1") +
+                                            " key, which nodes use to back up. Nothing was written");
+}
+
+std::string Day(int64_t t) { return layout::FormatTime(t); }
+
+std::string LockText(const BackupRecord& r, const marks::BackupState& s) {
+  return "backup " + r.backup_id + " (tag " + r.tag + ", " + r.address + ") is locked until " +
+         Day(s.locked_until) + " (lock set by " + s.lock_by + " on " + Day(s.lock_at) + ")";
+}
+
+struct Targets {
+  std::vector<BackupRecord> backups;
+  marks::State state;
+};
+
+Result<Targets> Load(vault::Vault& vault, const std::string& what, const std::string& node) {
+  Targets t;
+  CV_ASSIGN_OR_RETURN(std::vector<BackupRecord> all, vault.ListBackups());
+  CV_ASSIGN_OR_RETURN(t.backups, ResolveMarkTargets(all, what, node));
+  CV_ASSIGN_OR_RETURN(t.state, vault.marks().Load());
+  return t;
+}
+
+Entry Make(Op op, const BackupRecord& r, int64_t at, int64_t until, std::string reason,
+           const std::string& by) {
+  return Entry{op, r.backup_id, "", at, until, std::move(reason), by};
+}
+
+}  // namespace
+
+Result<int64_t> ParseMarkDate(const std::string& flag, const std::string& text) {
+  // An RFC 3339 offset ("+02:00", "-05:30") after a time: parse the local time, then move it to UTC.
+  std::string base = text;
+  int64_t offset = 0;
+  if (text.size() > 16 && text.find_first_of("Tt") != std::string::npos) {
+    const std::string tail = text.substr(text.size() - 6);
+    if ((tail[0] == '+' || tail[0] == '-') && std::isdigit(static_cast<unsigned char>(tail[1])) &&
+        std::isdigit(static_cast<unsigned char>(tail[2])) && tail[3] == ':' &&
+        std::isdigit(static_cast<unsigned char>(tail[4])) &&
+        std::isdigit(static_cast<unsigned char>(tail[5]))) {
+      const int64_t h = (tail[1] - '0') * 10 + (tail[2] - '0'), m = (tail[4] - '0') * 10 + (tail[5] - '0');
+      if (h > 23 || m > 59) {
+        return Status::InvalidArgument(flag + " '" + text + "'", "has an offset out of range");
+      }
+      offset = (tail[0] == '+' ? 1 : -1) * (h * 3600 + m * 60);
+      base = text.substr(0, text.size() - 6);
+    }
+  }
+  auto t = ParseListTime(flag, base, false);
+  if (!t.ok()) {
+    return Status::InvalidArgument(flag + " '" + text + "'",
+                                   "expected a date (2027-01-01, 00:00 UTC) or an RFC 3339 time "
+                                   "(2027-01-01T12:00:00Z, 2027-01-01T12:00:00+02:00)");
+  }
+  return *t - offset;
+}
+
+Result<std::vector<BackupRecord>> ResolveMarkTargets(const std::vector<BackupRecord>& all,
+                                                     const std::string& what, const std::string& node) {
+  if (what.empty()) return Status::InvalidArgument("backup", "name a backup id or a tag (`cassvault list`)");
+  ListFilter by_node;
+  by_node.node = node;
+  std::vector<BackupRecord> out;
+  for (const BackupRecord& r : FilterRecords(all, by_node)) {
+    if (r.backup_id == what || r.tag == what) out.push_back(r);
+  }
+  if (out.empty()) {
+    return Status::NotFound("backup or tag " + what,
+                            (node.empty() ? std::string() : "of node " + node + " ") +
+                                "is not in the vault (`cassvault list` shows them; a "
+                                "deleted one: `cassvault list --deleted`)");
+  }
+  return out;
+}
+
+Result<MarkOutcome> Forget(vault::Vault& vault, const std::string& what, const std::string& node,
+                           const std::string& reason, const std::string& by, int64_t now) {
+  CV_RETURN_IF_ERROR(RequireAdmin(vault, "forget " + what));
+  // Every reader reads every mark: a reason stays a line, not a document.
+  if (reason.size() > kMaxReason) {
+    return Status::InvalidArgument("--reason", "is " + std::to_string(reason.size()) + " bytes; at most " +
+                                                   std::to_string(kMaxReason) + ". Nothing written");
+  }
+  CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
+  CV_ASSIGN_OR_RETURN(vault::VaultSettings settings, vault.settings().Current());
+  MarkOutcome out;
+  out.until = settings.soft_delete == "disabled" ? now : now + settings.soft_delete_days * 86400;
+  // Every lock first: a tag is forgotten whole or not at all.
+  for (const BackupRecord& r : t.backups) {
+    marks::BackupState s = t.state.Of(r.backup_id, r.tag);
+    if (s.locked_until > now) {
+      return Status::FailedPrecondition("forget " + what, LockText(r, s) + "; nothing forgotten");
+    }
+  }
+  std::vector<Entry> entries;
+  for (const BackupRecord& r : t.backups) {
+    marks::BackupState s = t.state.Of(r.backup_id, r.tag);
+    if (s.purged || s.deleted) {
+      out.skipped.push_back(r.backup_id + ": already deleted on " + Day(s.deleted_at));
+      continue;
+    }
+    entries.push_back(Make(Op::kForget, r, now, out.until, reason.empty() ? "forget by hand" : reason, by));
+    out.backups.push_back(r);
+  }
+  if (entries.empty()) {
+    return Status::FailedPrecondition("forget " + what,
+                                      "every backup it names is deleted already (`cassvault "
+                                      "list --deleted`); nothing written");
+  }
+  CV_RETURN_IF_ERROR(vault.marks().Append(std::move(entries), now));
+  return out;
+}
+
+Result<MarkOutcome> Undelete(vault::Vault& vault, const std::string& what, const std::string& node,
+                             const std::string& by, int64_t now) {
+  CV_RETURN_IF_ERROR(RequireAdmin(vault, "undelete " + what));
+  CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
+  MarkOutcome out;
+  std::vector<Entry> entries;
+  for (const BackupRecord& r : t.backups) {
+    marks::BackupState s = t.state.Of(r.backup_id, r.tag);
+    if (s.purged) {
+      return Status::NotFound("undelete " + what, "backup " + r.backup_id + " was purged on " +
+                                                      Day(s.purged_at) +
+                                                      "; its data is gone. Nothing undeleted");
+    }
+    if (!s.deleted) {
+      out.skipped.push_back(r.backup_id + ": not deleted");
+      continue;
+    }
+    entries.push_back(Make(Op::kUndelete, r, now, 0, "undelete", by));
+    out.backups.push_back(r);
+  }
+  if (entries.empty()) {
+    return Status::FailedPrecondition("undelete " + what, "no backup it names is deleted; nothing written");
+  }
+  CV_RETURN_IF_ERROR(vault.marks().Append(std::move(entries), now));
+  return out;
+}
+
+Result<MarkOutcome> Retain(vault::Vault& vault, const std::string& what, const std::string& node,
+                           int64_t until, const std::string& by, int64_t now) {
+  CV_RETURN_IF_ERROR(RequireAdmin(vault, "retain " + what));
+  if (until <= now) {
+    return Status::InvalidArgument("--until " + Day(until), "is not in the future; nothing written");
+  }
+  CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
+  MarkOutcome out;
+  out.until = until;
+  std::vector<Entry> entries;
+  for (const BackupRecord& r : t.backups) {
+    entries.push_back(Make(Op::kRetain, r, now, until, "retain until " + Day(until), by));
+    out.backups.push_back(r);
+  }
+  CV_RETURN_IF_ERROR(vault.marks().Append(std::move(entries), now));
+  return out;
+}
+
+Result<MarkOutcome> Lock(vault::Vault& vault, const std::string& what, const std::string& node,
+                         const std::string& policy, int64_t until, const std::string& by, int64_t now) {
+  const std::string subject = "lock " + (policy.empty() ? what : "policy " + policy);
+  CV_RETURN_IF_ERROR(RequireAdmin(vault, subject));
+  if (until <= now)
+    return Status::InvalidArgument("--until " + Day(until), "is not in the future; nothing written");
+  if (policy.empty() == what.empty()) {
+    return Status::InvalidArgument(subject, "name either a backup or tag, or --policy NAME");
+  }
+  MarkOutcome out;
+  out.until = until;
+  if (!policy.empty()) {
+    if (!layout::IsValidObjectName(policy))
+      return Status::InvalidArgument("--policy " + policy, "must be 1-48 letters, digits, '_' or '-'");
+    CV_ASSIGN_OR_RETURN(marks::State state, vault.marks().Load());
+    if (int64_t cur = state.PolicyLock(policy); cur > until) {
+      return Status::FailedPrecondition(subject, "policy " + policy + " is locked until " + Day(cur) +
+                                                     "; a lock cannot be shortened. Nothing written");
+    }
+    CV_RETURN_IF_ERROR(vault.marks().Append({Entry{Op::kLock, "", policy, now, until, "lock", by}}, now));
+    return out;
+  }
+  CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
+  for (const BackupRecord& r : t.backups) {
+    marks::BackupState s = t.state.Of(r.backup_id, r.tag);
+    if (s.locked_until > until) {
+      return Status::FailedPrecondition(
+          subject, LockText(r, s) + "; a lock cannot be shortened to " + Day(until) + ". Nothing written");
+    }
+  }
+  std::vector<Entry> entries;
+  for (const BackupRecord& r : t.backups) {
+    entries.push_back(Make(Op::kLock, r, now, until, "lock", by));
+    out.backups.push_back(r);
+  }
+  CV_RETURN_IF_ERROR(vault.marks().Append(std::move(entries), now));
+  return out;
+}
+
+Status CheckStoreEnforcesLocks(storage::ObjectStore& store) {
+  // TODO(coordinator): ask store.ProbeLocks() (S3 Object Lock with versioning, Azure version-level
+  // immutability) once the storage layer has it; a local directory needs no probe (cassvault enforces).
+  const std::string where = store.Describe();
+  if (where.rfind("file://", 0) == 0) return Status::OK();
+  return Status::FailedPrecondition("immutability on " + where,
+                                    "the bucket has no Object Lock that cassvault can confirm yet (the store "
+                                    "probe is not wired: the coordinator wires the store probe). Nothing "
+                                    "written");
+}
+
+Result<vault::VaultSettings> ChangeSettings(vault::Vault& vault, const SettingsChange& change,
+                                            const std::string& by, int64_t now) {
+  CV_RETURN_IF_ERROR(RequireAdmin(vault, "settings"));
+  CV_ASSIGN_OR_RETURN(vault::VaultSettings next, vault.settings().Current());
+  const std::string before = next.immutability;
+  if (change.soft_delete) next.soft_delete = *change.soft_delete;
+  if (change.soft_delete_days) next.soft_delete_days = *change.soft_delete_days;
+  if (change.immutability) next.immutability = *change.immutability;
+  if (change.prune_grace_seconds) next.prune_grace_seconds = *change.prune_grace_seconds;
+  CV_RETURN_IF_ERROR(vault::CheckSettings(next).Annotate("settings; nothing was written"));
+  if (next.immutability != "disabled" && next.immutability != before) {
+    CV_RETURN_IF_ERROR(CheckStoreEnforcesLocks(vault.store()));
+  }
+  return vault.settings().Set(next, by, now);
+}
+
+Result<marks::State> LoadMarks(vault::Vault& vault) {
+  if (vault.format() < 2) return marks::State{};
+  return vault.marks().Load();
+}
+
+std::vector<BackupRecord> ApplyMarks(std::vector<BackupRecord> records, const marks::State& state,
+                                     bool deleted, std::map<std::string, marks::BackupState>* states) {
+  std::erase_if(records, [&](const BackupRecord& r) {
+    marks::BackupState s = state.Of(r.backup_id, r.tag);
+    const bool gone = s.deleted || s.purged;
+    if (deleted && s.deleted && !s.purged && states) (*states)[r.backup_id] = s;
+    return deleted ? !(s.deleted && !s.purged) : gone;
+  });
+  return records;
+}
+
+Status RefuseDeletedBackup(vault::Vault& vault, const BackupRecord& record) {
+  if (vault.format() < 2) return Status::OK();
+  CV_ASSIGN_OR_RETURN(marks::State state, vault.marks().Load());
+  marks::BackupState s = state.Of(record.backup_id, record.tag);
+  if (s.purged) {
+    return Status::NotFound("backup " + record.backup_id,
+                            "was purged on " + Day(s.purged_at) + "; its data is gone. Nothing restored");
+  }
+  if (s.deleted) {
+    return Status::FailedPrecondition(
+        "backup " + record.backup_id,
+        "was deleted on " + Day(s.deleted_at) + " by " + s.by + " (" + s.reason + "); `cassvault undelete " +
+            record.backup_id + "` brings it back until " + Day(s.purge_after) + ". Nothing restored");
+  }
+  return Status::OK();
+}
+
+}  // namespace cv::ops

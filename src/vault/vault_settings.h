@@ -1,0 +1,59 @@
+// src/vault/vault_settings.h — the vault's settings (docs/vault-format.md, "Backup marks and vault
+// settings"): settings/vault/<version as 10 digits>, one admin-signed object per version
+// (vault/signed_object.h), written create-only; the newest version whose signature verifies is the current
+// one.
+//
+// Two settings only go one way, and the store checks it against every valid version, not only the newest:
+// soft delete, once always-on, and immutability, once locked, stay so. A forged newer version is skipped,
+// so it cannot turn them off either. Format v2 only (NotSupported for v1).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "vault/object_table.h"
+#include "vault/problems.h"
+#include "vault/vault_keys.h"
+
+namespace cv::vault {
+
+struct VaultSettings {
+  std::string soft_delete = "enabled";    // disabled | enabled | always-on
+  int64_t soft_delete_days = 14;          // 1..365
+  std::string immutability = "disabled";  // disabled | unlocked | locked
+  int64_t prune_grace_seconds = 86400;    // >= 60 (tests use 60..120)
+  uint32_t version = 0;                   // 0: defaults, never set
+  int64_t set_at = 0;
+  std::string set_by;
+};
+
+// InvalidArgument naming the setting and the values it takes.
+Status CheckSettings(const VaultSettings& s);
+
+class VaultSettingsStore {
+ public:
+  // All three must outlive the store.
+  VaultSettingsStore(ObjectTable& objects, const VaultKeys& keys, ProblemLog& problems);
+
+  // The newest valid version (defaults, version 0, when none was set). One LIST of settings/vault/ and a GET
+  // per version read, newest first, until one verifies; the ones that do not are named in problems.
+  Result<VaultSettings> Current();
+  // Every valid version, oldest first.
+  Result<std::vector<VaultSettings>> History();
+  // Admin only (PermissionDenied first). Refuses (FailedPrecondition, exit 7) always-on -> anything else and
+  // locked -> anything else if ANY valid earlier version was always-on / locked; InvalidArgument for bad
+  // values. Both before anything is written. Writes version newest+1 (create-only; retries on a race).
+  Result<VaultSettings> Set(const VaultSettings& next, const std::string& set_by, int64_t now);
+
+ private:
+  Status CheckFormat() const;
+  Result<VaultSettings> Read(const std::string& key, KnownSize size);
+
+  ObjectTable& objects_;
+  const VaultKeys& keys_;
+  ProblemLog& problems_;
+};
+
+}  // namespace cv::vault
