@@ -80,8 +80,8 @@ std::string StatsJson() {
   };
   return "{\"cassvault_stats\": {" + field("puts", c.puts) + "," + field("gets", c.gets) + "," +
          field("stats", c.stats) + "," + field("lists", c.lists) + "," + field("list_pages", list_pages) +
-         "," + field("deletes", c.deletes) + "," +
-         field("requests", c.puts + c.gets + c.stats + list_pages + c.deletes) + "," +
+         "," + field("deletes", c.deletes) + "," + field("locks", c.locks) + "," +
+         field("requests", c.puts + c.gets + c.stats + list_pages + c.deletes + c.locks) + "," +
          field("listed_keys", c.listed_keys) + "," + field("http_requests", sent.requests) + "}}";
 }
 

@@ -23,11 +23,12 @@ Result<std::unique_ptr<storage::ObjectStore>> OpenStore(const std::string& url, 
 // True when the environment asks for request counts (CASSVAULT_STATS=1).
 bool StatsRequested();
 // One JSON line of what every store this process opened under CASSVAULT_STATS=1 was asked for, summed:
-// {"cassvault_stats": {"puts":..,"gets":..,"stats":..,"lists":..,"list_pages":..,"deletes":..,"requests":..,
+// {"cassvault_stats":
+// {"puts":..,"gets":..,"stats":..,"lists":..,"list_pages":..,"deletes":..,"locks":..,"requests":..,
 // "listed_keys":..,"http_requests":..}}. `list_pages` is what a List costs: the HTTP list pages sent when a
 // cloud store answered them, else (a local store) the List calls; `requests` = puts + gets + stats +
-// list_pages + deletes. `http_requests` counts every HTTP request (retries and authentication included), 0
-// for a local store.
+// list_pages + deletes + locks (SetLock/GetLock/ProbeLocks calls). `http_requests` counts every HTTP request
+// (retries and authentication included), 0 for a local store.
 std::string StatsJson();
 
 }  // namespace cv::backends

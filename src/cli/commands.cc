@@ -228,12 +228,18 @@ void AddInit(CLI::App& app, GlobalFlags& g) {
     }
     if (Status weak = RefuseWeakKeyFile(*secret, cfg->key_file); !weak.ok())
       return void(g.exit_code = Fail(weak));
+    // What the store enforces by itself (S3 Object Lock, Azure immutability): printed, never a failure.
+    auto locks = (*store)->ProbeLocks();
     auto v = vault::Vault::Init(std::move(store).value(), *secret, *params, *format);
     if (!v.ok()) {
       g.exit_code = Fail(v.status());
       return;
     }
     json out = {{"vault", where}, {"vault_id", (*v)->vault_id()}, {"format", (*v)->format()}};
+    if (locks.ok()) {
+      out["store_locks"] = {
+          {"object_lock", locks->object_lock}, {"versioning", locks->versioning}, {"detail", locks->detail}};
+    }
     if (!writer_key->empty()) {
       auto writer = AddWriterKeyFile(**v, *writer_key);
       if (!writer.ok()) return void(g.exit_code = Fail(writer.status().Annotate("init --write-only")));
@@ -245,6 +251,8 @@ void AddInit(CLI::App& app, GlobalFlags& g) {
     } else {
       std::cout << "created vault " << (*v)->vault_id() << " (format " << (*v)->format() << ") at " << where
                 << "\n";
+      std::cout << "store locks: "
+                << (locks.ok() ? locks->detail : "not probed (" + locks.status().ToString() + ")") << "\n";
       if (!writer_key->empty()) {
         std::cout << "wrote writer key file " << *writer_key << " (slot "
                   << out["writer_slot"].get<std::string>()
@@ -868,8 +876,14 @@ void AddDoctor(CLI::App& app, GlobalFlags& g) {
       for (const auto& c : r.checks) {
         checks.push_back({{"check", c.name}, {"outcome", ops::OutcomeName(c.outcome)}, {"detail", c.detail}});
       }
-      std::cout << json{{"vault", r.vault},       {"checks", checks},           {"can_read", r.can_read},
-                        {"can_list", r.can_list}, {"can_create", r.can_create}, {"can_delete", r.can_delete}}
+      std::cout << json{{"vault", r.vault},
+                        {"checks", checks},
+                        {"can_read", r.can_read},
+                        {"can_list", r.can_list},
+                        {"can_create", r.can_create},
+                        {"can_delete", r.can_delete},
+                        {"store_object_lock", r.store_object_lock},
+                        {"store_versioning", r.store_versioning}}
                        .dump()
                 << "\n";
     } else {

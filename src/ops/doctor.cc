@@ -207,6 +207,20 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
     }
   }
 
+  // Lock support is information, never a failure: a vault works without store-enforced locks. The Azure
+  // probe writes and deletes a blob, so it runs only for an identity that may do both.
+  if (report.vault.rfind("azure://", 0) == 0 && !(report.can_create && report.can_delete)) {
+    check.Add("locks", Outcome::kSkipped,
+              "the store's lock probe writes and deletes a blob; this identity may not");
+  } else if (auto locks = store.ProbeLocks(); locks.ok()) {
+    report.store_object_lock = locks->object_lock;
+    report.store_versioning = locks->versioning;
+    check.Add("locks", Outcome::kOk, locks->detail);
+  } else {
+    check.Add("locks", Outcome::kWarn,
+              "could not ask the store what it enforces: " + locks.status().ToString());
+  }
+
   crypto::KeySecret secret;
   if (!report.can_read) {
     check.Add("vault key", Outcome::kSkipped, "the vault cannot be read");

@@ -21,7 +21,7 @@ namespace cv::ops {
 
 struct DoctorCheck {
   enum class Outcome { kOk, kWarn, kFail, kSkipped };
-  // "endpoint", "tls", "read", "list", "create", "create-only", "read-back", "delete", "vault key"
+  // "endpoint", "tls", "read", "list", "create", "create-only", "read-back", "delete", "locks", "vault key"
   std::string name;
   Outcome outcome = Outcome::kOk;
   std::string detail;  // what was seen, and for a warning or failure what to do
@@ -32,6 +32,8 @@ struct DoctorReport {
   std::string vault;  // the store's Describe()
   std::vector<DoctorCheck> checks;
   bool can_read = false, can_list = false, can_create = false, can_delete = false;
+  // What the store itself enforces (ObjectStore::ProbeLocks); both false when it was not probed.
+  bool store_object_lock = false, store_versioning = false;
   // First failed check's status (OK when none failed): decides the exit code.
   Status first_failure;
 };

@@ -19,23 +19,25 @@ namespace cv::storage {
 
 struct RequestCounts {
   uint64_t puts = 0, gets = 0, stats = 0, lists = 0, deletes = 0, listed_keys = 0;
-  uint64_t Requests() const { return puts + gets + stats + lists + deletes; }
+  uint64_t locks = 0;  // SetLock, GetLock and ProbeLocks calls (prune's lock application, init, doctor)
+  uint64_t Requests() const { return puts + gets + stats + lists + deletes + locks; }
 };
 
 // Counts shared by several CountingStores (it outlives them); thread-safe.
 class RequestTally {
  public:
   RequestCounts counts() const {
-    return {puts.load(), gets.load(), stats.load(), lists.load(), deletes.load(), listed_keys.load()};
+    return {puts.load(),    gets.load(),        stats.load(), lists.load(),
+            deletes.load(), listed_keys.load(), locks.load()};
   }
-  std::atomic<uint64_t> puts{0}, gets{0}, stats{0}, lists{0}, deletes{0}, listed_keys{0};
+  std::atomic<uint64_t> puts{0}, gets{0}, stats{0}, lists{0}, deletes{0}, listed_keys{0}, locks{0};
 };
 
 class CountingStore final : public ObjectStore {
  public:
   using Counts = RequestCounts;
   struct Request {
-    char op;  // 'P'ut, 'G'et, 'S'tat, 'L'ist (key = the prefix), 'D'elete
+    char op;  // 'P'ut, 'G'et, 'S'tat, 'L'ist (key = the prefix), 'D'elete, loc'K' (Set/Get/ProbeLocks)
     std::string key;
   };
 
@@ -45,10 +47,11 @@ class CountingStore final : public ObjectStore {
       : inner_(std::move(inner)), keep_log_(keep_log), also_(also) {}
 
   Counts counts() const {
-    return {puts_.load(), gets_.load(), stats_.load(), lists_.load(), deletes_.load(), listed_keys_.load()};
+    return {puts_.load(),    gets_.load(),        stats_.load(), lists_.load(),
+            deletes_.load(), listed_keys_.load(), locks_.load()};
   }
   void Reset() {
-    puts_ = gets_ = stats_ = lists_ = deletes_ = listed_keys_ = 0;
+    puts_ = gets_ = stats_ = lists_ = deletes_ = listed_keys_ = locks_ = 0;
     std::lock_guard<std::mutex> lock(mu_);
     log_.clear();
   }
@@ -93,6 +96,18 @@ class CountingStore final : public ObjectStore {
     Note(deletes_, also_ ? &also_->deletes : nullptr, 'D', key);
     return inner_->Delete(key);
   }
+  Result<LockSupport> ProbeLocks() override {
+    Note(locks_, also_ ? &also_->locks : nullptr, 'K', "");
+    return inner_->ProbeLocks();
+  }
+  Status SetLock(std::string_view key, const ObjectLock& lock) override {
+    Note(locks_, also_ ? &also_->locks : nullptr, 'K', key);
+    return inner_->SetLock(key, lock);
+  }
+  Result<std::optional<ObjectLock>> GetLock(std::string_view key) override {
+    Note(locks_, also_ ? &also_->locks : nullptr, 'K', key);
+    return inner_->GetLock(key);
+  }
 
  private:
   void Note(std::atomic<uint64_t>& counter, std::atomic<uint64_t>* also, char op, std::string_view key) {
@@ -106,7 +121,7 @@ class CountingStore final : public ObjectStore {
   std::unique_ptr<ObjectStore> inner_;
   const bool keep_log_;
   RequestTally* const also_;
-  std::atomic<uint64_t> puts_{0}, gets_{0}, stats_{0}, lists_{0}, deletes_{0}, listed_keys_{0};
+  std::atomic<uint64_t> puts_{0}, gets_{0}, stats_{0}, lists_{0}, deletes_{0}, listed_keys_{0}, locks_{0};
   mutable std::mutex mu_;
   std::vector<Request> log_;  // GUARDED_BY(mu_)
 };

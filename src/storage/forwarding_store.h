@@ -33,6 +33,9 @@ class ForwardingStore : public ObjectStore {
     return inner_->List(prefix, fn);
   }
   Status Delete(std::string_view key) override { return inner_->Delete(key); }
+  Result<LockSupport> ProbeLocks() override { return inner_->ProbeLocks(); }
+  Status SetLock(std::string_view key, const ObjectLock& lock) override { return inner_->SetLock(key, lock); }
+  Result<std::optional<ObjectLock>> GetLock(std::string_view key) override { return inner_->GetLock(key); }
 
  protected:
   ObjectStore& inner() { return *inner_; }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@
 
 #include "core/result.h"
 #include "core/status.h"
+#include "storage/utc_time.h"
 
 namespace cv::storage {
 
@@ -38,7 +40,28 @@ inline constexpr uint64_t kMaxListPages = 100'000;
 struct ObjectInfo {
   std::string key;
   uint64_t size = 0;
+  // When the store last wrote the object (unix seconds; 0: unknown). List and Stat fill it from what the
+  // listing or the stat already carries (S3 LastModified, Azure Last-Modified, a file's mtime): never an
+  // extra request. Prune's grace rule reads it: an object newer than the grace is never deleted.
+  int64_t modified = 0;
 };
+
+// Retention enforced by the store itself (S3 Object Lock, Azure version-level immutability). Governance
+// is S3 GOVERNANCE / Azure Unlocked (a privileged identity could still lift it on the store); compliance
+// is S3 COMPLIANCE / Azure Locked (nobody can shorten or remove it before `until`).
+enum class LockMode : uint8_t { kGovernance, kCompliance };
+struct ObjectLock {
+  int64_t until = 0;  // unix seconds, UTC
+  LockMode mode = LockMode::kGovernance;
+};
+// What a store can enforce, as ProbeLocks found it. `detail` says it in words for doctor and init.
+struct LockSupport {
+  bool versioning = false;   // the store keeps versions: a Delete must remove each of them
+  bool object_lock = false;  // per-object retention is enforced by the store
+  std::string detail;
+};
+
+std::string_view LockModeName(LockMode mode);  // "governance" / "compliance"
 
 struct StoreProperties {
   int connections = 4;             // parallel requests worth making
@@ -83,9 +106,48 @@ class ObjectStore {
   // Every key under `prefix` (a folder-like prefix such as "packs/"), in no particular order. Names that
   // are not valid object keys (storage/object_key.h) are skipped with a warning on stderr.
   virtual Status List(std::string_view prefix, const std::function<void(const ObjectInfo&)>& fn) = 0;
-  // Privileged: backups never call it. NotFound if absent.
+  // Privileged: backups never call it. NotFound if absent. On a store that keeps versions it removes
+  // EVERY version of the key (delete markers too), so the bytes really go: a plain delete there would
+  // only hide the current version and storage would never shrink. A version the store itself protects
+  // (an S3 Object Lock retention, an Azure immutability policy) is FailedPrecondition
+  // "<describe>/<key>: locked by the store until <UTC>", and the key's current version is left as it was.
   virtual Status Delete(std::string_view key) = 0;
+
+  // What this store enforces. Asked by init and doctor (and before a vault's immutability setting is
+  // turned on); may write and remove a probe object. The default is a directory's answer: nothing is
+  // enforced by the store, only by cassvault's own rules.
+  virtual Result<LockSupport> ProbeLocks() {
+    return LockSupport{.versioning = false,
+                       .object_lock = false,
+                       .detail =
+                           "a local directory: cassvault enforces retention locks itself (anyone with "
+                           "write access to the directory can still delete files)"};
+  }
+  // Retains the current version of `key` until `lock.until` in `lock.mode`. Extend only: a date earlier
+  // than the store's current lock is refused (FailedPrecondition), by the store where it enforces that.
+  // NotSupported where the store cannot lock.
+  virtual Status SetLock(std::string_view key, const ObjectLock& lock) {
+    (void)lock;
+    return Status::NotSupported(Describe() + "/" + std::string(key),
+                                "this store cannot lock objects (cassvault enforces retention itself)");
+  }
+  // The store's lock on the current version of `key`; nullopt when none (or the store cannot lock).
+  // NotFound if the key is absent, where the store tells.
+  virtual Result<std::optional<ObjectLock>> GetLock(std::string_view key) {
+    (void)key;
+    return std::optional<ObjectLock>();
+  }
 };
+
+inline std::string_view LockModeName(LockMode mode) {
+  return mode == LockMode::kCompliance ? "compliance" : "governance";
+}
+
+// "locked by the store until 2027-01-01T00:00:00Z": the one message of a store-refused delete.
+inline Status LockedByStore(std::string_view subject, int64_t until) {
+  return Status::FailedPrecondition(
+      subject, "locked by the store until " + FormatUtc(until) + "; it cannot be deleted before then");
+}
 
 // A whole object larger than the reader accepts: the one message every store gives.
 inline Status LargerThan(std::string_view subject, uint64_t max_bytes, std::string_view what) {

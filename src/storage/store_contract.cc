@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <map>
 #include <random>
 #include <set>
@@ -147,17 +148,31 @@ TEST_P(ObjectStoreContract, ExactLengthReadsAreExactOrFail) {
   EXPECT_EQ(MustGet(*store_, "packs/aa/exact", 0, 0), data);  // length 0: the whole object, as Stat sizes it
 }
 
+// ObjectInfo::modified is when the store wrote the object (prune's grace rule reads it): this machine's
+// clock and the server's agree within a few minutes, as signed requests already require.
+namespace {
+void ExpectRecentlyModified(const ObjectInfo& info, int64_t before) {
+  const int64_t now = static_cast<int64_t>(::time(nullptr));
+  EXPECT_GT(info.modified, 0) << info.key << ": modified not filled";
+  EXPECT_GE(info.modified, before - 300) << info.key;
+  EXPECT_LE(info.modified, now + 300) << info.key;
+}
+}  // namespace
+
 TEST_P(ObjectStoreContract, StatGivesTheSizeOrNotFound) {
+  const int64_t before = static_cast<int64_t>(::time(nullptr));
   ASSERT_TRUE(store_->Put("index/1", Random(1234, 2)).ok());
   auto info = store_->Stat("index/1");
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->key, "index/1");
   EXPECT_EQ(info->size, 1234u);
+  ExpectRecentlyModified(*info, before);
   auto missing = store_->Stat("index/2");
   EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
 }
 
 TEST_P(ObjectStoreContract, ListYieldsEveryKeyUnderThePrefixOnceWithItsSize) {
+  const int64_t before = static_cast<int64_t>(::time(nullptr));
   std::map<std::string, uint64_t> packs, all;
   for (int i = 0; i < 23; ++i) {  // more than one page where a backend is set up with small pages
     std::string k = "packs/" + std::to_string(10 + i) + "/p" + std::to_string(i);
@@ -173,6 +188,8 @@ TEST_P(ObjectStoreContract, ListYieldsEveryKeyUnderThePrefixOnceWithItsSize) {
   EXPECT_EQ(ListAll(*store_, ""), all);
   EXPECT_EQ(ListAll(*store_, "index/"), (std::map<std::string, uint64_t>{{"index/1", 3}}));
   EXPECT_TRUE(ListAll(*store_, "manifests/").empty());
+  // The listing itself carries each object's time (no Stat per key).
+  ASSERT_TRUE(store_->List("", [&](const ObjectInfo& o) { ExpectRecentlyModified(o, before); }).ok());
 }
 
 TEST_P(ObjectStoreContract, DeleteRemovesAndASecondDeleteIsNotFound) {

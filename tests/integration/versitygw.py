@@ -8,16 +8,29 @@ stopped by the test that started it.
     env = gw.env()               # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (the gateway's root account)
     gw.endpoint                  # http://127.0.0.1:PORT, for vault.s3.endpoint
     gw.stop()
+
+    gw = Versitygw.start(versioning=True)   # posix backend with --versioning-dir: buckets may keep versions
+    gw.create_bucket("b", object_lock=True)  # versioning on + Object Lock enabled (x-amz-bucket-object-lock-enabled)
+    status, headers, body = gw.request("DELETE", "/b/key", {"versionId": v})   # signed by the root account
+    gw.data_dir, gw.versioning_dir           # where the gateway keeps current objects and older versions
+
+`request` signs with SigV4 here, independently of cassvault's signer, so a test can act on the server
+directly (as an administrator with the root credentials would).
 """
 
 import atexit
+import datetime
+import hashlib
+import hmac
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+import http.client
 import urllib.error
+import urllib.parse
 import urllib.request
 
 VERSION = "1.8.0"
@@ -35,11 +48,19 @@ def free_port():
 
 
 class Versitygw:
-    def __init__(self, proc, port, workdir):
-        self.proc, self.port, self.workdir = proc, port, workdir
+    def __init__(self, proc, port, workdir, versioning=False):
+        self.proc, self.port, self.workdir, self.versioning = proc, port, workdir, versioning
+
+    @property
+    def data_dir(self):
+        return os.path.join(self.workdir, "data")
+
+    @property
+    def versioning_dir(self):
+        return os.path.join(self.workdir, "versions")
 
     @classmethod
-    def start(cls, timeout=60):
+    def start(cls, timeout=60, versioning=False):
         if not os.path.exists(BIN):
             raise RuntimeError("versitygw is not installed at %s: run scripts/install-deps" % BIN)
         workdir = tempfile.mkdtemp(prefix="cv-versitygw-")
@@ -51,11 +72,17 @@ class Versitygw:
         # --quiet: no line per request. --health: a path that answers 200 without a signature, so that
         # readiness is checked over HTTP, not just by an open port. --keep-alive: like S3, keep connections
         # open (its default closes each one, which no real S3 does).
-        proc = subprocess.Popen([BIN, "--port", "127.0.0.1:%d" % port, "--quiet", "--health", "/health", "--keep-alive",
-                                 "posix", data],
+        posix = ["posix"]
+        if versioning:
+            # Versioning (and so Object Lock's delete protection of versions) exists in the posix backend only
+            # with a directory for the older versions.
+            os.makedirs(os.path.join(workdir, "versions"))
+            posix += ["--versioning-dir", os.path.join(workdir, "versions")]
+        proc = subprocess.Popen([BIN, "--port", "127.0.0.1:%d" % port, "--quiet", "--health", "/health", "--keep-alive"]
+                                + posix + [data],
                                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
-        gw = cls(proc, port, workdir)
+        gw = cls(proc, port, workdir, versioning)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if proc.poll() is not None:
@@ -80,6 +107,45 @@ class Versitygw:
 
     def env(self):
         return {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+
+    def request(self, method, path, query=None, headers=None, body=b""):
+        """One SigV4-signed request (path-style, region us-east-1) with the root account: (status, headers
+        with lowercased names, body bytes)."""
+        query = query or {}
+        headers = dict(headers or {})
+        now = datetime.datetime.now(datetime.timezone.utc)
+        amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+        payload = hashlib.sha256(body).hexdigest()
+        headers.update({"host": "127.0.0.1:%d" % self.port, "x-amz-date": amz_date, "x-amz-content-sha256": payload})
+        enc = lambda v: urllib.parse.quote(v, safe="-_.~")  # noqa: E731
+        canonical_query = "&".join("%s=%s" % (enc(k), enc(v)) for k, v in sorted(query.items()))
+        names = sorted(h.lower() for h in headers)
+        lower = {k.lower(): str(v).strip() for k, v in headers.items()}
+        canonical = "\n".join([method, urllib.parse.quote(path, safe="/-_.~"), canonical_query]
+                              + ["%s:%s" % (n, lower[n]) for n in names] + ["", ";".join(names), payload])
+        scope = "%s/us-east-1/s3/aws4_request" % day
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        k = ("AWS4" + SECRET_KEY).encode()
+        for part in (day, "us-east-1", "s3", "aws4_request"):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+        headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+            ACCESS_KEY, scope, ";".join(names), sig)
+        url = urllib.parse.quote(path, safe="/-_.~") + ("?" + canonical_query if canonical_query else "")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, url, body=body, headers=headers)
+            r = conn.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            conn.close()
+
+    def create_bucket(self, name, object_lock=False):
+        """Creates bucket `name`; with `object_lock` also Object Lock (which turns versioning on)."""
+        headers = {"x-amz-bucket-object-lock-enabled": "true"} if object_lock else {}
+        status, _, body = self.request("PUT", "/" + name, headers=headers)
+        if status != 200:
+            raise RuntimeError("CreateBucket %s: HTTP %d %s" % (name, status, body[:300]))
 
     def log(self):
         try:

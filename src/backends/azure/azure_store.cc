@@ -5,14 +5,18 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "backends/azure/blob_client.h"
 #include "backends/azure/blob_errors.h"
 #include "backends/azure/blob_xml.h"
+#include "backends/azure/shared_key.h"
 #include "storage/object_key.h"
 #include "storage/read_bounds.h"
 
@@ -128,7 +132,8 @@ class AzureStore final : public storage::ObjectStore {
     if (!ParseUint(r.Find("Content-Length"), &size)) {
       return Status::IOError(Subject(key), "Get Blob Properties: response without a Content-Length");
     }
-    return storage::ObjectInfo{std::string(key), size};
+    return storage::ObjectInfo{std::string(key), size,
+                               storage::ParseRfc1123(r.Find("Last-Modified")).value_or(0)};
   }
 
   Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
@@ -157,7 +162,7 @@ class AzureStore final : public storage::ObjectStore {
           storage::WarnSkippedKey(Describe(), key);
           continue;
         }
-        fn(storage::ObjectInfo{std::move(key), b.size});
+        fn(storage::ObjectInfo{std::move(key), b.size, b.modified});
       }
       marker = std::move(page->next_marker);
       if (!marker.empty() && !seen.insert(crypto::ToHex(crypto::Sha256(crypto::AsBytes(marker)))).second) {
@@ -174,6 +179,218 @@ class AzureStore final : public storage::ObjectStore {
 
   Status Delete(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    if (versioned_.load() != 0) {
+      // Versioned, or not known yet: the versions of the key decide (one List Blobs include=versions).
+      CV_ASSIGN_OR_RETURN(std::optional<std::vector<azure::ListedBlob>> versions, VersionsOf(Blob(key)));
+      if (versions.has_value()) return DeleteEveryVersion(key, Blob(key), *versions);
+    }
+    return DeleteBase(key);
+  }
+
+  // Put Blob of a probe, Set Blob Immutability Policy (1 day, Unlocked) on it, Get Blob Properties to read
+  // it back, then Delete Blob Immutability Policy and the probe with every version: what `init` and
+  // `doctor` ask, never a backup. A service that refuses or ignores the policy (Azurite: 501) has none.
+  Result<storage::LockSupport> ProbeLocks() override {
+    std::array<uint8_t, 8> rnd{};
+    CV_RETURN_IF_ERROR(crypto::RandomBytes(rnd));
+    const std::string probe = loc().prefix + ".cassvault-lock-probe-" + crypto::ToHex(rnd);
+    const std::string body = "cassvault lock probe\n";
+    std::vector<http::Header> h = {{"x-ms-blob-type", "BlockBlob"}, {"If-None-Match", "*"}};
+    CV_ASSIGN_OR_RETURN(http::Response put, client_->Send("PUT", probe, {}, std::move(h), AsSpan(body)));
+    if (put.status != 201) return Fail(BlobOp::kPutBlob, ProbeName(probe), put);
+    storage::LockSupport s;
+    s.versioning = !put.Find("x-ms-version-id").empty();
+    versioned_ = s.versioning ? 1 : 0;
+    const int64_t until = Now() + 86400;
+    CV_ASSIGN_OR_RETURN(http::Response set, client_->Send("PUT", probe, {{"comp", "immutabilityPolicies"}},
+                                                          PolicyHeaders(until, "Unlocked")));
+    std::string why;
+    if (set.status == 200) {
+      auto lock = LockOf(probe, {});
+      s.object_lock = lock.ok() && lock->has_value() && (*lock)->until == until;
+      if (!s.object_lock) why = "the service accepted an immutability policy but did not report it back";
+      (void)client_->Send("DELETE", probe, {{"comp", "immutabilityPolicies"}}, {});
+    } else {
+      std::string code(set.Find("x-ms-error-code"));
+      why = "Set Blob Immutability Policy answered HTTP " + std::to_string(set.status) +
+            (code.empty() ? std::string() : " " + code);
+    }
+    // The probe goes, every version of it (its policy was removed: Unlocked policies may be deleted).
+    auto versions = VersionsOf(probe);
+    if (versions.ok() && versions->has_value()) {
+      (void)DeleteEveryVersion(ProbeName(probe), probe, **versions);
+    } else {
+      (void)client_->Send("DELETE", probe, {}, {{"x-ms-delete-snapshots", "include"}});
+    }
+    const std::string where = "container '" + loc().container + "'";
+    if (s.object_lock) {
+      s.detail = "Azure version-level immutability works on " + where +
+                 ": the store itself refuses to delete a locked blob version before its until-date";
+    } else {
+      s.detail = where + " has no version-level immutability (" + why +
+                 "): retention locks are enforced by cassvault only";
+    }
+    s.detail += s.versioning ? "; blob versioning is on (a delete removes every version)"
+                             : "; blob versioning is off";
+    return s;
+  }
+
+  // Set Blob Immutability Policy on the current version: one request for a Locked (compliance) lock, whose
+  // extend-only rule the service enforces; Get Blob Properties first for an Unlocked (governance) one,
+  // whose date the service would let anyone with the right move down.
+  Status SetLock(std::string_view key, const storage::ObjectLock& lock) override {
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    const bool locked = lock.mode == storage::LockMode::kCompliance;
+    if (!locked) {
+      CV_ASSIGN_OR_RETURN(std::optional<storage::ObjectLock> now, LockOf(Blob(key), {}));
+      if (now.has_value() && (now->until > lock.until || now->mode == storage::LockMode::kCompliance)) {
+        return Status::FailedPrecondition(
+            Subject(key), "already locked by the store until " + storage::FormatUtc(now->until) + " (" +
+                              std::string(storage::LockModeName(now->mode)) +
+                              "): a lock can only be extended (not shortened, and compliance not turned into "
+                              "governance)");
+      }
+    }
+    CV_ASSIGN_OR_RETURN(http::Response r,
+                        client_->Send("PUT", Blob(key), {{"comp", "immutabilityPolicies"}},
+                                      PolicyHeaders(lock.until, locked ? "Locked" : "Unlocked")));
+    if (r.status == 200) return Status::OK();
+    if (r.status == 409) {
+      std::string code(r.Find("x-ms-error-code"));
+      return Status::FailedPrecondition(
+          Subject(key), "Set Blob Immutability Policy: HTTP 409 " + code + ": the store refused a " +
+                            (locked ? "Locked" : "Unlocked") + " policy until " +
+                            storage::FormatUtc(lock.until) + ": a Locked policy can only be extended");
+    }
+    return Fail(BlobOp::kSetImmutabilityPolicy, key, r);
+  }
+
+  Result<std::optional<storage::ObjectLock>> GetLock(std::string_view key) override {
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    return LockOf(Blob(key), {});
+  }
+
+ private:
+  static int64_t Now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  std::string ProbeName(const std::string& blob) const { return blob.substr(loc().prefix.size()); }
+
+  static std::vector<http::Header> PolicyHeaders(int64_t until, std::string_view mode) {
+    return {{"x-ms-immutability-policy-until-date", azure::Rfc1123Date(until)},
+            {"x-ms-immutability-policy-mode", std::string(mode)}};
+  }
+
+  // The immutability policy of `blob` (one version of it when `version_id` is set), from Get Blob
+  // Properties: nullopt when it has none.
+  Result<std::optional<storage::ObjectLock>> LockOf(const std::string& blob, const std::string& version_id) {
+    QueryParams q;
+    if (!version_id.empty()) q.emplace_back("versionid", version_id);
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("HEAD", blob, q, {}));
+    if (r.status != 200) return Fail(BlobOp::kGetProperties, ProbeName(blob), r);
+    std::string_view until = r.Find("x-ms-immutability-policy-until-date");
+    if (until.empty()) return std::optional<storage::ObjectLock>();
+    auto t = storage::ParseRfc1123(until);
+    if (!t) {
+      return Status::IOError(Subject(ProbeName(blob)),
+                             "Get Blob Properties: an unreadable x-ms-immutability-policy-until-date");
+    }
+    std::string mode(r.Find("x-ms-immutability-policy-mode"));
+    for (char& c : mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    storage::ObjectLock lock;
+    lock.until = *t;
+    lock.mode = mode == "locked" ? storage::LockMode::kCompliance : storage::LockMode::kGovernance;
+    return std::optional<storage::ObjectLock>(lock);
+  }
+
+  // Every version of exactly `blob` (List Blobs include=versions, prefix = the name); nullopt when the
+  // listing carries no versions (an account without versioning, or Azurite), which is then remembered.
+  // NotFound when nothing of that name is listed.
+  Result<std::optional<std::vector<azure::ListedBlob>>> VersionsOf(const std::string& blob) {
+    std::vector<azure::ListedBlob> out;
+    std::string marker;
+    bool past = false;
+    for (int page = 0; !past; ++page) {
+      if (page >= 100) {
+        return Status::IOError(Subject(ProbeName(blob)),
+                               "List Blobs: more than 100 pages of versions of one blob; stopped");
+      }
+      QueryParams q = {{"restype", "container"}, {"comp", "list"}, {"include", "versions"}, {"prefix", blob}};
+      if (!marker.empty()) q.emplace_back("marker", marker);
+      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("GET", "", q, {}, {}, nullptr, kMaxListBody));
+      if (r.status != 200) return Fail(BlobOp::kListBlobs, ProbeName(blob), r);
+      auto parsed = azure::ParseListBlobs(r.BodyText());
+      if (!parsed.ok()) return parsed.status().Annotate(Subject(ProbeName(blob)));
+      for (auto& b : parsed->blobs) {
+        if (b.name == blob) {
+          out.push_back(std::move(b));
+        } else if (b.name > blob) {
+          past = true;
+        }
+      }
+      if (parsed->next_marker.empty() || parsed->next_marker == marker) break;
+      marker = std::move(parsed->next_marker);
+    }
+    if (out.empty()) return Status::NotFound(Subject(ProbeName(blob)), "List Blobs: no such blob");
+    if (out.front().version_id.empty()) {
+      versioned_ = 0;
+      return std::optional<std::vector<azure::ListedBlob>>();
+    }
+    versioned_ = 1;
+    return std::optional<std::vector<azure::ListedBlob>>(std::move(out));
+  }
+
+  // With versioning a Delete Blob only turns the current version into a previous one (the bytes stay and
+  // are billed), so each version goes by its id. Previous versions first, oldest first; then the base
+  // blob (which makes the current version a previous one), then that version: should any be locked
+  // (409 BlobImmutableDueToPolicy), the current version is still there.
+  Status DeleteEveryVersion(std::string_view key, const std::string& blob,
+                            const std::vector<azure::ListedBlob>& versions) {
+    std::vector<const azure::ListedBlob*> order;
+    const azure::ListedBlob* current = nullptr;
+    for (const auto& v : versions) {
+      if (v.current) {
+        current = &v;
+      } else {
+        order.push_back(&v);
+      }
+    }
+    // Version ids are RFC 3339 timestamps with 7 fractional digits: their order is their age.
+    std::sort(order.begin(), order.end(), [](const azure::ListedBlob* a, const azure::ListedBlob* b) {
+      return a->version_id < b->version_id;
+    });
+    for (const azure::ListedBlob* v : order) CV_RETURN_IF_ERROR(DeleteVersion(key, blob, v->version_id));
+    if (current == nullptr) return Status::OK();
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", blob, {}, {}));
+    if (r.status != 202 && r.status != 200 && r.status != 404) return DeleteFailure(key, blob, {}, r);
+    return DeleteVersion(key, blob, current->version_id);
+  }
+
+  Status DeleteVersion(std::string_view key, const std::string& blob, const std::string& version_id) {
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", blob, {{"versionid", version_id}}, {}));
+    if (r.status == 202 || r.status == 200 || r.status == 404) return Status::OK();  // 404: gone meanwhile
+    return DeleteFailure(key, blob, version_id, r);
+  }
+
+  Status DeleteFailure(std::string_view key, const std::string& blob, const std::string& version_id,
+                       const http::Response& r) {
+    std::string_view code = r.Find("x-ms-error-code");
+    if (r.status == 409 && code == "BlobImmutableDueToPolicy") {
+      auto lock = LockOf(blob, version_id);
+      if (lock.ok() && lock->has_value()) return storage::LockedByStore(Subject(key), (*lock)->until);
+      return Status::FailedPrecondition(Subject(key), "locked by the store (409 BlobImmutableDueToPolicy)");
+    }
+    if (r.status == 409 && code == "BlobImmutableDueToLegalHold") {
+      return Status::FailedPrecondition(
+          Subject(key), "locked by the store: a legal hold (409 BlobImmutableDueToLegalHold)");
+    }
+    return Fail(BlobOp::kDeleteBlob, key, r);
+  }
+
+  // The delete of an account without versioning: one Delete Blob (as before versions were known).
+  Status DeleteBase(std::string_view key) {
     int attempts = 0;
     CV_ASSIGN_OR_RETURN(
         http::Response r,
@@ -184,6 +401,7 @@ class AzureStore final : public storage::ObjectStore {
     return Status::OK();
   }
 
+ public:
   // Creates the container only when it is missing. Whether it exists is asked with a one-entry List
   // Blobs, which a container-scoped SAS (sp=...l) or a Blob Data role may do, whereas Create Container
   // needs an account-level right that such identities lack: a 403 for creating a container that is
@@ -240,6 +458,7 @@ class AzureStore final : public storage::ObjectStore {
     AddMd5(&h, "Content-MD5", data);
     int attempts = 0;
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {}, std::move(h), data, &attempts));
+    NoteVersioning(r);
     return CreateOnlyAfterRetry(BlobOp::kPutBlob, key, r, attempts, data);
   }
 
@@ -297,7 +516,13 @@ class AzureStore final : public storage::ObjectStore {
     int attempts = 0;
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("PUT", Blob(key), {{"comp", "blocklist"}},
                                                         std::move(h), AsSpan(xml), &attempts));
+    NoteVersioning(r);
     return CreateOnlyAfterRetry(BlobOp::kPutBlockList, key, r, attempts, data);
+  }
+
+  // A write's answer says whether the account keeps versions (x-ms-version-id): no request of its own.
+  void NoteVersioning(const http::Response& r) {
+    if (r.status == 201) versioned_ = r.Find("x-ms-version-id").empty() ? 0 : 1;
   }
 
   void AddTier(std::vector<http::Header>* h, std::string_view key) const {
@@ -307,6 +532,7 @@ class AzureStore final : public storage::ObjectStore {
 
   std::unique_ptr<azure::BlobClient> client_;
   AzureOptions options_;
+  std::atomic<int> versioned_{-1};  // -1 unknown, 0 no, 1 the account keeps blob versions
 };
 
 }  // namespace

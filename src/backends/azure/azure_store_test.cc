@@ -8,7 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <thread>
 
 #include "backends/azure/blob_client.h"
 #include "crypto/crypto.h"
@@ -200,6 +204,153 @@ TEST(AzuriteStore, AccessTierPerObjectClass) {
   EXPECT_NE(archive.status().message().find("vault.azure.pack_access_tier"), std::string::npos);
   EXPECT_NE(archive.status().message().find("rehydration"), std::string::npos);
 }
+
+// --- Locks (tests/integration/test_store_locks.py). Against real Azurite, which implements neither blob
+// versioning nor immutability policies: ProbeLocks says so without failing. Against the Azure stand-in
+// (tests/integration/azure_worm_standin.py, CASSVAULT_TEST_AZURE_WORM_DIR = its storage directory), which
+// implements both: the AzureWorm tests.
+
+int64_t Now() { return static_cast<int64_t>(::time(nullptr)); }
+
+TEST(AzureLocks, AzuriteHasNoLockSupportAndSaysSoWithoutFailing) {
+  if (Env("CASSVAULT_TEST_AZURE_CONTAINER").empty() || !Env("CASSVAULT_TEST_AZURE_WORM_DIR").empty())
+    GTEST_SKIP() << "needs Azurite";
+  auto store = OpenDefault("probe-azurite");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto probe = (*store)->ProbeLocks();
+  ASSERT_TRUE(probe.ok()) << probe.status().ToString();
+  EXPECT_FALSE(probe->object_lock);
+  EXPECT_FALSE(probe->versioning);
+  EXPECT_NE(
+      probe->detail.find("no version-level immutability (Set Blob Immutability Policy answered HTTP 501"),
+      std::string::npos)
+      << probe->detail;
+  int left = 0;  // the probe blob is gone
+  ASSERT_TRUE((*store)->List("", [&](const storage::ObjectInfo&) { ++left; }).ok());
+  EXPECT_EQ(left, 0);
+  // Delete keeps its single-request path there: absent is NotFound, present goes.
+  ASSERT_TRUE((*store)->Put("packs/aa/x", crypto::AsBytes("x")).ok());
+  ASSERT_TRUE((*store)->Delete("packs/aa/x").ok());
+  EXPECT_TRUE((*store)->Delete("packs/aa/x").IsNotFound());
+}
+
+#define SKIP_WITHOUT_WORM() \
+  if (Env("CASSVAULT_TEST_AZURE_WORM_DIR").empty()) GTEST_SKIP() << "needs the Azure stand-in"
+
+uint64_t StoredBytes() {
+  uint64_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(Env("CASSVAULT_TEST_AZURE_WORM_DIR"), ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!ec && it->is_regular_file(ec)) n += it->file_size(ec);
+  }
+  return n;
+}
+
+TEST(AzureWorm, ProbeFindsImmutabilityAndVersioningAndLeavesNothing) {
+  SKIP_WITHOUT_WORM();
+  auto store = OpenDefault("probe-worm");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const uint64_t before = StoredBytes();
+  auto probe = (*store)->ProbeLocks();
+  ASSERT_TRUE(probe.ok()) << probe.status().ToString();
+  EXPECT_TRUE(probe->object_lock);
+  EXPECT_TRUE(probe->versioning);
+  EXPECT_NE(probe->detail.find("version-level immutability works"), std::string::npos) << probe->detail;
+  EXPECT_EQ(StoredBytes(), before) << "the probe blob's versions stayed behind";
+}
+
+TEST(AzureWorm, LockedBlobsCannotBeDeletedNorLockedPoliciesShortened) {
+  SKIP_WITHOUT_WORM();
+  auto store = OpenDefault("worm");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto& s = **store;
+  const std::vector<uint8_t> data(5000, 7);
+  ASSERT_TRUE(s.Put("packs/aa/locked", data).ok());
+  const int64_t until = Now() + 3600;
+  ASSERT_TRUE(s.SetLock("packs/aa/locked", {.until = until, .mode = storage::LockMode::kCompliance}).ok());
+  auto lock = s.GetLock("packs/aa/locked");
+  ASSERT_TRUE(lock.ok() && lock->has_value()) << lock.status().ToString();
+  EXPECT_EQ((*lock)->until, until);
+  EXPECT_EQ((*lock)->mode, storage::LockMode::kCompliance);
+  Status del = s.Delete("packs/aa/locked");
+  EXPECT_EQ(del.code(), StatusCode::kFailedPrecondition) << del.ToString();
+  EXPECT_NE(
+      del.ToString().find("worm/packs/aa/locked: locked by the store until " + storage::FormatUtc(until)),
+      std::string::npos)
+      << del.ToString();
+  std::vector<uint8_t> out;
+  ASSERT_TRUE(s.Get("packs/aa/locked", 0, 0, &out).ok()) << "a refused delete left the current version";
+  EXPECT_EQ(out, data);
+  Status shorter =
+      s.SetLock("packs/aa/locked", {.until = until - 600, .mode = storage::LockMode::kCompliance});
+  EXPECT_EQ(shorter.code(), StatusCode::kFailedPrecondition) << shorter.ToString();
+  EXPECT_NE(shorter.message().find("HTTP 409 BlobImmutableDueToPolicy"), std::string::npos)
+      << shorter.ToString();
+  Status weaker = s.SetLock("packs/aa/locked", {.until = until + 60, .mode = storage::LockMode::kGovernance});
+  EXPECT_EQ(weaker.code(), StatusCode::kFailedPrecondition) << weaker.ToString();
+  ASSERT_TRUE(
+      s.SetLock("packs/aa/locked", {.until = until + 60, .mode = storage::LockMode::kCompliance}).ok());
+  EXPECT_EQ((*s.GetLock("packs/aa/locked"))->until, until + 60);
+
+  // Unlocked (governance): the service would let the date move down; cassvault does not ask it to.
+  ASSERT_TRUE(s.Put("packs/aa/gov", data).ok());
+  ASSERT_TRUE(s.SetLock("packs/aa/gov", {.until = until, .mode = storage::LockMode::kGovernance}).ok());
+  EXPECT_EQ((*s.GetLock("packs/aa/gov"))->mode, storage::LockMode::kGovernance);
+  Status gov_shorter =
+      s.SetLock("packs/aa/gov", {.until = until - 60, .mode = storage::LockMode::kGovernance});
+  EXPECT_EQ(gov_shorter.code(), StatusCode::kFailedPrecondition) << gov_shorter.ToString();
+  EXPECT_EQ((*s.GetLock("packs/aa/gov"))->until, until);
+  EXPECT_EQ(s.Delete("packs/aa/gov").code(), StatusCode::kFailedPrecondition);
+
+  ASSERT_TRUE(s.Put("packs/aa/none", data).ok());
+  auto none = s.GetLock("packs/aa/none");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->has_value());
+  EXPECT_TRUE(s.GetLock("packs/aa/missing").status().IsNotFound());
+}
+
+TEST(AzureWorm, AfterThePolicyExpiresDeleteRemovesEveryVersionAndTheStoreShrinks) {
+  SKIP_WITHOUT_WORM();
+  auto store = OpenDefault("worm-expire");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto& s = **store;
+  const uint64_t before = StoredBytes();
+  const std::vector<uint8_t> data(70000, 9);
+  ASSERT_TRUE(s.Put("packs/bb/short", data).ok());
+  const int64_t until = Now() + 3;
+  ASSERT_TRUE(s.SetLock("packs/bb/short", {.until = until, .mode = storage::LockMode::kCompliance}).ok());
+  EXPECT_EQ(StoredBytes(), before + data.size());
+  EXPECT_EQ(s.Delete("packs/bb/short").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(StoredBytes(), before + data.size());
+  while (Now() <= until + 1) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Status del = s.Delete("packs/bb/short");
+  ASSERT_TRUE(del.ok()) << del.ToString();
+  EXPECT_EQ(StoredBytes(), before) << "a version's bytes stayed in the store";
+  EXPECT_TRUE(s.Stat("packs/bb/short").status().IsNotFound());
+  EXPECT_TRUE(s.Delete("packs/bb/short").IsNotFound());
+  // A fresh store (nothing known about versioning yet) deletes an unlocked blob's versions the same way.
+  ASSERT_TRUE(s.Put("index/x", data).ok());
+  auto other = OpenDefault("worm-expire");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Delete("index/x").ok());
+  EXPECT_EQ(StoredBytes(), before);
+}
+
+// The contract (ObjectInfo::modified included) on the stand-in: one Put Blob per object (the stand-in has
+// no block uploads), Delete removing every version.
+Result<std::unique_ptr<storage::ObjectStore>> OpenWorm(const std::string& unique) {
+  CV_ASSIGN_OR_RETURN(AzureOptions o, TestOptions());
+  o.single_put_max = 64 << 20;
+  return OpenAzureStore(Url(unique), o, true);
+}
+std::vector<ContractTarget> WormTargets() {
+  if (Env("CASSVAULT_TEST_AZURE_WORM_DIR").empty()) return {};
+  return {ContractTarget{"WormStandIn", &OpenWorm, {}}};
+}
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ObjectStoreContract);
+INSTANTIATE_TEST_SUITE_P(AzureWormStandIn, ObjectStoreContract, ::testing::ValuesIn(WormTargets()),
+                         storage::testing::ContractTargetName);
 
 }  // namespace
 }  // namespace cv::backends

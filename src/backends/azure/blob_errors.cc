@@ -23,6 +23,9 @@ std::string MissingPermission(BlobOp op, std::string_view container) {
       return "needs List on " + c + " (SAS permission l; role Storage Blob Data Reader)";
     case BlobOp::kDeleteBlob:
       return "needs Delete on " + c + " (SAS permission d; role Storage Blob Data Contributor)";
+    case BlobOp::kSetImmutabilityPolicy:
+    case BlobOp::kDeleteImmutabilityPolicy:
+      return "needs the right to set immutability policies on " + c + " (SAS permission i)";
     case BlobOp::kCreateContainer:
       return "needs permission to create " + c +
              " (role Storage Blob Data Contributor on the account, or an account SAS with srt=c and sp=c); "
@@ -52,6 +55,10 @@ std::string_view BlobOpName(BlobOp op) {
       return "Delete Blob";
     case BlobOp::kCreateContainer:
       return "Create Container";
+    case BlobOp::kSetImmutabilityPolicy:
+      return "Set Blob Immutability Policy";
+    case BlobOp::kDeleteImmutabilityPolicy:
+      return "Delete Blob Immutability Policy";
   }
   return "request";
 }

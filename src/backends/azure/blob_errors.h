@@ -24,7 +24,9 @@ enum class BlobOp {
   kGetProperties,
   kListBlobs,
   kDeleteBlob,
-  kCreateContainer
+  kCreateContainer,
+  kSetImmutabilityPolicy,
+  kDeleteImmutabilityPolicy,
 };
 
 std::string_view BlobOpName(BlobOp op);

@@ -38,6 +38,13 @@ Result<ListPage> ParseListBlobs(std::string_view xml) {
       if (c < '0' || c > '9') return Status::IOError(kSubject, "a <Content-Length> that is not a number");
       b.size = b.size * 10 + static_cast<uint64_t>(c - '0');
     }
+    if (Element mod = FindElement(blob.inner, "Last-Modified"); mod.found)
+      b.modified = storage::ParseRfc1123(mod.inner).value_or(0);
+    if (Element v = FindElement(blob.inner, "VersionId"); v.found) {
+      b.version_id = XmlUnescape(v.inner);
+      Element cur = FindElement(blob.inner, "IsCurrentVersion");
+      b.current = cur.found && cur.inner == "true";
+    }
     page.blobs.push_back(std::move(b));
   }
   // NextMarker follows </Blobs>; searching after it keeps a blob literally named "NextMarker" harmless.

@@ -14,12 +14,16 @@
 
 #include "backends/wire/xml_scan.h"
 #include "core/result.h"
+#include "storage/utc_time.h"
 
 namespace cv::backends::azure {
 
 struct ListedBlob {
   std::string name;
   uint64_t size = 0;
+  int64_t modified = 0;    // <Last-Modified>, unix seconds; 0 if absent or unreadable
+  std::string version_id;  // <VersionId> (include=versions on a versioned account); else empty
+  bool current = true;     // <IsCurrentVersion>; true when the listing has no versions
 };
 
 struct ListPage {

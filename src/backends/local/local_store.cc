@@ -212,7 +212,8 @@ class LocalStore final : public storage::ObjectStore {
                                  : S_ISDIR(sb.st_mode) ? "a directory"
                                                        : "a special file");
     }
-    return storage::ObjectInfo{std::string(key), static_cast<uint64_t>(sb.st_size)};
+    return storage::ObjectInfo{std::string(key), static_cast<uint64_t>(sb.st_size),
+                               static_cast<int64_t>(sb.st_mtim.tv_sec)};
   }
 
   Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
@@ -234,7 +235,11 @@ class LocalStore final : public storage::ObjectStore {
         storage::WarnSkippedKey(Describe(), rel);
         continue;
       }
-      fn(storage::ObjectInfo{rel, it->file_size(ec)});
+      // One lstat per entry for size and mtime (a directory has no listing that carries them).
+      struct stat sb {};
+      if (::lstat(it->path().c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) continue;  // gone meanwhile
+      fn(storage::ObjectInfo{rel, static_cast<uint64_t>(sb.st_size),
+                             static_cast<int64_t>(sb.st_mtim.tv_sec)});
     }
     return Status::OK();
   }

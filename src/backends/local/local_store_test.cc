@@ -61,6 +61,33 @@ TEST_F(LocalStoreTest, ListSkipsInterruptedPuts) {
   EXPECT_EQ(st->size, 2u);
 }
 
+// A directory enforces nothing itself: ProbeLocks says so (cassvault's own rules are the only lock),
+// SetLock is NotSupported and changes nothing, GetLock reports no lock; mtimes are the objects' times.
+TEST_F(LocalStoreTest, LocksAreEnforcedByCassvaultOnlyAndTimesComeFromTheFiles) {
+  auto probe = store_->ProbeLocks();
+  ASSERT_TRUE(probe.ok()) << probe.status().ToString();
+  EXPECT_FALSE(probe->object_lock);
+  EXPECT_FALSE(probe->versioning);
+  EXPECT_NE(probe->detail.find("cassvault enforces retention locks itself"), std::string::npos)
+      << probe->detail;
+  ASSERT_TRUE(store_->Put("packs/aa/p", Bytes("x")).ok());
+  Status set = store_->SetLock("packs/aa/p", {.until = 4102444800, .mode = storage::LockMode::kCompliance});
+  EXPECT_EQ(set.code(), StatusCode::kNotSupported) << set.ToString();
+  auto lock = store_->GetLock("packs/aa/p");
+  ASSERT_TRUE(lock.ok());
+  EXPECT_FALSE(lock->has_value());
+  ASSERT_TRUE(store_->Delete("packs/aa/p").ok());  // nothing was locked by the "lock"
+  ASSERT_TRUE(store_->Put("packs/aa/q", Bytes("y")).ok());
+  struct stat sb {};
+  ASSERT_EQ(::stat((root_ / "packs" / "aa" / "q").c_str(), &sb), 0);
+  auto info = store_->Stat("packs/aa/q");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->modified, static_cast<int64_t>(sb.st_mtim.tv_sec));
+  int64_t listed = 0;
+  ASSERT_TRUE(store_->List("packs/", [&](const storage::ObjectInfo& o) { listed = o.modified; }).ok());
+  EXPECT_EQ(listed, static_cast<int64_t>(sb.st_mtim.tv_sec));
+}
+
 TEST_F(LocalStoreTest, RefusesKeysThatLeaveTheRoot) {
   EXPECT_EQ(store_->Put("../escape", Bytes("x")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->Put("/etc/passwd", Bytes("x")).code(), StatusCode::kInvalidArgument);

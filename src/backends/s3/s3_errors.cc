@@ -29,6 +29,16 @@ std::string_view NeededAction(S3Op op) {
       return "s3:DeleteObject";
     case S3Op::kCreateBucket:
       return "s3:CreateBucket";
+    case S3Op::kPutObjectRetention:
+      return "s3:PutObjectRetention";
+    case S3Op::kGetObjectRetention:
+      return "s3:GetObjectRetention";
+    case S3Op::kListObjectVersions:
+      return "s3:ListBucketVersions";
+    case S3Op::kGetObjectLockConfiguration:
+      return "s3:GetBucketObjectLockConfiguration";
+    case S3Op::kGetBucketVersioning:
+      return "s3:GetBucketVersioning";
   }
   return "permission";
 }
@@ -59,6 +69,16 @@ std::string_view S3OpName(S3Op op) {
       return "HeadBucket";
     case S3Op::kCreateBucket:
       return "CreateBucket";
+    case S3Op::kPutObjectRetention:
+      return "PutObjectRetention";
+    case S3Op::kGetObjectRetention:
+      return "GetObjectRetention";
+    case S3Op::kListObjectVersions:
+      return "ListObjectVersions";
+    case S3Op::kGetObjectLockConfiguration:
+      return "GetObjectLockConfiguration";
+    case S3Op::kGetBucketVersioning:
+      return "GetBucketVersioning";
   }
   return "request";
 }

@@ -33,6 +33,11 @@ enum class S3Op {
   kDeleteObject,
   kHeadBucket,
   kCreateBucket,
+  kPutObjectRetention,
+  kGetObjectRetention,
+  kListObjectVersions,
+  kGetObjectLockConfiguration,
+  kGetBucketVersioning,
 };
 
 std::string_view S3OpName(S3Op op);

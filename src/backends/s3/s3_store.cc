@@ -2,9 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "backends/s3/s3_client.h"
@@ -48,8 +51,31 @@ std::string Md5Hex(std::span<const uint8_t> data) {
   return crypto::ToHex({md.data(), len});
 }
 
+// Base64 MD5 for Content-MD5; empty where MD5 is unavailable (OpenSSL in FIPS mode).
+std::string Md5Base64(std::span<const uint8_t> data) {
+  std::array<uint8_t, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_md5(), nullptr) != 1) return {};
+  return crypto::Base64Encode({md.data(), len});
+}
+
+// The most ListObjectVersions pages one Delete reads: the versions of ONE key (a vault never rewrites a
+// key, so there is normally one), bounded against a server that never stops saying "there is more".
+constexpr int kMaxVersionPages = 100;
+
+// A refusal because of Object Lock (AWS and versitygw: 403 AccessDenied "Access Denied because object
+// protected by object lock."), as opposed to an identity without the right.
+bool LockRefusal(const http::Response& r) {
+  if (r.status != 403) return false;
+  s3::ErrorBody e = s3::ParseErrorBody(r.BodyText());
+  std::string m = e.message;
+  for (char& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e.code == "AccessDenied" && m.find("object lock") != std::string::npos;
+}
+
 struct Head {
   uint64_t size = 0;
+  int64_t modified = 0;
   std::string etag;  // without quotes
 };
 
@@ -141,7 +167,7 @@ class S3Store final : public storage::ObjectStore {
     // The vault stats an object before reading it: a refusal must still name S3's reason
     // (SignatureDoesNotMatch, AccessDenied, ...), which only a GET's error document carries.
     if (!h.ok()) return h.status().IsNotFound() ? h.status() : GetFailure(key, h.status());
-    return storage::ObjectInfo{std::string(key), h->size};
+    return storage::ObjectInfo{std::string(key), h->size, h->modified};
   }
 
   Status List(std::string_view prefix, const std::function<void(const storage::ObjectInfo&)>& fn) override {
@@ -172,7 +198,7 @@ class S3Store final : public storage::ObjectStore {
           storage::WarnSkippedKey(Describe(), key);
           continue;
         }
-        fn(storage::ObjectInfo{std::move(key), o.size});
+        fn(storage::ObjectInfo{std::move(key), o.size, o.modified});
       }
       token = page->truncated ? std::move(page->next_token) : std::string();
       if (!token.empty() && !seen.insert(crypto::ToHex(crypto::Sha256(crypto::AsBytes(token)))).second) {
@@ -189,10 +215,70 @@ class S3Store final : public storage::ObjectStore {
 
   Status Delete(std::string_view key) override {
     CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    CV_ASSIGN_OR_RETURN(bool versioned, Versioned());
+    if (versioned) return DeleteEveryVersion(key);
     CV_RETURN_IF_ERROR(HeadObject(key).status());  // S3 deletes a missing key "successfully"
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(s3::MakeRequest("DELETE", Full(key))));
     if (r.status != 204 && r.status != 200) return Fail(S3Op::kDeleteObject, key, r);
     return Status::OK();
+  }
+
+  // GetObjectLockConfiguration and GetBucketVersioning: two requests, no object written.
+  Result<storage::LockSupport> ProbeLocks() override {
+    storage::LockSupport s;
+    CV_ASSIGN_OR_RETURN(http::Response lock,
+                        client_->Send(s3::MakeRequest("GET", "", {{"object-lock", ""}})));
+    const std::string code = s3::ParseErrorBody(lock.BodyText()).code;
+    if (lock.status == 200) {
+      s.object_lock = s3::ObjectLockEnabled(lock.BodyText());
+    } else if (lock.status != 404 && lock.status != 501 && code != "ObjectLockConfigurationNotFoundError" &&
+               code != "NotImplemented") {
+      return Fail(S3Op::kGetObjectLockConfiguration, "", lock);
+    }
+    CV_ASSIGN_OR_RETURN(bool versioned, ProbeVersioning());
+    s.versioning = versioned;
+    const std::string bucket = "bucket '" + loc().bucket + "'";
+    if (s.object_lock) {
+      s.detail = "S3 Object Lock is enabled on " + bucket +
+                 ": the store itself refuses to delete a locked object version before its retain-until date";
+    } else {
+      s.detail = bucket + " has no Object Lock: retention locks are enforced by cassvault only (create the " +
+                 "bucket with Object Lock enabled for the store to enforce them)";
+    }
+    if (s.versioning) s.detail += "; versioning is on (a delete removes every version)";
+    return s;
+  }
+
+  // PutObjectRetention on the current version: one request. Content-MD5 always (S3 requires an integrity
+  // header on every request that sets retention, and versitygw refuses the call without one).
+  Status SetLock(std::string_view key, const storage::ObjectLock& lock) override {
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    const std::string mode = lock.mode == storage::LockMode::kCompliance ? "COMPLIANCE" : "GOVERNANCE";
+    const std::string xml = s3::RetentionXml(mode, storage::FormatUtc(lock.until));
+    std::vector<http::Header> h = {{"Content-Type", "application/xml"}};
+    if (std::string md5 = Md5Base64(crypto::AsBytes(xml)); !md5.empty()) {
+      h.push_back({"Content-MD5", md5});
+    } else {  // no MD5 here (FIPS): the SHA-256 checksum S3 accepts instead
+      h.push_back({"x-amz-sdk-checksum-algorithm", "SHA256"});
+      h.push_back({"x-amz-checksum-sha256", crypto::Base64Encode(crypto::Sha256(crypto::AsBytes(xml)))});
+    }
+    S3Request req =
+        s3::MakeRequest("PUT", Full(key), {{"retention", ""}}, std::move(h), crypto::AsBytes(xml));
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
+    if (r.status == 200 || r.status == 204) return Status::OK();
+    if (LockRefusal(r)) {
+      return Status::FailedPrecondition(
+          Subject(key), "PutObjectRetention: HTTP 403: the store refused a " + mode + " lock until " +
+                            storage::FormatUtc(lock.until) +
+                            ": a lock can only be extended (not shortened, and compliance not turned into "
+                            "governance)");
+    }
+    return Fail(S3Op::kPutObjectRetention, key, r);
+  }
+
+  Result<std::optional<storage::ObjectLock>> GetLock(std::string_view key) override {
+    CV_RETURN_IF_ERROR(CheckObjectKey(key));
+    return Retention(key, {});
   }
 
   // HEAD the bucket; create it if missing. An existing bucket needs no s3:CreateBucket.
@@ -233,6 +319,105 @@ class S3Store final : public storage::ObjectStore {
     return head_failure;
   }
 
+  // The retention of `key` (one version of it when `version_id` is set): nullopt when it has none.
+  Result<std::optional<storage::ObjectLock>> Retention(std::string_view key, const std::string& version_id) {
+    s3::QueryParams q = {{"retention", ""}};
+    if (!version_id.empty()) q.emplace_back("versionId", version_id);
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(s3::MakeRequest("GET", Full(key), q)));
+    if (r.status != 200) {
+      const s3::ErrorBody e = s3::ParseErrorBody(r.BodyText());
+      // No retention on the object (AWS 404, versitygw 400), or none on the bucket at all.
+      if (e.code == "NoSuchObjectLockConfiguration" || e.code == "ObjectLockConfigurationNotFoundError" ||
+          (e.code == "InvalidRequest" && e.message.find("Object Lock") != std::string::npos)) {
+        return std::optional<storage::ObjectLock>();
+      }
+      return Fail(S3Op::kGetObjectRetention, key, r);
+    }
+    auto ret = s3::ParseRetention(r.BodyText());
+    if (!ret.ok()) return ret.status().Annotate(Subject(key));
+    storage::ObjectLock lock;
+    lock.until = ret->until;
+    lock.mode = ret->mode == "COMPLIANCE" ? storage::LockMode::kCompliance : storage::LockMode::kGovernance;
+    return std::optional<storage::ObjectLock>(lock);
+  }
+
+  Result<bool> ProbeVersioning() {
+    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(s3::MakeRequest("GET", "", {{"versioning", ""}})));
+    if (r.status == 501 || s3::ParseErrorBody(r.BodyText()).code == "NotImplemented") return false;
+    if (r.status != 200) return Fail(S3Op::kGetBucketVersioning, "", r);
+    const std::string status = s3::VersioningStatus(r.BodyText());
+    // Suspended still holds the versions written while it was on.
+    return status == "Enabled" || status == "Suspended";
+  }
+
+  // Whether the bucket keeps versions: asked once per store (GetBucketVersioning), on the first Delete.
+  Result<bool> Versioned() {
+    int v = versioned_.load();
+    if (v >= 0) return v == 1;
+    CV_ASSIGN_OR_RETURN(bool versioned, ProbeVersioning());
+    versioned_ = versioned ? 1 : 0;
+    return versioned;
+  }
+
+  // A versioned bucket: a DELETE without a versionId only adds a delete marker (the bytes stay and are
+  // billed), so every version and delete marker of the key is deleted by id. Oldest first: should one be
+  // locked, the ones after it — the current version among them — stay as they were.
+  Status DeleteEveryVersion(std::string_view key) {
+    const std::string full = Full(key);
+    std::vector<s3::ListedVersion> versions;
+    std::string key_marker, version_marker;
+    for (int page = 0;; ++page) {
+      if (page >= kMaxVersionPages) {
+        return Status::IOError(Subject(key), "ListObjectVersions: more than " +
+                                                 std::to_string(kMaxVersionPages) +
+                                                 " pages of versions of one key; stopped (a broken server)");
+      }
+      s3::QueryParams q = {{"versions", ""}, {"prefix", full}};
+      if (!key_marker.empty()) q.emplace_back("key-marker", key_marker);
+      if (!version_marker.empty()) q.emplace_back("version-id-marker", version_marker);
+      S3Request req = s3::MakeRequest("GET", "", q);
+      req.max_body = kMaxListBody;
+      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(req));
+      if (r.status != 200) return Fail(S3Op::kListObjectVersions, key, r);
+      auto parsed = s3::ParseListVersions(r.BodyText());
+      if (!parsed.ok()) return parsed.status().Annotate(Subject(key));
+      bool past = false;  // listings are in key order: once past `full`, nothing more of it follows
+      for (auto& v : parsed->versions) {
+        if (v.key == full) {
+          versions.push_back(std::move(v));
+        } else if (v.key > full) {
+          past = true;
+        }
+      }
+      if (!parsed->truncated || past) break;
+      if (parsed->next_key_marker == key_marker && parsed->next_version_id_marker == version_marker) {
+        return Status::IOError(Subject(key), "ListObjectVersions: the server repeated its markers; stopped");
+      }
+      key_marker = parsed->next_key_marker;
+      version_marker = parsed->next_version_id_marker;
+    }
+    const bool any_object = std::any_of(versions.begin(), versions.end(),
+                                        [](const s3::ListedVersion& v) { return !v.delete_marker; });
+    if (versions.empty()) return Status::NotFound(Subject(key), "ListObjectVersions: no version of the key");
+    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+      CV_ASSIGN_OR_RETURN(http::Response r,
+                          client_->Send(s3::MakeRequest("DELETE", full, {{"versionId", it->version_id}})));
+      if (r.status == 204 || r.status == 200 || r.status == 404) continue;  // 404: gone meanwhile
+      if (LockRefusal(r)) {
+        auto lock = Retention(key, it->version_id);
+        if (lock.ok() && lock->has_value()) return storage::LockedByStore(Subject(key), (*lock)->until);
+        return Status::FailedPrecondition(Subject(key),
+                                          "locked by the store (S3 Object Lock: a legal hold, or a retention "
+                                          "that could not be read); it cannot be deleted now");
+      }
+      return Fail(S3Op::kDeleteObject, key, r);
+    }
+    if (!any_object) {
+      return Status::NotFound(Subject(key), "ListObjectVersions: only delete markers (removed now)");
+    }
+    return Status::OK();
+  }
+
   Result<Head> HeadObject(std::string_view key) {
     CV_ASSIGN_OR_RETURN(http::Response r, client_->Send(s3::MakeRequest("HEAD", Full(key))));
     if (r.status == 404) {
@@ -244,6 +429,7 @@ class S3Store final : public storage::ObjectStore {
     if (!ParseUint(r.Find("Content-Length"), &h.size)) {
       return Status::IOError(Subject(key), "HeadObject: response without a Content-Length");
     }
+    h.modified = storage::ParseRfc1123(r.Find("Last-Modified")).value_or(0);
     h.etag = std::string(r.Find("ETag"));
     if (h.etag.size() >= 2 && h.etag.front() == '"' && h.etag.back() == '"')
       h.etag = h.etag.substr(1, h.etag.size() - 2);
@@ -372,6 +558,7 @@ class S3Store final : public storage::ObjectStore {
   std::unique_ptr<s3::S3Client> client_;
   S3Options options_;
   std::atomic<S3CreateOnly> mode_;
+  std::atomic<int> versioned_{-1};  // -1 unknown, 0 no, 1 the bucket keeps versions
   std::mutex probe_mu_;
   std::mutex context_mu_;
   std::string credential_source_;  // guarded by context_mu_ (ErrorContext borrows it)

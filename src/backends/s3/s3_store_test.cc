@@ -10,9 +10,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <thread>
 
 #include "backends/s3/s3_client.h"
 #include "backends/s3/s3_xml.h"
@@ -239,6 +244,191 @@ TEST(S3Store, CreatingTheBucketTwiceIsFineAndPrefixesKeepVaultsApart) {
                   .ok());
   EXPECT_EQ(seen, 1);
 }
+
+// --- Object Lock (tests/integration/test_store_locks.py): versitygw started with --versioning-dir, a bucket
+// created with Object Lock enabled (CASSVAULT_TEST_S3_LOCK_BUCKET), and the gateway's directory
+// (CASSVAULT_TEST_S3_STORAGE_DIR) to look at what it really keeps. Skipped elsewhere.
+
+int64_t Now() { return static_cast<int64_t>(::time(nullptr)); }
+
+Result<std::unique_ptr<storage::ObjectStore>> OpenLocked(const std::string& prefix) {
+  if (Env("CASSVAULT_TEST_S3_LOCK_BUCKET").empty()) {
+    return Status::FailedPrecondition("s3_store_test", "no Object Lock bucket: run test_store_locks.py");
+  }
+  CV_ASSIGN_OR_RETURN(S3Options o, TestOptions());
+  return OpenS3Store("s3://" + Env("CASSVAULT_TEST_S3_LOCK_BUCKET") + "/" + prefix, o, false);
+}
+
+#define SKIP_WITHOUT_LOCK_BUCKET() \
+  if (Env("CASSVAULT_TEST_S3_LOCK_BUCKET").empty()) GTEST_SKIP() << "needs test_store_locks.py"
+
+// The versions of `full_key` as the gateway lists them, asked with the root credentials directly.
+std::vector<s3::ListedVersion> VersionsOnServer(const std::string& full_key) {
+  auto o = TestOptions();
+  auto raw = RawClient(*o, "s3://" + Env("CASSVAULT_TEST_S3_LOCK_BUCKET"));
+  auto r = raw->Send(s3::MakeRequest("GET", "", {{"versions", ""}, {"prefix", full_key}}));
+  EXPECT_TRUE(r.ok() && r->status == 200);
+  if (!r.ok()) return {};
+  auto page = s3::ParseListVersions(r->BodyText());
+  EXPECT_TRUE(page.ok());
+  std::vector<s3::ListedVersion> out;
+  for (auto& v : page->versions) {
+    if (v.key == full_key) out.push_back(v);
+  }
+  return out;
+}
+
+// How many regular files under the gateway's directory hold exactly `bytes` (current objects and the
+// versioning directory alike).
+int FilesHolding(const std::vector<uint8_t>& bytes) {
+  int n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(Env("CASSVAULT_TEST_S3_STORAGE_DIR"), ec);
+       it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec || !it->is_regular_file(ec) || it->file_size(ec) != bytes.size()) continue;
+    std::ifstream f(it->path(), std::ios::binary);
+    std::vector<uint8_t> got((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (got == bytes) ++n;
+  }
+  return n;
+}
+
+TEST(S3Locks, ProbeFindsObjectLockAndVersioningOnlyWhereTheBucketHasThem) {
+  SKIP_WITHOUT_LOCK_BUCKET();
+  auto locked = OpenLocked("probe");
+  ASSERT_TRUE(locked.ok()) << locked.status().ToString();
+  auto yes = (*locked)->ProbeLocks();
+  ASSERT_TRUE(yes.ok()) << yes.status().ToString();
+  EXPECT_TRUE(yes->object_lock);
+  EXPECT_TRUE(yes->versioning);
+  EXPECT_NE(yes->detail.find("S3 Object Lock is enabled"), std::string::npos) << yes->detail;
+  auto plain = OpenDefault("probe-plain");
+  ASSERT_TRUE(plain.ok());
+  auto no = (*plain)->ProbeLocks();
+  ASSERT_TRUE(no.ok()) << no.status().ToString();
+  EXPECT_FALSE(no->object_lock);
+  EXPECT_FALSE(no->versioning);
+  EXPECT_NE(no->detail.find("has no Object Lock"), std::string::npos) << no->detail;
+}
+
+// Compliance and governance locks read back; our Delete and a direct DELETE of the version (root
+// credentials) are both refused; a shorter compliance date, or compliance turned into governance, is
+// refused by the server. The locked object stays (the script sends its own DELETE of it afterwards).
+TEST(S3Locks, LockedObjectsCannotBeDeletedNorTheirLocksShortened) {
+  SKIP_WITHOUT_LOCK_BUCKET();
+  auto store = OpenLocked("v1");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto& s = **store;
+  const auto data = Random(40000, 77);
+  ASSERT_TRUE(s.Put("packs/aa/locked", data).ok());
+  const int64_t until = Now() + 3600;
+  ASSERT_TRUE(s.SetLock("packs/aa/locked", {.until = until, .mode = storage::LockMode::kCompliance}).ok());
+  auto lock = s.GetLock("packs/aa/locked");
+  ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+  ASSERT_TRUE(lock->has_value());
+  EXPECT_EQ((*lock)->until, until);
+  EXPECT_EQ((*lock)->mode, storage::LockMode::kCompliance);
+
+  Status del = s.Delete("packs/aa/locked");
+  EXPECT_EQ(del.code(), StatusCode::kFailedPrecondition) << del.ToString();
+  EXPECT_NE(del.ToString().find("v1/packs/aa/locked: locked by the store until " + storage::FormatUtc(until)),
+            std::string::npos)
+      << del.ToString();
+  std::vector<uint8_t> out;
+  ASSERT_TRUE(s.Get("packs/aa/locked", 0, 0, &out).ok());
+  EXPECT_EQ(out, data);
+
+  auto versions = VersionsOnServer("v1/packs/aa/locked");
+  ASSERT_EQ(versions.size(), 1u) << "Delete left no delete marker or other trace";
+  auto o = TestOptions();
+  auto raw = RawClient(*o, "s3://" + Env("CASSVAULT_TEST_S3_LOCK_BUCKET"));
+  auto direct =
+      raw->Send(s3::MakeRequest("DELETE", "v1/packs/aa/locked", {{"versionId", versions[0].version_id}}));
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(direct->status, 403) << direct->BodyText();
+  EXPECT_NE(direct->BodyText().find("object lock"), std::string::npos) << direct->BodyText();
+  std::printf("[ locked ] v1/packs/aa/locked %s\n", versions[0].version_id.c_str());
+
+  Status shorter =
+      s.SetLock("packs/aa/locked", {.until = until - 1800, .mode = storage::LockMode::kCompliance});
+  EXPECT_EQ(shorter.code(), StatusCode::kFailedPrecondition) << shorter.ToString();
+  EXPECT_NE(shorter.message().find("HTTP 403: the store refused a COMPLIANCE lock until"), std::string::npos)
+      << shorter.ToString();
+  Status weaker = s.SetLock("packs/aa/locked", {.until = until + 60, .mode = storage::LockMode::kGovernance});
+  EXPECT_EQ(weaker.code(), StatusCode::kFailedPrecondition) << weaker.ToString();
+  ASSERT_TRUE(
+      s.SetLock("packs/aa/locked", {.until = until + 60, .mode = storage::LockMode::kCompliance}).ok());
+  EXPECT_EQ((*s.GetLock("packs/aa/locked"))->until, until + 60) << "extending is allowed";
+
+  ASSERT_TRUE(s.Put("packs/aa/gov", Random(100, 78)).ok());
+  ASSERT_TRUE(s.SetLock("packs/aa/gov", {.until = until, .mode = storage::LockMode::kGovernance}).ok());
+  EXPECT_EQ((*s.GetLock("packs/aa/gov"))->mode, storage::LockMode::kGovernance);
+  EXPECT_EQ(s.Delete("packs/aa/gov").code(), StatusCode::kFailedPrecondition);
+  Status gov_shorter =
+      s.SetLock("packs/aa/gov", {.until = until - 60, .mode = storage::LockMode::kGovernance});
+  EXPECT_EQ(gov_shorter.code(), StatusCode::kFailedPrecondition) << gov_shorter.ToString();
+
+  ASSERT_TRUE(s.Put("packs/aa/none", Random(10, 79)).ok());
+  auto none = s.GetLock("packs/aa/none");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->has_value());
+  EXPECT_TRUE(s.GetLock("packs/aa/missing").status().IsNotFound());
+}
+
+// A lock a few seconds ahead: refused while it holds, then Delete removes EVERY version (here two, the
+// second written past the create-only Put by the root account, and a delete marker) and the bytes are
+// gone from the gateway's directories; a second Delete is NotFound.
+TEST(S3Locks, AfterTheLockExpiresDeleteRemovesEveryVersionAndTheBytes) {
+  SKIP_WITHOUT_LOCK_BUCKET();
+  auto store = OpenLocked("v2");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto& s = **store;
+  const auto first = Random(30000, 80), second = Random(30001, 81);
+  ASSERT_TRUE(s.Put("packs/bb/short", first).ok());
+  auto o = TestOptions();
+  auto raw = RawClient(*o, "s3://" + Env("CASSVAULT_TEST_S3_LOCK_BUCKET"));
+  auto over = raw->Send(s3::MakeRequest("PUT", "v2/packs/bb/short", {}, {}, second));
+  ASSERT_TRUE(over.ok() && over->status == 200);
+  const int64_t until = Now() + 4;
+  ASSERT_TRUE(s.SetLock("packs/bb/short", {.until = until, .mode = storage::LockMode::kGovernance}).ok());
+  ASSERT_EQ(VersionsOnServer("v2/packs/bb/short").size(), 2u);
+  EXPECT_EQ(FilesHolding(first), 1);
+  EXPECT_EQ(FilesHolding(second), 1);
+  Status early = s.Delete("packs/bb/short");
+  EXPECT_EQ(early.code(), StatusCode::kFailedPrecondition) << early.ToString();
+  EXPECT_EQ(VersionsOnServer("v2/packs/bb/short").size(), 2u) << "a refused delete changes nothing";
+  while (Now() <= until + 1) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto marker = raw->Send(s3::MakeRequest("DELETE", "v2/packs/bb/short"));  // a delete marker on top
+  ASSERT_TRUE(marker.ok() && marker->status == 204);
+  ASSERT_EQ(VersionsOnServer("v2/packs/bb/short").size(), 3u);
+
+  Status del = s.Delete("packs/bb/short");
+  ASSERT_TRUE(del.ok()) << del.ToString();
+  EXPECT_TRUE(VersionsOnServer("v2/packs/bb/short").empty());
+  EXPECT_EQ(FilesHolding(first), 0) << "the first version's bytes are still on the gateway's disk";
+  EXPECT_EQ(FilesHolding(second), 0) << "the second version's bytes are still on the gateway's disk";
+  EXPECT_TRUE(s.Stat("packs/bb/short").status().IsNotFound());
+  Status again = s.Delete("packs/bb/short");
+  EXPECT_TRUE(again.IsNotFound()) << again.ToString();
+  // Unlocked objects of the versioned bucket go the same way, and may be created again.
+  ASSERT_TRUE(s.Put("index/x", first).ok());
+  ASSERT_TRUE(s.Delete("index/x").ok());
+  EXPECT_TRUE(VersionsOnServer("v2/index/x").empty());
+  EXPECT_EQ(FilesHolding(first), 0);
+  ASSERT_TRUE(s.Put("index/x", second).ok());
+}
+
+// The contract, with ObjectInfo::modified, on the versioned Object Lock bucket too (only when there is one).
+Result<std::unique_ptr<storage::ObjectStore>> OpenLockedContract(const std::string& unique) {
+  return OpenLocked(unique);
+}
+std::vector<ContractTarget> LockedTargets() {
+  if (Env("CASSVAULT_TEST_S3_LOCK_BUCKET").empty()) return {};
+  return {ContractTarget{"Versioned", &OpenLockedContract, {}}};
+}
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ObjectStoreContract);
+INSTANTIATE_TEST_SUITE_P(VersitygwObjectLock, ObjectStoreContract, ::testing::ValuesIn(LockedTargets()),
+                         storage::testing::ContractTargetName);
 
 }  // namespace
 }  // namespace cv::backends

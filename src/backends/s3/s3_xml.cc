@@ -41,6 +41,8 @@ Result<ListObjectsPage> ParseListObjectsV2(std::string_view xml) {
       return Status::IOError(kSubject, "a <Contents> without <Key> or a numeric <Size>");
     }
     o.key = XmlUnescape(key.inner);
+    if (Element mod = Find(obj.inner, "LastModified"); mod.found)
+      o.modified = storage::ParseIso8601(mod.inner).value_or(0);
     page.objects.push_back(std::move(o));
   }
   // The paging elements are outside every <Contents>: search the document with the listed objects cut
@@ -55,6 +57,69 @@ Result<ListObjectsPage> ParseListObjectsV2(std::string_view xml) {
     return Status::IOError(kSubject, "<IsTruncated> is true but there is no <NextContinuationToken>");
   }
   return page;
+}
+
+Result<ListVersionsPage> ParseListVersions(std::string_view xml) {
+  constexpr const char* kSubject = "ListObjectVersions response";
+  if (RootName(xml) != "ListVersionsResult") {
+    return Status::IOError(kSubject, "no <ListVersionsResult> root element: not a version listing");
+  }
+  ListVersionsPage page;
+  // Versions and delete markers interleave; take whichever of the two comes next.
+  std::string rest;
+  size_t pos = 0, cut = 0;
+  for (;;) {
+    Element v = Find(xml, "Version", pos);
+    Element m = Find(xml, "DeleteMarker", pos);
+    if (!v.found && !m.found) break;
+    const bool marker = m.found && (!v.found || m.start < v.start);
+    const Element& e = marker ? m : v;
+    rest += xml.substr(cut, e.start - cut);
+    pos = cut = e.end;
+    Element key = Find(e.inner, "Key");
+    Element id = Find(e.inner, "VersionId");
+    if (!key.found || !id.found || id.inner.empty()) {
+      return Status::IOError(kSubject, "a version without <Key> or <VersionId>");
+    }
+    Element latest = Find(e.inner, "IsLatest");
+    page.versions.push_back(
+        {XmlUnescape(key.inner), XmlUnescape(id.inner), marker, latest.found && latest.inner == "true"});
+  }
+  rest += xml.substr(cut);  // the paging elements, with every listed entry cut out
+  Element truncated = Find(rest, "IsTruncated");
+  page.truncated = truncated.found && truncated.inner == "true";
+  if (Element k = Find(rest, "NextKeyMarker"); k.found) page.next_key_marker = XmlUnescape(k.inner);
+  if (Element v = Find(rest, "NextVersionIdMarker"); v.found)
+    page.next_version_id_marker = XmlUnescape(v.inner);
+  if (page.truncated && page.next_key_marker.empty()) {
+    return Status::IOError(kSubject, "<IsTruncated> is true but there is no <NextKeyMarker>");
+  }
+  return page;
+}
+
+std::string RetentionXml(std::string_view mode, std::string_view retain_until) {
+  return "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>" + XmlEscape(mode) +
+         "</Mode><RetainUntilDate>" + XmlEscape(retain_until) + "</RetainUntilDate></Retention>";
+}
+
+Result<Retention> ParseRetention(std::string_view xml) {
+  Element until = Find(xml, "RetainUntilDate");
+  auto t = until.found ? storage::ParseIso8601(XmlUnescape(until.inner)) : std::nullopt;
+  if (!t) return Status::IOError("GetObjectRetention response", "no readable <RetainUntilDate>");
+  Retention r;
+  r.until = *t;
+  if (Element mode = Find(xml, "Mode"); mode.found) r.mode = XmlUnescape(mode.inner);
+  return r;
+}
+
+bool ObjectLockEnabled(std::string_view xml) {
+  Element e = Find(xml, "ObjectLockEnabled");
+  return e.found && e.inner == "Enabled";
+}
+
+std::string VersioningStatus(std::string_view xml) {
+  Element e = Find(xml, "Status");
+  return e.found ? XmlUnescape(e.inner) : std::string();
 }
 
 ErrorBody ParseErrorBody(std::string_view xml) {
