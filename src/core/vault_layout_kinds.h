@@ -37,6 +37,7 @@ enum class ObjectKind : uint8_t {
   kAuditRecord = 23,
   kApproval = 24,
   kClusterAlias = 25,  // format v2 (issue 12)
+  kGcMark = 27,        // format v2 (issue 13): prune's phase-1 list of garbage candidates
 };
 
 // How the name after the prefix is made (vault_layout.h builds and parses each shape).
@@ -100,7 +101,7 @@ struct ObjectKindInfo {
 };
 
 // The whole table, one row per kind, in ObjectKind order.
-inline constexpr std::array<ObjectKindInfo, 21> kObjectKinds = {{
+inline constexpr std::array<ObjectKindInfo, 22> kObjectKinds = {{
     {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
      StrayNames::kIgnore, false},
     {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
@@ -155,6 +156,10 @@ inline constexpr std::array<ObjectKindInfo, 21> kObjectKinds = {{
     // v2: a cluster's id, keyed by its Cassandra cluster name; create-only, minted at its first backup.
     {ObjectKind::kClusterAlias, "cluster alias", "clusters/", Naming::kAliasId, Sealing::kSealed, "", true,
      4 << 10, true, StrayNames::kIgnore, false},
+    // v2: prune's phase-1 mark (vault/gc_marks.h): the garbage candidates of one run, admin-signed inside the
+    // seal; deleted by a later prune once every candidate it lists has been handled.
+    {ObjectKind::kGcMark, "gc mark", "gc/", Naming::kStamped, Sealing::kSealed, "", true, uint64_t{256} << 20,
+     true, StrayNames::kIgnore, false},
 }};
 
 constexpr const ObjectKindInfo& KindInfo(ObjectKind kind) {

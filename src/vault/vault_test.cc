@@ -438,8 +438,8 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
       case layout::Naming::kNodeStamped:
         sample = layout::ConsolidatedIndexKey("0123456789abcdef", 1764079200, "0123456789abcdef");
         break;
-      case layout::Naming::kStamped:
-        sample = layout::ConsolidatedCatalogKey(1764079200, "0123456789abcdef");
+      case layout::Naming::kStamped:  // catalog-full/, gc/ (and every later stamped kind)
+        sample = std::string(k.prefix) + layout::TimeStamp(1764079200) + "-0123456789abcdef";
         break;
       case layout::Naming::kDayBackupId:
         sample = layout::CatalogSegmentKey(1764079200, layout::MakeBackupId(1764079100, "0a0b0c0d"));

@@ -1,0 +1,429 @@
+// Prune's garbage collection on a local store (collect_garbage.h, docs/vault-format.md "Prune: two-phase
+// garbage collection"): what goes, when, what a concurrent backup keeps, the re-check of a long backup,
+// repack, a kill at each crash point, dry run and the writer key. Backups are made through the real session
+// (testutil::CommitTestBackup); prune's clock is GcOptions::now, the backups' is the wall clock.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "backends/local/local_store.h"
+#include "core/vault_layout.h"
+#include "vault/backup_session.h"
+#include "vault/collect_garbage.h"
+#include "vault/crash_point.h"
+#include "vault/gc_marks.h"
+#include "vault/testing.h"
+#include "vault/vault.h"
+
+namespace cv::vault {
+namespace {
+
+namespace fs = std::filesystem;
+using testutil::FastScrypt;
+
+constexpr const char* kNode = "e4e4e4e4e4e4e4e4";
+constexpr int64_t kGrace = 3600;
+using Parts = std::vector<std::vector<uint8_t>>;
+
+class GcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto v = Vault::Init(Store(true), crypto::PassphraseSecret("admin"), FastScrypt());
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    ASSERT_TRUE(
+        (*v)->AddKeySlot(crypto::PassphraseSecret("writer"), FastScrypt(), crypto::KeyRole::kWriter).ok());
+    // Prune's clock: well after the backups (an object's age never holds anything back here).
+    t1_ = static_cast<int64_t>(std::time(nullptr)) + kGrace;
+  }
+  std::unique_ptr<storage::ObjectStore> Store(bool create = false) {
+    return std::move(backends::OpenLocalStore((root_ / "vault").string(), create)).value();
+  }
+  std::unique_ptr<Vault> Open(const std::string& pass = "admin", const std::string& cache = {}) {
+    auto v = Vault::Open(Store(), crypto::PassphraseSecret(pass));
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_TRUE((*v)->UsePartition(kNode).ok());
+    if (!cache.empty()) (*v)->SetIndexCacheDir(cache);
+    return std::move(v).value();
+  }
+  static std::vector<uint8_t> Part(int seed, size_t n = 3000) {
+    return testutil::TestData(n, static_cast<uint8_t>(seed));
+  }
+  static std::string Id(int b) { return layout::MakeBackupId(1764079200 + b, "0000000e"); }
+  BackupRecord Backup(int b, const Parts& parts) {
+    auto v = Open();
+    auto r = testutil::CommitTestBackup(*v, parts, {.backup_id = Id(b), .pack_target = 1 << 20});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    expected_[Id(b)] = parts;
+    return r.ok() ? *r : BackupRecord{};
+  }
+  GcOptions Opts(int64_t now, bool dry_run = false) {
+    return {.now = now,
+            .grace_seconds = kGrace,
+            .dry_run = dry_run,
+            .work_dir = (root_ / "work").string(),
+            .by = "gc test"};
+  }
+  Result<GcReport> Gc(int64_t now, const std::vector<BackupRecord>& purge = {}, bool dry_run = false) {
+    auto v = Open();
+    auto r = CollectGarbage(*v, purge, Opts(now, dry_run));
+    if (r.ok()) {
+      EXPECT_FALSE(fs::exists(root_ / "work")) << "the work directory is removed at the end";
+      std::cout << "gc at +" << (now - t1_) << " s: live backups " << r->live_backups << ", live blobs "
+                << r->live_blobs << ", packs " << r->packs << ", dead " << r->dead_packs << ", repacked "
+                << r->repacked_packs << " (" << r->repacked_bytes << " B), marked " << r->candidates_marked
+                << ", deleted " << r->deleted_objects << " (" << r->deleted_bytes << " B), resurrected "
+                << r->kept_resurrected << ", locked " << r->skipped_locked << "\n";
+    }
+    return r;
+  }
+  // Every object's name and size.
+  std::map<std::string, uint64_t> Listing() {
+    std::map<std::string, uint64_t> out;
+    EXPECT_TRUE(Store()->List("", [&](const storage::ObjectInfo& o) { out[o.key] = o.size; }).ok());
+    return out;
+  }
+  std::map<std::string, uint64_t> Listing(std::string_view prefix) {
+    std::map<std::string, uint64_t> out;
+    for (auto& [k, s] : Listing()) {
+      if (k.starts_with(prefix)) out[k] = s;
+    }
+    return out;
+  }
+  static uint64_t Bytes(const std::map<std::string, uint64_t>& objects) {
+    uint64_t n = 0;
+    for (const auto& [k, s] : objects) n += s;
+    return n;
+  }
+  // The packs holding `parts` now (by the partition's index).
+  std::set<std::string> PacksOf(const Parts& parts) {
+    auto v = Open();
+    EXPECT_TRUE(v->LoadIndex().ok());
+    auto codec = v->NewCodec();
+    std::set<std::string> out;
+    for (const auto& p : parts) {
+      auto loc = v->FindBlob(codec->BlobId(p));
+      EXPECT_TRUE(loc.has_value());
+      if (loc) out.insert(layout::PackKey(kNode, loc->pack_id));
+    }
+    return out;
+  }
+  // verify, the strict way: the backups listed are exactly `ids`, each restores bytes-equal through a fresh
+  // index load that reports no damage, every pack the index names exists and its header lists what the index
+  // says, and no pack is left that the index does not name.
+  void ExpectCleanAndRestorable(const std::set<std::string>& ids) {
+    auto v = Open();
+    auto list = v->ListBackups();
+    ASSERT_TRUE(list.ok()) << list.status().ToString();
+    std::set<std::string> listed;
+    for (const auto& r : *list) listed.insert(r.backup_id);
+    EXPECT_EQ(listed, ids);
+    ASSERT_TRUE(v->LoadIndex().ok());
+    for (const auto& p : v->Problems()) EXPECT_FALSE(p.damage) << p.object << ": " << p.problem;
+    auto codec = v->NewCodec();
+    for (const auto& r : *list) {
+      auto m = v->LoadManifest(r);
+      ASSERT_TRUE(m.ok()) << m.status().ToString();
+      std::vector<uint8_t> got, want, blob;
+      for (const auto& b : m->tables.at(0).files.at(0).blobs) {
+        Status st = v->ReadBlob(b, *codec, &blob);
+        ASSERT_TRUE(st.ok()) << r.backup_id << ": " << st.ToString();
+        got.insert(got.end(), blob.begin(), blob.end());
+      }
+      for (const auto& p : expected_.at(r.backup_id)) want.insert(want.end(), p.begin(), p.end());
+      EXPECT_TRUE(got == want) << r.backup_id << " does not restore bytes-equal";
+    }
+    std::vector<storage::ObjectInfo> packs;
+    ASSERT_TRUE(v->ListPacks(&packs).ok());
+    EXPECT_TRUE(v->TakeAdopted().empty()) << "a pack no index names is left";
+  }
+  std::string MarkName() {
+    auto marks = Listing("gc/");
+    return marks.empty() ? std::string() : marks.rbegin()->first;
+  }
+
+  testutil::ScratchDir scratch_{"cv-gc", ::testing::UnitTest::GetInstance()->current_test_info()->name()};
+  const fs::path& root_ = scratch_.path();
+  int64_t t1_ = 0;
+  std::map<std::string, Parts> expected_;
+};
+
+// The issue's rule: forget + purge, then only a second prune at least the grace after the first deletes the
+// packs no kept backup references — exactly those.
+TEST_F(GcTest, PurgedBackupsPacksGoOnlyInARunAGraceAfterTheMarkAndExactlyThose) {
+  const Parts a = {Part(1), Part(2)}, b = {Part(3), Part(4)}, c = {Part(3), Part(5)};
+  BackupRecord ra = Backup(1, a);
+  Backup(2, b);
+  Backup(3, c);
+  const std::set<std::string> a_packs = PacksOf(a);
+  ASSERT_EQ(a_packs.size(), 1u);
+  const auto packs_before = Listing("packs/");
+  ASSERT_EQ(packs_before.size(), 3u);
+
+  auto r1 = Gc(t1_, {ra});
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_EQ(r1->purged_backups, 1u);
+  EXPECT_EQ(r1->deleted_objects, 3u);  // A's catalog segment, manifest and reference set
+  EXPECT_EQ(r1->live_backups, 2u);
+  EXPECT_EQ(r1->live_blobs, 3u);
+  EXPECT_EQ(r1->dead_packs, 1u);
+  EXPECT_GE(r1->candidates_marked, 1u);
+  EXPECT_EQ(Listing("gc/").size(), 1u);
+  EXPECT_EQ(Listing("packs/"), packs_before) << "phase 1 deletes no pack";
+  ExpectCleanAndRestorable({Id(2), Id(3)});
+
+  auto r2 = Gc(t1_ + kGrace / 2);
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ(r2->deleted_objects, 0u) << "the mark is not due yet";
+  EXPECT_EQ(Listing("packs/"), packs_before);
+
+  auto r3 = Gc(t1_ + kGrace + 1);
+  ASSERT_TRUE(r3.ok()) << r3.status().ToString();
+  auto packs_after = Listing("packs/");
+  std::map<std::string, uint64_t> expected_packs = packs_before;
+  for (const auto& k : a_packs) expected_packs.erase(k);
+  EXPECT_EQ(packs_after, expected_packs) << "exactly A's pack goes";
+  EXPECT_GE(r3->deleted_objects, 2u);  // A's pack and the index objects the consolidation covers
+  EXPECT_TRUE(Listing("index/" + std::string(kNode) + "/").empty()) << "covered index objects go too";
+  ExpectCleanAndRestorable({Id(2), Id(3)});
+
+  // A's content key went with its last pack: marked by the run that deleted the pack, deleted one grace on.
+  const std::string a_key = layout::ContentKeyObjectKey(ra.content_key);
+  EXPECT_EQ(Listing("content-keys/").count(a_key), 1u);
+  ASSERT_TRUE(Gc(t1_ + 2 * kGrace + 2).ok());
+  EXPECT_EQ(Listing("content-keys/").count(a_key), 0u);
+  ExpectCleanAndRestorable({Id(2), Id(3)});
+}
+
+// A backup that loaded its index before phase 1 deduplicates against a pack prune then marks; it commits
+// between the phases: phase 2 finds the pack live again, keeps it, and puts it back into the index view.
+TEST_F(GcTest, ABackupThatLoadedBeforeTheMarkAndCommitsBeforePhaseTwoKeepsItsPack) {
+  const Parts a = {Part(1), Part(2)};
+  BackupRecord ra = Backup(1, a);
+  const std::set<std::string> p = PacksOf(a);
+  auto node = Open("writer");
+  ASSERT_TRUE(node->LoadIndex().ok());  // before phase 1: sees Part(1) in A's pack
+  BackupSession session(*node, 1 << 20);
+
+  ASSERT_TRUE(Gc(t1_, {ra}).ok());
+  // The backup goes on: Part(1) is found in its (older) index, so it relies on A's pack.
+  const Parts d = {Part(1), Part(6)};
+  auto codec = node->NewCodec();
+  Manifest m;
+  m.backup_id = Id(4);
+  TableEntry t{"ks", "t", "", "", {}};
+  FileEntry f{"nb-1-big-Data.db", 0, 0, 0644, 0, {}};
+  for (const auto& part : d) {
+    bool stored = false;
+    auto id = session.StorePart(*codec, part, true, &stored);
+    ASSERT_TRUE(id.ok());
+    f.blobs.push_back(*id);
+    EXPECT_EQ(stored, part != d[0]);
+  }
+  t.files.push_back(f);
+  m.tables.push_back(t);
+  BackupRecord r;
+  r.backup_id = m.backup_id;
+  ASSERT_TRUE(session.Commit(m, r).ok());
+  expected_[Id(4)] = d;
+  // Restorable at once: the hidden pack is readable (never deduplicated against).
+  ExpectCleanAndRestorable({Id(4)});
+
+  auto r2 = Gc(t1_ + kGrace + 1);
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ(r2->kept_resurrected, 1u);
+  for (const auto& k : p) EXPECT_EQ(Listing("packs/").count(k), 1u) << k << " was deleted";
+  // Back in the index view: a new backup deduplicates against it again.
+  auto again = Open();
+  ASSERT_TRUE(again->LoadIndex().ok());
+  EXPECT_TRUE(again->FindBlob(again->NewCodec()->BlobId(Part(1))).has_value());
+  ExpectCleanAndRestorable({Id(4)});
+  ASSERT_TRUE(Gc(t1_ + 2 * kGrace + 2).ok());
+  ASSERT_TRUE(Gc(t1_ + 3 * kGrace + 3).ok());
+  ExpectCleanAndRestorable({Id(4)});
+}
+
+// A backup that ran longer than half the grace and commits after phase 2 deleted a pack it deduplicated
+// against is aborted by its re-check, and commits nothing.
+TEST_F(GcTest, ALongBackupCommittingAfterPhaseTwoIsAbortedByTheRecheck) {
+  const Parts a = {Part(1), Part(2)};
+  BackupRecord ra = Backup(1, a);
+  const std::set<std::string> p = PacksOf(a);
+  auto node = Open("writer");
+  ASSERT_TRUE(node->LoadIndex().ok());
+  int64_t clock = t1_ - 10;
+  BackupSession session(*node, 1 << 20);
+  session.SetPruneGrace(kGrace);
+  session.SetClock([&clock] { return clock; });
+
+  ASSERT_TRUE(Gc(t1_, {ra}).ok());
+  ASSERT_TRUE(Gc(t1_ + kGrace + 1).ok());
+  for (const auto& k : p) EXPECT_EQ(Listing("packs/").count(k), 0u) << "phase 2 deleted A's pack";
+  const std::string mark = MarkName();
+  ASSERT_FALSE(mark.empty()) << "the mark stays for a second grace, for this re-check";
+
+  auto codec = node->NewCodec();
+  Manifest m;
+  m.backup_id = Id(5);
+  FileEntry f{"nb-1-big-Data.db", 0, 0, 0644, 0, {}};
+  for (const auto& part : {Part(1), Part(7)}) {
+    bool stored = false;
+    auto id = session.StorePart(*codec, part, true, &stored);
+    ASSERT_TRUE(id.ok());
+    f.blobs.push_back(*id);
+  }
+  m.tables.push_back(TableEntry{"ks", "t", "", "", {f}});
+  BackupRecord r;
+  r.backup_id = m.backup_id;
+  clock = t1_ + kGrace + 5;
+  auto committed = session.Commit(m, r);
+  ASSERT_FALSE(committed.ok());
+  EXPECT_EQ(committed.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      committed.status().message(),
+      "backup " + Id(5) + ": aborted after " + std::to_string(kGrace + 15) +
+          " s: prune marked 1 pack(s) this backup relies on as garbage while it ran (gc mark " + mark +
+          "), and may delete them before this backup's record is seen; nothing committed; run the backup "
+          "again");
+  ExpectCleanAndRestorable({});
+}
+
+// A pack whose blobs are mostly garbage: its live blob is copied into a new pack, the old one goes, the
+// stored bytes shrink and the kept backup restores.
+TEST_F(GcTest, RepackKeepsLiveBlobsReadableAndShrinksStoredBytes) {
+  const Parts d = {Part(1, 20000), Part(2, 20000), Part(3, 20000), Part(4, 20000)};
+  BackupRecord rd = Backup(1, d);
+  Backup(2, {Part(1, 20000)});  // shares only Part(1)
+  const auto before = Listing("packs/");
+  ASSERT_EQ(before.size(), 1u);
+
+  auto r1 = Gc(t1_, {rd});
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_EQ(r1->repacked_packs, 1u);
+  EXPECT_GT(r1->repacked_bytes, 20000u);
+  EXPECT_LT(r1->repacked_bytes, 30000u);
+  ExpectCleanAndRestorable({Id(2)});
+  auto r2 = Gc(t1_ + kGrace + 1);
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  const auto after = Listing("packs/");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_NE(after.begin()->first, before.begin()->first);
+  EXPECT_LT(Bytes(after) * 3, Bytes(before)) << Bytes(before) << " -> " << Bytes(after);
+  std::cout << "repack: packs " << Bytes(before) << " B -> " << Bytes(after) << " B\n";
+  ExpectCleanAndRestorable({Id(2)});
+}
+
+TEST_F(GcTest, DryRunChangesNothingButSaysWhatItWouldDo) {
+  BackupRecord ra = Backup(1, {Part(1), Part(2)});
+  Backup(2, {Part(3)});
+  auto before = Listing();
+  auto dry = Gc(t1_, {ra}, /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_EQ(Listing(), before);
+  EXPECT_EQ(dry->purged_backups, 1u);
+  EXPECT_EQ(dry->deleted_objects, 3u);
+  EXPECT_EQ(dry->live_backups, 1u);
+  EXPECT_GE(dry->candidates_marked, 2u);  // at least A's pack and the index objects
+  ASSERT_TRUE(Gc(t1_, {ra}).ok());
+  before = Listing();
+  auto dry2 = Gc(t1_ + kGrace + 1, {}, true);
+  ASSERT_TRUE(dry2.ok());
+  EXPECT_EQ(Listing(), before);
+  EXPECT_GE(dry2->deleted_objects, 2u) << "would delete A's pack and the covered index objects";
+  EXPECT_EQ(dry2->marks_processed, 1u);
+}
+
+TEST_F(GcTest, AWriterKeyIsRefusedBeforeAnythingIsWrittenOrDeleted) {
+  BackupRecord ra = Backup(1, {Part(1), Part(2)});
+  ASSERT_TRUE(Gc(t1_).ok());
+  const auto before = Listing();
+  auto w = Open("writer");
+  GcOptions o = Opts(t1_ + kGrace + 1);
+  auto r = CollectGarbage(*w, std::vector<BackupRecord>{ra}, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(r.status().message().find("needs the admin key"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("Nothing was written or deleted"), std::string::npos);
+  EXPECT_EQ(Listing(), before);
+  EXPECT_FALSE(fs::exists(root_ / "work"));
+}
+
+// The node's index cache ingests a consolidation it did not write by replacing what it held: prune's
+// consolidation leaves out the packs it marked, so the node stops deduplicating against them.
+TEST_F(GcTest, ANodesIndexCacheDropsThePacksPrunesConsolidationLeavesOut) {
+  const std::string cache = (root_ / "cache").string();
+  auto node = Open("writer", cache);
+  auto ra =
+      testutil::CommitTestBackup(*node, {Part(1), Part(2)}, {.backup_id = Id(1), .pack_target = 1 << 20});
+  ASSERT_TRUE(ra.ok());
+  ASSERT_TRUE(node->LoadIndex().ok());
+  ASSERT_TRUE(node->blob_index().cached());
+  const ObjectId x = node->NewCodec()->BlobId(Part(1));
+  ASSERT_TRUE(node->FindBlob(x).has_value());
+  ASSERT_TRUE(Gc(t1_, {*ra}).ok());
+  ASSERT_TRUE(node->LoadIndex().ok());
+  ASSERT_TRUE(node->blob_index().cached());
+  EXPECT_FALSE(node->FindBlob(x).has_value()) << "the cache still deduplicates against a marked pack";
+  EXPECT_TRUE(node->blob_index().FindHidden(x).has_value());
+  EXPECT_TRUE(node->TakeAdopted().empty()) << "a marked pack is never adopted";
+}
+
+// A kill at each named point, then the runs again: verify is clean and every kept backup restores.
+class GcCrashTest : public GcTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(GcCrashTest, AKillAtThePointThenARerunLeavesTheVaultCleanAndEveryKeptBackupReadable) {
+  const std::string point = GetParam();
+  BackupRecord ra = Backup(1, {Part(1), Part(2)});
+  Backup(2, {Part(3), Part(4)});
+  BackupRecord rd = Backup(3, {Part(5, 20000), Part(6, 20000), Part(7, 20000)});
+  Backup(4, {Part(5, 20000), Part(3), Part(8)});
+  const std::vector<BackupRecord> purge = {ra, rd};
+  const bool in_phase_two = point == "gc-mid-delete";
+  if (in_phase_two) {
+    ASSERT_TRUE(Gc(t1_, purge).ok());
+  }
+  const int64_t when = in_phase_two ? t1_ + kGrace + 1 : t1_;
+  const auto before = Listing();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ArmCrashPointForTest(point);
+    auto v = Vault::Open(Store(), crypto::PassphraseSecret("admin"));
+    if (!v.ok()) ::_exit(3);
+    auto r = CollectGarbage(**v, in_phase_two ? std::vector<BackupRecord>{} : purge, Opts(when));
+    ::_exit(r.ok() ? 0 : 4);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << point << " was not reached: " << status;
+  EXPECT_NE(Listing(), before) << "killed after it changed something";
+  fs::remove_all(root_ / "work");  // a killed run leaves its mark set; the next run makes a new one
+
+  // The runs again, as the daemon would: phase 1 (purge again), then the due phases.
+  ASSERT_TRUE(Gc(when, in_phase_two ? std::vector<BackupRecord>{} : purge).ok());
+  ExpectCleanAndRestorable({Id(2), Id(4)});
+  ASSERT_TRUE(Gc(when + kGrace + 1).ok());
+  ExpectCleanAndRestorable({Id(2), Id(4)});
+  ASSERT_TRUE(Gc(when + 2 * kGrace + 2).ok());
+  ExpectCleanAndRestorable({Id(2), Id(4)});
+  // Only the kept backups' data is left: B's pack, C's pack and the repacked copy of Part(5).
+  EXPECT_EQ(Listing("packs/").size(), 3u);
+  EXPECT_TRUE(Listing("refs/").size() == 2u && Listing("manifests/").size() == 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Points, GcCrashTest,
+                         ::testing::Values("gc-after-mark", "gc-mid-delete", "gc-after-consolidate",
+                                           "purge-mid"),
+                         [](const auto& point) {
+                           std::string n = point.param;
+                           for (char& ch : n) ch = ch == '-' ? '_' : ch;
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace cv::vault
