@@ -14,6 +14,8 @@
 
 #include "backends/local/local_store.h"
 #include "core/vault_layout.h"
+#include "storage/counting_store.h"
+#include "storage/forwarding_store.h"
 #include "vault/backup_session.h"
 #include "vault/collect_garbage.h"
 #include "vault/crash_point.h"
@@ -69,16 +71,24 @@ class GcTest : public ::testing::Test {
             .work_dir = (root_ / "work").string(),
             .by = "gc test"};
   }
-  Result<GcReport> Gc(int64_t now, const std::vector<BackupRecord>& purge = {}, bool dry_run = false) {
-    auto v = Open();
-    auto r = CollectGarbage(*v, purge, Opts(now, dry_run));
+  Result<GcReport> Gc(int64_t now, const std::vector<BackupRecord>& purge = {}, bool dry_run = false,
+                      std::unique_ptr<storage::ObjectStore> store = nullptr) {
+    auto counting = std::make_unique<storage::CountingStore>(store ? std::move(store) : Store());
+    storage::CountingStore* requests = counting.get();
+    auto opened = Vault::Open(std::move(counting), crypto::PassphraseSecret("admin"));
+    if (!opened.ok()) return opened.status();
+    requests->Reset();
+    auto r = CollectGarbage(**opened, purge, Opts(now, dry_run));
     if (r.ok()) {
+      const auto c = requests->counts();
       EXPECT_FALSE(fs::exists(root_ / "work")) << "the work directory is removed at the end";
       std::cout << "gc at +" << (now - t1_) << " s: live backups " << r->live_backups << ", live blobs "
                 << r->live_blobs << ", packs " << r->packs << ", dead " << r->dead_packs << ", repacked "
                 << r->repacked_packs << " (" << r->repacked_bytes << " B), marked " << r->candidates_marked
                 << ", deleted " << r->deleted_objects << " (" << r->deleted_bytes << " B), resurrected "
-                << r->kept_resurrected << ", locked " << r->skipped_locked << "\n";
+                << r->kept_resurrected << ", locked " << r->skipped_locked << "; requests " << c.Requests()
+                << " (" << c.lists << " LIST, " << c.gets << " GET, " << c.puts << " PUT, " << c.deletes
+                << " DELETE)\n";
     }
     return r;
   }
@@ -351,6 +361,40 @@ TEST_F(GcTest, AWriterKeyIsRefusedBeforeAnythingIsWrittenOrDeleted) {
   EXPECT_NE(r.status().message().find("Nothing was written or deleted"), std::string::npos);
   EXPECT_EQ(Listing(), before);
   EXPECT_FALSE(fs::exists(root_ / "work"));
+}
+
+// A store that refuses to delete packs, as S3 Object Lock or Azure immutability does for a locked object.
+class LockedPacksStore final : public storage::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Status Delete(std::string_view key) override {
+    if (key.starts_with("packs/"))
+      return Status::FailedPrecondition(std::string(key), "locked by the store until 2027-01-01T00:00:00Z");
+    return ForwardingStore::Delete(key);
+  }
+};
+
+TEST_F(GcTest, AnObjectTheStoreKeepsLockedIsSkippedCountedAndTheRestGoes) {
+  BackupRecord ra = Backup(1, {Part(1), Part(2)});
+  Backup(2, {Part(3)});
+  const std::set<std::string> a_pack = PacksOf({Part(1)});
+  ASSERT_TRUE(Gc(t1_, {ra}).ok());
+  ASSERT_EQ(Listing("index/" + std::string(kNode) + "/").size(), 2u);
+  auto r = Gc(t1_ + kGrace + 1, {}, false, std::make_unique<LockedPacksStore>(Store()));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->skipped_locked, 1u);
+  ASSERT_FALSE(r->notes.empty());
+  bool noted = false;
+  for (const auto& n : r->notes)
+    noted = noted || n.find("locked by the store until 2027-01-01") != std::string::npos;
+  EXPECT_TRUE(noted);
+  EXPECT_EQ(Listing("packs/").count(*a_pack.begin()), 1u) << "the locked pack stays";
+  EXPECT_TRUE(Listing("index/" + std::string(kNode) + "/").empty()) << "what is not locked still goes";
+  ExpectCleanAndRestorable({Id(2)});
+  // The run that was refused marked it again: once the lock is gone, the run a grace later deletes it.
+  ASSERT_TRUE(Gc(t1_ + 2 * kGrace + 2).ok());
+  EXPECT_EQ(Listing("packs/").count(*a_pack.begin()), 0u);
+  ExpectCleanAndRestorable({Id(2)});
 }
 
 // The node's index cache ingests a consolidation it did not write by replacing what it held: prune's

@@ -187,6 +187,14 @@ Status GcMarkSet::AddCand(const ObjectId& pack, int bits) {
   return st.Step() == SQLITE_DONE ? Status::OK() : Error();
 }
 
+Status GcMarkSet::DropCand(const ObjectId& pack, int bits) {
+  Stmt st(db_, "UPDATE packs SET cand = cand & ~? WHERE id = ?");
+  if (!st.ok()) return Error();
+  st.Int(1, bits);
+  st.Id(2, pack);
+  return st.Step() == SQLITE_DONE ? Status::OK() : Error();
+}
+
 Status GcMarkSet::AddEntries(std::span<const IndexEntry> entries) {
   Stmt st(db_, "INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return Error();

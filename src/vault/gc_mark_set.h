@@ -61,6 +61,7 @@ class GcMarkSet {
   Status SetPackKey(const ObjectId& pack, const ObjectId& content_key);
   Status AddView(const ObjectId& pack, int bits);
   Status AddCand(const ObjectId& pack, int bits);
+  Status DropCand(const ObjectId& pack, int bits);
   // Entries of packs named by the index view or read from a pack's header; a repeated (pack, blob) is one.
   Status AddEntries(std::span<const IndexEntry> entries);
   // Every listed pack with its counts (packs, not blobs: bounded by the store's pack count).

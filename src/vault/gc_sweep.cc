@@ -155,8 +155,14 @@ Status SweepDueMarks(Vault& vault, GcScan* scan, const GcOptions& o, GcReport* r
   std::stable_sort(doomed.begin(), doomed.end(),
                    [](const auto& a, const auto& b) { return DeleteOrder(a.first) < DeleteOrder(b.first); });
   for (const auto& [key, size] : doomed) {
+    const size_t locked = report->skipped_locked;
     CV_RETURN_IF_ERROR(GcDelete(vault.store(), key, size, o, report));
-    deleted->insert(key);
+    if (report->skipped_locked == locked) {
+      deleted->insert(key);
+    } else if (auto name = layout::ParsePartitionedPackKey(key)) {
+      // Still there: its content key stays with it (a later run marks both again).
+      CV_RETURN_IF_ERROR(scan->set->DropCand(name->id, GcMarkSet::kDeleting));
+    }
   }
   // Every candidate of these marks is handled: deleted, gone, or kept because it is not garbage (a later
   // run's phase 1 marks it again if it becomes garbage). A mark stays until twice the grace has passed: a
