@@ -363,6 +363,25 @@ TEST_F(GcTest, AWriterKeyIsRefusedBeforeAnythingIsWrittenOrDeleted) {
   EXPECT_FALSE(fs::exists(root_ / "work"));
 }
 
+// The mark set names every live blob: it lives in a private directory prune makes (0700) and removes; a work
+// directory that exists already is used as it is (its mode is not changed, nothing is left in it).
+TEST_F(GcTest, TheMarkSetLivesInAPrivateDirectoryThatIsRemoved) {
+  Backup(1, {Part(1)});
+  const fs::path shared = root_ / "shared";
+  fs::create_directories(shared);
+  fs::permissions(shared, fs::perms(0755));
+  auto v = Open();
+  GcOptions o = Opts(t1_);
+  o.work_dir = shared.string();
+  auto r = CollectGarbage(*v, {}, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(fs::status(shared).permissions(), fs::perms(0755));
+  EXPECT_TRUE(fs::is_empty(shared));
+  o.work_dir.clear();
+  auto refused = CollectGarbage(*v, {}, o);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+}
+
 // A store that refuses to delete packs, as S3 Object Lock or Azure immutability does for a locked object.
 class LockedPacksStore final : public storage::ForwardingStore {
  public:

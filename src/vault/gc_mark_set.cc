@@ -87,21 +87,26 @@ Result<std::unique_ptr<GcMarkSet>> GcMarkSet::Create(const std::string& work_dir
     std::filesystem::create_directories(work_dir, ec);
     if (ec) return Status::FromErrno(ec.value(), work_dir, "create prune work directory");
     made = work_dir;
+    if (::chmod(work_dir.c_str(), 0700) != 0) return Status::FromErrno(errno, work_dir, "chmod 0700");
   }
-  // It names every live blob of the vault: owner-only.
-  if (::chmod(work_dir.c_str(), 0700) != 0) return Status::FromErrno(errno, work_dir, "chmod 0700");
-  std::array<uint8_t, 8> rnd{};
-  CV_RETURN_IF_ERROR(crypto::RandomBytes(rnd));
-  const std::string path = work_dir + "/prune-" + crypto::ToHex(rnd) + ".sqlite";
+  // Its own private directory (mkdtemp: 0700) inside, whatever `work_dir` is: the set names every live blob.
+  std::string tmpl = work_dir + "/cassvault-prune-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    const int err = errno;
+    if (!made.empty()) ::rmdir(made.c_str());
+    return Status::FromErrno(err, work_dir, "make prune's private directory");
+  }
+  const std::string path = tmpl + "/marks.sqlite";
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
                       nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
+    ::rmdir(tmpl.c_str());
+    if (!made.empty()) ::rmdir(made.c_str());
     return Status::IOError("prune mark set " + path, msg);
   }
-  ::chmod(path.c_str(), 0600);
-  auto set = std::unique_ptr<GcMarkSet>(new GcMarkSet(db, path, made));
+  auto set = std::unique_ptr<GcMarkSet>(new GcMarkSet(db, path, tmpl, made));
   CV_RETURN_IF_ERROR(set->Exec(kSchema));
   return set;
 }
@@ -109,6 +114,7 @@ Result<std::unique_ptr<GcMarkSet>> GcMarkSet::Create(const std::string& work_dir
 GcMarkSet::~GcMarkSet() {
   sqlite3_close_v2(db_);
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) ::unlink((path_ + suffix).c_str());
+  ::rmdir(dir_.c_str());
   if (!made_dir_.empty()) ::rmdir(made_dir_.c_str());
 }
 

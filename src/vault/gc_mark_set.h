@@ -43,8 +43,8 @@ class GcMarkSet {
     uint64_t entries = 0, live_entries = 0;
   };
 
-  // Creates `work_dir` (0700) if needed and a fresh database in it; the destructor removes the database,
-  // and the directory if it made it.
+  // Creates `work_dir` (0700) if needed, a private directory in it (mkdtemp) and a fresh database there; the
+  // destructor removes both, and `work_dir` if it made it. An existing `work_dir` is used as it is.
   static Result<std::unique_ptr<GcMarkSet>> Create(const std::string& work_dir);
   ~GcMarkSet();
   GcMarkSet(const GcMarkSet&) = delete;
@@ -81,14 +81,15 @@ class GcMarkSet {
   Result<bool> IsNamed(const std::string& name);
 
  private:
-  GcMarkSet(sqlite3* db, std::string path, std::string made_dir)
-      : db_(db), path_(std::move(path)), made_dir_(std::move(made_dir)) {}
+  GcMarkSet(sqlite3* db, std::string path, std::string dir, std::string made_dir)
+      : db_(db), path_(std::move(path)), dir_(std::move(dir)), made_dir_(std::move(made_dir)) {}
   Status Exec(const char* sql);
   Status Error() const;
 
   sqlite3* db_;
   std::string path_;
-  std::string made_dir_;  // removed at the end when prune made it
+  std::string dir_;       // prune's private directory inside the work directory (mkdtemp, 0700)
+  std::string made_dir_;  // the work directory, removed at the end when prune made it
 };
 
 }  // namespace cv::vault
