@@ -3,11 +3,15 @@
 // repack, a kill at each crash point, dry run and the writer key. Backups are made through the real session
 // (testutil::CommitTestBackup); prune's clock is GcOptions::now, the backups' is the wall clock.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -487,6 +491,89 @@ INSTANTIATE_TEST_SUITE_P(Points, GcCrashTest,
                            for (char& ch : n) ch = ch == '-' ? '_' : ch;
                            return n;
                          });
+
+}  // namespace
+}  // namespace cv::vault
+
+namespace cv::vault {
+namespace {
+
+// Not run by default (minutes): prune's peak RSS and requests on a vault of 10 partitions, 200 backups and
+// 1,000,000 blobs, half of the backups purged. Each step runs in its own process, so the figure is prune's
+// own. Run: build/release/src/vault/gc_test --gtest_also_run_disabled_tests --gtest_filter='*Scale*'
+TEST_F(GcTest, DISABLED_ScaleMemoryAndRequests) {
+  constexpr int kNodes = 10, kBackups = 20, kParts = 5000;
+  auto in_child = [](const std::function<int()>& body) {
+    pid_t pid = ::fork();
+    if (pid == 0) ::_exit(body());
+    int status = 0;
+    struct rusage ru {};
+    ::wait4(pid, &status, 0, &ru);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    return ru.ru_maxrss;  // KiB
+  };
+  std::vector<BackupRecord> purge;
+  const std::string records = (root_ / "purge.txt").string();
+  long build_kib = in_child([&] {
+    for (int n = 0; n < kNodes; ++n) {
+      char node[17];
+      std::snprintf(node, sizeof node, "%016x", 0xa0000000 + n);
+      auto v = Vault::Open(Store(), crypto::PassphraseSecret("admin"));
+      if (!v.ok() || !(*v)->UsePartition(node).ok()) return 1;
+      for (int b = 0; b < kBackups; ++b) {
+        Parts parts;
+        for (int i = 0; i < kParts; ++i) {
+          std::vector<uint8_t> p(64, 0);
+          const uint64_t tag = (uint64_t(n) << 40) | (uint64_t(b) << 20) | uint64_t(i);
+          std::memcpy(p.data(), &tag, sizeof tag);
+          parts.push_back(std::move(p));
+        }
+        auto r = testutil::CommitTestBackup(
+            **v, parts,
+            {.backup_id = layout::MakeBackupId(1764079200 + 1000 * n + b, std::string(node).substr(0, 8)),
+             .pack_target = 1 << 20,
+             .try_compress = false});
+        if (!r.ok()) return 2;
+      }
+    }
+    return 0;
+  });
+  auto v = Open();
+  auto list = v->ListBackups();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), static_cast<size_t>(kNodes * kBackups));
+  for (size_t i = 0; i < list->size(); i += 2) purge.push_back((*list)[i]);
+  v.reset();
+  auto run = [&](int64_t now, const std::vector<BackupRecord>& p) {
+    return in_child([&, now] {
+      auto start = std::chrono::steady_clock::now();
+      auto counting = std::make_unique<storage::CountingStore>(Store());
+      storage::CountingStore* c = counting.get();
+      auto opened = Vault::Open(std::move(counting), crypto::PassphraseSecret("admin"));
+      if (!opened.ok()) return 1;
+      auto r = CollectGarbage(**opened, p, Opts(now));
+      if (!r.ok()) {
+        std::cerr << r.status().ToString() << "\n";
+        return 2;
+      }
+      auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      std::cout << "scale gc: live blobs " << r->live_blobs << ", packs " << r->packs << ", marked "
+                << r->candidates_marked << ", deleted " << r->deleted_objects << " (" << r->deleted_bytes
+                << " B), repacked " << r->repacked_packs << ", requests " << c->counts().Requests() << ", "
+                << ms.count() << " ms" << std::endl;  // flushed: the child leaves by _exit
+      return 0;
+    });
+  };
+  const auto before = Bytes(Listing("packs/"));
+  long phase1_kib = run(t1_, purge);
+  long phase2_kib = run(t1_ + kGrace + 1, {});
+  std::cout << "scale: build peak " << build_kib << " KiB; prune peak RSS phase 1 " << phase1_kib
+            << " KiB, phase 2 " << phase2_kib << " KiB; packs " << before << " B -> "
+            << Bytes(Listing("packs/")) << " B\n";
+  EXPECT_LT(phase1_kib, 128 * 1024);
+  EXPECT_LT(phase2_kib, 128 * 1024);
+}
 
 }  // namespace
 }  // namespace cv::vault
