@@ -54,7 +54,12 @@ Status BackupSession::RecheckPrune(const Manifest& manifest) {
   }
   size_t hit = 0;
   for (const auto& k : relied) hit += candidates.count(k);
-  const bool key_hit = content_key_ && candidates.count(layout::ContentKeyObjectKey(content_key_->id)) > 0;
+  std::shared_ptr<const ContentKey> key;
+  {
+    std::lock_guard<std::mutex> lock(key_mu_);
+    key = content_key_;
+  }
+  const bool key_hit = key && candidates.count(layout::ContentKeyObjectKey(key->id)) > 0;
   if (hit == 0 && !key_hit) return Status::OK();
   return Status::FailedPrecondition("backup " + manifest.backup_id,
                                     "aborted after " + std::to_string(elapsed) + " s: prune marked " +

@@ -58,7 +58,7 @@ class BackupSession {
   uint64_t budget_ = kContentKeyBudget;
   int64_t prune_grace_ = 86400;
   std::function<int64_t()> clock_;
-  int64_t started_ = 0;  // when the session began: its index was loaded before
+  int64_t started_ = 0;  // when the session began: right after its index load (ops/backup.cc)
   std::mutex key_mu_;
   std::shared_ptr<const ContentKey> content_key_;  // GUARDED_BY(key_mu_) until set
   mutable std::mutex mu_;
