@@ -38,6 +38,7 @@ enum class ObjectKind : uint8_t {
   kApproval = 24,
   kClusterAlias = 25,   // format v2 (issue 12)
   kVaultSettings = 26,  // format v2 (issue 13)
+  kGcMark = 27,         // format v2 (issue 13): prune's phase-1 list of garbage candidates
 };
 
 // How the name after the prefix is made (vault_layout.h builds and parses each shape).
@@ -101,7 +102,7 @@ struct ObjectKindInfo {
 };
 
 // The whole table, one row per kind, in ObjectKind order.
-inline constexpr std::array<ObjectKindInfo, 22> kObjectKinds = {{
+inline constexpr std::array<ObjectKindInfo, 23> kObjectKinds = {{
     {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
      StrayNames::kIgnore, false},
     {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
@@ -161,6 +162,10 @@ inline constexpr std::array<ObjectKindInfo, 22> kObjectKinds = {{
     // v2: the vault's settings (soft delete, immutability, prune grace), admin-signed; newest valid wins.
     {ObjectKind::kVaultSettings, "vault settings", "settings/", Naming::kNameVersion, Sealing::kSealed, "",
      true, 64 << 10, true, StrayNames::kIgnore, false},
+    // v2: prune's phase-1 mark (vault/gc_marks.h): the garbage candidates of one run, admin-signed inside the
+    // seal; deleted by a later prune once every candidate it lists has been handled.
+    {ObjectKind::kGcMark, "gc mark", "gc/", Naming::kStamped, Sealing::kSealed, "", true, uint64_t{256} << 20,
+     true, StrayNames::kIgnore, false},
 }};
 
 constexpr const ObjectKindInfo& KindInfo(ObjectKind kind) {

@@ -1,15 +1,74 @@
 #include "vault/backup_session.h"
 
 #include <algorithm>
+#include <chrono>
+#include <set>
 
 #include "pipeline/cpu_stages.h"
 #include "vault/crash_point.h"
+#include "vault/gc_marks.h"
 #include "vault/index_consolidation.h"
 
 namespace cv::vault {
 
+namespace {
+// A backup shorter than this never re-checks (nor reads the gc marks): the grace is at least a minute.
+constexpr int64_t kRecheckAfterSeconds = 30;
+}  // namespace
+
 BackupSession::BackupSession(Vault& vault, size_t pack_target_size)
-    : vault_(vault), packs_(vault, pack_target_size) {}
+    : vault_(vault), packs_(vault, pack_target_size), started_(Now()) {}
+
+void BackupSession::SetClock(std::function<int64_t()> now) {
+  clock_ = std::move(now);
+  started_ = Now();
+}
+
+int64_t BackupSession::Now() const {
+  if (clock_) return clock_();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status BackupSession::RecheckPrune(const Manifest& manifest) {
+  const int64_t elapsed = Now() - started_;
+  // Shorter than half the grace: any mark written after this session's index load is due only after it
+  // commits, and phase 2 then finds its record (docs/vault-format.md, "Prune").
+  if (vault_.format() != 2 || elapsed <= kRecheckAfterSeconds || elapsed <= prune_grace_ / 2)
+    return Status::OK();
+  // Marks written since the load (with half a grace of slack: phase 1 hides its candidates from loaders a
+  // moment after writing its mark, not at the same instant).
+  ProblemLog ignored;
+  CV_ASSIGN_OR_RETURN(auto marks, LoadGcMarks(vault_.objects(), ignored, started_ - prune_grace_ / 2));
+  if (marks.empty()) return Status::OK();
+  std::set<std::string> candidates;
+  for (const auto& m : marks) candidates.insert(m.candidates.begin(), m.candidates.end());
+  std::set<std::string> relied;
+  for (const auto& e : packs_.Written()) relied.insert(vault_.packs().Key(e.pack_id));
+  for (const auto& t : manifest.tables) {
+    for (const auto& f : t.files) {
+      for (const auto& b : f.blobs) {
+        if (auto loc = vault_.FindBlob(b)) relied.insert(vault_.packs().Key(loc->pack_id));
+      }
+    }
+  }
+  size_t hit = 0;
+  for (const auto& k : relied) hit += candidates.count(k);
+  std::shared_ptr<const ContentKey> key;
+  {
+    std::lock_guard<std::mutex> lock(key_mu_);
+    key = content_key_;
+  }
+  const bool key_hit = key && candidates.count(layout::ContentKeyObjectKey(key->id)) > 0;
+  if (hit == 0 && !key_hit) return Status::OK();
+  return Status::FailedPrecondition("backup " + manifest.backup_id,
+                                    "aborted after " + std::to_string(elapsed) + " s: prune marked " +
+                                        std::to_string(hit) + " pack(s) this backup relies on" +
+                                        (key_hit ? " (and its content key)" : "") +
+                                        " as garbage while it ran (gc mark " + marks.back().name +
+                                        "), and may delete them before this backup's record is seen; nothing "
+                                        "committed; run the backup again");
+}
 
 Result<const ContentKey*> BackupSession::SessionKey() {
   if (vault_.keys().format() == 1) return static_cast<const ContentKey*>(nullptr);
@@ -96,6 +155,7 @@ Result<BackupRecord> BackupSession::Commit(const Manifest& manifest, BackupRecor
   record.stored_bytes = packs_.stored_bytes();
   // The partition its blobs are in: a restore reads that partition's index (Vault::UsePartition).
   record.node_id = vault_.partition();
+  CV_RETURN_IF_ERROR(RecheckPrune(manifest));
   CrashPoint("before-commit");
   CV_RETURN_IF_ERROR(vault_.CommitRecord(record));
   CrashPoint("after-commit");

@@ -9,6 +9,7 @@
 // written before any blob it seals. Keys thus rotate with every backup.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_set>
@@ -36,14 +37,28 @@ class BackupSession {
   // Tests: the content key budget (blob_codec.h) for this session.
   void set_content_key_budget(uint64_t budget) { budget_ = budget; }
 
+  // The vault's prune grace (vault settings): a backup that has run longer than half of it re-checks at
+  // commit that no prune has marked a pack it relies on (docs/vault-format.md, "Prune"). 86400 by default.
+  // TODO(coordinator): set it from VaultSettingsStore::Current().prune_grace_seconds where backups start.
+  void SetPruneGrace(int64_t seconds) { prune_grace_ = seconds; }
+  // Tests: the session's clock (unix s); its first reading is the index load this session builds on.
+  void SetClock(std::function<int64_t()> now);
+
  private:
   void MaybeConsolidate();
+  // FailedPrecondition if a gc mark written since this session's start lists a pack (or the content key) the
+  // manifest relies on; OK at once for a session shorter than 30 s or half the prune grace.
+  Status RecheckPrune(const Manifest& manifest);
+  int64_t Now() const;
   // v2: this session's content key, made and written on first use. Null for v1.
   Result<const ContentKey*> SessionKey();
 
   Vault& vault_;
   PackWriter packs_;
   uint64_t budget_ = kContentKeyBudget;
+  int64_t prune_grace_ = 86400;
+  std::function<int64_t()> clock_;
+  int64_t started_ = 0;  // when the session began: right after its index load (ops/backup.cc)
   std::mutex key_mu_;
   std::shared_ptr<const ContentKey> content_key_;  // GUARDED_BY(key_mu_) until set
   mutable std::mutex mu_;

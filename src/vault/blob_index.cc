@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/pack_format_v2.h"
+#include "vault/gc_marks.h"
 #include "vault/index_cache.h"
 #include "vault/index_consolidation.h"
 #include "vault/object_table.h"
@@ -116,6 +117,13 @@ Result<std::unique_ptr<IndexCache>> LoadIntoCache(ObjectTable& table, ProblemLog
     if (!ingested->count(o.key)) fresh_consolidations.push_back(o);
   }
   CV_ASSIGN_OR_RETURN(auto newest, ReadNewestConsolidation(table, fresh_consolidations, problems));
+  // A consolidation this node did not write (its own are ingested when written) replaces what the cache
+  // holds: prune writes one that leaves out the packs it marked as garbage, and the cache must stop
+  // deduplicating against them. The index objects it does not cover are read again below.
+  if (newest && !ingested->empty()) {
+    if (Status st = cache->Clear(); !st.ok()) return unusable(st);
+    ingested->clear();
+  }
   std::vector<std::string> names, covered;
   std::vector<IndexEntry> entries;
   std::vector<std::pair<ObjectId, ObjectId>> pack_keys;
@@ -171,6 +179,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   std::unordered_map<ObjectId, ObjectId, ObjectIdHash> pack_keys;
   std::map<ObjectId, std::string> pack_partition;
   std::vector<IndexEntry> adopted;
+  std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> hidden;
   std::vector<std::string> names;
   std::string newest_consolidation;
   size_t uncovered = 0;
@@ -259,7 +268,26 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
     }
     if (partitions.size() > 1) packs.SetPackPartitions(pack_partition);
     std::sort(orphans.begin(), orphans.end());
+    // Unindexed packs a prune marked as garbage (gc marks, read only when there are unindexed packs): a
+    // loader must not deduplicate against them, as prune may delete them once its grace is over; a backup
+    // that committed meanwhile relying on one (it loaded before the mark) still restores: they are readable.
+    std::set<std::string> candidates;
+    if (v2 && !partition.empty() && !orphans.empty()) {
+      ProblemLog ignored;  // marks that do not verify are not prune's: ignored here, verify names them
+      CV_ASSIGN_OR_RETURN(auto marks, LoadGcMarks(table, ignored));
+      candidates = CandidatePacks(marks);
+    }
     for (const auto& [pack_id, size] : orphans) {
+      if (!candidates.empty() && candidates.count(packs.Key(pack_id))) {
+        auto header = packs.ReadHeader(pack_id, size);
+        if (!header.ok()) {
+          if (!IsObjectProblem(header.status())) return header.status();
+          continue;
+        }
+        pack_keys.emplace(pack_id, header->content_key);
+        for (const auto& pe : header->entries) hidden.emplace(pe.blob_id, IndexEntry{pack_id, pe});
+        continue;
+      }
       if (size <= kMaxUnindexedPackSize) {  // larger ones are refused unread below
         if (size > budget) {
           ++over_budget;
@@ -300,6 +328,7 @@ Status BlobIndex::Load(ObjectTable& table, PackReader& packs, BlobCodec& codec, 
   blobs_ = std::move(blobs);
   pack_keys_ = std::move(pack_keys);
   adopted_ = std::move(adopted);
+  hidden_ = std::move(hidden);
   duplicates_ = duplicates;
   loaded_ = true;
   partition_ = partitions.size() == 1 ? std::optional<std::string>(partitions[0]) : std::nullopt;
@@ -320,6 +349,7 @@ void BlobIndex::Unload() {
   blobs_.clear();
   pack_keys_.clear();
   adopted_.clear();
+  hidden_.clear();
   duplicates_ = 0;
   loaded_ = false;
   partition_.reset();
@@ -344,6 +374,13 @@ std::optional<IndexEntry> BlobIndex::Find(const ObjectId& id) const {
   }
   // The cache is replaced only by Load, which no lookup runs alongside; it locks itself.
   if (cache) return cache->Find(id);
+  return std::nullopt;
+}
+
+std::optional<IndexEntry> BlobIndex::FindHidden(const ObjectId& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = hidden_.find(id);
+  if (it != hidden_.end()) return it->second;
   return std::nullopt;
 }
 

@@ -61,6 +61,9 @@ class BlobIndex {
   // Forgets everything loaded (the vault moved to another partition): loaded() is false until the next Load.
   void Unload();
   std::optional<IndexEntry> Find(const ObjectId& id) const;
+  // A blob of an unindexed pack a prune marked as garbage: readable (a backup that relied on it may have
+  // committed since), never found by Find, so no backup deduplicates against it.
+  std::optional<IndexEntry> FindHidden(const ObjectId& id) const;
   // True when the last Load put the index in the on-disk cache.
   bool cached() const;
   size_t Count() const;
@@ -88,6 +91,7 @@ class BlobIndex {
   std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> blobs_;    // GUARDED_BY(mu_)
   std::unordered_map<ObjectId, ObjectId, ObjectIdHash> pack_keys_;  // GUARDED_BY(mu_), v2
   std::vector<IndexEntry> adopted_;                                 // GUARDED_BY(mu_)
+  std::unordered_map<ObjectId, IndexEntry, ObjectIdHash> hidden_;   // GUARDED_BY(mu_): gc candidates
   size_t duplicates_ = 0;                                           // GUARDED_BY(mu_)
   bool loaded_ = false;                                             // GUARDED_BY(mu_)
   // The partition loaded alone (nullopt: several), the index objects it listed and those written since, and

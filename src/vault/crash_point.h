@@ -10,4 +10,8 @@ namespace cv::vault {
 
 void CrashPoint(std::string_view name);
 
+// Unit tests in one process (a forked child): arms `spec` ("<name>[:<nth hit>]") as the environment variable
+// would, overriding it; "" disarms. A no-op in a build without crash points.
+void ArmCrashPointForTest(std::string_view spec);
+
 }  // namespace cv::vault

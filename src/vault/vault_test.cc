@@ -438,7 +438,7 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
       case layout::Naming::kNodeStamped:
         sample = layout::ConsolidatedIndexKey("0123456789abcdef", 1764079200, "0123456789abcdef");
         break;
-      case layout::Naming::kStamped:  // several kinds: catalog-full/, marks/
+      case layout::Naming::kStamped:  // several kinds: catalog-full/, marks/, gc/
         sample = std::string(k.prefix) + layout::TimeStamp(1764079200) + "-0123456789abcdef";
         break;
       case layout::Naming::kDayBackupId:
