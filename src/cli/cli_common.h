@@ -36,5 +36,7 @@ void AddPolicyCommands(CLI::App& app, GlobalFlags& g);  // policy set|remove|lis
 std::string ChangedBy(const vault::Vault& v);
 // retention_commands.cc
 void AddRetentionCommands(CLI::App& app, GlobalFlags& g);  // forget, undelete, retain, lock, settings
+// prune_commands.cc
+void AddPruneCommands(CLI::App& app, GlobalFlags& g);  // prune
 
 }  // namespace cv::cli

@@ -910,6 +910,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddKey(app, g);
   AddPolicyCommands(app, g);
   AddRetentionCommands(app, g);
+  AddPruneCommands(app, g);
   AddDaemonCommands(app, g);
 }
 

@@ -228,14 +228,16 @@ Result<MarkOutcome> Lock(vault::Vault& vault, const std::string& what, const std
 }
 
 Status CheckStoreEnforcesLocks(storage::ObjectStore& store) {
-  // TODO(coordinator): ask store.ProbeLocks() (S3 Object Lock with versioning, Azure version-level
-  // immutability) once the storage layer has it; a local directory needs no probe (cassvault enforces).
   const std::string where = store.Describe();
+  // A local directory: cassvault enforces the locks itself (docs/retention.md says what that cannot stop).
   if (where.rfind("file://", 0) == 0) return Status::OK();
+  CV_ASSIGN_OR_RETURN(storage::LockSupport support, store.ProbeLocks());
+  if (support.object_lock) return Status::OK();
   return Status::FailedPrecondition("immutability on " + where,
-                                    "the bucket has no Object Lock that cassvault can confirm yet (the store "
-                                    "probe is not wired: the coordinator wires the store probe). Nothing "
-                                    "written");
+                                    "the store does not enforce retention locks (" + support.detail +
+                                        "): create the bucket with Object Lock (S3) or the container with "
+                                        "version-level immutability (Azure), then run this again. Nothing "
+                                        "written");
 }
 
 Result<vault::VaultSettings> ChangeSettings(vault::Vault& vault, const SettingsChange& change,

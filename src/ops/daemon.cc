@@ -23,6 +23,7 @@
 #include "ops/node_session.h"
 #include "ops/policy_file.h"
 #include "ops/policy_run.h"
+#include "ops/prune.h"
 #include "ops/run_lock.h"
 #include "ops/slot_plan.h"
 #include "vault/lease.h"
@@ -79,6 +80,7 @@ class Daemon {
   void Attempt(Live& l);
   void Finish(Live& l, const AttemptResult& last);
   void Maintain(int64_t now);
+  void Prune();
   void SaveState() {
     if (Status st = state_.Save(); !st.ok()) Log("warn", "state", {{"error", st.ToString()}});
   }
@@ -415,7 +417,40 @@ void Daemon::Maintain(int64_t now) {
          {"seconds", r->seconds},
          {"supported", r->catalog_supported}});
   }
+  Prune();
   next_maintain_ = UnixNow() + config_.daemon.maintenance_interval_seconds;
+}
+
+// The policies' retention, purge and garbage collection, under the lease this daemon holds (renewed
+// between prune's steps, so a long garbage collection does not let another host in).
+void Daemon::Prune() {
+  ops::PruneOptions o;
+  o.work_dir = config_.cache_dir;
+  o.now = UnixNow();
+  o.keep_alive = [this]() -> Status {
+    int64_t now = UnixNow();
+    if (now - lease_renewed_ < kLeaseRenewSeconds) return Status::OK();
+    CV_RETURN_IF_ERROR(lease_->Renew(now));
+    lease_renewed_ = now;
+    return Status::OK();
+  };
+  auto r = RunPrune(*vault_, o, /*lease_held=*/true);
+  if (!r.ok()) {
+    Log("error", "prune", {{"error", r.status().ToString()}});
+    return;
+  }
+  size_t kept = 0;
+  for (const TagPlan& t : r->tags) kept += t.keep ? 1 : 0;
+  Log("info", "prune",
+      {{"tags_kept", kept},
+       {"forgotten", r->forgotten},
+       {"purged", r->purged},
+       {"marked", r->gc.candidates_marked},
+       {"deleted_objects", r->gc.deleted_objects},
+       {"deleted_bytes", r->gc.deleted_bytes},
+       {"repacked_packs", r->gc.repacked_packs},
+       {"skipped_locked", r->gc.skipped_locked},
+       {"seconds", r->seconds}});
 }
 
 Status Daemon::Run() {

@@ -34,12 +34,20 @@ Status BackupSession::RecheckPrune(const Manifest& manifest) {
   const int64_t elapsed = Now() - started_;
   // Shorter than half the grace: any mark written after this session's index load is due only after it
   // commits, and phase 2 then finds its record (docs/vault-format.md, "Prune").
-  if (vault_.format() != 2 || elapsed <= kRecheckAfterSeconds || elapsed <= prune_grace_ / 2)
-    return Status::OK();
+  if (vault_.format() != 2 || elapsed <= kRecheckAfterSeconds) return Status::OK();
+  int64_t grace = 0;
+  if (prune_grace_) {
+    grace = *prune_grace_;
+  } else {
+    // Settings that cannot be read: check as if the grace were the shortest a vault may have.
+    auto settings = vault_.settings().Current();
+    grace = settings.ok() ? settings->prune_grace_seconds : 2 * kRecheckAfterSeconds;
+  }
+  if (elapsed <= grace / 2) return Status::OK();
   // Marks written since the load (with half a grace of slack: phase 1 hides its candidates from loaders a
   // moment after writing its mark, not at the same instant).
   ProblemLog ignored;
-  CV_ASSIGN_OR_RETURN(auto marks, LoadGcMarks(vault_.objects(), ignored, started_ - prune_grace_ / 2));
+  CV_ASSIGN_OR_RETURN(auto marks, LoadGcMarks(vault_.objects(), ignored, started_ - grace / 2));
   if (marks.empty()) return Status::OK();
   std::set<std::string> candidates;
   for (const auto& m : marks) candidates.insert(m.candidates.begin(), m.candidates.end());

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_set>
 
 #include "vault/pack_writer.h"
@@ -37,9 +38,9 @@ class BackupSession {
   // Tests: the content key budget (blob_codec.h) for this session.
   void set_content_key_budget(uint64_t budget) { budget_ = budget; }
 
-  // The vault's prune grace (vault settings): a backup that has run longer than half of it re-checks at
-  // commit that no prune has marked a pack it relies on (docs/vault-format.md, "Prune"). 86400 by default.
-  // TODO(coordinator): set it from VaultSettingsStore::Current().prune_grace_seconds where backups start.
+  // The vault's prune grace: a backup that has run longer than half of it re-checks at commit that no prune
+  // has marked a pack it relies on (docs/vault-format.md, "Prune"). Unset, it is read from the vault's
+  // settings at commit, and only by a backup that has run longer than 30 s (the shortest grace is 60 s).
   void SetPruneGrace(int64_t seconds) { prune_grace_ = seconds; }
   // Tests: the session's clock (unix s); its first reading is the index load this session builds on.
   void SetClock(std::function<int64_t()> now);
@@ -56,7 +57,7 @@ class BackupSession {
   Vault& vault_;
   PackWriter packs_;
   uint64_t budget_ = kContentKeyBudget;
-  int64_t prune_grace_ = 86400;
+  std::optional<int64_t> prune_grace_;
   std::function<int64_t()> clock_;
   int64_t started_ = 0;  // when the session began: right after its index load (ops/backup.cc)
   std::mutex key_mu_;

@@ -10,8 +10,7 @@ namespace cv::vault {
 
 using layout::ObjectKind;
 
-// TODO(coordinator): return info.modified once storage::ObjectInfo has it (helper S fills it in List).
-int64_t ModifiedOf(const storage::ObjectInfo& /*info*/) { return 0; }
+int64_t ModifiedOf(const storage::ObjectInfo& info) { return info.modified; }
 
 namespace {
 

@@ -1,0 +1,151 @@
+#include "ops/store_locks.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/vault_layout.h"
+#include "env/private_file.h"
+
+namespace cv::ops {
+namespace {
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kWeek = 7 * kDay;
+// 1970-01-05 was a Monday.
+constexpr int64_t kFirstMonday = 4 * kDay;
+
+// The applied locks: object key -> the date the store has been asked to keep it until.
+class AppliedLocks {
+ public:
+  ~AppliedLocks() {
+    if (db_ != nullptr) sqlite3_close(db_);
+  }
+  Status Open(const std::string& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) return Status::IOError("store locks " + path, Err());
+    return Exec(
+        "CREATE TABLE IF NOT EXISTS applied (key TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID");
+  }
+  int64_t Until(const std::string& key) {
+    sqlite3_stmt* st = nullptr;
+    int64_t until = 0;
+    if (sqlite3_prepare_v2(db_, "SELECT until FROM applied WHERE key = ?", -1, &st, nullptr) == SQLITE_OK) {
+      sqlite3_bind_text(st, 1, key.c_str(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+      if (sqlite3_step(st) == SQLITE_ROW) until = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return until;
+  }
+  Status Set(const std::string& key, int64_t until) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO applied (key, until) VALUES (?, ?)", -1, &st,
+                           nullptr) != SQLITE_OK) {
+      return Status::IOError("store locks", Err());
+    }
+    sqlite3_bind_text(st, 1, key.c_str(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, until);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? Status::OK() : Status::IOError("store locks", Err());
+  }
+
+ private:
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) == SQLITE_OK) return Status::OK();
+    std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    return Status::IOError("store locks", msg);
+  }
+  std::string Err() const { return db_ ? sqlite3_errmsg(db_) : "out of memory"; }
+  sqlite3* db_ = nullptr;
+};
+
+// The catalog segment a record was committed as: written on the UTC day of its commit, which is its finish
+// or the day after (a commit that crossed midnight). "" when neither exists (a backups/<id> record instead).
+std::string SegmentKeyOf(vault::Vault& v, const BackupRecord& r) {
+  if (r.node_id.empty()) return layout::BackupKey(r.backup_id);
+  for (int64_t t : {r.finished, r.finished + kDay, r.finished - kDay}) {
+    std::string key = layout::CatalogSegmentKey(t, r.backup_id);
+    if (v.store().Stat(key).ok()) return key;
+  }
+  return "";
+}
+
+}  // namespace
+
+int64_t LockBucket(int64_t t) {
+  if (t <= kFirstMonday) return kFirstMonday;
+  int64_t weeks = (t - kFirstMonday + kWeek - 1) / kWeek;
+  return kFirstMonday + weeks * kWeek;
+}
+
+Result<StoreLockReport> ApplyStoreLocks(vault::Vault& vault, const std::vector<LockedBackup>& locked,
+                                        const std::string& immutability, const std::string& state_dir) {
+  StoreLockReport report;
+  if (locked.empty() || immutability == "disabled") return report;
+  storage::LockMode mode =
+      immutability == "locked" ? storage::LockMode::kCompliance : storage::LockMode::kGovernance;
+
+  // Every object each locked backup needs, with the latest bucket any of them asks for.
+  std::map<std::string, int64_t> want;
+  auto need = [&](const std::string& key, int64_t until) {
+    if (key.empty()) return;
+    int64_t& w = want[key];
+    w = std::max(w, until);
+  };
+  std::map<std::string, std::vector<const LockedBackup*>> by_partition;
+  int64_t latest = 0;
+  for (const LockedBackup& b : locked) {
+    int64_t until = LockBucket(b.locked_until);
+    latest = std::max(latest, until);
+    need(SegmentKeyOf(vault, b.record), until);
+    need(layout::ManifestKey(b.record.manifest_id), until);
+    need(layout::RefsKey(b.record.backup_id), until);
+    need(layout::ContentKeyObjectKey(b.record.content_key), until);
+    by_partition[b.record.node_id].push_back(&b);
+  }
+  // The packs holding their blobs, found through each partition's index.
+  for (const auto& [node, backups] : by_partition) {
+    CV_RETURN_IF_ERROR(vault.LoadIndexOf({node}));
+    for (const LockedBackup* b : backups) {
+      CV_ASSIGN_OR_RETURN(std::vector<ObjectId> refs, vault.LoadReferenceSet(b->record.backup_id));
+      std::set<ObjectId> packs;
+      for (const ObjectId& blob : refs) {
+        if (auto e = vault.FindBlob(blob)) packs.insert(e->pack_id);
+      }
+      for (const ObjectId& p : packs) {
+        need(node.empty() ? layout::PackKey(p) : layout::PackKey(node, p), LockBucket(b->locked_until));
+      }
+    }
+    ++report.backups;
+  }
+  // What opens the vault at all: its config and key slots, until the latest lock.
+  need("config", latest);
+  std::vector<storage::ObjectInfo> listed;
+  CV_RETURN_IF_ERROR(vault.store().List("keys/", [&](const storage::ObjectInfo& o) { listed.push_back(o); }));
+  CV_RETURN_IF_ERROR(
+      vault.store().List("config-seal/", [&](const storage::ObjectInfo& o) { listed.push_back(o); }));
+  for (const auto& o : listed) need(o.key, latest);
+
+  CV_RETURN_IF_ERROR(env::EnsurePrivateDir(state_dir));
+  AppliedLocks applied;
+  CV_RETURN_IF_ERROR(applied.Open(state_dir + "/" + vault.vault_id() + ".store-locks.sqlite"));
+  report.objects = want.size();
+  for (const auto& [key, until] : want) {
+    if (applied.Until(key) >= until) continue;
+    ++report.requests;
+    Status st = vault.store().SetLock(key, storage::ObjectLock{until, mode});
+    if (!st.ok()) {
+      ++report.refused;
+      if (report.notes.size() < 20) report.notes.push_back(st.ToString());
+      continue;
+    }
+    CV_RETURN_IF_ERROR(applied.Set(key, until));
+  }
+  return report;
+}
+
+}  // namespace cv::ops
