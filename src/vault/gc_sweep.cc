@@ -75,17 +75,17 @@ Result<bool> StillGarbage(GcScan& scan, const std::string& key, const GcOptions&
 // The order deletions go in: packs first (a content key is judged against the packs that stay), index objects
 // after every resurrection was written, manifests and reference sets, content keys last.
 int DeleteOrder(const std::string& key) {
-  static const ObjectKind order[] = {ObjectKind::kPack,
-                                     ObjectKind::kIndex,
-                                     ObjectKind::kConsolidatedIndex,
-                                     ObjectKind::kConsolidatedCatalog,
-                                     ObjectKind::kManifest,
-                                     ObjectKind::kReferenceSet,
-                                     ObjectKind::kContentKey};
-  for (size_t i = 0; i < std::size(order); ++i) {
-    if (key.starts_with(layout::KindInfo(order[i]).prefix)) return static_cast<int>(i);
+  static const ObjectKind kOrder[] = {ObjectKind::kPack,
+                                      ObjectKind::kIndex,
+                                      ObjectKind::kConsolidatedIndex,
+                                      ObjectKind::kConsolidatedCatalog,
+                                      ObjectKind::kManifest,
+                                      ObjectKind::kReferenceSet,
+                                      ObjectKind::kContentKey};
+  for (size_t i = 0; i < std::size(kOrder); ++i) {
+    if (key.starts_with(layout::KindInfo(kOrder[i]).prefix)) return static_cast<int>(i);
   }
-  return static_cast<int>(std::size(order));
+  return static_cast<int>(std::size(kOrder));
 }
 
 }  // namespace
