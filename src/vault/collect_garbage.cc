@@ -161,7 +161,7 @@ Status MarkOthers(GcScan& scan, const GcOptions& o, const std::set<std::string>&
     } else if (scan.records_complete) {
       CV_ASSIGN_OR_RETURN(bool named, scan.set->IsNamed(key));
       if (!named && key.starts_with(prefix(ObjectKind::kManifest))) garbage = true;
-      if (!named && key.starts_with(prefix(ObjectKind::kContentKey))) {
+      if (!named && scan.keys_judgeable && key.starts_with(prefix(ObjectKind::kContentKey))) {
         // A pack that is still there (a candidate too) holds blobs sealed by it: the key goes after it.
         auto id = layout::ParseContentKey(ObjectKind::kContentKey, key);
         CV_ASSIGN_OR_RETURN(bool used,

@@ -390,6 +390,30 @@ TEST_F(GcTest, TheMarkSetLivesInAPrivateDirectoryThatIsRemoved) {
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
 }
 
+// Packs of the unpartitioned layout (older v2 vaults, backup --offline) cannot be hidden from loaders (their
+// index objects are never consolidated): neither they nor any content key (theirs may seal blobs a kept
+// backup shares) are collected; prune says so.
+TEST_F(GcTest, UnpartitionedPacksAndContentKeysAreLeftAlone) {
+  auto flat = Vault::Open(Store(), crypto::PassphraseSecret("admin"));
+  ASSERT_TRUE(flat.ok());
+  auto ru =
+      testutil::CommitTestBackup(**flat, {Part(1), Part(2)}, {.backup_id = Id(1), .pack_target = 1 << 20});
+  ASSERT_TRUE(ru.ok()) << ru.status().ToString();
+  Backup(2, {Part(3)});
+  const auto packs = Listing("packs/");
+  const auto keys = Listing("content-keys/");
+  auto r = Gc(t1_, {*ru});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  bool noted = false;
+  for (const auto& n : r->notes) noted = noted || n.find("1 unpartitioned packs") != std::string::npos;
+  EXPECT_TRUE(noted);
+  ASSERT_TRUE(Gc(t1_ + kGrace + 1).ok());
+  ASSERT_TRUE(Gc(t1_ + 2 * kGrace + 2).ok());
+  EXPECT_EQ(Listing("packs/"), packs);
+  EXPECT_EQ(Listing("content-keys/"), keys);
+  ExpectCleanAndRestorable({Id(2)});
+}
+
 // A store that refuses to delete packs, as S3 Object Lock or Azure immutability does for a locked object.
 class LockedPacksStore final : public storage::ForwardingStore {
  public:

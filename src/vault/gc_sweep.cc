@@ -65,7 +65,7 @@ Result<bool> StillGarbage(GcScan& scan, const std::string& key, const GcOptions&
   if (named) return false;
   if (key.starts_with(layout::KindInfo(ObjectKind::kContentKey).prefix)) {
     auto id = layout::ParseContentKey(ObjectKind::kContentKey, key);
-    if (!id) return false;
+    if (!id || !scan.keys_judgeable) return false;
     CV_ASSIGN_OR_RETURN(bool used, scan.set->KeyInUse(*id, GcMarkSet::kDeleting));
     return !used;
   }
