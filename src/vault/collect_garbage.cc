@@ -200,10 +200,11 @@ Status Consolidate(Vault& vault, GcScan& scan, const std::string& node, const Ph
 
 Result<GcReport> CollectGarbage(Vault& vault, std::span<const BackupRecord> purge, const GcOptions& o) {
   CV_RETURN_IF_ERROR(RequireAdmin(vault));
-  if (o.grace_seconds < 0 || o.repack_threshold <= 0 || o.repack_threshold > 1 || o.work_dir.empty())
+  if (o.now <= 0 || o.grace_seconds < 0 || o.repack_threshold <= 0 || o.repack_threshold > 1 ||
+      o.work_dir.empty())
     return Status::InvalidArgument("prune",
-                                   "grace must be >= 0, the repack threshold in (0, 1] and a work "
-                                   "directory given; nothing was written or deleted");
+                                   "needs the time, a grace >= 0, a repack threshold in (0, 1] and a "
+                                   "work directory; nothing was written or deleted");
   GcReport report;
   CV_RETURN_IF_ERROR(Purge(vault, purge, o, &report));
   std::set<std::string> exclude;

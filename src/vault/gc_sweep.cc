@@ -26,7 +26,6 @@ Status GcDelete(storage::ObjectStore& store, const std::string& key, uint64_t si
   CV_RETURN_IF_ERROR(st.Annotate("prune: delete"));
   ++report->deleted_objects;
   report->deleted_bytes += size;
-  CrashPoint("gc-mid-delete");
   return Status::OK();
 }
 
@@ -159,6 +158,7 @@ Status SweepDueMarks(Vault& vault, GcScan* scan, const GcOptions& o, GcReport* r
     CV_RETURN_IF_ERROR(GcDelete(vault.store(), key, size, o, report));
     if (report->skipped_locked == locked) {
       deleted->insert(key);
+      if (!o.dry_run) CrashPoint("gc-mid-delete");
     } else if (auto name = layout::ParsePartitionedPackKey(key)) {
       // Still there: its content key stays with it (a later run marks both again).
       CV_RETURN_IF_ERROR(scan->set->DropCand(name->id, GcMarkSet::kDeleting));
