@@ -92,7 +92,16 @@ Status MarkPacks(Vault& vault, GcScan& scan, const GcOptions& o, GcReport* repor
     const uint64_t dead = p.entry_bytes - std::min(p.entry_bytes, p.live_bytes);
     const bool repack = uncovered > 0 && p.view != 0 && p.content_key && p.entry_bytes > 0 &&
                         static_cast<double>(dead) >= o.repack_threshold * static_cast<double>(p.entry_bytes);
-    if (uncovered > 0 && !repack) continue;
+    if (uncovered > 0 && !repack) {
+      // A pack no view names that a kept backup needs (its index object was lost, or listed after its pack
+      // was): the partition's new consolidation names it again (from its header), instead of every loader
+      // reading it whole to adopt it.
+      if (p.view == 0 && p.content_key) {
+        CV_RETURN_IF_ERROR(scan.set->AddView(p.id, GcMarkSet::kWrittenNow));
+        out->consolidate.insert(p.node);
+      }
+      continue;
+    }
     if (repack) {
       ++report->repacked_packs;
       if (!o.dry_run) {

@@ -414,6 +414,25 @@ TEST_F(GcTest, UnpartitionedPacksAndContentKeysAreLeftAlone) {
   ExpectCleanAndRestorable({Id(2)});
 }
 
+// A pack a kept backup needs that no index view names (its index object lost): prune's consolidation names it
+// again from its header, so loaders find it without reading it whole to adopt it.
+TEST_F(GcTest, ALivePackNoIndexNamesIsNamedAgainByTheConsolidation) {
+  Backup(1, {Part(1)});
+  const auto raw = Listing("index/" + std::string(kNode) + "/");
+  ASSERT_EQ(raw.size(), 1u);
+  ASSERT_TRUE(Store()->Delete(raw.begin()->first).ok());
+  {
+    auto v = Open();
+    ASSERT_TRUE(v->LoadIndex().ok());
+    EXPECT_EQ(v->TakeAdopted().size(), 1u);  // before: adopted, the pack read whole
+  }
+  auto r = Gc(t1_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->consolidations_written, 1u);
+  EXPECT_EQ(r->candidates_marked, 0u);
+  ExpectCleanAndRestorable({Id(1)});  // and no pack left that no index names
+}
+
 // A store that refuses to delete packs, as S3 Object Lock or Azure immutability does for a locked object.
 class LockedPacksStore final : public storage::ForwardingStore {
  public:
