@@ -15,6 +15,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "backends/local/local_store.h"
 #include "core/vault_layout.h"
@@ -264,6 +265,32 @@ TEST_F(GcTest, ABackupThatLoadedBeforeTheMarkAndCommitsBeforePhaseTwoKeepsItsPac
   ASSERT_TRUE(Gc(t1_ + 2 * kGrace + 2).ok());
   ASSERT_TRUE(Gc(t1_ + 3 * kGrace + 3).ok());
   ExpectCleanAndRestorable({Id(4)});
+}
+
+// A consolidation written after the mark by a node that loaded its index before it names the candidate pack
+// again: a loader may deduplicate against it, so phase 2 keeps it; the next phase 1 hides it again, and it
+// goes a grace later.
+TEST_F(GcTest, APackAConsolidationNamesAgainAfterTheMarkIsKeptThenHiddenAgain) {
+  const Parts a = {Part(1), Part(2)};
+  BackupRecord ra = Backup(1, a);
+  const std::string p = *PacksOf(a).begin();
+  auto node = Open("writer");
+  ASSERT_TRUE(node->LoadIndex().ok());
+  ASSERT_TRUE(Gc(t1_, {ra}).ok());
+  // Consolidations are named by the second they are written (the newest name wins): the node's comes later.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto written = node->blob_index().Consolidate(node->objects());  // its view still holds A's pack
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  auto r2 = Gc(t1_ + kGrace + 1);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(Listing("packs/").count(p), 1u) << "deleted while an index view names it";
+  EXPECT_GE(r2->consolidations_written, 1u);
+  auto again = Open();
+  ASSERT_TRUE(again->LoadIndex().ok());
+  EXPECT_FALSE(again->FindBlob(again->NewCodec()->BlobId(Part(1))).has_value()) << "hidden again";
+  ASSERT_TRUE(Gc(t1_ + 2 * kGrace + 2).ok());
+  EXPECT_EQ(Listing("packs/").count(p), 0u);
+  ExpectCleanAndRestorable({});
 }
 
 // A backup that ran longer than half the grace and commits after phase 2 deleted a pack it deduplicated
