@@ -338,6 +338,41 @@ TEST_F(GcTest, ALongBackupCommittingAfterPhaseTwoIsAbortedByTheRecheck) {
   ExpectCleanAndRestorable({});
 }
 
+// A backup shorter than half the grace commits without reading a gc mark (any mark written after its index
+// load is due only after its record exists); one that ran longer reads them.
+TEST_F(GcTest, OnlyABackupLongerThanHalfTheGraceReadsTheMarks) {
+  Backup(1, {Part(1)});
+  ASSERT_TRUE(Gc(t1_).ok());
+  for (const int64_t elapsed : {int64_t{100}, kGrace / 2 + 1}) {
+    auto counting = std::make_unique<storage::CountingStore>(Store(), /*keep_log=*/true);
+    storage::CountingStore* log = counting.get();
+    auto opened = Vault::Open(std::move(counting), crypto::PassphraseSecret("writer"));
+    ASSERT_TRUE(opened.ok());
+    Vault& v = **opened;
+    ASSERT_TRUE(v.UsePartition(kNode).ok());
+    ASSERT_TRUE(v.LoadIndex().ok());
+    int64_t clock = t1_;
+    BackupSession session(v, 1 << 20);
+    session.SetPruneGrace(kGrace);
+    session.SetClock([&clock] { return clock; });
+    auto codec = v.NewCodec();
+    bool stored = false;
+    auto id = session.StorePart(*codec, Part(static_cast<int>(elapsed % 200) + 10), true, &stored);
+    ASSERT_TRUE(id.ok());
+    Manifest m;
+    m.backup_id = Id(static_cast<int>(elapsed % 1000) + 100);
+    m.tables.push_back(TableEntry{"ks", "t", "", "", {FileEntry{"nb-1-big-Data.db", 0, 0, 0644, 0, {*id}}}});
+    BackupRecord r;
+    r.backup_id = m.backup_id;
+    clock += elapsed;
+    log->Reset();
+    ASSERT_TRUE(session.Commit(m, r).ok());
+    size_t gc_lists = 0;
+    for (const auto& q : log->Log()) gc_lists += q.op == 'L' && q.key == "gc/";
+    EXPECT_EQ(gc_lists, elapsed > kGrace / 2 ? 1u : 0u) << "elapsed " << elapsed;
+  }
+}
+
 // A pack whose blobs are mostly garbage: its live blob is copied into a new pack, the old one goes, the
 // stored bytes shrink and the kept backup restores.
 TEST_F(GcTest, RepackKeepsLiveBlobsReadableAndShrinksStoredBytes) {
