@@ -61,7 +61,7 @@ Status VerifyPartition(vault::Vault& vault, const std::vector<BackupRecord>& rec
   std::map<ObjectId, uint64_t> entries_end;  // per pack: where its last referenced blob ends
   for (const auto& [id, where] : users) {
     ++report->blobs;
-    auto loc = vault.FindBlob(id);
+    auto loc = vault.LocateBlob(id);  // a pack prune marked holds it too, until prune decides
     if (!loc) {
       report->problems.push_back({"blob " + IdToHex(id), "missing: no pack holds it", where});
       continue;

@@ -92,7 +92,16 @@ Status MarkPacks(Vault& vault, GcScan& scan, const GcOptions& o, GcReport* repor
     const uint64_t dead = p.entry_bytes - std::min(p.entry_bytes, p.live_bytes);
     const bool repack = uncovered > 0 && p.view != 0 && p.content_key && p.entry_bytes > 0 &&
                         static_cast<double>(dead) >= o.repack_threshold * static_cast<double>(p.entry_bytes);
-    if (uncovered > 0 && !repack) continue;
+    if (uncovered > 0 && !repack) {
+      // A pack no view names that a kept backup needs (its index object was lost, or listed after its pack
+      // was): the partition's new consolidation names it again (from its header), instead of every loader
+      // reading it whole to adopt it.
+      if (p.view == 0 && p.content_key) {
+        CV_RETURN_IF_ERROR(scan.set->AddView(p.id, GcMarkSet::kWrittenNow));
+        out->consolidate.insert(p.node);
+      }
+      continue;
+    }
     if (repack) {
       ++report->repacked_packs;
       if (!o.dry_run) {
@@ -161,7 +170,7 @@ Status MarkOthers(GcScan& scan, const GcOptions& o, const std::set<std::string>&
     } else if (scan.records_complete) {
       CV_ASSIGN_OR_RETURN(bool named, scan.set->IsNamed(key));
       if (!named && key.starts_with(prefix(ObjectKind::kManifest))) garbage = true;
-      if (!named && key.starts_with(prefix(ObjectKind::kContentKey))) {
+      if (!named && scan.keys_judgeable && key.starts_with(prefix(ObjectKind::kContentKey))) {
         // A pack that is still there (a candidate too) holds blobs sealed by it: the key goes after it.
         auto id = layout::ParseContentKey(ObjectKind::kContentKey, key);
         CV_ASSIGN_OR_RETURN(bool used,
@@ -200,10 +209,11 @@ Status Consolidate(Vault& vault, GcScan& scan, const std::string& node, const Ph
 
 Result<GcReport> CollectGarbage(Vault& vault, std::span<const BackupRecord> purge, const GcOptions& o) {
   CV_RETURN_IF_ERROR(RequireAdmin(vault));
-  if (o.grace_seconds < 0 || o.repack_threshold <= 0 || o.repack_threshold > 1 || o.work_dir.empty())
+  if (o.now <= 0 || o.grace_seconds < 0 || o.repack_threshold <= 0 || o.repack_threshold > 1 ||
+      o.work_dir.empty())
     return Status::InvalidArgument("prune",
-                                   "grace must be >= 0, the repack threshold in (0, 1] and a work "
-                                   "directory given; nothing was written or deleted");
+                                   "needs the time, a grace >= 0, a repack threshold in (0, 1] and a "
+                                   "work directory; nothing was written or deleted");
   GcReport report;
   CV_RETURN_IF_ERROR(Purge(vault, purge, o, &report));
   std::set<std::string> exclude;

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "backends/local/local_store.h"
 #include "core/vault_layout.h"
@@ -24,6 +25,7 @@
 #include "vault/collect_garbage.h"
 #include "vault/crash_point.h"
 #include "vault/gc_marks.h"
+#include "vault/span_reader.h"
 #include "vault/testing.h"
 #include "vault/vault.h"
 
@@ -144,10 +146,13 @@ class GcTest : public ::testing::Test {
       auto m = v->LoadManifest(r);
       ASSERT_TRUE(m.ok()) << m.status().ToString();
       std::vector<uint8_t> got, want, blob;
-      for (const auto& b : m->tables.at(0).files.at(0).blobs) {
-        Status st = v->ReadBlob(b, *codec, &blob);
+      const auto& blobs = m->tables.at(0).files.at(0).blobs;
+      SpanReader reader(*v, blobs);  // as restore reads: spans of packs
+      for (const auto& b : blobs) {
+        Status st = reader.ReadBlob(b, *codec, &blob);
         ASSERT_TRUE(st.ok()) << r.backup_id << ": " << st.ToString();
         got.insert(got.end(), blob.begin(), blob.end());
+        ASSERT_TRUE(v->ReadBlob(b, *codec, &blob).ok());
       }
       for (const auto& p : expected_.at(r.backup_id)) want.insert(want.end(), p.begin(), p.end());
       EXPECT_TRUE(got == want) << r.backup_id << " does not restore bytes-equal";
@@ -262,6 +267,32 @@ TEST_F(GcTest, ABackupThatLoadedBeforeTheMarkAndCommitsBeforePhaseTwoKeepsItsPac
   ExpectCleanAndRestorable({Id(4)});
 }
 
+// A consolidation written after the mark by a node that loaded its index before it names the candidate pack
+// again: a loader may deduplicate against it, so phase 2 keeps it; the next phase 1 hides it again, and it
+// goes a grace later.
+TEST_F(GcTest, APackAConsolidationNamesAgainAfterTheMarkIsKeptThenHiddenAgain) {
+  const Parts a = {Part(1), Part(2)};
+  BackupRecord ra = Backup(1, a);
+  const std::string p = *PacksOf(a).begin();
+  auto node = Open("writer");
+  ASSERT_TRUE(node->LoadIndex().ok());
+  ASSERT_TRUE(Gc(t1_, {ra}).ok());
+  // Consolidations are named by the second they are written (the newest name wins): the node's comes later.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto written = node->blob_index().Consolidate(node->objects());  // its view still holds A's pack
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  auto r2 = Gc(t1_ + kGrace + 1);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(Listing("packs/").count(p), 1u) << "deleted while an index view names it";
+  EXPECT_GE(r2->consolidations_written, 1u);
+  auto again = Open();
+  ASSERT_TRUE(again->LoadIndex().ok());
+  EXPECT_FALSE(again->FindBlob(again->NewCodec()->BlobId(Part(1))).has_value()) << "hidden again";
+  ASSERT_TRUE(Gc(t1_ + 2 * kGrace + 2).ok());
+  EXPECT_EQ(Listing("packs/").count(p), 0u);
+  ExpectCleanAndRestorable({});
+}
+
 // A backup that ran longer than half the grace and commits after phase 2 deleted a pack it deduplicated
 // against is aborted by its re-check, and commits nothing.
 TEST_F(GcTest, ALongBackupCommittingAfterPhaseTwoIsAbortedByTheRecheck) {
@@ -305,6 +336,41 @@ TEST_F(GcTest, ALongBackupCommittingAfterPhaseTwoIsAbortedByTheRecheck) {
           "), and may delete them before this backup's record is seen; nothing committed; run the backup "
           "again");
   ExpectCleanAndRestorable({});
+}
+
+// A backup shorter than half the grace commits without reading a gc mark (any mark written after its index
+// load is due only after its record exists); one that ran longer reads them.
+TEST_F(GcTest, OnlyABackupLongerThanHalfTheGraceReadsTheMarks) {
+  Backup(1, {Part(1)});
+  ASSERT_TRUE(Gc(t1_).ok());
+  for (const int64_t elapsed : {int64_t{100}, kGrace / 2 + 1}) {
+    auto counting = std::make_unique<storage::CountingStore>(Store(), /*keep_log=*/true);
+    storage::CountingStore* log = counting.get();
+    auto opened = Vault::Open(std::move(counting), crypto::PassphraseSecret("writer"));
+    ASSERT_TRUE(opened.ok());
+    Vault& v = **opened;
+    ASSERT_TRUE(v.UsePartition(kNode).ok());
+    ASSERT_TRUE(v.LoadIndex().ok());
+    int64_t clock = t1_;
+    BackupSession session(v, 1 << 20);
+    session.SetPruneGrace(kGrace);
+    session.SetClock([&clock] { return clock; });
+    auto codec = v.NewCodec();
+    bool stored = false;
+    auto id = session.StorePart(*codec, Part(static_cast<int>(elapsed % 200) + 10), true, &stored);
+    ASSERT_TRUE(id.ok());
+    Manifest m;
+    m.backup_id = Id(static_cast<int>(elapsed % 1000) + 100);
+    m.tables.push_back(TableEntry{"ks", "t", "", "", {FileEntry{"nb-1-big-Data.db", 0, 0, 0644, 0, {*id}}}});
+    BackupRecord r;
+    r.backup_id = m.backup_id;
+    clock += elapsed;
+    log->Reset();
+    ASSERT_TRUE(session.Commit(m, r).ok());
+    size_t gc_lists = 0;
+    for (const auto& q : log->Log()) gc_lists += q.op == 'L' && q.key == "gc/";
+    EXPECT_EQ(gc_lists, elapsed > kGrace / 2 ? 1u : 0u) << "elapsed " << elapsed;
+  }
 }
 
 // A pack whose blobs are mostly garbage: its live blob is copied into a new pack, the old one goes, the
@@ -384,6 +450,49 @@ TEST_F(GcTest, TheMarkSetLivesInAPrivateDirectoryThatIsRemoved) {
   o.work_dir.clear();
   auto refused = CollectGarbage(*v, {}, o);
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+}
+
+// Packs of the unpartitioned layout (older v2 vaults, backup --offline) cannot be hidden from loaders (their
+// index objects are never consolidated): neither they nor any content key (theirs may seal blobs a kept
+// backup shares) are collected; prune says so.
+TEST_F(GcTest, UnpartitionedPacksAndContentKeysAreLeftAlone) {
+  auto flat = Vault::Open(Store(), crypto::PassphraseSecret("admin"));
+  ASSERT_TRUE(flat.ok());
+  auto ru =
+      testutil::CommitTestBackup(**flat, {Part(1), Part(2)}, {.backup_id = Id(1), .pack_target = 1 << 20});
+  ASSERT_TRUE(ru.ok()) << ru.status().ToString();
+  Backup(2, {Part(3)});
+  const auto packs = Listing("packs/");
+  const auto keys = Listing("content-keys/");
+  auto r = Gc(t1_, {*ru});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  bool noted = false;
+  for (const auto& n : r->notes) noted = noted || n.find("1 unpartitioned packs") != std::string::npos;
+  EXPECT_TRUE(noted);
+  ASSERT_TRUE(Gc(t1_ + kGrace + 1).ok());
+  ASSERT_TRUE(Gc(t1_ + 2 * kGrace + 2).ok());
+  EXPECT_EQ(Listing("packs/"), packs);
+  EXPECT_EQ(Listing("content-keys/"), keys);
+  ExpectCleanAndRestorable({Id(2)});
+}
+
+// A pack a kept backup needs that no index view names (its index object lost): prune's consolidation names it
+// again from its header, so loaders find it without reading it whole to adopt it.
+TEST_F(GcTest, ALivePackNoIndexNamesIsNamedAgainByTheConsolidation) {
+  Backup(1, {Part(1)});
+  const auto raw = Listing("index/" + std::string(kNode) + "/");
+  ASSERT_EQ(raw.size(), 1u);
+  ASSERT_TRUE(Store()->Delete(raw.begin()->first).ok());
+  {
+    auto v = Open();
+    ASSERT_TRUE(v->LoadIndex().ok());
+    EXPECT_EQ(v->TakeAdopted().size(), 1u);  // before: adopted, the pack read whole
+  }
+  auto r = Gc(t1_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->consolidations_written, 1u);
+  EXPECT_EQ(r->candidates_marked, 0u);
+  ExpectCleanAndRestorable({Id(1)});  // and no pack left that no index names
 }
 
 // A store that refuses to delete packs, as S3 Object Lock or Azure immutability does for a locked object.

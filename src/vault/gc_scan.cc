@@ -142,9 +142,11 @@ Result<GcScan> ScanVault(Vault& vault, const std::set<std::string>& exclude_ids,
   }
   CV_RETURN_IF_ERROR(scan.set->Commit());
   if (scan.unpartitioned_packs > 0) {
+    // Their blobs may be sealed by the content key of a backup that is gone: no content key is judged either.
+    scan.keys_judgeable = false;
     scan.notes.push_back(std::to_string(scan.unpartitioned_packs) +
                          " unpartitioned packs (written before partitions, or by backup --offline) are not "
-                         "collected");
+                         "collected, nor is any content key");
   }
   std::vector<storage::ObjectInfo> raw, fulls;
   CV_RETURN_IF_ERROR(table.List(ObjectKind::kIndex, &raw));

@@ -38,6 +38,7 @@ struct GcScan {
   std::set<std::string> live_ids;  // backups kept: every record listed (opening or not), minus excluded
   bool records_complete = true;    // every live record opened: manifests and content keys may be judged
   bool refs_complete = true;       // every live backup's reference set was read: packs may be judged
+  bool keys_judgeable = true;      // every pack's content key is known (no unpartitioned packs): keys may go
   std::map<std::string, GcPartition> partitions;  // partitioned (node id) only
   // Objects of the kinds prune may delete besides packs and index objects, by name.
   std::map<std::string, storage::ObjectInfo> others;  // manifests/, refs/, content-keys/, catalog-full/

@@ -26,7 +26,6 @@ Status GcDelete(storage::ObjectStore& store, const std::string& key, uint64_t si
   CV_RETURN_IF_ERROR(st.Annotate("prune: delete"));
   ++report->deleted_objects;
   report->deleted_bytes += size;
-  CrashPoint("gc-mid-delete");
   return Status::OK();
 }
 
@@ -65,7 +64,7 @@ Result<bool> StillGarbage(GcScan& scan, const std::string& key, const GcOptions&
   if (named) return false;
   if (key.starts_with(layout::KindInfo(ObjectKind::kContentKey).prefix)) {
     auto id = layout::ParseContentKey(ObjectKind::kContentKey, key);
-    if (!id) return false;
+    if (!id || !scan.keys_judgeable) return false;
     CV_ASSIGN_OR_RETURN(bool used, scan.set->KeyInUse(*id, GcMarkSet::kDeleting));
     return !used;
   }
@@ -75,17 +74,17 @@ Result<bool> StillGarbage(GcScan& scan, const std::string& key, const GcOptions&
 // The order deletions go in: packs first (a content key is judged against the packs that stay), index objects
 // after every resurrection was written, manifests and reference sets, content keys last.
 int DeleteOrder(const std::string& key) {
-  static const ObjectKind order[] = {ObjectKind::kPack,
-                                     ObjectKind::kIndex,
-                                     ObjectKind::kConsolidatedIndex,
-                                     ObjectKind::kConsolidatedCatalog,
-                                     ObjectKind::kManifest,
-                                     ObjectKind::kReferenceSet,
-                                     ObjectKind::kContentKey};
-  for (size_t i = 0; i < std::size(order); ++i) {
-    if (key.starts_with(layout::KindInfo(order[i]).prefix)) return static_cast<int>(i);
+  static const ObjectKind kOrder[] = {ObjectKind::kPack,
+                                      ObjectKind::kIndex,
+                                      ObjectKind::kConsolidatedIndex,
+                                      ObjectKind::kConsolidatedCatalog,
+                                      ObjectKind::kManifest,
+                                      ObjectKind::kReferenceSet,
+                                      ObjectKind::kContentKey};
+  for (size_t i = 0; i < std::size(kOrder); ++i) {
+    if (key.starts_with(layout::KindInfo(kOrder[i]).prefix)) return static_cast<int>(i);
   }
-  return static_cast<int>(std::size(order));
+  return static_cast<int>(std::size(kOrder));
 }
 
 }  // namespace
@@ -159,6 +158,7 @@ Status SweepDueMarks(Vault& vault, GcScan* scan, const GcOptions& o, GcReport* r
     CV_RETURN_IF_ERROR(GcDelete(vault.store(), key, size, o, report));
     if (report->skipped_locked == locked) {
       deleted->insert(key);
+      if (!o.dry_run) CrashPoint("gc-mid-delete");
     } else if (auto name = layout::ParsePartitionedPackKey(key)) {
       // Still there: its content key stays with it (a later run marks both again).
       CV_RETURN_IF_ERROR(scan->set->DropCand(name->id, GcMarkSet::kDeleting));

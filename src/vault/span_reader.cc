@@ -15,7 +15,7 @@ SpanReader::SpanReader(Vault& vault, const std::vector<ObjectId>& needed, Option
   std::unordered_map<ObjectId, bool, ObjectIdHash> seen;
   for (const auto& id : needed) {
     if (!seen.emplace(id, true).second) continue;
-    if (auto loc = vault_.FindBlob(id)) places.push_back(*loc);
+    if (auto loc = vault_.LocateBlob(id)) places.push_back(*loc);
   }
   std::sort(places.begin(), places.end(), [](const IndexEntry& a, const IndexEntry& b) {
     return a.pack_id != b.pack_id ? a.pack_id < b.pack_id : a.entry.offset < b.entry.offset;

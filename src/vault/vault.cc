@@ -156,8 +156,7 @@ Result<std::shared_ptr<const ContentKey>> Vault::PackContentKey(const ObjectId& 
 
 Status Vault::ReadBlob(const ObjectId& id, BlobCodec& codec, std::vector<uint8_t>* out) {
   if (!index_.loaded()) return IndexNotLoaded("blob " + IdToHex(id));
-  auto loc = index_.Find(id);
-  if (!loc) loc = index_.FindHidden(id);  // in a pack prune marked: readable until prune decides
+  auto loc = LocateBlob(id);  // a pack prune marked too: readable until prune decides
   if (!loc) return Status::NotFound("blob " + IdToHex(id), "not in any pack of the vault");
   CV_ASSIGN_OR_RETURN(auto key, PackContentKey(loc->pack_id));
   return packs_.ReadBlob(*loc, codec, key.get(), out);

@@ -109,7 +109,14 @@ class Vault {
   // The index of several partitions at once (a load restore of many nodes' backups): each pack is read under
   // its own partition's name. One partition: UsePartition, then LoadIndex.
   Status LoadIndexOf(const std::vector<std::string>& partitions);
+  // Where a blob is, for deduplication: never a pack prune marked as garbage.
   std::optional<IndexEntry> FindBlob(const ObjectId& id) const { return index_.Find(id); }
+  // Where a blob is, for reading (restore, verify): also in an unindexed pack prune marked (a backup that
+  // loaded its index before the mark may rely on it; prune keeps it then).
+  std::optional<IndexEntry> LocateBlob(const ObjectId& id) const {
+    auto loc = index_.Find(id);
+    return loc ? loc : index_.FindHidden(id);
+  }
   size_t BlobCount() const { return index_.Count(); }
   // Blobs found in more than one pack by the last LoadIndex: 0 unless a blob was stored twice.
   size_t DuplicateBlobCount() const { return index_.Duplicates(); }
