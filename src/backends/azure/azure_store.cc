@@ -343,29 +343,27 @@ class AzureStore final : public storage::ObjectStore {
   }
 
   // With versioning a Delete Blob only turns the current version into a previous one (the bytes stay and
-  // are billed), so each version goes by its id. Previous versions first, oldest first; then the base
-  // blob (which makes the current version a previous one), then that version: should any be locked
-  // (409 BlobImmutableDueToPolicy), the current version is still there.
+  // are billed), so each version then goes by its id, newest first. The base blob first: locks are set on
+  // the current version, so a locked blob is refused (409 BlobImmutableDueToPolicy) before anything of it
+  // changed.
   Status DeleteEveryVersion(std::string_view key, const std::string& blob,
                             const std::vector<azure::ListedBlob>& versions) {
     std::vector<const azure::ListedBlob*> order;
-    const azure::ListedBlob* current = nullptr;
+    bool current = false;
     for (const auto& v : versions) {
-      if (v.current) {
-        current = &v;
-      } else {
-        order.push_back(&v);
-      }
+      current = current || v.current;
+      order.push_back(&v);
+    }
+    if (current) {
+      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", blob, {}, {}));
+      if (r.status != 202 && r.status != 200 && r.status != 404) return DeleteFailure(key, blob, {}, r);
     }
     // Version ids are RFC 3339 timestamps with 7 fractional digits: their order is their age.
     std::sort(order.begin(), order.end(), [](const azure::ListedBlob* a, const azure::ListedBlob* b) {
-      return a->version_id < b->version_id;
+      return a->version_id > b->version_id;
     });
     for (const azure::ListedBlob* v : order) CV_RETURN_IF_ERROR(DeleteVersion(key, blob, v->version_id));
-    if (current == nullptr) return Status::OK();
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", blob, {}, {}));
-    if (r.status != 202 && r.status != 200 && r.status != 404) return DeleteFailure(key, blob, {}, r);
-    return DeleteVersion(key, blob, current->version_id);
+    return Status::OK();
   }
 
   Status DeleteVersion(std::string_view key, const std::string& blob, const std::string& version_id) {
