@@ -41,6 +41,9 @@ std::span<const uint8_t> AsSpan(const std::string& s) { return crypto::AsBytes(s
 
 using storage::CheckObjectKey;
 
+// ProbeLocks' blob: under the vault prefix, but hidden from List (never a vault object).
+constexpr std::string_view kLockProbePrefix = ".cassvault-lock-probe-";
+
 // A List Blobs page holds at most 5000 entries with their properties (about 1 KiB each): 32 MiB is ample.
 constexpr uint64_t kMaxListBody = uint64_t{32} << 20;
 
@@ -158,6 +161,7 @@ class AzureStore final : public storage::ObjectStore {
       for (const auto& b : page->blobs) {
         if (b.name.size() <= base.size() || b.name.compare(0, base.size(), base) != 0) continue;
         std::string key = b.name.substr(base.size());
+        if (key.rfind(kLockProbePrefix, 0) == 0) continue;  // ProbeLocks' blob, should a crash leave it
         if (!storage::IsValidObjectKey(key)) {
           storage::WarnSkippedKey(Describe(), key);
           continue;
@@ -193,7 +197,7 @@ class AzureStore final : public storage::ObjectStore {
   Result<storage::LockSupport> ProbeLocks() override {
     std::array<uint8_t, 8> rnd{};
     CV_RETURN_IF_ERROR(crypto::RandomBytes(rnd));
-    const std::string probe = loc().prefix + ".cassvault-lock-probe-" + crypto::ToHex(rnd);
+    const std::string probe = loc().prefix + std::string(kLockProbePrefix) + crypto::ToHex(rnd);
     const std::string body = "cassvault lock probe\n";
     std::vector<http::Header> h = {{"x-ms-blob-type", "BlockBlob"}, {"If-None-Match", "*"}};
     CV_ASSIGN_OR_RETURN(http::Response put, client_->Send("PUT", probe, {}, std::move(h), AsSpan(body)));
