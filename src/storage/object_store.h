@@ -61,7 +61,7 @@ struct LockSupport {
   std::string detail;
 };
 
-std::string_view LockModeName(LockMode mode);  // "governance" / "compliance"
+inline std::string_view LockModeName(LockMode mode);  // "governance" / "compliance"
 
 struct StoreProperties {
   int connections = 4;             // parallel requests worth making
