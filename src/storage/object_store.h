@@ -61,7 +61,7 @@ struct LockSupport {
   std::string detail;
 };
 
-std::string_view LockModeName(LockMode mode);  // "governance" / "compliance"
+inline std::string_view LockModeName(LockMode mode);  // "governance" / "compliance"
 
 struct StoreProperties {
   int connections = 4;             // parallel requests worth making
@@ -110,7 +110,8 @@ class ObjectStore {
   // EVERY version of the key (delete markers too), so the bytes really go: a plain delete there would
   // only hide the current version and storage would never shrink. A version the store itself protects
   // (an S3 Object Lock retention, an Azure immutability policy) is FailedPrecondition
-  // "<describe>/<key>: locked by the store until <UTC>", and the key's current version is left as it was.
+  // "<describe>/<key>: locked by the store until <UTC>". Versions go newest first and locks are set on the
+  // current version, so a locked key is refused before anything of it changed.
   virtual Status Delete(std::string_view key) = 0;
 
   // What this store enforces. Asked by init and doctor (and before a vault's immutability setting is

@@ -169,6 +169,8 @@ class FaultProxy:
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.counts = {"requests": 0, "faults": 0, "503_before": 0, "429_before": 0, "500_after": 0}
+        # (method, path, {lowercased header: value}, body or None past 64 KiB) of every request, in order
+        self.seen = []
 
     @classmethod
     def start(cls, upstream_port, rate=0.15, seed=20261125, force=None):
@@ -221,6 +223,9 @@ class FaultProxy:
     def _handle(self, h):
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
+        with self.lock:
+            self.seen.append((h.command, h.path, {k.lower(): v for k, v in h.headers.items()},
+                              body if len(body) <= 65536 else None))
         fault = self._pick(h.command, h.path)
         if fault == "503_before":
             xml = b"<?xml version=\"1.0\"?><Error><Code>ServerBusy</Code><Message>injected</Message></Error>"

@@ -41,6 +41,9 @@ std::span<const uint8_t> AsSpan(const std::string& s) { return crypto::AsBytes(s
 
 using storage::CheckObjectKey;
 
+// ProbeLocks' blob: under the vault prefix, but hidden from List (never a vault object).
+constexpr std::string_view kLockProbePrefix = ".cassvault-lock-probe-";
+
 // A List Blobs page holds at most 5000 entries with their properties (about 1 KiB each): 32 MiB is ample.
 constexpr uint64_t kMaxListBody = uint64_t{32} << 20;
 
@@ -158,6 +161,7 @@ class AzureStore final : public storage::ObjectStore {
       for (const auto& b : page->blobs) {
         if (b.name.size() <= base.size() || b.name.compare(0, base.size(), base) != 0) continue;
         std::string key = b.name.substr(base.size());
+        if (key.rfind(kLockProbePrefix, 0) == 0) continue;  // ProbeLocks' blob, should a crash leave it
         if (!storage::IsValidObjectKey(key)) {
           storage::WarnSkippedKey(Describe(), key);
           continue;
@@ -193,7 +197,7 @@ class AzureStore final : public storage::ObjectStore {
   Result<storage::LockSupport> ProbeLocks() override {
     std::array<uint8_t, 8> rnd{};
     CV_RETURN_IF_ERROR(crypto::RandomBytes(rnd));
-    const std::string probe = loc().prefix + ".cassvault-lock-probe-" + crypto::ToHex(rnd);
+    const std::string probe = loc().prefix + std::string(kLockProbePrefix) + crypto::ToHex(rnd);
     const std::string body = "cassvault lock probe\n";
     std::vector<http::Header> h = {{"x-ms-blob-type", "BlockBlob"}, {"If-None-Match", "*"}};
     CV_ASSIGN_OR_RETURN(http::Response put, client_->Send("PUT", probe, {}, std::move(h), AsSpan(body)));
@@ -343,29 +347,27 @@ class AzureStore final : public storage::ObjectStore {
   }
 
   // With versioning a Delete Blob only turns the current version into a previous one (the bytes stay and
-  // are billed), so each version goes by its id. Previous versions first, oldest first; then the base
-  // blob (which makes the current version a previous one), then that version: should any be locked
-  // (409 BlobImmutableDueToPolicy), the current version is still there.
+  // are billed), so each version then goes by its id, newest first. The base blob first: locks are set on
+  // the current version, so a locked blob is refused (409 BlobImmutableDueToPolicy) before anything of it
+  // changed.
   Status DeleteEveryVersion(std::string_view key, const std::string& blob,
                             const std::vector<azure::ListedBlob>& versions) {
     std::vector<const azure::ListedBlob*> order;
-    const azure::ListedBlob* current = nullptr;
+    bool current = false;
     for (const auto& v : versions) {
-      if (v.current) {
-        current = &v;
-      } else {
-        order.push_back(&v);
-      }
+      current = current || v.current;
+      order.push_back(&v);
+    }
+    if (current) {
+      CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", blob, {}, {}));
+      if (r.status != 202 && r.status != 200 && r.status != 404) return DeleteFailure(key, blob, {}, r);
     }
     // Version ids are RFC 3339 timestamps with 7 fractional digits: their order is their age.
     std::sort(order.begin(), order.end(), [](const azure::ListedBlob* a, const azure::ListedBlob* b) {
-      return a->version_id < b->version_id;
+      return a->version_id > b->version_id;
     });
     for (const azure::ListedBlob* v : order) CV_RETURN_IF_ERROR(DeleteVersion(key, blob, v->version_id));
-    if (current == nullptr) return Status::OK();
-    CV_ASSIGN_OR_RETURN(http::Response r, client_->Send("DELETE", blob, {}, {}));
-    if (r.status != 202 && r.status != 200 && r.status != 404) return DeleteFailure(key, blob, {}, r);
-    return DeleteVersion(key, blob, current->version_id);
+    return Status::OK();
   }
 
   Status DeleteVersion(std::string_view key, const std::string& blob, const std::string& version_id) {

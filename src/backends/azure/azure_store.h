@@ -13,9 +13,17 @@
 //           Block (each with Content-MD5) then Put Block List, which carries the `If-None-Match: *` and the
 //           whole object's MD5. Blocks of a lost race stay uncommitted; Azure discards them after 7 days.
 //   Get     Get Blob with x-ms-range; fewer bytes than asked is Corruption, as the contract says.
-//   Stat    Get Blob Properties (HEAD).
-//   List    List Blobs with prefix, page after page until NextMarker is empty.
-//   Delete  Delete Blob.
+//   Stat    Get Blob Properties (HEAD; size, Last-Modified).
+//   List    List Blobs with prefix, page after page until NextMarker is empty (Last-Modified per blob).
+//   Delete  Delete Blob. With blob versioning (a write's x-ms-version-id, or a List Blobs include=versions
+//           of the key when nothing was written yet), Delete Blob only makes the current version a previous
+//           one: then the base blob, and each version by ?versionid=, newest first. 409
+//           BlobImmutableDueToPolicy is FailedPrecondition naming the policy's until-date.
+//   Locks   ProbeLocks: a probe blob with a 1-day Unlocked policy, read back, then removed (init, doctor).
+//           SetLock: Set Blob Immutability Policy (Locked for compliance: one request, the service keeps
+//           it extend-only; Unlocked for governance: Get Blob Properties first, since the service would let
+//           an Unlocked date move down). GetLock: the x-ms-immutability-policy-* headers of Get Blob
+//           Properties.
 // Every request is retried on transient faults (http/retry.h). A create-only write whose first attempt
 // succeeded but whose answer was lost comes back "already exists" on the retry: when a write was retried,
 // an existing object with the same bytes is our own and the write succeeded.

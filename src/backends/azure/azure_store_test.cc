@@ -232,6 +232,14 @@ TEST(AzureLocks, AzuriteHasNoLockSupportAndSaysSoWithoutFailing) {
   ASSERT_TRUE((*store)->Put("packs/aa/x", crypto::AsBytes("x")).ok());
   ASSERT_TRUE((*store)->Delete("packs/aa/x").ok());
   EXPECT_TRUE((*store)->Delete("packs/aa/x").IsNotFound());
+  // A store that has not written anything yet learns from the listing (include=versions) instead.
+  ASSERT_TRUE((*store)->Put("packs/aa/y", crypto::AsBytes("y")).ok());
+  auto fresh = OpenDefault("probe-azurite");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE((*fresh)->Delete("packs/aa/none").IsNotFound());
+  ASSERT_TRUE((*fresh)->Delete("packs/aa/y").ok());
+  EXPECT_TRUE((*fresh)->Stat("packs/aa/y").status().IsNotFound());
+  EXPECT_TRUE((*fresh)->Delete("packs/aa/y").IsNotFound());
 }
 
 #define SKIP_WITHOUT_WORM() \

@@ -126,6 +126,26 @@ TEST(BlobXml, ParsesAListingPage) {
   EXPECT_EQ(page->next_marker, "2!84!djEvb2RkIG5hbWU-");
 }
 
+TEST(BlobXml, LastModifiedAndVersions) {
+  auto page = ParseListBlobs(
+      "<EnumerationResults><Blobs><Blob><Name>a</Name><VersionId>2026-12-06T13:34:39.1234567Z</VersionId>"
+      "<IsCurrentVersion>true</IsCurrentVersion><Properties><Last-Modified>Sun, 06 Dec 2026 13:34:39 GMT"
+      "</Last-Modified><Content-Length>3</Content-Length></Properties></Blob><Blob><Name>a</Name><VersionId>"
+      "2026-12-06T13:30:00.0000000Z</VersionId><Properties><Content-Length>4</Content-Length></Properties></"
+      "Blob>"
+      "<Blob><Name>b</Name><Properties><Content-Length>5</Content-Length></Properties></Blob></Blobs>"
+      "<NextMarker /></EnumerationResults>");
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->blobs.size(), 3u);
+  EXPECT_EQ(page->blobs[0].modified, 1796564079);
+  EXPECT_EQ(page->blobs[0].version_id, "2026-12-06T13:34:39.1234567Z");
+  EXPECT_TRUE(page->blobs[0].current);
+  EXPECT_FALSE(page->blobs[1].current);  // a previous version
+  EXPECT_EQ(page->blobs[1].modified, 0);
+  EXPECT_TRUE(page->blobs[2].version_id.empty());  // no versioning: no id, and it is the blob
+  EXPECT_TRUE(page->blobs[2].current);
+}
+
 TEST(BlobXml, LastAndEmptyPages) {
   auto last = ParseListBlobs(
       "<EnumerationResults><Blobs><Blob><Name>x</Name><Properties><Content-Length>7"

@@ -360,8 +360,8 @@ class S3Store final : public storage::ObjectStore {
   }
 
   // A versioned bucket: a DELETE without a versionId only adds a delete marker (the bytes stay and are
-  // billed), so every version and delete marker of the key is deleted by id. Oldest first: should one be
-  // locked, the ones after it — the current version among them — stay as they were.
+  // billed), so every version and delete marker of the key is deleted by id. Newest first, as listed: locks
+  // are set on the current version, so a locked key is refused before anything of it changed.
   Status DeleteEveryVersion(std::string_view key) {
     const std::string full = Full(key);
     std::vector<s3::ListedVersion> versions;
@@ -399,7 +399,7 @@ class S3Store final : public storage::ObjectStore {
     const bool any_object = std::any_of(versions.begin(), versions.end(),
                                         [](const s3::ListedVersion& v) { return !v.delete_marker; });
     if (versions.empty()) return Status::NotFound(Subject(key), "ListObjectVersions: no version of the key");
-    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    for (auto it = versions.begin(); it != versions.end(); ++it) {
       CV_ASSIGN_OR_RETURN(http::Response r,
                           client_->Send(s3::MakeRequest("DELETE", full, {{"versionId", it->version_id}})));
       if (r.status == 204 || r.status == 200 || r.status == 404) continue;  // 404: gone meanwhile

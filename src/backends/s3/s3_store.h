@@ -14,10 +14,15 @@
 //           ignore the header.
 //   Get     GetObject with Range, always bounded: a body of another length than asked is Corruption, as
 //           the contract says; a whole-object read asks HeadObject for the size first.
-//   Stat    HeadObject.
-//   List    ListObjectsV2 with prefix, page after page by continuation token.
+//   Stat    HeadObject (size, Last-Modified).
+//   List    ListObjectsV2 with prefix, page after page by continuation token (LastModified per key).
 //   Delete  HeadObject, then DeleteObject: S3 answers 204 for a missing key too, and the contract wants
-//           NotFound.
+//           NotFound. On a bucket that keeps versions (GetBucketVersioning, asked once per store), a
+//           DeleteObject would only add a delete marker: ListObjectVersions of the key, then a DeleteObject
+//           with each versionId (markers too), newest first. 403 "protected by object lock" is
+//           FailedPrecondition naming the retain-until date (GetObjectRetention of that version).
+//   Locks   ProbeLocks: GetObjectLockConfiguration + GetBucketVersioning. SetLock: PutObjectRetention on
+//           the current version, always with Content-MD5 (one request). GetLock: GetObjectRetention.
 // Every request is retried by http/retry.h (transient failures, 408/429/5xx, 409 ConditionalRequestConflict),
 // each attempt signed afresh. A create-only write answered 412 on a retry may have been made by our own
 // earlier attempt whose response was lost: the object is then read back (HEAD) and the write counts as

@@ -195,6 +195,52 @@ TEST(S3Xml, ParsesAListObjectsV2Page) {
 }
 
 // ListMultipartUploads under a prefix also lists longer keys: only the exact key's uploads are ours.
+TEST(S3Xml, LastModifiedVersionsAndRetention) {
+  auto page = ParseListObjectsV2(
+      "<ListBucketResult><Contents><Key>a</Key><LastModified>2026-12-06T13:34:39.000Z</LastModified>"
+      "<Size>1</Size></Contents><Contents><Key>b</Key><Size>2</Size></Contents></ListBucketResult>");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->objects[0].modified, 1796564079);
+  EXPECT_EQ(page->objects[1].modified, 0);  // absent: unknown, not an error
+
+  // Versions and delete markers interleaved as versitygw writes them (markers first, nanoseconds).
+  auto v = ParseListVersions(
+      "<ListVersionsResult><DeleteMarker><IsLatest>true</IsLatest><Key>k</"
+      "Key><LastModified>2026-12-06T13:36:42."
+      "254861345Z</LastModified><VersionId>m1</VersionId></DeleteMarker><IsTruncated>false</IsTruncated>"
+      "<Version><IsLatest>false</IsLatest><Key>k</Key><Size>5</Size><VersionId>v2</VersionId></Version>"
+      "<Version><Key>kk</Key><VersionId>null</VersionId></Version></ListVersionsResult>");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_EQ(v->versions.size(), 3u);
+  EXPECT_TRUE(v->versions[0].delete_marker);
+  EXPECT_TRUE(v->versions[0].latest);
+  EXPECT_EQ(v->versions[1].version_id, "v2");
+  EXPECT_FALSE(v->versions[1].delete_marker);
+  EXPECT_EQ(v->versions[2].key, "kk");
+  EXPECT_FALSE(v->truncated);
+  EXPECT_FALSE(
+      ParseListVersions("<ListVersionsResult><IsTruncated>true</IsTruncated></ListVersionsResult>").ok());
+  EXPECT_FALSE(ParseListVersions(ErrorXml("AccessDenied")).ok());
+
+  EXPECT_EQ(RetentionXml("COMPLIANCE", "2027-01-01T00:00:00Z"),
+            "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>COMPLIANCE</Mode>"
+            "<RetainUntilDate>2027-01-01T00:00:00Z</RetainUntilDate></Retention>");
+  auto r = ParseRetention(
+      "<ObjectLockRetention><Mode>GOVERNANCE</Mode><RetainUntilDate>2027-01-01T00:00:00Z</RetainUntilDate>"
+      "</ObjectLockRetention>");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->mode, "GOVERNANCE");
+  EXPECT_EQ(r->until, 1798761600);
+  EXPECT_FALSE(ParseRetention("<Retention><Mode>GOVERNANCE</Mode></Retention>").ok());
+  EXPECT_TRUE(
+      ObjectLockEnabled("<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled>"
+                        "</ObjectLockConfiguration>"));
+  EXPECT_FALSE(ObjectLockEnabled("<ObjectLockConfiguration></ObjectLockConfiguration>"));
+  EXPECT_EQ(VersioningStatus("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"),
+            "Enabled");
+  EXPECT_EQ(VersioningStatus("<VersioningConfiguration></VersioningConfiguration>"), "");
+}
+
 TEST(S3Xml, UploadsOfExactlyOneKey) {
   auto ids = ParseUploadsOfKey(
       "<?xml version=\"1.0\"?><ListMultipartUploadsResult><Bucket>b</Bucket>"
