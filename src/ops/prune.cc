@@ -17,7 +17,7 @@ namespace cv::ops {
 namespace {
 
 // As the maintenance daemon's lease: a prune by hand holds it for as long, renewing between its steps.
-constexpr int64_t kLeaseTtlSeconds = 15 * 60;
+constexpr int64_t kLeaseTtlSeconds = int64_t{15} * 60;
 
 bool AnyRule(const retention::Rules& r) {
   return r.keep_last || r.keep_hourly || r.keep_daily || r.keep_weekly || r.keep_monthly || r.keep_yearly ||

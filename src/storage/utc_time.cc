@@ -27,8 +27,8 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 
 std::optional<int64_t> Compose(int y, int mo, int d, int h, int mi, int se) {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
-  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 +
-         se;
+  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + int64_t{h} * 3600 +
+         int64_t{mi} * 60 + se;
 }
 
 }  // namespace
