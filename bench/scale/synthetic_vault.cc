@@ -152,7 +152,8 @@ Result<BuiltVault> BuildVault(const std::string& url, const backends::StoreSetti
   built.vault_url = url;
   for (int i = 0; i < shape.nodes; ++i) built.nodes.push_back(SyntheticNode(i));
   CV_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store, backends::OpenStore(url, settings, false));
-  const int64_t t0 = static_cast<int64_t>(std::time(nullptr));
+  // Backups a second apart and all in the past (retention keeps backups from the future whatever its rules).
+  const int64_t t0 = static_cast<int64_t>(std::time(nullptr)) - shape.backups_per_node - 1;
   std::atomic<int> next{0}, done{0};
   std::mutex mu;
   Status first_error;
