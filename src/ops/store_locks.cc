@@ -8,6 +8,7 @@
 
 #include "core/vault_layout.h"
 #include "env/private_file.h"
+#include "vault/sqlite_stmt.h"
 
 namespace cv::ops {
 namespace {
@@ -29,26 +30,17 @@ class AppliedLocks {
         "CREATE TABLE IF NOT EXISTS applied (key TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID");
   }
   int64_t Until(const std::string& key) {
-    sqlite3_stmt* st = nullptr;
-    int64_t until = 0;
-    if (sqlite3_prepare_v2(db_, "SELECT until FROM applied WHERE key = ?", -1, &st, nullptr) == SQLITE_OK) {
-      sqlite3_bind_text(st, 1, key.c_str(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
-      if (sqlite3_step(st) == SQLITE_ROW) until = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    return until;
+    vault::SqliteStmt st(db_, "SELECT until FROM applied WHERE key = ?");
+    if (!st.ok()) return 0;
+    st.Text(1, key);
+    return st.Step() == SQLITE_ROW ? sqlite3_column_int64(st.get(), 0) : 0;
   }
   Status Set(const std::string& key, int64_t until) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO applied (key, until) VALUES (?, ?)", -1, &st,
-                           nullptr) != SQLITE_OK) {
-      return Status::IOError("store locks", Err());
-    }
-    sqlite3_bind_text(st, 1, key.c_str(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, until);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? Status::OK() : Status::IOError("store locks", Err());
+    vault::SqliteStmt st(db_, "INSERT OR REPLACE INTO applied (key, until) VALUES (?, ?)");
+    if (!st.ok()) return Status::IOError("store locks", Err());
+    st.Text(1, key);
+    st.Int(2, until);
+    return st.Step() == SQLITE_DONE ? Status::OK() : Status::IOError("store locks", Err());
   }
 
  private:
@@ -62,17 +54,6 @@ class AppliedLocks {
   std::string Err() const { return db_ ? sqlite3_errmsg(db_) : "out of memory"; }
   sqlite3* db_ = nullptr;
 };
-
-// The catalog segment a record was committed as: written on the UTC day of its commit, which is its finish
-// or the day after (a commit that crossed midnight). "" when neither exists (a backups/<id> record instead).
-std::string SegmentKeyOf(vault::Vault& v, const BackupRecord& r) {
-  if (r.node_id.empty()) return layout::BackupKey(r.backup_id);
-  for (int64_t t : {r.finished, r.finished + kDay, r.finished - kDay}) {
-    std::string key = layout::CatalogSegmentKey(t, r.backup_id);
-    if (v.store().Stat(key).ok()) return key;
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -101,7 +82,8 @@ Result<StoreLockReport> ApplyStoreLocks(vault::Vault& vault, const std::vector<L
   for (const LockedBackup& b : locked) {
     int64_t until = LockBucket(b.locked_until);
     latest = std::max(latest, until);
-    need(SegmentKeyOf(vault, b.record), until);
+    CV_ASSIGN_OR_RETURN(std::string record_key, vault.catalog().RecordKey(b.record.backup_id));
+    need(record_key, until);
     need(layout::ManifestKey(b.record.manifest_id), until);
     need(layout::RefsKey(b.record.backup_id), until);
     need(layout::ContentKeyObjectKey(b.record.content_key), until);

@@ -322,13 +322,7 @@ Result<BackupRecord> Catalog::Load(const std::string& backup_id, KnownSize size)
     if (!rec.ok() && rec.status().IsNotFound()) return not_found();
     return rec;
   }
-  // Where it most likely is first: the segment of the day it started, then an older backups/ record, then
-  // the days after (a backup that ran past midnight), then the whole catalog.
-  const int64_t day = DayOfBackupId(backup_id);
-  std::vector<std::string> keys = {layout::CatalogSegmentKey(day, backup_id), layout::BackupKey(backup_id)};
-  for (int k = 1; k <= kLoadDaysAfter; ++k)
-    keys.push_back(layout::CatalogSegmentKey(day + k * kDay, backup_id));
-  for (const auto& key : keys) {
+  for (const auto& key : LikelyRecordKeys(backup_id)) {
     auto rec = ReadRecordAt(key, backup_id, std::nullopt);
     if (rec.ok() || !rec.status().IsNotFound()) return rec;
   }
@@ -337,6 +331,31 @@ Result<BackupRecord> Catalog::Load(const std::string& backup_id, KnownSize size)
     if (r.backup_id == backup_id) return std::move(r);
   }
   return not_found();
+}
+
+std::vector<std::string> Catalog::LikelyRecordKeys(const std::string& backup_id) {
+  // Where it most likely is first: the segment of the day it started, then an older backups/ record, then
+  // the days after (a backup that ran past midnight).
+  const int64_t day = DayOfBackupId(backup_id);
+  std::vector<std::string> keys = {layout::CatalogSegmentKey(day, backup_id), layout::BackupKey(backup_id)};
+  for (int k = 1; k <= kLoadDaysAfter; ++k)
+    keys.push_back(layout::CatalogSegmentKey(day + k * kDay, backup_id));
+  return keys;
+}
+
+Result<std::string> Catalog::RecordKey(const std::string& backup_id) {
+  if (table_.keys().format() == 1) return layout::BackupKey(backup_id);
+  for (const auto& key : LikelyRecordKeys(backup_id)) {
+    auto info = table_.store().Stat(key);
+    if (info.ok()) return key;
+    if (!info.status().IsNotFound()) return info.status();
+  }
+  std::vector<storage::ObjectInfo> segments;
+  CV_RETURN_IF_ERROR(table_.List(ObjectKind::kCatalogSegment, &segments));
+  for (const auto& o : segments) {
+    if (o.key.size() > backup_id.size() && o.key.ends_with("/" + backup_id)) return o.key;
+  }
+  return Status::NotFound("backup " + backup_id, "has no record in this vault");
 }
 
 Result<BackupRecord> Catalog::Resolve(const std::string& id_or_tag, const std::string& host_id,

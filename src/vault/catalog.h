@@ -68,6 +68,10 @@ class Catalog {
 
   // InvalidArgument for a malformed id, NotFound if no such backup.
   Result<BackupRecord> Load(const std::string& backup_id, KnownSize size = std::nullopt);
+  // The object holding the record of `backup_id` (its catalog segment, or backups/<id>), by Stat of where it
+  // most likely is, then a listing of the catalog. NotFound if none. For what must name the object itself
+  // (prune's store locks).
+  Result<std::string> RecordKey(const std::string& backup_id);
   // A backup id, or a tag: the newest backup with that tag of the node (host id or address), or of the only
   // node that has one. InvalidArgument if several nodes have it and neither is given.
   Result<BackupRecord> Resolve(const std::string& id_or_tag, const std::string& host_id,
@@ -87,6 +91,7 @@ class Catalog {
  private:
   struct Consolidation;
   int64_t Now() const;
+  static std::vector<std::string> LikelyRecordKeys(const std::string& backup_id);
   Result<BackupRecord> ReadRecordAt(const std::string& key, const std::string& backup_id, KnownSize size);
   // The newest consolidated catalog that opens (nullopt: none); ones that do not are logged and passed.
   Result<std::optional<Consolidation>> NewestConsolidation();

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "crypto/crypto.h"
+#include "vault/sqlite_stmt.h"
 
 namespace cv::vault {
 
@@ -24,36 +25,6 @@ constexpr const char* kSchema =
     "NULL, raw INTEGER NOT NULL, comp INTEGER NOT NULL, PRIMARY KEY (pack, blob)) WITHOUT ROWID;"
     "CREATE INDEX entries_blob ON entries (blob);"
     "CREATE TABLE named (name TEXT PRIMARY KEY) WITHOUT ROWID;";
-
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) == SQLITE_OK; }
-  ~Stmt() { sqlite3_finalize(st_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return ok_; }
-  sqlite3_stmt* get() { return st_; }
-  void Id(int col, const ObjectId& id) { sqlite3_bind_blob(st_, col, id.data(), 32, SQLITE_TRANSIENT); }
-  void Int(int col, int64_t v) { sqlite3_bind_int64(st_, col, v); }
-  void Text(int col, const std::string& s) { sqlite3_bind_text(st_, col, s.c_str(), -1, SQLITE_TRANSIENT); }
-  int Step() { return sqlite3_step(st_); }
-  void Reset() { sqlite3_reset(st_); }
-
- private:
-  sqlite3_stmt* st_ = nullptr;
-  bool ok_ = false;
-};
-
-ObjectId ColumnId(sqlite3_stmt* st, int col) {
-  ObjectId id{};
-  if (sqlite3_column_bytes(st, col) == 32) std::memcpy(id.data(), sqlite3_column_blob(st, col), 32);
-  return id;
-}
-
-std::string ColumnText(sqlite3_stmt* st, int col) {
-  const unsigned char* t = sqlite3_column_text(st, col);
-  return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
-}
 
 constexpr const char* kPackColumns =
     "SELECT p.id, p.key, p.node, p.size, p.modified, p.ckey, p.view, p.cand, COALESCE(SUM(e.stored), 0),"
@@ -134,7 +105,7 @@ Status GcMarkSet::Begin() { return Exec("BEGIN"); }
 Status GcMarkSet::Commit() { return Exec("COMMIT"); }
 
 Status GcMarkSet::AddLive(std::span<const ObjectId> blobs) {
-  Stmt st(db_, "INSERT OR IGNORE INTO live VALUES (?)");
+  SqliteStmt st(db_, "INSERT OR IGNORE INTO live VALUES (?)");
   if (!st.ok()) return Error();
   for (const auto& b : blobs) {
     st.Id(1, b);
@@ -145,21 +116,21 @@ Status GcMarkSet::AddLive(std::span<const ObjectId> blobs) {
 }
 
 Result<bool> GcMarkSet::IsLive(const ObjectId& blob) {
-  Stmt st(db_, "SELECT 1 FROM live WHERE blob = ?");
+  SqliteStmt st(db_, "SELECT 1 FROM live WHERE blob = ?");
   if (!st.ok()) return Error();
   st.Id(1, blob);
   return st.Step() == SQLITE_ROW;
 }
 
 Result<uint64_t> GcMarkSet::LiveCount() {
-  Stmt st(db_, "SELECT COUNT(*) FROM live");
+  SqliteStmt st(db_, "SELECT COUNT(*) FROM live");
   if (!st.ok() || st.Step() != SQLITE_ROW) return Error();
   return static_cast<uint64_t>(sqlite3_column_int64(st.get(), 0));
 }
 
 Status GcMarkSet::AddPack(const ObjectId& id, const std::string& key, const std::string& node, uint64_t size,
                           int64_t modified) {
-  Stmt st(db_, "INSERT OR IGNORE INTO packs (id, key, node, size, modified) VALUES (?, ?, ?, ?, ?)");
+  SqliteStmt st(db_, "INSERT OR IGNORE INTO packs (id, key, node, size, modified) VALUES (?, ?, ?, ?, ?)");
   if (!st.ok()) return Error();
   st.Id(1, id);
   st.Text(2, key);
@@ -170,7 +141,7 @@ Status GcMarkSet::AddPack(const ObjectId& id, const std::string& key, const std:
 }
 
 Status GcMarkSet::SetPackKey(const ObjectId& pack, const ObjectId& content_key) {
-  Stmt st(db_, "UPDATE packs SET ckey = ? WHERE id = ?");
+  SqliteStmt st(db_, "UPDATE packs SET ckey = ? WHERE id = ?");
   if (!st.ok()) return Error();
   st.Id(1, content_key);
   st.Id(2, pack);
@@ -178,7 +149,7 @@ Status GcMarkSet::SetPackKey(const ObjectId& pack, const ObjectId& content_key) 
 }
 
 Status GcMarkSet::AddView(const ObjectId& pack, int bits) {
-  Stmt st(db_, "UPDATE packs SET view = view | ? WHERE id = ?");
+  SqliteStmt st(db_, "UPDATE packs SET view = view | ? WHERE id = ?");
   if (!st.ok()) return Error();
   st.Int(1, bits);
   st.Id(2, pack);
@@ -186,7 +157,7 @@ Status GcMarkSet::AddView(const ObjectId& pack, int bits) {
 }
 
 Status GcMarkSet::AddCand(const ObjectId& pack, int bits) {
-  Stmt st(db_, "UPDATE packs SET cand = cand | ? WHERE id = ?");
+  SqliteStmt st(db_, "UPDATE packs SET cand = cand | ? WHERE id = ?");
   if (!st.ok()) return Error();
   st.Int(1, bits);
   st.Id(2, pack);
@@ -194,7 +165,7 @@ Status GcMarkSet::AddCand(const ObjectId& pack, int bits) {
 }
 
 Status GcMarkSet::DropCand(const ObjectId& pack, int bits) {
-  Stmt st(db_, "UPDATE packs SET cand = cand & ~? WHERE id = ?");
+  SqliteStmt st(db_, "UPDATE packs SET cand = cand & ~? WHERE id = ?");
   if (!st.ok()) return Error();
   st.Int(1, bits);
   st.Id(2, pack);
@@ -202,7 +173,7 @@ Status GcMarkSet::DropCand(const ObjectId& pack, int bits) {
 }
 
 Status GcMarkSet::AddEntries(std::span<const IndexEntry> entries) {
-  Stmt st(db_, "INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?, ?)");
+  SqliteStmt st(db_, "INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return Error();
   for (const auto& e : entries) {
     st.Id(1, e.pack_id);
@@ -218,7 +189,7 @@ Status GcMarkSet::AddEntries(std::span<const IndexEntry> entries) {
 }
 
 Result<std::vector<GcMarkSet::Pack>> GcMarkSet::Packs() {
-  Stmt st(db_, (std::string(kPackColumns) + " GROUP BY p.id ORDER BY p.key").c_str());
+  SqliteStmt st(db_, (std::string(kPackColumns) + " GROUP BY p.id ORDER BY p.key").c_str());
   if (!st.ok()) return Error();
   std::vector<Pack> out;
   int rc;
@@ -228,7 +199,7 @@ Result<std::vector<GcMarkSet::Pack>> GcMarkSet::Packs() {
 }
 
 Result<GcMarkSet::Pack> GcMarkSet::PackOf(const ObjectId& id) {
-  Stmt st(db_, (std::string(kPackColumns) + " WHERE p.id = ? GROUP BY p.id").c_str());
+  SqliteStmt st(db_, (std::string(kPackColumns) + " WHERE p.id = ? GROUP BY p.id").c_str());
   if (!st.ok()) return Error();
   st.Id(1, id);
   if (st.Step() != SQLITE_ROW) return Status::NotFound("pack " + IdToHex(id), "not listed");
@@ -236,10 +207,11 @@ Result<GcMarkSet::Pack> GcMarkSet::PackOf(const ObjectId& id) {
 }
 
 Result<uint64_t> GcMarkSet::UncoveredLive(const ObjectId& pack, const std::string& node, int unsafe_cand) {
-  Stmt st(db_,
-          "SELECT COUNT(*) FROM entries e JOIN live l ON l.blob = e.blob WHERE e.pack = ?1 AND NOT EXISTS"
-          " (SELECT 1 FROM entries e2 JOIN packs q ON q.id = e2.pack WHERE e2.blob = e.blob AND e2.pack <> ?1"
-          " AND q.node = ?2 AND q.view <> 0 AND (q.cand & ?3) = 0)");
+  SqliteStmt st(
+      db_,
+      "SELECT COUNT(*) FROM entries e JOIN live l ON l.blob = e.blob WHERE e.pack = ?1 AND NOT EXISTS"
+      " (SELECT 1 FROM entries e2 JOIN packs q ON q.id = e2.pack WHERE e2.blob = e.blob AND e2.pack <> ?1"
+      " AND q.node = ?2 AND q.view <> 0 AND (q.cand & ?3) = 0)");
   if (!st.ok()) return Error();
   st.Id(1, pack);
   st.Text(2, node);
@@ -249,7 +221,7 @@ Result<uint64_t> GcMarkSet::UncoveredLive(const ObjectId& pack, const std::strin
 }
 
 Result<std::vector<PackEntry>> GcMarkSet::EntriesOf(const ObjectId& pack) {
-  Stmt st(db_, "SELECT blob, off, stored, raw, comp FROM entries WHERE pack = ? ORDER BY off");
+  SqliteStmt st(db_, "SELECT blob, off, stored, raw, comp FROM entries WHERE pack = ? ORDER BY off");
   if (!st.ok()) return Error();
   st.Id(1, pack);
   std::vector<PackEntry> out;
@@ -268,7 +240,8 @@ Result<std::vector<PackEntry>> GcMarkSet::EntriesOf(const ObjectId& pack) {
 }
 
 Status GcMarkSet::ViewOf(const std::string& node, int hidden_cand, IndexV2* out) {
-  Stmt packs(db_, "SELECT id, ckey FROM packs WHERE node = ? AND view <> 0 AND (cand & ?) = 0 ORDER BY id");
+  SqliteStmt packs(db_,
+                   "SELECT id, ckey FROM packs WHERE node = ? AND view <> 0 AND (cand & ?) = 0 ORDER BY id");
   if (!packs.ok()) return Error();
   packs.Text(1, node);
   packs.Int(2, hidden_cand);
@@ -286,7 +259,7 @@ Status GcMarkSet::ViewOf(const std::string& node, int hidden_cand, IndexV2* out)
 }
 
 Result<bool> GcMarkSet::KeyInUse(const ObjectId& content_key, int gone_cand) {
-  Stmt st(db_, "SELECT 1 FROM packs WHERE ckey = ? AND (cand & ?) = 0 LIMIT 1");
+  SqliteStmt st(db_, "SELECT 1 FROM packs WHERE ckey = ? AND (cand & ?) = 0 LIMIT 1");
   if (!st.ok()) return Error();
   st.Id(1, content_key);
   st.Int(2, gone_cand);
@@ -294,14 +267,14 @@ Result<bool> GcMarkSet::KeyInUse(const ObjectId& content_key, int gone_cand) {
 }
 
 Status GcMarkSet::AddNamed(const std::string& name) {
-  Stmt st(db_, "INSERT OR IGNORE INTO named VALUES (?)");
+  SqliteStmt st(db_, "INSERT OR IGNORE INTO named VALUES (?)");
   if (!st.ok()) return Error();
   st.Text(1, name);
   return st.Step() == SQLITE_DONE ? Status::OK() : Error();
 }
 
 Result<bool> GcMarkSet::IsNamed(const std::string& name) {
-  Stmt st(db_, "SELECT 1 FROM named WHERE name = ?");
+  SqliteStmt st(db_, "SELECT 1 FROM named WHERE name = ?");
   if (!st.ok()) return Error();
   st.Text(1, name);
   return st.Step() == SQLITE_ROW;

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "core/vault_layout.h"
+#include "vault/sqlite_stmt.h"
 
 namespace cv::vault {
 
@@ -24,34 +25,8 @@ constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS packs (id BLOB PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS ingested (name TEXT PRIMARY KEY, covered INTEGER NOT NULL) WITHOUT ROWID;";
 
-// RAII for a statement.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) == SQLITE_OK; }
-  ~Stmt() { sqlite3_finalize(st_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return ok_; }
-  sqlite3_stmt* get() { return st_; }
-
- private:
-  sqlite3_stmt* st_ = nullptr;
-  bool ok_ = false;
-};
-
-ObjectId ColumnId(sqlite3_stmt* st, int col) {
-  ObjectId id{};
-  if (sqlite3_column_bytes(st, col) == 32) std::memcpy(id.data(), sqlite3_column_blob(st, col), 32);
-  return id;
-}
-
 void BindId(sqlite3_stmt* st, int col, const ObjectId& id) {
   sqlite3_bind_blob(st, col, id.data(), 32, SQLITE_TRANSIENT);
-}
-
-std::string Text(sqlite3_stmt* st, int col) {
-  const unsigned char* t = sqlite3_column_text(st, col);
-  return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
 }
 
 // Opens `path` and checks it is a usable cache of this vault and node: "" if so, else what is wrong.
@@ -73,11 +48,11 @@ std::string OpenAndCheck(const std::string& path, const std::string& vault_id, c
     return why;
   };
   {
-    Stmt check(db, "PRAGMA quick_check");
+    SqliteStmt check(db, "PRAGMA quick_check");
     if (!check.ok()) return fail(std::string("is not a SQLite database: ") + sqlite3_errmsg(db));
     std::string result;
     int rc = sqlite3_step(check.get());
-    if (rc == SQLITE_ROW) result = Text(check.get(), 0);
+    if (rc == SQLITE_ROW) result = ColumnText(check.get(), 0);
     if (rc != SQLITE_ROW || result != "ok")
       return fail("failed its integrity check: " +
                   (result.empty() ? std::string(sqlite3_errmsg(db)) : result));
@@ -90,10 +65,10 @@ std::string OpenAndCheck(const std::string& path, const std::string& vault_id, c
                                                           {"format", std::to_string(format)}};
   size_t rows = 0;
   {
-    Stmt meta(db, "SELECT k, v FROM meta");
+    SqliteStmt meta(db, "SELECT k, v FROM meta");
     if (!meta.ok()) return fail(std::string("has no meta table: ") + sqlite3_errmsg(db));
     while (sqlite3_step(meta.get()) == SQLITE_ROW) {
-      std::string k = Text(meta.get(), 0), v = Text(meta.get(), 1);
+      std::string k = ColumnText(meta.get(), 0), v = ColumnText(meta.get(), 1);
       for (const auto& [ek, ev] : expected) {
         if (k != ek) continue;
         if (v != ev) return fail("belongs to another " + std::string(ek) + " (" + v + ")");
@@ -103,9 +78,9 @@ std::string OpenAndCheck(const std::string& path, const std::string& vault_id, c
   }
   if (rows == 0) {
     // New: nothing ingested yet, so the meta row is all it needs.
-    Stmt has(db, "SELECT 1 FROM ingested LIMIT 1");
+    SqliteStmt has(db, "SELECT 1 FROM ingested LIMIT 1");
     if (has.ok() && sqlite3_step(has.get()) == SQLITE_ROW) return fail("has entries but no meta row");
-    Stmt put(db, "INSERT INTO meta VALUES (?, ?)");
+    SqliteStmt put(db, "INSERT INTO meta VALUES (?, ?)");
     for (const auto& [k, v] : expected) {
       sqlite3_bind_text(put.get(), 1, k, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text(put.get(), 2, v.c_str(), -1, SQLITE_TRANSIENT);
@@ -194,12 +169,12 @@ Status IndexCache::Clear() {
 
 Result<std::map<std::string, bool>> IndexCache::Ingested() {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT name, covered FROM ingested");
+  SqliteStmt st(db_, "SELECT name, covered FROM ingested");
   if (!st.ok()) return Status::IOError("index cache " + path_, sqlite3_errmsg(db_));
   std::map<std::string, bool> out;
   int rc;
   while ((rc = sqlite3_step(st.get())) == SQLITE_ROW)
-    out[Text(st.get(), 0)] = sqlite3_column_int(st.get(), 1) != 0;
+    out[ColumnText(st.get(), 0)] = sqlite3_column_int(st.get(), 1) != 0;
   if (rc != SQLITE_DONE) return Status::IOError("index cache " + path_, sqlite3_errmsg(db_));
   return out;
 }
@@ -216,11 +191,11 @@ Result<size_t> IndexCache::Ingest(std::span<const std::string> names, std::span<
   };
   size_t duplicates = 0;
   {
-    Stmt blob(db_, "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, ?, ?, ?)");
-    Stmt held(db_, "SELECT pack FROM blobs WHERE id = ?");
-    Stmt pack(db_, "INSERT OR IGNORE INTO packs VALUES (?, ?)");
-    Stmt name(db_, "INSERT OR IGNORE INTO ingested VALUES (?, 0)");
-    Stmt cover(db_, "INSERT OR REPLACE INTO ingested VALUES (?, 1)");
+    SqliteStmt blob(db_, "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, ?, ?, ?)");
+    SqliteStmt held(db_, "SELECT pack FROM blobs WHERE id = ?");
+    SqliteStmt pack(db_, "INSERT OR IGNORE INTO packs VALUES (?, ?)");
+    SqliteStmt name(db_, "INSERT OR IGNORE INTO ingested VALUES (?, 0)");
+    SqliteStmt cover(db_, "INSERT OR REPLACE INTO ingested VALUES (?, 1)");
     if (!blob.ok() || !held.ok() || !pack.ok() || !name.ok() || !cover.ok()) return fail();
     for (const auto& e : entries) {
       BindId(blob.get(), 1, e.entry.blob_id);
@@ -254,7 +229,7 @@ Result<size_t> IndexCache::Ingest(std::span<const std::string> names, std::span<
       sqlite3_reset(cover.get());
     }
     if (duplicates > 0) {
-      Stmt dup(
+      SqliteStmt dup(
           db_,
           "INSERT INTO meta VALUES ('duplicates', ?) ON CONFLICT(k) DO UPDATE SET v = CAST(v AS INTEGER) + "
           "excluded.v");
@@ -288,7 +263,7 @@ std::optional<IndexEntry> IndexCache::Find(const ObjectId& blob) {
 
 std::optional<ObjectId> IndexCache::PackKey(const ObjectId& pack) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT key FROM packs WHERE id = ?");
+  SqliteStmt st(db_, "SELECT key FROM packs WHERE id = ?");
   if (!st.ok()) return std::nullopt;
   BindId(st.get(), 1, pack);
   if (sqlite3_step(st.get()) != SQLITE_ROW) return std::nullopt;
@@ -297,14 +272,14 @@ std::optional<ObjectId> IndexCache::PackKey(const ObjectId& pack) {
 
 size_t IndexCache::Count() {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT COUNT(*) FROM blobs");
+  SqliteStmt st(db_, "SELECT COUNT(*) FROM blobs");
   if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return 0;
   return static_cast<size_t>(sqlite3_column_int64(st.get(), 0));
 }
 
 size_t IndexCache::Duplicates() {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT CAST(v AS INTEGER) FROM meta WHERE k = 'duplicates'");
+  SqliteStmt st(db_, "SELECT CAST(v AS INTEGER) FROM meta WHERE k = 'duplicates'");
   if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return 0;
   return static_cast<size_t>(sqlite3_column_int64(st.get(), 0));
 }
@@ -312,7 +287,7 @@ size_t IndexCache::Duplicates() {
 Result<std::set<ObjectId>> IndexCache::Packs() {
   std::lock_guard<std::mutex> lock(mu_);
   // Packs of entries held, and packs an ingested object named even if each of their entries was a duplicate.
-  Stmt st(db_, "SELECT pack FROM blobs UNION SELECT id FROM packs");
+  SqliteStmt st(db_, "SELECT pack FROM blobs UNION SELECT id FROM packs");
   if (!st.ok()) return Status::IOError("index cache " + path_, sqlite3_errmsg(db_));
   std::set<ObjectId> out;
   int rc;
@@ -324,8 +299,8 @@ Result<std::set<ObjectId>> IndexCache::Packs() {
 Status IndexCache::All(std::vector<IndexEntry>* entries,
                        std::vector<std::pair<ObjectId, ObjectId>>* pack_keys) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT id, pack, off, stored, raw, comp FROM blobs");
-  Stmt pk(db_, "SELECT id, key FROM packs");
+  SqliteStmt st(db_, "SELECT id, pack, off, stored, raw, comp FROM blobs");
+  SqliteStmt pk(db_, "SELECT id, key FROM packs");
   if (!st.ok() || !pk.ok()) return Status::IOError("index cache " + path_, sqlite3_errmsg(db_));
   int rc;
   while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
