@@ -33,11 +33,12 @@ class PruneTest : public vault::testutil::TwoKeyVaultTest {
     TwoKeyVaultTest::SetUp();
     auto v = Open();
     ASSERT_TRUE(v->UsePartition("0123456789abcdef").ok());
-    for (const auto& b : {NodeBackup{kOld1, "daily-20251205T1000Z", "h1", "10.0.0.1"},
-                          NodeBackup{kOld2, "daily-20251205T1000Z", "h2", "10.0.0.2"},
-                          NodeBackup{kNew1, "daily-20251206T1000Z", "h1", "10.0.0.1"},
-                          NodeBackup{kNew2, "daily-20251206T1000Z", "h2", "10.0.0.2"},
-                          NodeBackup{kManual, "manual", "h1", "10.0.0.1", "dc1", kNow - 12 * 3600}}) {
+    for (const auto& b :
+         {NodeBackup{kOld1, "daily-20251205T1000Z", "h1", "10.0.0.1"},
+          NodeBackup{kOld2, "daily-20251205T1000Z", "h2", "10.0.0.2"},
+          NodeBackup{kNew1, "daily-20251206T1000Z", "h1", "10.0.0.1"},
+          NodeBackup{kNew2, "daily-20251206T1000Z", "h2", "10.0.0.2"},
+          NodeBackup{kManual, "manual", "h1", "10.0.0.1", "dc1", kNow - int64_t{12} * 3600}}) {
       auto r = CommitNodeBackup(*v, {{1, 2, 3}}, b);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
     }
@@ -75,7 +76,7 @@ TEST_F(PruneTest, EachPolicyJudgesItsOwnTagsAndOthersAreKept) {
   EXPECT_EQ(old.reasons, std::vector<std::string>{"no rule keeps it"});
   const TagPlan& fresh = Tag(*r, "daily-20251206T1000Z");
   EXPECT_TRUE(fresh.keep);
-  EXPECT_EQ(fresh.time, kNow - 14 * 3600);  // the slot the tag names, not when a node started
+  EXPECT_EQ(fresh.time, kNow - int64_t{14} * 3600);  // the slot the tag names, not when a node started
   const TagPlan& manual = Tag(*r, "manual");
   EXPECT_TRUE(manual.keep);
   EXPECT_EQ(manual.reasons, std::vector<std::string>{"made by no policy, and no rules given"});
@@ -126,9 +127,9 @@ TEST_F(PruneTest, AHeldLeaseRefusesAndAForgottenBackupWaitsForItsPeriodUnlessLoc
   EXPECT_EQ(r->forgotten, 2u);
   EXPECT_EQ(r->purged, 0u);
   // Within the period it waits; after it, purged; a locked one never.
-  ASSERT_TRUE(Lock(*v, kOld2, "", "", kNow + 30 * 86400, "admin", kNow).ok());
+  ASSERT_TRUE(Lock(*v, kOld2, "", "", kNow + int64_t{30} * 86400, "admin", kNow).ok());
   PruneOptions later = Options();
-  later.now = kNow + 15 * 86400;
+  later.now = kNow + int64_t{15} * 86400;
   auto plan = PlanPrune(*v, Options());
   ASSERT_TRUE(plan.ok());
   ASSERT_EQ(plan->deleted.size(), 2u);

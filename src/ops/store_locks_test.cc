@@ -8,6 +8,8 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <set>
 
 #include "core/vault_layout.h"
 #include "storage/forwarding_store.h"
@@ -25,19 +27,27 @@ constexpr char kNode[] = "0123456789abcdef";
 constexpr char kA[] = "20251205T100000Z-0a0b0c0d";
 constexpr char kB[] = "20251205T110000Z-0a0b0c0e";
 
-// Records every lock asked for; refuses the keys in `refuse` as a store with a longer lock would.
+// What the recording store was asked; shared with the test, so it outlives the store.
+struct LockRequests {
+  std::map<std::string, storage::ObjectLock> asked;
+  std::set<std::string> refuse;  // keys refused as a store holding a longer lock would
+  size_t requests = 0;
+};
+
+// Records every lock asked for.
 class LockRecorder : public storage::ForwardingStore {
  public:
-  using ForwardingStore::ForwardingStore;
+  LockRecorder(std::shared_ptr<storage::ObjectStore> inner, std::shared_ptr<LockRequests> seen)
+      : ForwardingStore(std::move(inner)), seen_(std::move(seen)) {}
   Status SetLock(std::string_view key, const storage::ObjectLock& lock) override {
-    if (refuse.count(std::string(key))) return Status::FailedPrecondition(key, "locked by the store");
-    asked[std::string(key)] = lock;
-    ++requests;
+    if (seen_->refuse.count(std::string(key))) return Status::FailedPrecondition(key, "locked by the store");
+    seen_->asked[std::string(key)] = lock;
+    ++seen_->requests;
     return Status::OK();
   }
-  std::map<std::string, storage::ObjectLock> asked;
-  std::set<std::string> refuse;
-  int requests = 0;
+
+ private:
+  std::shared_ptr<LockRequests> seen_;
 };
 
 class StoreLocksTest : public vault::testutil::TwoKeyVaultTest {
@@ -53,11 +63,11 @@ class StoreLocksTest : public vault::testutil::TwoKeyVaultTest {
     }
     state_ = (root() / "cli-cache").string();  // beside the vault objects, in the test's scratch directory
   }
-  std::unique_ptr<vault::Vault> OpenRecording(LockRecorder** rec) {
-    auto store = std::make_unique<LockRecorder>(std::shared_ptr<storage::ObjectStore>(LocalStoreAt(root())));
-    *rec = store.get();
-    return Open("admin", std::move(store));
+  std::unique_ptr<vault::Vault> OpenRecording() {
+    return Open("admin", std::make_unique<LockRecorder>(
+                             std::shared_ptr<storage::ObjectStore>(LocalStoreAt(root())), rec_));
   }
+  std::shared_ptr<LockRequests> rec_ = std::make_shared<LockRequests>();
   std::vector<BackupRecord> records_;
   std::string state_;
 };
@@ -65,18 +75,18 @@ class StoreLocksTest : public vault::testutil::TwoKeyVaultTest {
 TEST(LockBucketTest, RoundsUpToTheNextMondayMidnightUtc) {
   const int64_t monday = 1765152000;  // 2025-12-08T00:00:00Z, a Monday
   EXPECT_EQ(LockBucket(monday), monday);
-  EXPECT_EQ(LockBucket(monday + 1), monday + 7 * 86400);
+  EXPECT_EQ(LockBucket(monday + 1), monday + int64_t{7} * 86400);
   EXPECT_EQ(LockBucket(monday - 1), monday);
-  EXPECT_EQ(LockBucket(monday - 6 * 86400), monday);  // the Tuesday before
-  EXPECT_EQ(LockBucket(monday - 7 * 86400 + 1), monday);
+  EXPECT_EQ(LockBucket(monday - int64_t{6} * 86400), monday);  // the Tuesday before
+  EXPECT_EQ(LockBucket(monday - int64_t{7} * 86400 + 1), monday);
 }
 
 TEST_F(StoreLocksTest, EveryObjectALockedBackupNeedsIsLockedOnceUntilItsWeek) {
-  LockRecorder* rec = nullptr;
-  auto v = OpenRecording(&rec);
+  auto v = OpenRecording();
+  LockRequests* rec = rec_.get();
   const int64_t until = 1798761600;  // 2027-01-01T00:00:00Z, a Friday
   const int64_t bucket = LockBucket(until);
-  EXPECT_EQ(bucket, until + 3 * 86400);
+  EXPECT_EQ(bucket, until + int64_t{3} * 86400);
   auto r = ApplyStoreLocks(*v, {LockedBackup{records_[0], until}}, "locked", state_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const BackupRecord& a = records_[0];
@@ -100,24 +110,24 @@ TEST_F(StoreLocksTest, EveryObjectALockedBackupNeedsIsLockedOnceUntilItsWeek) {
   EXPECT_EQ(rec->asked.count(layout::RefsKey(kB)), 0u);  // not locked: not asked
 
   // Again: the ledger says the store holds them; nothing is sent.
-  int before = rec->requests;
+  size_t before = rec->requests;
   r = ApplyStoreLocks(*v, {LockedBackup{records_[0], until - 86400}}, "locked", state_);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(rec->requests, before);
   EXPECT_EQ(r->requests, 0u);
   // A lock into the next week: every object once more, with the later bucket.
-  r = ApplyStoreLocks(*v, {LockedBackup{records_[0], until + 5 * 86400}}, "locked", state_);
+  r = ApplyStoreLocks(*v, {LockedBackup{records_[0], until + int64_t{5} * 86400}}, "locked", state_);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->requests, r->objects);
-  EXPECT_EQ(rec->asked[layout::RefsKey(kA)].until, bucket + 7 * 86400);
+  EXPECT_EQ(rec->asked[layout::RefsKey(kA)].until, bucket + int64_t{7} * 86400);
 }
 
 TEST_F(StoreLocksTest, GovernanceForUnlockedNothingForDisabledRefusalsNamed) {
-  LockRecorder* rec = nullptr;
-  auto v = OpenRecording(&rec);
+  auto v = OpenRecording();
+  LockRequests* rec = rec_.get();
   auto r = ApplyStoreLocks(*v, {LockedBackup{records_[1], 1798761600}}, "disabled", state_);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(rec->requests, 0);
+  EXPECT_EQ(rec->requests, 0u);
   EXPECT_FALSE(std::filesystem::exists(state_));
   rec->refuse.insert(layout::RefsKey(kB));
   r = ApplyStoreLocks(*v, {LockedBackup{records_[1], 1798761600}}, "unlocked", state_);
