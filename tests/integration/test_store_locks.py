@@ -33,6 +33,8 @@ from azurite import Azurite  # noqa: E402
 from cvtest import Vault  # noqa: E402
 from faults import FaultProxy  # noqa: E402
 from rigtest import ROOT  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
 from versitygw import Versitygw  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build", "release", "src", "backends")
@@ -105,6 +107,49 @@ class S3ObjectLockTest(unittest.TestCase):
                 self.assertIn("store locks: " + expected, out)
                 doctor = vault.run("doctor", env_extra=env).stdout
                 self.assertRegex(doctor, r"ok\s+locks: " + re.escape(expected))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+    def test_prune_puts_the_stores_lock_on_a_locked_backups_objects(self):
+        """End to end: an offline backup into the Object Lock bucket, `settings --immutability unlocked` (the
+        probe sees Object Lock), `lock --until`, then `prune` asks the gateway to retain every object the backup
+        needs; the script's own DELETE of the backup's manifest version, signed with the root account, is
+        refused by the server; forget is refused by cassvault (exit 7); a second prune sends no lock again."""
+        work = tempfile.mkdtemp(prefix="cv-locks-prune-")
+        try:
+            vault, data = Vault.for_stopped_node(os.path.join(work, "n"), url="s3://%s/pruned" % LOCK_BUCKET,
+                                                 vault_yaml='  s3: {endpoint: "%s"}\n' % self.gw.endpoint)
+            shutil.copytree(os.path.join(FIXTURES, "nb", "legacy_tables"), os.path.join(data, "legacy_tables"))
+            env = dict(self.gw.env(), **LOOPBACK)
+            vault.run("init", env_extra=env)
+            backup = vault.json("backup", "--offline", "--tag", "locked-one", env_extra=env)
+            vault.run("settings", "--immutability", "unlocked", env_extra=env)
+            vault.run("lock", "locked-one", "--until", "2099-01-01", env_extra=env)
+            first = vault.json("prune", env_extra=env)
+            locks = first["store_locks"]
+            self.assertEqual((locks["backups"], locks["refused"]), (1, 0), locks)
+            self.assertGreaterEqual(locks["requests"], 6)  # record, manifest, refs, content key, packs, config, slots
+            self.assertEqual(locks["requests"], locks["objects"])
+            # The gateway holds them: a DELETE of the manifest's version by the root account is refused.
+            status, _, body = self.gw.request("GET", "/%s" % LOCK_BUCKET, {"prefix": "pruned/manifests/"})
+            self.assertEqual(status, 200, body)
+            key = re.search(rb"<Key>(pruned/manifests/[0-9a-f]{64})</Key>", body).group(1).decode()
+            status, _, body = self.gw.request("GET", "/%s/%s" % (LOCK_BUCKET, key), {"retention": ""})
+            self.assertEqual(status, 200, body)
+            self.assertIn(b"GOVERNANCE", body)
+            self.assertIn(b"2099-01-05T00:00:00", body)  # 2099-01-01 rounded up to the next Monday
+            status, _, body = self.gw.request("GET", "/%s" % LOCK_BUCKET, {"versions": "", "prefix": key})
+            version = re.search(rb"<VersionId>([^<]+)</VersionId>", body).group(1).decode()
+            status, _, body = self.gw.request("DELETE", "/%s/%s" % (LOCK_BUCKET, key), {"versionId": version})
+            self.assertEqual(status, 403, body)
+            self.assertIn(b"object protected by object lock", body)
+            p = vault.run("forget", "locked-one", check=False, env_extra=env)
+            self.assertEqual(p.returncode, 7, p.stderr)
+            self.assertIn("is locked until 2099-01-01T00:00:00Z", p.stderr)
+            again = vault.json("prune", env_extra=env)
+            self.assertEqual(again["store_locks"]["requests"], 0, again["store_locks"])
+            self.assertEqual([b["backup_id"] for b in vault.json("list", env_extra=env)], [backup["backup_id"]])
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
