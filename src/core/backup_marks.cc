@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/json_int.h"
 #include "core/vault_layout.h"
 
 namespace cv::marks {
@@ -65,15 +66,15 @@ Result<MarkObject> MarkObjectFromJson(std::string_view text, std::string_view su
     return Status::Corruption(subject, "is not a backup mark (not JSON)");
   MarkObject m;
   try {
-    m.written_at = j.at("written_at").get<int64_t>();
+    m.written_at = json_int::At(j, "written_at");
     m.supersedes = j.at("supersedes").get<std::vector<std::string>>();
     for (const json& je : j.at("entries")) {
       Entry e;
       auto op = OpOf(je.at("op").get<std::string>());
       if (!op) return Status::Corruption(subject, "holds a backup mark of an unknown kind");
       e.op = *op;
-      e.at = je.at("at").get<int64_t>();
-      e.until = je.at("until").get<int64_t>();
+      e.at = json_int::At(je, "at");
+      e.until = json_int::At(je, "until");
       e.reason = je.at("reason").get<std::string>();
       e.by = je.at("by").get<std::string>();
       if (je.contains("backup")) e.backup_id = je.at("backup").get<std::string>();
@@ -87,7 +88,7 @@ Result<MarkObject> MarkObjectFromJson(std::string_view text, std::string_view su
         return Status::Corruption(subject, "holds a backup mark with a malformed backup id");
       m.entries.push_back(std::move(e));
     }
-  } catch (const json::exception&) {
+  } catch (const std::exception&) {  // json::exception, or json_int's invalid_argument
     return Status::Corruption(subject, "is not a backup mark (a field is missing or of the wrong type)");
   }
   for (const std::string& name : m.supersedes) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/json_int.h"
 #include "vault/key_slots.h"
 #include "vault/signed_object.h"
 
@@ -24,11 +25,11 @@ Result<GcMark> GcMarkFromJson(std::string_view text, std::string_view subject) {
   try {
     json j = json::parse(text);
     GcMark m;
-    if (!j.is_object() || j.value("version", 0) != 1 || !j.at("written_at").is_number_integer() ||
+    if (!j.is_object() || json_int::Value(j, "version", 0) != 1 || !j.at("written_at").is_number_integer() ||
         !j.at("candidates").is_array())
       return Status::Corruption(subject, "is not a gc mark of version 1");
-    m.written_at = j.at("written_at").get<int64_t>();
-    m.grace = j.value("grace", int64_t{0});
+    m.written_at = json_int::At(j, "written_at");
+    m.grace = json_int::Value(j, "grace", 0);
     m.by = j.value("by", std::string());
     for (const auto& c : j.at("candidates")) {
       if (!c.is_string()) return Status::Corruption(subject, "a candidate is not an object name");

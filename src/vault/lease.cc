@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/json_int.h"
 #include "vault/key_slots.h"
 #include "vault/signed_object.h"
 
@@ -53,9 +54,9 @@ Status ValidLeases(ObjectTable& objects, const std::string& name, int64_t now, s
       b.name = j.at("name").get<std::string>();
       b.holder = j.at("holder").get<std::string>();
       b.description = j.at("description").get<std::string>();
-      b.acquired = j.at("acquired").get<int64_t>();
-      b.expires = j.at("expires").get<int64_t>();
-    } catch (const json::exception&) {
+      b.acquired = json_int::At(j, "acquired");
+      b.expires = json_int::At(j, "expires");
+    } catch (const std::exception&) {  // json::exception, or json_int's invalid_argument
       continue;
     }
     if (b.name != name || b.holder != n->holder) continue;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "core/json_int.h"
 #include "vault/signed_object.h"
 
 namespace cv::vault {
@@ -35,10 +36,10 @@ Result<PolicyVersion> VersionFromJson(std::string_view text, const std::string& 
     v.name = j.at("name").get<std::string>();
     v.version = j.at("version").get<uint32_t>();
     v.removed = j.at("removed").get<bool>();
-    v.set_at = j.at("set_at").get<int64_t>();
+    v.set_at = json_int::At(j, "set_at");
     v.set_by = j.at("set_by").get<std::string>();
     v.body = j.at("body").get<std::string>();
-  } catch (const json::exception&) {
+  } catch (const std::exception&) {  // json::exception, or json_int's invalid_argument
     return Status::Corruption(subject, "is not a policy version (a field is missing or of the wrong type)");
   }
   return v;

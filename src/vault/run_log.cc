@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/json_int.h"
 #include "vault/key_slots.h"
 #include "vault/signed_object.h"
 
@@ -70,20 +71,20 @@ Result<RunRecord> RunRecordFromJson(std::string_view text, std::string_view subj
   try {
     r.run_id = j.at("run_id").get<std::string>();
     r.policy = j.at("policy").get<std::string>();
-    r.policy_version = j.value("policy_version", uint32_t{0});
-    r.slot = j.value("slot", int64_t{0});
+    r.policy_version = json_int::U32Value(j, "policy_version", 0);
+    r.slot = json_int::Value(j, "slot", 0);
     r.tag = j.value("tag", "");
     r.host_id = j.value("host_id", "");
     r.address = j.value("address", "");
     r.data_center = j.value("data_center", "");
     r.node_id = j.value("node_id", "");
     r.state = j.at("state").get<std::string>();
-    r.attempts = j.value("attempts", uint32_t{0});
-    r.started = j.at("started").get<int64_t>();
-    r.finished = j.value("finished", int64_t{0});
+    r.attempts = json_int::U32Value(j, "attempts", 0);
+    r.started = json_int::At(j, "started");
+    r.finished = json_int::Value(j, "finished", 0);
     r.backup_id = j.value("backup_id", "");
     r.error = j.value("error", "");
-  } catch (const json::exception&) {
+  } catch (const std::exception&) {  // json::exception, or json_int's invalid_argument
     return Status::Corruption(subject, "is not a run record (a field is missing or of the wrong type)");
   }
   if (!layout::IsValidRunId(r.run_id)) return Status::Corruption(subject, "names a malformed run id");
