@@ -57,4 +57,14 @@ Status WritePrivateFileAtomically(const std::string& path, std::string_view body
   return Status::OK();
 }
 
+Status MakePrivateFile(const std::string& path, const std::string& what) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno(errno, what + " " + path, "open");
+  int rc = ::fchmod(fd, 0600);
+  int chmod_errno = errno;
+  ::close(fd);
+  if (rc != 0) return Status::FromErrno(chmod_errno, what + " " + path, "chmod");
+  return Status::OK();
+}
+
 }  // namespace cv::env

@@ -24,4 +24,9 @@ Status EnsurePrivateDir(const std::string& dir);
 // `what` names the file in errors ("takeover hint").
 Status WritePrivateFileAtomically(const std::string& path, std::string_view body, const std::string& what);
 
+// Creates `path` 0600 if missing (never through a link) and tightens an existing one to 0600: for a local
+// database opened next (SQLite creates files 0644 under the usual umask; its -wal and -shm files take
+// their mode from the database's). `what` names the file in errors ("file cache").
+Status MakePrivateFile(const std::string& path, const std::string& what);
+
 }  // namespace cv::env

@@ -22,14 +22,8 @@ Result<std::unique_ptr<FileCache>> FileCache::Open(const std::string& dir, const
   // The cache lists every SSTable's device, inode, size, mtime and blob ids: owner-only, like the vault.
   CV_RETURN_IF_ERROR(env::EnsurePrivateDir(dir));
   std::string path = dir + "/" + vault_id + ".sqlite";
-  // Created 0600 before SQLite opens it (SQLite would use 0644 under the usual umask); its -wal and -shm
-  // files take their mode from it. An existing database of an older cassvault is tightened.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno(errno, "file cache " + path, "open");
-  int rc = ::fchmod(fd, 0600);
-  int chmod_errno = errno;
-  ::close(fd);
-  if (rc != 0) return Status::FromErrno(chmod_errno, "file cache " + path, "chmod");
+  // An existing database of an older cassvault is tightened.
+  CV_RETURN_IF_ERROR(env::MakePrivateFile(path, "file cache"));
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";

@@ -25,6 +25,8 @@ class AppliedLocks {
     if (db_ != nullptr) sqlite3_close(db_);
   }
   Status Open(const std::string& path) {
+    // Owner-only like every file in the cache: it names the vault's locked objects.
+    CV_RETURN_IF_ERROR(env::MakePrivateFile(path, "store locks"));
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) return Status::IOError("store locks " + path, Err());
     return Exec(
         "CREATE TABLE IF NOT EXISTS applied (key TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID");

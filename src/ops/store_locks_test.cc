@@ -108,6 +108,15 @@ TEST_F(StoreLocksTest, EveryObjectALockedBackupNeedsIsLockedOnceUntilItsWeek) {
   EXPECT_EQ(r->requests, rec->asked.size());
   EXPECT_EQ(r->refused, 0u);
   EXPECT_EQ(rec->asked.count(layout::RefsKey(kB)), 0u);  // not locked: not asked
+  // The ledger names the vault's locked objects: owner-only, like everything in the cache.
+  size_t ledgers = 0;
+  for (const auto& e : std::filesystem::directory_iterator(state_)) {
+    if (e.path().string().ends_with(".store-locks.sqlite")) {
+      ++ledgers;
+      EXPECT_EQ(static_cast<unsigned>(e.status().permissions()) & 0777u, 0600u) << e.path();
+    }
+  }
+  EXPECT_EQ(ledgers, 1u);
 
   // Again: the ledger says the store holds them; nothing is sent.
   size_t before = rec->requests;
