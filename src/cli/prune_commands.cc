@@ -52,9 +52,7 @@ Result<std::optional<retention::Rules>> RulesOf(const RuleFlags& f) {
                                                       "\" is not a time zone the system knows "
                                                       "(an IANA name such as Europe/Berlin)");
   }
-  bool any = r.keep_last || r.keep_hourly || r.keep_daily || r.keep_weekly || r.keep_monthly ||
-             r.keep_yearly || r.keep_within_seconds || r.min_age_seconds || r.max_age_seconds;
-  if (!any) return std::optional<retention::Rules>();
+  if (!retention::AnyRule(r)) return std::optional<retention::Rules>();
   return std::optional<retention::Rules>(r);
 }
 

@@ -129,18 +129,9 @@ Status Validate(const Rules& r) {
 
 }  // namespace
 
-Rules RulesOf(const policy::Retention& r) {
-  Rules out;
-  out.keep_last = r.keep_last;
-  out.keep_hourly = r.keep_hourly;
-  out.keep_daily = r.keep_daily;
-  out.keep_weekly = r.keep_weekly;
-  out.keep_monthly = r.keep_monthly;
-  out.keep_yearly = r.keep_yearly;
-  out.keep_within_seconds = r.keep_within_seconds;
-  out.min_age_seconds = r.min_age_seconds;
-  out.max_age_seconds = r.max_age_seconds;
-  return out;
+bool AnyRule(const Rules& r) {
+  return r.keep_last || r.keep_hourly || r.keep_daily || r.keep_weekly || r.keep_monthly || r.keep_yearly ||
+         r.keep_within_seconds || r.min_age_seconds || r.max_age_seconds;
 }
 
 Result<std::vector<Decision>> Decide(std::vector<Candidate> candidates, const Rules& rules,

@@ -27,12 +27,11 @@ struct Candidate {
   int64_t locked_until = 0;  // lock (0: none) — a lock always keeps
 };
 
-struct Rules {  // = policy::Retention (core/policy.h); all unset = keep everything
-  std::optional<uint32_t> keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly;
-  std::optional<int64_t> keep_within_seconds, min_age_seconds, max_age_seconds;
-};
+// A policy's retention rules, or the same rules given as `prune` flags; all unset = keep everything.
+using Rules = policy::Retention;
 
-Rules RulesOf(const policy::Retention& r);
+// True when at least one rule is set: without one, retention forgets nothing.
+bool AnyRule(const Rules& r);
 
 struct Decision {
   std::string tag;

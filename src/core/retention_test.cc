@@ -545,28 +545,41 @@ TEST(RetentionTest, BadInputIsRefusedByName) {
       << x.status().ToString();
 }
 
-TEST(RetentionTest, RulesOfCopiesEveryPolicyField) {
-  policy::Retention p;
-  p.keep_last = 1;
-  p.keep_hourly = 2;
-  p.keep_daily = 3;
-  p.keep_weekly = 4;
-  p.keep_monthly = 5;
-  p.keep_yearly = 6;
-  p.keep_within_seconds = 7;
-  p.min_age_seconds = 8;
-  p.max_age_seconds = 9;
-  Rules r = RulesOf(p);
-  EXPECT_EQ(r.keep_last, 1U);
-  EXPECT_EQ(r.keep_hourly, 2U);
-  EXPECT_EQ(r.keep_daily, 3U);
-  EXPECT_EQ(r.keep_weekly, 4U);
-  EXPECT_EQ(r.keep_monthly, 5U);
-  EXPECT_EQ(r.keep_yearly, 6U);
-  EXPECT_EQ(r.keep_within_seconds, 7);
-  EXPECT_EQ(r.min_age_seconds, 8);
-  EXPECT_EQ(r.max_age_seconds, 9);
-  EXPECT_FALSE(RulesOf(policy::Retention{}).keep_last.has_value());
+TEST(RetentionTest, AnyRuleIsFalseOnlyWhenEveryRuleIsUnset) {
+  EXPECT_FALSE(AnyRule(Rules{}));
+  for (int field = 0; field < 9; ++field) {
+    Rules r;
+    switch (field) {
+      case 0:
+        r.keep_last = 1;
+        break;
+      case 1:
+        r.keep_hourly = 1;
+        break;
+      case 2:
+        r.keep_daily = 1;
+        break;
+      case 3:
+        r.keep_weekly = 1;
+        break;
+      case 4:
+        r.keep_monthly = 1;
+        break;
+      case 5:
+        r.keep_yearly = 1;
+        break;
+      case 6:
+        r.keep_within_seconds = 1;
+        break;
+      case 7:
+        r.min_age_seconds = 1;
+        break;
+      case 8:
+        r.max_age_seconds = 1;
+        break;
+    }
+    EXPECT_TRUE(AnyRule(r)) << field;
+  }
 }
 
 TEST(RetentionTest, TwoYearsOfHourlyBackupsWithEveryRuleTiming) {

@@ -19,11 +19,6 @@ namespace {
 // As the maintenance daemon's lease: a prune by hand holds it for as long, renewing between its steps.
 constexpr int64_t kLeaseTtlSeconds = int64_t{15} * 60;
 
-bool AnyRule(const retention::Rules& r) {
-  return r.keep_last || r.keep_hourly || r.keep_daily || r.keep_weekly || r.keep_monthly || r.keep_yearly ||
-         r.keep_within_seconds || r.min_age_seconds || r.max_age_seconds;
-}
-
 Status RequireAdmin(const vault::Vault& v, std::string_view what) {
   if (v.format() < 2) {
     return Status::NotSupported(what,
@@ -57,7 +52,7 @@ Result<PolicyRulesByName> CurrentPolicyRules(vault::Vault& v) {
       v.NoteProblem("policies/" + pv.name, p.status().message());
       continue;
     }
-    out[pv.name] = PolicyRules{retention::RulesOf(p->retention), p->time_zone};
+    out[pv.name] = PolicyRules{p->retention, p->time_zone};
   }
   return out;
 }
@@ -122,7 +117,7 @@ Result<PruneReport> PlanPrune(vault::Vault& vault, const PruneOptions& o) {
       g = Grouping{"rules", &*o.rules, o.time_zone};
     } else if (!o.rules && !plan.policy.empty() && (o.policy.empty() || o.policy == plan.policy)) {
       auto it = policies.find(plan.policy);
-      if (it != policies.end() && AnyRule(it->second.rules)) {
+      if (it != policies.end() && retention::AnyRule(it->second.rules)) {
         g = Grouping{"policy:" + plan.policy, &it->second.rules, it->second.zone};
       } else {
         plan.reasons.push_back(it == policies.end() ? "policy " + plan.policy + " is not in the vault"
