@@ -141,5 +141,40 @@ TEST_F(DoctorTest, PlainHttpEndpointsAreFlagged) {
   EXPECT_EQ(Find(r, "endpoint").name, "missing");  // nothing to say about https
 }
 
+TEST_F(DoctorTest, RoleSummaryFollowsTheKeyAndWarnsAboutAWriterThatCanDelete) {
+  // The admin key (the passphrase the vault was made with) on a store with every right: it can do all four.
+  DoctorReport admin = RunDoctor(config_, Store());
+  EXPECT_EQ(admin.key, IdentityKey::kAdmin);
+  EXPECT_EQ(Find(admin, "roles").outcome, Outcome::kOk);
+  EXPECT_EQ(Find(admin, "roles").detail.rfind("can do backup, restore, prune, admin (key: admin", 0), 0u)
+      << Find(admin, "roles").detail;
+  EXPECT_EQ(Find(admin, "role excess").name, "missing");
+
+  // A writer slot (a backup node's key).
+  {
+    auto v = vault::Vault::Open(Store(), crypto::PassphraseSecret("right"));
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    ASSERT_TRUE((*v)->AddKeySlot(crypto::PassphraseSecret("node"), {.log2_n = 10, .r = 8, .p = 1},
+                                 crypto::KeyRole::kWriter)
+                    .ok());
+  }
+  ::setenv("CV_DOCTOR_TEST_PASS", "node", 1);
+  DoctorReport deleting = RunDoctor(config_, std::make_unique<Restricted>(Store(), false, false));
+  EXPECT_EQ(deleting.key, IdentityKey::kWriter);
+  EXPECT_EQ(Find(deleting, "role excess").outcome, Outcome::kWarn);
+  EXPECT_NE(Find(deleting, "role excess").detail.find("s3:DeleteObject"), std::string::npos)
+      << Find(deleting, "role excess").detail;
+  EXPECT_TRUE(deleting.first_failure.ok());  // loud, but a warning: the operator decides
+  EXPECT_FALSE(deleting.roles.prune.can);
+
+  ::setenv("CV_DOCTOR_TEST_PASS", "node", 1);  // doctor unsets it once read, as every command does
+  DoctorReport node = RunDoctor(config_, std::make_unique<Restricted>(Store(), true, false));
+  EXPECT_EQ(Find(node, "role excess").name, "missing");
+  EXPECT_EQ(
+      Find(node, "roles").detail,
+      "can do backup (key: writer, the backup node's); not restore: needs a reader or admin key; not prune: "
+      "needs store delete and an admin key; not admin: needs an admin key");
+}
+
 }  // namespace
 }  // namespace cv::ops
