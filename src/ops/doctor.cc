@@ -218,6 +218,12 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
           "the store overwrote an existing object: backups could be replaced; check the server supports "
           "conditional writes (If-None-Match)",
           Status::FailedPrecondition(probe_key, "overwritten"));
+    } else if (again.code() == StatusCode::kPermissionDenied) {
+      // A create-only identity (a SAS with 'c' but not 'w'): the store itself refuses to write over an
+      // existing object. That is the backup identity doctor recommends, not a failure.
+      check.Add("create-only", Outcome::kOk,
+                "a second write of the same name was refused by this identity's permissions: it may create "
+                "but not overwrite");
     } else {
       check.Failed("create-only", again);
     }
