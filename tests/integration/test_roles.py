@@ -120,6 +120,79 @@ class RoleRows:
         self.admin_run("restore", "--backup", self.backup["backup_id"], "--target-dir", out)
         self.assertEqual(tree(out), self.source)
 
+    def node_with_key(self, key_file, name):
+        """The node's config and store identity, with another key file."""
+        v = Vault.__new__(Vault)
+        v.__dict__.update(self.node.__dict__)
+        v.config = os.path.join(self.work, "%s.yaml" % name)
+        with open(self.node.config) as f:
+            text = f.read()
+        with open(v.config, "w") as f:
+            f.write(text.replace("key_file: %s\n" % self.writer_key, "key_file: %s\n" % key_file))
+        return v
+
+    def test_a2_restore_operator_restores_and_decides_nothing(self):
+        # A reader slot made by the admin; the restore operator has the node's store rights (no delete) and,
+        # here, no Key Vault at all (its reader key is a key file).
+        reader_key = os.path.join(self.work, "reader.key")
+        self.admin_run("key", "generate-file", reader_key)
+        self.admin_run("key", "add", "--new-key-file", reader_key, "--role", "reader", "--kdf-cost", "15")
+        reader = self.node_with_key(reader_key, "reader")
+        out = os.path.join(self.work, "reader-restore")
+        reader.run("restore", "--backup", self.backup["backup_id"], "--target-dir", out, passphrase=None,
+                   env_extra=self.node_env)
+        self.assertEqual(tree(out), self.source)
+        deep = json.loads(reader.run("verify", "--deep", "--json", passphrase=None, env_extra=self.node_env).stdout)
+        self.assertTrue(deep["ok"], deep)
+        for args in (["prune", "--keep-last", "1"], ["forget", "w1"], ["lock", "w1", "--until", "2031-01-01"],
+                     ["settings", "--soft-delete", "disabled"]):
+            with self.subTest(args=args):
+                before = self.listing()
+                proc = reader.run(*args, passphrase=None, check=False, env_extra=self.node_env)
+                self.assertEqual(proc.returncode, EXIT_ACCESS, proc.stderr)
+                self.assertIn("admin key", proc.stderr)
+                self.assertIn("reader", proc.stderr)
+                self.assertEqual(proc.stdout, "")
+                self.assertEqual(self.listing(), before)
+        roles = json.loads(reader.run("doctor", "--json", passphrase=None, check=False,
+                                      env_extra=self.node_env).stdout)["roles"]
+        self.assertEqual((roles["key"], roles["identity"]), ("reader", "restore operator"))
+        self.assertEqual([n for n in ("backup", "restore", "prune", "admin") if roles[n]["can"]],
+                         ["backup", "restore"])  # a reader key holds the writer's keys: no excess
+        self.assertEqual(roles["excess"], [])
+
+    def test_a3_auditor_reads_and_writes_nothing(self):
+        # The auditor: a writer key (it reads what the writer key reads: records, the audit trail) and a
+        # read-only store identity. It lists; a backup with its credential is refused by the store.
+        auditor = self.node_with_key(self.writer_key, "auditor")
+        listed = json.loads(auditor.run("list", "--json", passphrase=None, env_extra=self.auditor_env).stdout)
+        self.assertIn("w1", [b["tag"] for b in listed])
+        before = self.listing()
+        proc = auditor.run("backup", "--offline", "--tag", "a1", passphrase=None, check=False,
+                           env_extra=self.auditor_env)
+        self.assertEqual(proc.returncode, EXIT_ACCESS, proc.stderr)
+        self.assertIn("403", proc.stderr)
+        self.assertEqual(self.listing(), before)
+
+    def test_h_admin_key_with_the_node_s_store_rights_cannot_prune(self):
+        # The admin key on a host whose store identity is a node's (no delete): refused before anything.
+        admin_here = self.node_with_key(self.writer_key, "admin-node-rights")
+        with open(admin_here.config) as f:
+            text = f.read()
+        with open(admin_here.config, "w") as f:
+            f.write(text.replace("  key_file: %s\n" % self.writer_key, ""))
+        before = self.listing()
+        proc = admin_here.run("prune", "--keep-last", "1", passphrase=ADMIN_PASSPHRASE, check=False,
+                              env_extra=self.node_env)
+        self.assertEqual(proc.returncode, EXIT_ACCESS, proc.stderr)
+        self.assertIn("this identity may not delete vault objects, and prune must", proc.stderr)
+        self.assertIn(self.DELETE_RIGHT, proc.stderr)
+        after = self.listing()
+        added = sorted(set(after) - set(before))
+        self.assertEqual(len(added), 1, added)  # the probe, named in the message
+        self.assertIn(added[0][len("vault/"):], proc.stderr)
+        self.assertEqual({k: after[k] for k in before}, before)
+
     def test_b_backup_node_is_refused_everything_else_and_nothing_changes(self):
         with open(os.path.join(self.work, "nightly.yaml"), "w") as f:
             f.write(POLICY)
@@ -181,6 +254,7 @@ class RoleRows:
 
 class AzuriteSasRolesTest(RoleRows, unittest.TestCase):
     CONTAINER = "roles"
+    DELETE_RIGHT = "SAS permission d"
 
     @classmethod
     def setUpClass(cls):
@@ -195,6 +269,7 @@ class AzuriteSasRolesTest(RoleRows, unittest.TestCase):
                       env_extra=cls.admin_env)
         cls.node_sas = container_sas(cls.CONTAINER, "rcl")
         cls.node_env = cls.sas_env(cls.node_sas)
+        cls.auditor_env = cls.sas_env(container_sas(cls.CONTAINER, "rl"))
         cls.node, data = Vault.for_stopped_node(
             os.path.join(cls.work, "node"), url=url,
             vault_yaml="  key_file: %s\n  azure: {auth: sas}\n" % cls.writer_key)
@@ -310,6 +385,9 @@ class AzuriteSasRolesTest(RoleRows, unittest.TestCase):
 class VersitygwPolicyRolesTest(RoleRows, unittest.TestCase):
     BUCKET = "roles"
     NODE = ("cvnode", "cvnode-secret-7d1e")
+    AUDITOR = ("cvauditor", "cvauditor-secret-2b9c")
+    # A Delete asks the bucket's versioning first (to remove every version): the first right it misses.
+    DELETE_RIGHT = "lacks s3:GetBucketVersioning on bucket 'roles'"
 
     @classmethod
     def setUpClass(cls):
@@ -317,10 +395,13 @@ class VersitygwPolicyRolesTest(RoleRows, unittest.TestCase):
         cls.work = tempfile.mkdtemp(prefix="cv-roles-s3-")
         cls.gw.create_bucket(cls.BUCKET)
         cls.gw.create_user(*cls.NODE)
-        cls.gw.put_bucket_policy(cls.BUCKET, {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"AWS": [cls.NODE[0]]},
-            "Action": ["s3:PutObject", "s3:GetObject", "s3:ListBucket"],
-            "Resource": ["arn:aws:s3:::%s" % cls.BUCKET, "arn:aws:s3:::%s/*" % cls.BUCKET]}]})
+        cls.gw.create_user(*cls.AUDITOR)
+        resource = ["arn:aws:s3:::%s" % cls.BUCKET, "arn:aws:s3:::%s/*" % cls.BUCKET]
+        cls.gw.put_bucket_policy(cls.BUCKET, {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": [cls.NODE[0]]},
+             "Action": ["s3:PutObject", "s3:GetObject", "s3:ListBucket"], "Resource": resource},
+            {"Effect": "Allow", "Principal": {"AWS": [cls.AUDITOR[0]]},
+             "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": resource}]})
         url = "s3://%s/vault" % cls.BUCKET
         s3 = "  s3: {endpoint: '%s', region: us-east-1}\n" % cls.gw.endpoint
         cls.admin_env = dict(NO_PROXY, **cls.gw.env())
@@ -329,6 +410,7 @@ class VersitygwPolicyRolesTest(RoleRows, unittest.TestCase):
         cls.admin.run("init", "--kdf-cost", "15", "--write-only", cls.writer_key, passphrase=ADMIN_PASSPHRASE,
                       env_extra=cls.admin_env)
         cls.node_env = dict(NO_PROXY, **Versitygw.env_for(*cls.NODE))
+        cls.auditor_env = dict(NO_PROXY, **Versitygw.env_for(*cls.AUDITOR))
         cls.node, data = Vault.for_stopped_node(os.path.join(cls.work, "node"), url=url,
                                                 vault_yaml="  key_file: %s\n%s" % (cls.writer_key, s3))
         place_fixtures(data)
