@@ -105,6 +105,43 @@ TEST_F(DoctorTest, AServerThatOverwritesFails) {
   EXPECT_EQ(r.first_failure.code(), StatusCode::kFailedPrecondition);
 }
 
+// A create-only identity (an Azure SAS with 'c' but not 'w'): the store refuses a write over an existing
+// object with 403, not with "already exists".
+class CreateOnly final : public storage::ObjectStore {
+ public:
+  explicit CreateOnly(std::unique_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
+  std::string Describe() const override { return "azure://acct/c/vault"; }
+  storage::StoreProperties Properties() const override { return inner_->Properties(); }
+  Status Put(std::string_view k, std::span<const uint8_t> d) override {
+    Status st = inner_->Put(k, d);
+    if (st.code() == StatusCode::kAlreadyExists) {
+      return Status::PermissionDenied("PUT " + std::string(k), "403 AuthorizationPermissionMismatch");
+    }
+    return st;
+  }
+  Status Get(std::string_view k, uint64_t o, uint64_t l, std::vector<uint8_t>* out) override {
+    return inner_->Get(k, o, l, out);
+  }
+  Result<storage::ObjectInfo> Stat(std::string_view k) override { return inner_->Stat(k); }
+  Status List(std::string_view p, const std::function<void(const storage::ObjectInfo&)>& fn) override {
+    return inner_->List(p, fn);
+  }
+  Status Delete(std::string_view k) override {
+    return Status::PermissionDenied("DELETE " + std::string(k), "403 AuthorizationPermissionMismatch");
+  }
+
+ private:
+  std::unique_ptr<storage::ObjectStore> inner_;
+};
+
+TEST_F(DoctorTest, ACreateOnlyIdentityPassesTheCreateOnlyCheck) {
+  DoctorReport r = RunDoctor(config_, std::make_unique<CreateOnly>(Store()));
+  EXPECT_TRUE(r.first_failure.ok()) << r.first_failure.ToString();
+  EXPECT_EQ(Find(r, "create-only").outcome, Outcome::kOk) << Find(r, "create-only").detail;
+  EXPECT_NE(Find(r, "create-only").detail.find("may create but not overwrite"), std::string::npos);
+  EXPECT_EQ(Find(r, "delete").outcome, Outcome::kOk);
+}
+
 TEST_F(DoctorTest, WrongKeyFailsWithoutAPermissionHint) {
   ::setenv("CV_DOCTOR_TEST_PASS", "wrong", 1);
   DoctorReport r = RunDoctor(config_, Store());
