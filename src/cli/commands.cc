@@ -862,6 +862,19 @@ int Fail(const Status& st) {
 }
 
 // --- doctor -------------------------------------------------------------------------------------
+namespace {
+// {"key": "writer", "identity": "backup node", "backup": {"can": true}, "restore": {"can": false,
+// "missing": "a reader or admin key"}, ..., "excess": ["..."]}
+json DoctorRolesJson(const ops::RoleSummary& s) {
+  json j{{"key", s.key}, {"identity", s.identity}, {"excess", s.excess}};
+  for (auto [name, v] : {std::pair{"backup", &s.backup}, std::pair{"restore", &s.restore},
+                         std::pair{"prune", &s.prune}, std::pair{"admin", &s.admin}}) {
+    j[name] = v->can ? json{{"can", true}} : json{{"can", false}, {"missing", v->missing}};
+  }
+  return j;
+}
+}  // namespace
+
 void AddDoctor(CLI::App& app, GlobalFlags& g) {
   auto* cmd =
       app.add_subcommand("doctor", "check that the vault is reachable and what this identity may do there");
@@ -883,7 +896,8 @@ void AddDoctor(CLI::App& app, GlobalFlags& g) {
                         {"can_create", r.can_create},
                         {"can_delete", r.can_delete},
                         {"store_object_lock", r.store_object_lock},
-                        {"store_versioning", r.store_versioning}}
+                        {"store_versioning", r.store_versioning},
+                        {"roles", DoctorRolesJson(r.roles)}}
                        .dump()
                 << "\n";
     } else {

@@ -70,6 +70,48 @@ bool KeyWithoutPrompt(const Config& config, crypto::KeySecret* out) {
   return PassphraseFromEnv(config, out);
 }
 
+IdentityKey KeyOf(const vault::Vault& v) {
+  const crypto::KeyBundle* b = v.keys().bundle();
+  if (b == nullptr) return IdentityKey::kV1;
+  switch (b->role()) {
+    case crypto::KeyRole::kWriter:
+      return IdentityKey::kWriter;
+    case crypto::KeyRole::kReader:
+      return IdentityKey::kReader;
+    case crypto::KeyRole::kAdmin:
+      return IdentityKey::kAdmin;
+  }
+  return IdentityKey::kNone;
+}
+
+// The role summary from the store probes, the key and the Key Vault checks (named "key vault <op>"; an ok
+// unwrap or sign means this identity holds that right). One "roles" line, then a warning per excess.
+void AddRoleSummary(DoctorReport* report) {
+  IdentityFacts f{.read = report->can_read,
+                  .list = report->can_list,
+                  .create = report->can_create,
+                  .del = report->can_delete,
+                  .key = report->key};
+  for (const DoctorCheck& c : report->checks) {
+    if (c.name.rfind("key vault", 0) != 0) continue;
+    f.key_vault = true;
+    if (c.outcome != Outcome::kOk) continue;
+    if (c.name.find("unwrap") != std::string::npos) f.kv_unwrap = true;
+    if (c.name.find("sign") != std::string::npos) f.kv_sign = true;
+  }
+  report->roles = DeriveRoles(f, report->vault);
+  const RoleSummary& s = report->roles;
+  std::string detail = "can do " + CanDoList(s) + " (key: " + s.key +
+                       (s.identity.empty() ? "" : ", the " + s.identity + "'s") + ")";
+  for (auto [name, v] : {std::pair{"backup", &s.backup}, std::pair{"restore", &s.restore},
+                         std::pair{"prune", &s.prune}, std::pair{"admin", &s.admin}}) {
+    if (!v->can) detail += std::string("; not ") + name + ": needs " + v->missing;
+  }
+  report->checks.push_back({"roles", Outcome::kOk, detail, Status::OK()});
+  for (const std::string& e : s.excess)
+    report->checks.push_back({"role excess", Outcome::kWarn, e, Status::OK()});
+}
+
 }  // namespace
 
 std::string_view OutcomeName(Outcome outcome) {
@@ -176,6 +218,12 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
           "the store overwrote an existing object: backups could be replaced; check the server supports "
           "conditional writes (If-None-Match)",
           Status::FailedPrecondition(probe_key, "overwritten"));
+    } else if (again.code() == StatusCode::kPermissionDenied) {
+      // A create-only identity (a SAS with 'c' but not 'w'): the store itself refuses to write over an
+      // existing object. That is the backup identity doctor recommends, not a failure.
+      check.Add("create-only", Outcome::kOk,
+                "a second write of the same name was refused by this identity's permissions: it may create "
+                "but not overwrite");
     } else {
       check.Failed("create-only", again);
     }
@@ -230,11 +278,15 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
   } else if (read.ok()) {
     auto v = vault::Vault::Open(std::move(owned), secret);
     if (v.ok()) {
-      check.Add("vault key", Outcome::kOk, "the configured key unlocks vault " + (*v)->vault_id());
+      report.key = KeyOf(**v);
+      check.Add("vault key", Outcome::kOk,
+                "the configured key unlocks vault " + (*v)->vault_id() + " (" +
+                    std::string(IdentityKeyName(report.key)) + " key)");
     } else {
       check.Failed("vault key", v.status(), /*storage_op=*/false);
     }
   }
+  AddRoleSummary(&report);  // last: it reads every check before it, the Key Vault ones included
   return report;
 }
 

@@ -15,13 +15,15 @@
 #include <vector>
 
 #include "ops/config.h"
+#include "ops/doctor_roles.h"
 #include "storage/object_store.h"
 
 namespace cv::ops {
 
 struct DoctorCheck {
   enum class Outcome { kOk, kWarn, kFail, kSkipped };
-  // "endpoint", "tls", "read", "list", "create", "create-only", "read-back", "delete", "locks", "vault key"
+  // "endpoint", "tls", "read", "list", "create", "create-only", "read-back", "delete", "locks", "vault key",
+  // "roles" (what this identity can do), "role excess" (a warning per right beyond its key's role)
   std::string name;
   Outcome outcome = Outcome::kOk;
   std::string detail;  // what was seen, and for a warning or failure what to do
@@ -34,6 +36,9 @@ struct DoctorReport {
   bool can_read = false, can_list = false, can_create = false, can_delete = false;
   // What the store itself enforces (ObjectStore::ProbeLocks); both false when it was not probed.
   bool store_object_lock = false, store_versioning = false;
+  // The role of the key that opened the vault (kNone when none did), and what the identity can do with it.
+  IdentityKey key = IdentityKey::kNone;
+  RoleSummary roles;
   // First failed check's status (OK when none failed): decides the exit code.
   Status first_failure;
 };

@@ -105,6 +105,43 @@ TEST_F(DoctorTest, AServerThatOverwritesFails) {
   EXPECT_EQ(r.first_failure.code(), StatusCode::kFailedPrecondition);
 }
 
+// A create-only identity (an Azure SAS with 'c' but not 'w'): the store refuses a write over an existing
+// object with 403, not with "already exists".
+class CreateOnly final : public storage::ObjectStore {
+ public:
+  explicit CreateOnly(std::unique_ptr<storage::ObjectStore> inner) : inner_(std::move(inner)) {}
+  std::string Describe() const override { return "azure://acct/c/vault"; }
+  storage::StoreProperties Properties() const override { return inner_->Properties(); }
+  Status Put(std::string_view k, std::span<const uint8_t> d) override {
+    Status st = inner_->Put(k, d);
+    if (st.code() == StatusCode::kAlreadyExists) {
+      return Status::PermissionDenied("PUT " + std::string(k), "403 AuthorizationPermissionMismatch");
+    }
+    return st;
+  }
+  Status Get(std::string_view k, uint64_t o, uint64_t l, std::vector<uint8_t>* out) override {
+    return inner_->Get(k, o, l, out);
+  }
+  Result<storage::ObjectInfo> Stat(std::string_view k) override { return inner_->Stat(k); }
+  Status List(std::string_view p, const std::function<void(const storage::ObjectInfo&)>& fn) override {
+    return inner_->List(p, fn);
+  }
+  Status Delete(std::string_view k) override {
+    return Status::PermissionDenied("DELETE " + std::string(k), "403 AuthorizationPermissionMismatch");
+  }
+
+ private:
+  std::unique_ptr<storage::ObjectStore> inner_;
+};
+
+TEST_F(DoctorTest, ACreateOnlyIdentityPassesTheCreateOnlyCheck) {
+  DoctorReport r = RunDoctor(config_, std::make_unique<CreateOnly>(Store()));
+  EXPECT_TRUE(r.first_failure.ok()) << r.first_failure.ToString();
+  EXPECT_EQ(Find(r, "create-only").outcome, Outcome::kOk) << Find(r, "create-only").detail;
+  EXPECT_NE(Find(r, "create-only").detail.find("may create but not overwrite"), std::string::npos);
+  EXPECT_EQ(Find(r, "delete").outcome, Outcome::kOk);
+}
+
 TEST_F(DoctorTest, WrongKeyFailsWithoutAPermissionHint) {
   ::setenv("CV_DOCTOR_TEST_PASS", "wrong", 1);
   DoctorReport r = RunDoctor(config_, Store());
@@ -139,6 +176,41 @@ TEST_F(DoctorTest, PlainHttpEndpointsAreFlagged) {
   config_.store.s3["endpoint"] = "https://s3.example.net";
   r = RunDoctor(config_, std::make_unique<Restricted>(Store(), true, false));
   EXPECT_EQ(Find(r, "endpoint").name, "missing");  // nothing to say about https
+}
+
+TEST_F(DoctorTest, RoleSummaryFollowsTheKeyAndWarnsAboutAWriterThatCanDelete) {
+  // The admin key (the passphrase the vault was made with) on a store with every right: it can do all four.
+  DoctorReport admin = RunDoctor(config_, Store());
+  EXPECT_EQ(admin.key, IdentityKey::kAdmin);
+  EXPECT_EQ(Find(admin, "roles").outcome, Outcome::kOk);
+  EXPECT_EQ(Find(admin, "roles").detail.rfind("can do backup, restore, prune, admin (key: admin", 0), 0u)
+      << Find(admin, "roles").detail;
+  EXPECT_EQ(Find(admin, "role excess").name, "missing");
+
+  // A writer slot (a backup node's key).
+  {
+    auto v = vault::Vault::Open(Store(), crypto::PassphraseSecret("right"));
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    ASSERT_TRUE((*v)->AddKeySlot(crypto::PassphraseSecret("node"), {.log2_n = 10, .r = 8, .p = 1},
+                                 crypto::KeyRole::kWriter)
+                    .ok());
+  }
+  ::setenv("CV_DOCTOR_TEST_PASS", "node", 1);
+  DoctorReport deleting = RunDoctor(config_, std::make_unique<Restricted>(Store(), false, false));
+  EXPECT_EQ(deleting.key, IdentityKey::kWriter);
+  EXPECT_EQ(Find(deleting, "role excess").outcome, Outcome::kWarn);
+  EXPECT_NE(Find(deleting, "role excess").detail.find("s3:DeleteObject"), std::string::npos)
+      << Find(deleting, "role excess").detail;
+  EXPECT_TRUE(deleting.first_failure.ok());  // loud, but a warning: the operator decides
+  EXPECT_FALSE(deleting.roles.prune.can);
+
+  ::setenv("CV_DOCTOR_TEST_PASS", "node", 1);  // doctor unsets it once read, as every command does
+  DoctorReport node = RunDoctor(config_, std::make_unique<Restricted>(Store(), true, false));
+  EXPECT_EQ(Find(node, "role excess").name, "missing");
+  EXPECT_EQ(
+      Find(node, "roles").detail,
+      "can do backup (key: writer, the backup node's); not restore: needs a reader or admin key; not prune: "
+      "needs store delete and an admin key; not admin: needs an admin key");
 }
 
 }  // namespace

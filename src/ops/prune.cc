@@ -11,6 +11,7 @@
 #include "env/clock.h"
 #include "ops/lease_holder.h"
 #include "ops/list.h"
+#include "vault/key_slots.h"
 #include "vault/lease.h"
 
 namespace cv::ops {
@@ -33,6 +34,29 @@ Status RequireAdmin(const vault::Vault& v, std::string_view what) {
                                               "keys that cannot prune: run prune where the admin key is");
   }
   return Status::OK();
+}
+
+// Prune deletes: an identity that may not (a SAS without 'd', a role without blobs/delete, a policy without
+// s3:DeleteObject) is refused before the lease, a mark or a purge, naming the permission. The probe is a
+// new object under probes/ (never read) that prune creates and deletes: a name that does not exist would
+// prove nothing, as stores that keep versions answer "not found" without sending a DELETE. When the delete
+// is refused the probe stays behind, 32 harmless bytes (doctor's does the same).
+Status RequireDeleteRight(vault::Vault& v) {
+  CV_ASSIGN_OR_RETURN(std::string name, vault::RandomHex(16));
+  const std::string probe = "probes/prune-" + name;
+  CV_ASSIGN_OR_RETURN(std::string body, vault::RandomHex(16));
+  CV_RETURN_IF_ERROR(
+      v.store().Put(probe, std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size())));
+  Status st = v.store().Delete(probe);
+  if (st.ok() || st.IsNotFound()) return Status::OK();
+  if (st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kUnauthenticated) {
+    return Status(
+        st.code(), "prune",
+        "this identity may not delete vault objects, and prune must: nothing was forgotten, marked or "
+        "deleted (the probe " +
+            probe + " stays behind). " + st.ToString());
+  }
+  return st;
 }
 
 // The policies whose tags prune may judge by their own rules: name -> (rules, zone).
@@ -162,6 +186,7 @@ Result<PruneReport> RunPrune(vault::Vault& vault, const PruneOptions& o, bool le
   auto t0 = std::chrono::steady_clock::now();
   CV_RETURN_IF_ERROR(RequireAdmin(vault, "prune"));
   if (o.dry_run) return PlanPrune(vault, o);
+  CV_RETURN_IF_ERROR(RequireDeleteRight(vault));
   std::optional<vault::Lease> lease;
   if (!lease_held) {
     std::string holder = LeaseHolderDescription("prune") + " (" + vault.OpenedBy() + ")";

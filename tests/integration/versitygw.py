@@ -14,6 +14,12 @@ stopped by the test that started it.
     status, headers, body = gw.request("DELETE", "/b/key", {"versionId": v})   # signed by the root account
     gw.data_dir, gw.versioning_dir           # where the gateway keeps current objects and older versions
 
+    gw = Versitygw.start(iam=True)           # internal IAM accounts (--iam-dir): users besides the root
+    gw.create_user("node", "node-secret")    # a plain "user" account (admin API, signed by the root)
+    gw.put_bucket_policy("b", policy_json)   # PutBucketPolicy as the root (the bucket's owner)
+    gw.env_for("node", "node-secret")        # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY of that user
+    gw.request(..., access=("node", "node-secret"))   # a request signed as that user
+
 `request` signs with SigV4 here, independently of cassvault's signer, so a test can act on the server
 directly (as an administrator with the root credentials would).
 """
@@ -22,6 +28,7 @@ import atexit
 import datetime
 import hashlib
 import hmac
+import json
 import os
 import shutil
 import socket
@@ -50,6 +57,7 @@ def free_port():
 class Versitygw:
     def __init__(self, proc, port, workdir, versioning=False):
         self.proc, self.port, self.workdir, self.versioning = proc, port, workdir, versioning
+        self.iam = False
 
     @property
     def data_dir(self):
@@ -60,7 +68,7 @@ class Versitygw:
         return os.path.join(self.workdir, "versions")
 
     @classmethod
-    def start(cls, timeout=60, versioning=False):
+    def start(cls, timeout=60, versioning=False, iam=False):
         if not os.path.exists(BIN):
             raise RuntimeError("versitygw is not installed at %s: run scripts/install-deps" % BIN)
         workdir = tempfile.mkdtemp(prefix="cv-versitygw-")
@@ -78,11 +86,17 @@ class Versitygw:
             # with a directory for the older versions.
             os.makedirs(os.path.join(workdir, "versions"))
             posix += ["--versioning-dir", os.path.join(workdir, "versions")]
-        proc = subprocess.Popen([BIN, "--port", "127.0.0.1:%d" % port, "--quiet", "--health", "/health", "--keep-alive"]
-                                + posix + [data],
+        gateway = [BIN, "--port", "127.0.0.1:%d" % port, "--quiet", "--health", "/health", "--keep-alive"]
+        if iam:
+            # Internal IAM: accounts other than the root live in this directory; the admin API (create-user)
+            # answers on the S3 port, signed by the root.
+            os.makedirs(os.path.join(workdir, "iam"))
+            gateway += ["--iam-dir", os.path.join(workdir, "iam")]
+        proc = subprocess.Popen(gateway + posix + [data],
                                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         gw = cls(proc, port, workdir, versioning)
+        gw.iam = iam
         deadline = time.time() + timeout
         while time.time() < deadline:
             if proc.poll() is not None:
@@ -108,9 +122,10 @@ class Versitygw:
     def env(self):
         return {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
 
-    def request(self, method, path, query=None, headers=None, body=b""):
-        """One SigV4-signed request (path-style, region us-east-1) with the root account: (status, headers
-        with lowercased names, body bytes)."""
+    def request(self, method, path, query=None, headers=None, body=b"", access=None):
+        """One SigV4-signed request (path-style, region us-east-1) with the root account, or `access` (a pair
+        of access key id and secret): (status, headers with lowercased names, body bytes)."""
+        access_key, secret_key = access or (ACCESS_KEY, SECRET_KEY)
         query = query or {}
         headers = dict(headers or {})
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -125,12 +140,12 @@ class Versitygw:
                               + ["%s:%s" % (n, lower[n]) for n in names] + ["", ";".join(names), payload])
         scope = "%s/us-east-1/s3/aws4_request" % day
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-        k = ("AWS4" + SECRET_KEY).encode()
+        k = ("AWS4" + secret_key).encode()
         for part in (day, "us-east-1", "s3", "aws4_request"):
             k = hmac.new(k, part.encode(), hashlib.sha256).digest()
         sig = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
         headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
-            ACCESS_KEY, scope, ";".join(names), sig)
+            access_key, scope, ";".join(names), sig)
         url = urllib.parse.quote(path, safe="/-_.~") + ("?" + canonical_query if canonical_query else "")
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
@@ -146,6 +161,27 @@ class Versitygw:
         status, _, body = self.request("PUT", "/" + name, headers=headers)
         if status != 200:
             raise RuntimeError("CreateBucket %s: HTTP %d %s" % (name, status, body[:300]))
+
+    def create_user(self, access, secret, role="user"):
+        """An IAM account of the gateway (needs start(iam=True)), made through its admin CLI as the root."""
+        if not self.iam:
+            raise RuntimeError("create_user needs Versitygw.start(iam=True)")
+        proc = subprocess.run([BIN, "admin", "--access", ACCESS_KEY, "--secret", SECRET_KEY, "--endpoint-url",
+                               self.endpoint, "create-user", "--access", access, "--secret", secret, "--role", role],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        if proc.returncode != 0:
+            raise RuntimeError("versitygw admin create-user %s: %s" % (access, proc.stdout))
+
+    def put_bucket_policy(self, bucket, policy):
+        """PutBucketPolicy as the root (the bucket's owner); `policy` is a dict or a JSON string."""
+        body = (policy if isinstance(policy, str) else json.dumps(policy)).encode()
+        status, _, answer = self.request("PUT", "/" + bucket, {"policy": ""}, body=body)
+        if status not in (200, 204):
+            raise RuntimeError("PutBucketPolicy %s: HTTP %d %s" % (bucket, status, answer[:300]))
+
+    @staticmethod
+    def env_for(access, secret):
+        return {"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret}
 
     def log(self):
         try:
