@@ -38,7 +38,7 @@ class TestPki:
     certificate (certificate + RSA key in one PEM, the form Azure SDKs take), written under `directory`.
     Made with Python's cryptography package (Debian's python3-cryptography)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, dns_names=()):
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
@@ -73,7 +73,8 @@ class TestPki:
         server_key = key()
         server = (builder(name("127.0.0.1"), ca.subject, server_key.public_key())
                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                              x509.DNSName("localhost")]), critical=False)
+                                                              x509.DNSName("localhost")] +
+                                                             [x509.DNSName(n) for n in dns_names]), critical=False)
                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                   .sign(ca_key, hashes.SHA256()))
         client_key = key()
