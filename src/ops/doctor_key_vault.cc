@@ -20,8 +20,10 @@ DoctorCheck Check(std::string name, Outcome outcome, std::string detail, Status 
 // A 403 is an answer about this identity's rights (a warning saying what it may not do); anything else is
 // a failure of the setup.
 DoctorCheck Failed(std::string name, const Status& st, const std::string& why_refusal_may_be_right) {
-  if (st.code() == StatusCode::kPermissionDenied && st.message().find("disabled") == std::string::npos &&
-      st.message().find("challenge") == std::string::npos) {
+  // The client words a missing permission "permission keys/X is missing"; a disabled version or a refused
+  // challenge is PermissionDenied too, but a fault of the setup.
+  if (st.code() == StatusCode::kPermissionDenied && st.message().find(" is missing") != std::string::npos &&
+      st.message().find("may not use it: permission keys/") != std::string::npos) {
     return Check(std::move(name), Outcome::kWarn,
                  "refused: " + st.ToString() + " — " + why_refusal_may_be_right);
   }

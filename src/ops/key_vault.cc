@@ -59,6 +59,23 @@ Status Rename(const Status& st, bool own_identity) {
   return Status(st.code(), m);
 }
 
+// The versioned kid of `key`'s newest enabled version: the latest, or when that one is disabled, the most
+// recently created enabled one (keys/list).
+Result<std::string> NewestEnabledKid(kv::KeyVaultClient& client, const std::string& key) {
+  CV_ASSIGN_OR_RETURN(kv::KeyBundle latest, client.GetKey(key));
+  if (latest.enabled) return latest.kid;
+  CV_ASSIGN_OR_RETURN(auto versions, client.ListVersions(key));
+  const kv::KeyVersionInfo* best = nullptr;
+  for (const auto& v : versions) {
+    if (v.enabled && (!best || v.created > best->created)) best = &v;
+  }
+  if (!best) {
+    return Status::FailedPrecondition("Azure Key Vault " + client.vault_url() + " key " + key,
+                                      "no version of the key is enabled; enable one in Key Vault");
+  }
+  return best->kid;
+}
+
 class KeyVaultWrapper final : public crypto::KeyWrapper {
  public:
   KeyVaultWrapper(std::unique_ptr<kv::KeyVaultClient> client, std::string key)
@@ -66,18 +83,7 @@ class KeyVaultWrapper final : public crypto::KeyWrapper {
 
   std::string Name() const override { return "Azure Key Vault " + client_->vault_url() + " key " + key_; }
 
-  Result<std::string> CurrentKid() override {
-    CV_ASSIGN_OR_RETURN(kv::KeyBundle latest, client_->GetKey(key_));
-    if (latest.enabled) return latest.kid;
-    // The newest version is disabled: the newest enabled one, by creation time.
-    CV_ASSIGN_OR_RETURN(auto versions, client_->ListVersions(key_));
-    const kv::KeyVersionInfo* best = nullptr;
-    for (const auto& v : versions) {
-      if (v.enabled && (!best || v.created > best->created)) best = &v;
-    }
-    if (!best) return Status::FailedPrecondition(Name(), "no version of the key is enabled");
-    return best->kid;
-  }
+  Result<std::string> CurrentKid() override { return NewestEnabledKid(*client_, key_); }
 
   Result<crypto::WrappedKey> Wrap(std::string_view kid, crypto::ByteView plain) override {
     CV_ASSIGN_OR_RETURN(kv::KeyId id, CheckKid(kid));
@@ -135,15 +141,16 @@ class KeyVaultSigner final : public crypto::RemoteSigner {
   std::string Name() const override { return "Azure Key Vault " + client_->vault_url() + " key " + key_; }
 
   Result<crypto::RemoteSignature> SignDigest(const crypto::Hash32& digest) override {
-    CV_ASSIGN_OR_RETURN(kv::KeyBundle latest, client_->GetKey(key_));
-    CV_ASSIGN_OR_RETURN(kv::KeyId id, kv::ParseKid(latest.kid));
+    CV_ASSIGN_OR_RETURN(std::string kid, NewestEnabledKid(*client_, key_));
+    CV_ASSIGN_OR_RETURN(kv::KeyId id, kv::ParseKid(kid));
+    CV_ASSIGN_OR_RETURN(kv::KeyBundle b, client_->GetKey(key_, id.version));
     CV_ASSIGN_OR_RETURN(kv::KeyOperationResult r, client_->Sign(key_, id.version, "PS256", digest));
     // Checked here, so that an approval never records a signature that will not verify later.
-    CV_ASSIGN_OR_RETURN(kv::Pkey pub, kv::RsaPublicKeyFromJwk(latest.n, latest.e, Name()));
+    CV_ASSIGN_OR_RETURN(kv::Pkey pub, kv::RsaPublicKeyFromJwk(b.n, b.e, Name()));
     if (!kv::VerifyPs256(pub.get(), digest, r.value)) {
       return Status::Corruption(Name(), "Key Vault returned a signature that does not verify with the key");
     }
-    return crypto::RemoteSignature{latest.kid, "PS256", std::move(r.value)};
+    return crypto::RemoteSignature{b.kid, "PS256", std::move(r.value)};
   }
 
   Result<crypto::Bytes> PublicKeyDer(std::string_view kid) override {

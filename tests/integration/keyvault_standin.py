@@ -17,6 +17,8 @@ emulator can be had here, so this speaks the documented requests and answers (re
     kv.grant("sp-" + ts.client_id, {"get", "wrapKey", "unwrapKey", "sign", "list"})  # per identity (oid/appid)
     kv.inject(429, retry_after=1, count=1)        # the next request answers 429 with Retry-After: 1
     kv.challenge_resource = "https://attacker.example"   # what the 401 challenge names (default vault.azure.net)
+    kv.next_link_host = "attacker.example"        # nextLinks of version pages point there (a hostile vault)
+    kv.answer_alphabet = "std"                    # binary answers in standard base64 with padding
     kv.seen_values, kv.seen_tokens                # every value (wrapped, unwrapped, signed) and token it saw
     kv.secrets()                                  # both, in every encoding cassvault could print them in
     kv.api_versions        # the api-version of every request, in order
@@ -93,6 +95,7 @@ class KeyVaultStandin:
         self.host = host
         self.challenge_resource = "https://vault.azure.net"
         self.answer_alphabet = "url"
+        self.next_link_host = None  # a hostile vault: nextLinks naming another host
         self.keys = {}            # name -> [version dicts, oldest first]
         self.policies = {}        # name -> rotation policy JSON
         self.grants = {}          # identity (oid / appid) -> set of permissions
@@ -466,7 +469,7 @@ def _handler(kv):
             if skip + size < len(versions):
                 token = base64.b64encode(json.dumps({"NextMarker": skip + size}).encode()).decode()
                 out["nextLink"] = ("https://%s:443/keys/%s/versions?api-version=%s&$skiptoken=%s&maxresults=%d"
-                                   % (kv.host, name, q["api-version"], urllib.parse.quote(token), size))
+                                   % (kv.next_link_host or kv.host, name, q["api-version"], urllib.parse.quote(token), size))
             return 200, out
 
         def default_policy(self, name):
