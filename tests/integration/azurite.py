@@ -36,7 +36,8 @@ KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr
 class TestPki:
     """A test CA, a TLS server certificate for 127.0.0.1/localhost signed by it, and a self-signed client
     certificate (certificate + RSA key in one PEM, the form Azure SDKs take), written under `directory`.
-    Made with Python's cryptography package (Debian's python3-cryptography)."""
+    Made with Python's cryptography package (Debian's python3-cryptography). `dns_names`: more names for the
+    server certificate (keyvault_standin.py is reached through a proxy by a vault.azure.net name)."""
 
     def __init__(self, directory, dns_names=()):
         from cryptography import x509

@@ -19,6 +19,7 @@ emulator can be had here, so this speaks the documented requests and answers (re
     kv.challenge_resource = "https://attacker.example"   # what the 401 challenge names (default vault.azure.net)
     kv.next_link_host = "attacker.example"        # nextLinks of version pages point there (a hostile vault)
     kv.answer_alphabet = "std"                    # binary answers in standard base64 with padding
+    kv.refuse_tokens = 1                          # the next valid token is refused (401 + challenge): revoked
     kv.seen_values, kv.seen_tokens                # every value (wrapped, unwrapped, signed) and token it saw
     kv.secrets()                                  # both, in every encoding cassvault could print them in
     kv.api_versions        # the api-version of every request, in order
@@ -96,6 +97,7 @@ class KeyVaultStandin:
         self.challenge_resource = "https://vault.azure.net"
         self.answer_alphabet = "url"
         self.next_link_host = None  # a hostile vault: nextLinks naming another host
+        self.refuse_tokens = 0      # the next N valid tokens are answered 401 (revoked) with the challenge
         self.keys = {}            # name -> [version dicts, oldest first]
         self.policies = {}        # name -> rotation policy JSON
         self.grants = {}          # identity (oid / appid) -> set of permissions
@@ -313,6 +315,10 @@ def _handler(kv):
                     with kv.lock:
                         kv.seen_tokens.append(token)
                     identity, why = _check_token(kv, token)
+                    with kv.lock:
+                        if not why and kv.refuse_tokens > 0:
+                            kv.refuse_tokens -= 1
+                            identity, why = None, "AKV10023: Token has been revoked."
                     if why:
                         headers.append(("WWW-Authenticate", challenge))
                         status, body = _error(401, "Unauthorized", why)

@@ -177,6 +177,19 @@ class KeyVaultClientTest(unittest.TestCase):
         self.assertIn("request's host '127.0.0.1'", checks["key vault get"]["detail"])
         self.assertEqual(self.kv.seen_tokens, [])
 
+    def test_a_refused_token_is_replaced_once(self):
+        """A token the vault refuses (revoked) is dropped and the request sent once more with a fresh one; a
+        vault that refuses every token fails as Unauthenticated (exit 6) after that one retry."""
+        self.kv.refuse_tokens = 1
+        checks = self.doctor(self.kv_config())
+        self.assertEqual(set(self.outcomes(checks).values()), {"ok"}, checks)
+        self.assertEqual([r[4] for r in self.kv.requests[:3]], [401, 401, 200])
+        self.assertEqual(self.ts.count("entra", 200), 3)  # first token, its replacement, the signer's own
+        self.kv.refuse_tokens = 100
+        checks = self.doctor(self.kv_config(), expect=EXIT_ACCESS)
+        self.assertIn("was refused", checks["key vault get"]["detail"])
+        self.assertEqual([r[4] for r in self.kv.requests[-6:]], [401] * 6)
+
     def test_throttling_is_waited_out(self):
         self.kv.inject(429, retry_after=2, count=2)
         checks = self.doctor(self.kv_config())
