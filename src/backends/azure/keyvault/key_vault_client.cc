@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "backends/azure/keyvault/base64url.h"
@@ -175,7 +176,8 @@ Result<std::vector<KeyVersionInfo>> ParseVersionsPage(std::string_view text, std
 KeyVaultClient::KeyVaultClient(KeyVaultOptions options, std::unique_ptr<http::Client> http,
                                std::unique_ptr<identity::CachedCredential> credential)
     : options_(std::move(options)), http_(std::move(http)), credential_(std::move(credential)) {
-  while (!options_.vault_url.empty() && options_.vault_url.back() == '/') options_.vault_url.pop_back();
+  // One spelling (lowercase, no :443, no trailing '/'), so that kids and nextLinks compare equal to it.
+  if (std::string origin = Origin(options_.vault_url); !origin.empty()) options_.vault_url = origin;
 }
 
 std::string KeyVaultClient::Url(std::string_view path) const {

@@ -32,7 +32,7 @@ namespace cv::backends::azure::keyvault {
 inline constexpr std::string_view kDefaultApiVersion = "7.6";
 
 struct KeyVaultOptions {
-  std::string vault_url;  // https://NAME.vault.azure.net (no path; a trailing '/' is dropped)
+  std::string vault_url;  // https://NAME.vault.azure.net (no path; kept lowercased, without :443 or '/')
   std::string api_version = std::string(kDefaultApiVersion);
   http::RetryPolicy retry;
 };
