@@ -91,5 +91,27 @@ TEST(KeyVaultSettings, BadValuesNameTheKey) {
   }
 }
 
+// The slot's kid decides where a token goes: one in another vault, one without a version, or another
+// algorithm is refused before anything is sent (the URL below does not resolve; nothing is contacted).
+TEST(KeyVaultWrapper, RefusesForeignOrUnversionedKidsBeforeSending) {
+  Config c =
+      WithKeyVault({{"url", "https://kv1.vault.azure.net"}, {"key", "k"}, {"auth", "managed-identity"}});
+  auto wrapper = OpenKeyVaultWrapper(c);
+  ASSERT_TRUE(wrapper.ok()) << wrapper.status().ToString();
+  EXPECT_EQ((*wrapper)->Name(), "Azure Key Vault https://kv1.vault.azure.net key k");
+  crypto::WrappedKey w{"https://attacker.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef",
+                       "RSA-OAEP-256", crypto::Bytes(256, 1)};
+  auto st = (*wrapper)->Unwrap(w).status();
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied) << st.ToString();
+  EXPECT_NE(st.message().find("another vault"), std::string::npos) << st.message();
+  w.kid = "https://kv1.vault.azure.net/keys/k";
+  EXPECT_EQ((*wrapper)->Unwrap(w).status().code(), StatusCode::kInvalidArgument);
+  w.kid = "https://kv1.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef";
+  w.alg = "RSA1_5";
+  EXPECT_EQ((*wrapper)->Unwrap(w).status().code(), StatusCode::kNotSupported);
+  EXPECT_EQ((*wrapper)->Wrap("https://attacker.example/keys/k/1", crypto::Bytes(32, 0)).status().code(),
+            StatusCode::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace cv::ops

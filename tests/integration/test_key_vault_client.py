@@ -251,6 +251,48 @@ class KeyVaultClientTest(unittest.TestCase):
         self.assertEqual(set(c["outcome"] for c in checks.values()), {"skipped"})
         self.assertEqual(len(checks), 4)
 
+    # ---- the stand-in's own rotation surface (what the key-slot tests build on) -------------------
+    def test_standin_rotate_and_rotation_policy(self):
+        """The stand-in itself, spoken to as the documented REST API: rotate answers a KeyBundle of a new
+        32-hex version, the rotation policy round-trips and its documented limits are enforced."""
+        import http.client
+        import ssl
+        import urllib.parse as up
+        form = up.urlencode({"grant_type": "client_credentials", "client_id": self.ts.client_id,
+                             "client_secret": self.ts.client_secret,
+                             "scope": "https://vault.azure.net/.default"}).encode()
+        ctx = ssl.create_default_context(cafile=self.pki.ca_file)
+        conn = http.client.HTTPSConnection("127.0.0.1", self.ts.servers[0].server_address[1], context=ctx)
+        conn.request("POST", "/%s/oauth2/v2.0/token" % self.ts.tenant, form,
+                     {"Content-Type": "application/x-www-form-urlencoded"})
+        token = json.loads(conn.getresponse().read())["access_token"]
+        self.kv.grant(self.sp, ALL | {"rotate", "update"})
+
+        def call(method, path, body=None):
+            c = http.client.HTTPSConnection("127.0.0.1", self.kv.port, context=ctx)
+            c.request(method, path + "?api-version=7.6", json.dumps(body) if body is not None else None,
+                      {"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+            r = c.getresponse()
+            return r.status, json.loads(r.read())
+
+        status, bundle = call("POST", "/keys/cv-kek/rotate")
+        self.assertEqual(status, 200)
+        self.assertRegex(bundle["key"]["kid"], r"^https://%s/keys/cv-kek/[0-9a-f]{32}$" % KeyVaultStandin.HOST)
+        self.assertEqual(self.kv.versions("cv-kek"), [self.kid, bundle["key"]["kid"]])
+        policy = {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "Rotate"}},
+                                      {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}],
+                  "attributes": {"expiryTime": "P2Y"}}
+        status, answer = call("PUT", "/keys/cv-kek/rotationpolicy", policy)
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["id"], "%s/keys/cv-kek/rotationpolicy" % self.kv.url)
+        self.assertEqual(call("GET", "/keys/cv-kek/rotationpolicy")[1]["lifetimeActions"], policy["lifetimeActions"])
+        for bad in ({"lifetimeActions": [{"trigger": {"timeAfterCreate": "P3D"}, "action": {"type": "Rotate"}}]},
+                    {"lifetimeActions": [], "attributes": {"expiryTime": "P10D"}},
+                    {"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]}):
+            self.assertEqual(call("PUT", "/keys/cv-kek/rotationpolicy", bad)[0], 400, bad)
+        self.kv.grant(self.sp, {"get"})
+        self.assertEqual(call("POST", "/keys/cv-kek/rotate")[0], 403)
+
     # ---- the client itself (key_vault_client_test) ---------------------------------------------
     def client_test(self, name, **extra):
         env = self.env("/nonexistent")
