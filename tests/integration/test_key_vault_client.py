@@ -156,6 +156,14 @@ class KeyVaultClientTest(unittest.TestCase):
                       self.kv.requests)
         self.assertFalse([r for r in self.kv.requests if r[3] == self.sp], "the storage identity was used")
 
+    def test_no_key_vault_right_at_all_is_only_warned_about(self):
+        """A backup node needs no Key Vault right: doctor says what it may not do and still exits 0."""
+        checks = self.doctor({"url": self.kv.url, "key": "cv-kek", "auth": "managed-identity",
+                              "managed_identity_client_id": UAMI_CLIENT})
+        self.assertEqual(self.outcomes(checks), {"key vault get": "warn", "key vault wrap": "skipped",
+                                                 "key vault unwrap": "skipped", "key vault sign": "warn"}, checks)
+        self.assertIn("permission keys/get is missing", checks["key vault get"]["detail"])
+
     def test_identity_defaults_to_vault_azure(self):
         # (The URL spelled with capitals, :443 and a slash: the same vault, and its kids match it.)
         checks = self.doctor({"url": "https://CVTest.Vault.Azure.Net:443/", "key": "cv-kek"}, azure=self.sp_identity())
