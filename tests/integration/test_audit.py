@@ -185,7 +185,10 @@ class AuditTest(unittest.TestCase):
     def test_verify_names_an_edited_a_deleted_and_a_reordered_record_and_a_removed_tail(self):
         keys = self.trail()
         path = lambda k: os.path.join(self.vault.vault_dir, k)  # noqa: E731
-        saved = {k: open(path(k), "rb").read() for k in keys}
+        saved = {}
+        for k in keys:
+            with open(path(k), "rb") as f:
+                saved[k] = f.read()
         self.assertIn("intact", self.cv("audit", "--verify").stdout)
 
         def put(k, data):
