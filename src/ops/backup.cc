@@ -164,6 +164,7 @@ Status CheckCancel(const BackupOptions& o, std::string_view when) {
 
 Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
+  auto trail = AuditTrail::For(vault, config);  // made first: its record names this backup's request ids
   pipeline::CpuStages cpu(BackupStageNames());
   std::optional<pipeline::CpuStages::Scope> scanning(std::in_place, &cpu, kStageScan);
   Manifest m;
@@ -243,7 +244,7 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   }
   // The commit is audited after the fact: a backup that committed stays committed, and a node whose record
   // cannot be written says so (a warning) rather than failing a backup that is in the vault.
-  RecordOrWarn(*AuditTrail::For(vault, config), vault,
+  RecordOrWarn(*trail, vault,
                AuditEvent{"backup.commit",
                           {report.record.backup_id, report.record.tag},
                           {{"node_id", report.record.node_id},
