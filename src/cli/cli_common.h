@@ -38,5 +38,7 @@ std::string ChangedBy(const vault::Vault& v);
 void AddRetentionCommands(CLI::App& app, GlobalFlags& g);  // forget, undelete, retain, lock, settings
 // prune_commands.cc
 void AddPruneCommands(CLI::App& app, GlobalFlags& g);  // prune
+// audit_commands.cc
+void AddAuditCommands(CLI::App& app, GlobalFlags& g);  // audit [--verify], audit checkpoint
 
 }  // namespace cv::cli

@@ -925,6 +925,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddPolicyCommands(app, g);
   AddRetentionCommands(app, g);
   AddPruneCommands(app, g);
+  AddAuditCommands(app, g);
   AddDaemonCommands(app, g);
 }
 

@@ -268,6 +268,35 @@ std::optional<LockName> ParseLockKey(std::string_view key) {
                   std::string(rest.substr(17))};
 }
 
+std::string AuditWriterPrefix(std::string_view writer_id) {
+  return std::string(KindInfo(ObjectKind::kAuditRecord).prefix) + std::string(writer_id) + "/";
+}
+
+std::string AuditRecordKey(std::string_view writer_id, uint64_t seq) {
+  std::string digits = std::to_string(seq);
+  return AuditWriterPrefix(writer_id) + std::string(digits.size() < 12 ? 12 - digits.size() : 0, '0') +
+         digits;
+}
+
+std::optional<AuditRecordName> ParseAuditRecordKey(std::string_view key) {
+  std::string_view prefix = KindInfo(ObjectKind::kAuditRecord).prefix;
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  key.remove_prefix(prefix.size());
+  if (key.size() != 16 + 1 + 12 || key[16] != '/' || !IsValidNodeId(key.substr(0, 16))) return std::nullopt;
+  uint64_t seq = 0;
+  for (char c : key.substr(17)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    seq = seq * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (seq == 0) return std::nullopt;
+  return AuditRecordName{std::string(key.substr(0, 16)), seq};
+}
+
+std::string AuditCheckpointKey(int64_t unix_seconds, std::string_view random_hex) {
+  return std::string(KindInfo(ObjectKind::kAuditCheckpoint).prefix) + TimeStamp(unix_seconds) + "-" +
+         std::string(random_hex);
+}
+
 std::string ClusterAliasKey(std::string_view alias_hex) {
   return std::string(KindInfo(ObjectKind::kClusterAlias).prefix) + std::string(alias_hex);
 }
@@ -295,6 +324,8 @@ bool IsNameOf(ObjectKind kind, std::string_view key) {
       return ParseRunRecordKey(key).has_value();
     case Naming::kNameStamped:
       return ParseLockKey(key).has_value();
+    case Naming::kWriterSeq:
+      return ParseAuditRecordKey(key).has_value();
     case Naming::kFixed:
       return key == KindInfo(kind).prefix;
     case Naming::kContentHash:

@@ -103,6 +103,19 @@ struct LockName {
 };
 std::optional<LockName> ParseLockKey(std::string_view key);
 
+// --- Audit trail (format v2, issue 14; docs/vault-format.md, "Audit trail") ----------------------------
+// audit/<writer id>/ and audit/<writer id>/<seq as 12 digits>: one writer's records, oldest first. A writer
+// id is 16 lowercase hex (vault/audit_log.h says how it is made); seq counts from 1.
+std::string AuditWriterPrefix(std::string_view writer_id);
+std::string AuditRecordKey(std::string_view writer_id, uint64_t seq);
+struct AuditRecordName {
+  std::string writer_id;
+  uint64_t seq = 0;
+};
+std::optional<AuditRecordName> ParseAuditRecordKey(std::string_view key);  // nullopt: another shape, seq 0
+// audit-checkpoints/<stamp>-<16 hex>: newest last.
+std::string AuditCheckpointKey(int64_t unix_seconds, std::string_view random_hex);
+
 // Format v2: the AAD of every sealed object, "cassvault/v2" NUL | vault id (32 hex) | u16 BE kind |
 // identity (the object's name; a blob's id). An object copied into another vault, under another kind or
 // name does not open. A replica of the vault (same id, another store) holds the same bytes.

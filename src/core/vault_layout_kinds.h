@@ -36,9 +36,10 @@ enum class ObjectKind : uint8_t {
   kLock = 22,
   kAuditRecord = 23,
   kApproval = 24,
-  kClusterAlias = 25,   // format v2 (issue 12)
-  kVaultSettings = 26,  // format v2 (issue 13)
-  kGcMark = 27,         // format v2 (issue 13): prune's phase-1 list of garbage candidates
+  kClusterAlias = 25,     // format v2 (issue 12)
+  kVaultSettings = 26,    // format v2 (issue 13)
+  kGcMark = 27,           // format v2 (issue 13): prune's phase-1 list of garbage candidates
+  kAuditCheckpoint = 28,  // format v2 (issue 14): admin-signed heads of every audit writer, chained
 };
 
 // How the name after the prefix is made (vault_layout.h builds and parses each shape).
@@ -62,6 +63,7 @@ enum class Naming : uint8_t {
   kNameVersion,             // <prefix><name>/<version, 10 digits>; name = 1-48 of [A-Za-z0-9_-]
   kDayRunSeq,               // <prefix><yyyymmdd>/<run id 16 hex>-<seq 0|1>: the UTC day the run started
   kNameStamped,             // <prefix><name>/<stamp>-<16 hex>; name = 1-48 of [A-Za-z0-9_-]
+  kWriterSeq,               // <prefix><writer id 16 hex>/<seq, 12 digits from 1>: one writer's hash chain
   kNotAssigned,             // reserved kinds: the shape comes with the issue that adds the kind
 };
 
@@ -102,7 +104,7 @@ struct ObjectKindInfo {
 };
 
 // The whole table, one row per kind, in ObjectKind order.
-inline constexpr std::array<ObjectKindInfo, 23> kObjectKinds = {{
+inline constexpr std::array<ObjectKindInfo, 24> kObjectKinds = {{
     {ObjectKind::kConfig, "config", "config", Naming::kFixed, Sealing::kPlain, "", true, 4 << 10, false,
      StrayNames::kIgnore, false},
     {ObjectKind::kConfigSeal, "config seal", "config-seal/", Naming::kContentHash, Sealing::kSealed,
@@ -152,8 +154,10 @@ inline constexpr std::array<ObjectKindInfo, 23> kObjectKinds = {{
     // v2: an admin-signed, time-bounded lease (vault/lease.h); deleted by its holder when released.
     {ObjectKind::kLock, "lock", "locks/", Naming::kNameStamped, Sealing::kSealed, "", true, 4 << 10, true,
      StrayNames::kIgnore, false},
-    {ObjectKind::kAuditRecord, "audit record", "audit/", Naming::kNotAssigned, Sealing::kNotAssigned, "",
-     true, 0, true, StrayNames::kIgnore, true},
+    // v2: one record of the audit trail (vault/audit_log.h), sealed under the metadata root so that any key
+    // role writes and reads it; each names the SHA-256 of its writer's previous record's stored bytes.
+    {ObjectKind::kAuditRecord, "audit record", "audit/", Naming::kWriterSeq, Sealing::kSealed, "", true,
+     64 << 10, true, StrayNames::kReport, false},
     {ObjectKind::kApproval, "approval", "approvals/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true,
      0, true, StrayNames::kIgnore, true},
     // v2: a cluster's id, keyed by its Cassandra cluster name; create-only, minted at its first backup.
@@ -166,6 +170,10 @@ inline constexpr std::array<ObjectKindInfo, 23> kObjectKinds = {{
     // seal; deleted by a later prune once every candidate it lists has been handled.
     {ObjectKind::kGcMark, "gc mark", "gc/", Naming::kStamped, Sealing::kSealed, "", true, uint64_t{256} << 20,
      true, StrayNames::kIgnore, false},
+    // v2: the heads of every audit writer's chain and the previous checkpoint's hash, admin-signed inside the
+    // seal (vault/audit_checkpoint.h); written by prune and `cassvault audit checkpoint`.
+    {ObjectKind::kAuditCheckpoint, "audit checkpoint", "audit-checkpoints/", Naming::kStamped,
+     Sealing::kSealed, "", true, 4 << 20, true, StrayNames::kReport, false},
 }};
 
 constexpr const ObjectKindInfo& KindInfo(ObjectKind kind) {

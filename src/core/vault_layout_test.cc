@@ -180,10 +180,31 @@ TEST(VaultLayoutTest, KindTableHasOneRowPerKindAndV1NamesUnchanged) {
   EXPECT_TRUE(layout::IsNameOf(K::kReferenceSet, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
   EXPECT_FALSE(layout::IsNameOf(K::kReferenceSet, "refs/20251125T140000Z"));
   EXPECT_FALSE(layout::IsNameOf(K::kBackupRecord, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
-  for (K reserved : {K::kAuditRecord, K::kApproval}) {
+  for (K reserved : {K::kApproval}) {
     EXPECT_TRUE(layout::KindInfo(reserved).reserved);
     EXPECT_FALSE(layout::IsNameOf(reserved, std::string(layout::KindInfo(reserved).prefix) + "x"));
   }
+}
+
+TEST(VaultLayoutTest, AuditNamesAreWriterAndTwelveDigitSeq) {
+  using K = layout::ObjectKind;
+  const std::string key = layout::AuditRecordKey("0123456789abcdef", 42);
+  EXPECT_EQ(key, "audit/0123456789abcdef/000000000042");
+  auto n = layout::ParseAuditRecordKey(key);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->writer_id, "0123456789abcdef");
+  EXPECT_EQ(n->seq, 42u);
+  EXPECT_TRUE(layout::IsNameOf(K::kAuditRecord, key));
+  for (const char* bad : {"audit/0123456789abcdef/000000000000", "audit/0123456789ABCDEF/000000000001",
+                          "audit/0123456789abcdef/00000000001", "audit/0123456789abcdef/00000000000x",
+                          "audit/0123456789abcdef"}) {
+    EXPECT_FALSE(layout::ParseAuditRecordKey(bad)) << bad;
+  }
+  const std::string cp = layout::AuditCheckpointKey(1764079200, "0123456789abcdef");
+  EXPECT_EQ(cp, "audit-checkpoints/20251125T140000Z-0123456789abcdef");
+  EXPECT_TRUE(layout::IsNameOf(K::kAuditCheckpoint, cp));
+  EXPECT_EQ(layout::KindOfKey(cp)->kind, K::kAuditCheckpoint);
+  EXPECT_EQ(layout::KindOfKey(key)->kind, K::kAuditRecord);
 }
 
 TEST(VaultLayoutTest, IsNameOfKeepsOnlyTheKindsShape) {

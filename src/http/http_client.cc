@@ -14,6 +14,7 @@
 #include <new>
 
 #include "http/rate_limiter.h"
+#include "http/request_ids.h"
 
 namespace cv::http {
 namespace {
@@ -455,6 +456,7 @@ Result<Response> Client::Send(const Request& request) {
   }
   pool_->Release(h);
   response.status = status;
+  NoteRequestIds(response);  // for the audit trail (request_ids.h)
   return response;
 }
 

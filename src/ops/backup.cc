@@ -14,6 +14,7 @@
 #include "core/vault_layout.h"
 #include "crypto/crypto.h"
 #include "env/clock.h"
+#include "ops/audit_trail.h"
 #include "ops/backup_files.h"
 #include "ops/node_partition.h"
 #include "ops/node_session.h"
@@ -163,6 +164,7 @@ Status CheckCancel(const BackupOptions& o, std::string_view when) {
 
 Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
+  auto trail = AuditTrail::For(vault, config);  // made first: its record names this backup's request ids
   pipeline::CpuStages cpu(BackupStageNames());
   std::optional<pipeline::CpuStages::Scope> scanning(std::in_place, &cpu, kStageScan);
   Manifest m;
@@ -240,6 +242,18 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
     record.node_id = vault.partition();
     CV_ASSIGN_OR_RETURN(report.record, session.Commit(m, std::move(record)));
   }
+  // The commit is audited after the fact: a backup that committed stays committed, and a node whose record
+  // cannot be written says so (a warning) rather than failing a backup that is in the vault.
+  RecordOrWarn(*trail, vault,
+               AuditEvent{"backup.commit",
+                          {report.record.backup_id, report.record.tag},
+                          {{"node_id", report.record.node_id},
+                           {"mode", m.mode},
+                           {"files", report.record.files},
+                           {"bytes", report.record.bytes},
+                           {"new_bytes", report.record.new_bytes}},
+                          ""},
+               Status::OK());
   if (cache) {
     pipeline::CpuStages::Scope timed(&cpu, kStageFileCache);
     (void)cache->Flush();

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "core/vault_layout.h"
+#include "ops/audit_trail.h"
 #include "ops/list.h"
 
 namespace cv::ops {
@@ -105,8 +107,8 @@ Result<std::vector<BackupRecord>> ResolveMarkTargets(const std::vector<BackupRec
   return out;
 }
 
-Result<MarkOutcome> Forget(vault::Vault& vault, const std::string& what, const std::string& node,
-                           const std::string& reason, const std::string& by, int64_t now) {
+static Result<MarkOutcome> ForgetMarks(vault::Vault& vault, const std::string& what, const std::string& node,
+                                       const std::string& reason, const std::string& by, int64_t now) {
   CV_RETURN_IF_ERROR(RequireAdmin(vault, "forget " + what));
   // Every reader reads every mark: a reason stays a line, not a document.
   if (reason.size() > kMaxReason) {
@@ -143,8 +145,8 @@ Result<MarkOutcome> Forget(vault::Vault& vault, const std::string& what, const s
   return out;
 }
 
-Result<MarkOutcome> Undelete(vault::Vault& vault, const std::string& what, const std::string& node,
-                             const std::string& by, int64_t now) {
+static Result<MarkOutcome> UndeleteMarks(vault::Vault& vault, const std::string& what,
+                                         const std::string& node, const std::string& by, int64_t now) {
   CV_RETURN_IF_ERROR(RequireAdmin(vault, "undelete " + what));
   CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
   MarkOutcome out;
@@ -170,8 +172,8 @@ Result<MarkOutcome> Undelete(vault::Vault& vault, const std::string& what, const
   return out;
 }
 
-Result<MarkOutcome> Retain(vault::Vault& vault, const std::string& what, const std::string& node,
-                           int64_t until, const std::string& by, int64_t now) {
+static Result<MarkOutcome> RetainMarks(vault::Vault& vault, const std::string& what, const std::string& node,
+                                       int64_t until, const std::string& by, int64_t now) {
   CV_RETURN_IF_ERROR(RequireAdmin(vault, "retain " + what));
   if (until <= now) {
     return Status::InvalidArgument("--until " + Day(until), "is not in the future; nothing written");
@@ -188,8 +190,9 @@ Result<MarkOutcome> Retain(vault::Vault& vault, const std::string& what, const s
   return out;
 }
 
-Result<MarkOutcome> Lock(vault::Vault& vault, const std::string& what, const std::string& node,
-                         const std::string& policy, int64_t until, const std::string& by, int64_t now) {
+static Result<MarkOutcome> LockMarks(vault::Vault& vault, const std::string& what, const std::string& node,
+                                     const std::string& policy, int64_t until, const std::string& by,
+                                     int64_t now) {
   const std::string subject = "lock " + (policy.empty() ? what : "policy " + policy);
   CV_RETURN_IF_ERROR(RequireAdmin(vault, subject));
   if (until <= now)
@@ -240,8 +243,8 @@ Status CheckStoreEnforcesLocks(storage::ObjectStore& store) {
                                         "written");
 }
 
-Result<vault::VaultSettings> ChangeSettings(vault::Vault& vault, const SettingsChange& change,
-                                            const std::string& by, int64_t now) {
+static Result<vault::VaultSettings> ChangeVaultSettings(vault::Vault& vault, const SettingsChange& change,
+                                                        const std::string& by, int64_t now) {
   CV_RETURN_IF_ERROR(RequireAdmin(vault, "settings"));
   CV_ASSIGN_OR_RETURN(vault::VaultSettings next, vault.settings().Current());
   const std::string before = next.immutability;
@@ -287,6 +290,92 @@ Status RefuseDeletedBackup(vault::Vault& vault, const BackupRecord& record) {
             record.backup_id + "` brings it back until " + Day(s.purge_after) + ". Nothing restored");
   }
   return Status::OK();
+}
+
+// --- The audit trail (ops/audit_trail.h): every change here is recorded; a change that could destroy or
+// shorten protection (forget, retain, lock, settings) writes its intent first and is refused without it.
+namespace {
+
+bool HoldsAdminKey(vault::Vault& v) {
+  const crypto::KeyBundle* b = v.keys().bundle();
+  return b != nullptr && b->AdminSigner().ok();
+}
+
+std::vector<std::string> Ids(const MarkOutcome& o) {
+  std::vector<std::string> ids;
+  for (const BackupRecord& r : o.backups) ids.push_back(r.backup_id);
+  return ids;
+}
+
+template <typename T, typename Fn>
+Result<T> Audited(vault::Vault& v, const AuditEvent& e, bool intent_first, Fn run,
+                  const std::function<nlohmann::json(const T&)>& details) {
+  auto trail = AuditTrail::For(v);
+  if (!intent_first || !HoldsAdminKey(v)) {  // a writer key is refused by `run` before anything is written
+    Result<T> r = run();
+    AuditEvent done = e;
+    if (r.ok()) done.details.update(details(*r));
+    RecordOrWarn(*trail, v, done, r.status());
+    return r;
+  }
+  CV_ASSIGN_OR_RETURN(AuditIntent intent, trail->Begin(e));
+  Result<T> r = run();
+  FinishOrWarn(*trail, v, intent, r.status(), r.ok() ? details(*r) : nlohmann::json::object());
+  return r;
+}
+
+nlohmann::json MarkDetails(const MarkOutcome& o) {
+  nlohmann::json j = {{"backups", Ids(o)}, {"skipped", o.skipped.size()}};
+  if (o.until) j["until"] = layout::FormatTime(o.until);
+  return j;
+}
+
+}  // namespace
+
+Result<MarkOutcome> Forget(vault::Vault& vault, const std::string& what, const std::string& node,
+                           const std::string& reason, const std::string& by, int64_t now) {
+  return Audited<MarkOutcome>(
+      vault, {"forget", {what}, {{"node", node}, {"reason", reason}}, ""}, true,
+      [&] { return ForgetMarks(vault, what, node, reason, by, now); }, MarkDetails);
+}
+
+Result<MarkOutcome> Undelete(vault::Vault& vault, const std::string& what, const std::string& node,
+                             const std::string& by, int64_t now) {
+  return Audited<MarkOutcome>(
+      vault, {"undelete", {what}, {{"node", node}}, ""}, false,
+      [&] { return UndeleteMarks(vault, what, node, by, now); }, MarkDetails);
+}
+
+Result<MarkOutcome> Retain(vault::Vault& vault, const std::string& what, const std::string& node,
+                           int64_t until, const std::string& by, int64_t now) {
+  return Audited<MarkOutcome>(
+      vault, {"retain", {what}, {{"node", node}, {"until", layout::FormatTime(until)}}, ""}, true,
+      [&] { return RetainMarks(vault, what, node, until, by, now); }, MarkDetails);
+}
+
+Result<MarkOutcome> Lock(vault::Vault& vault, const std::string& what, const std::string& node,
+                         const std::string& policy, int64_t until, const std::string& by, int64_t now) {
+  AuditEvent e{"lock",
+               {policy.empty() ? what : "policy " + policy},
+               {{"node", node}, {"until", layout::FormatTime(until)}},
+               ""};
+  return Audited<MarkOutcome>(
+      vault, e, true, [&] { return LockMarks(vault, what, node, policy, until, by, now); }, MarkDetails);
+}
+
+Result<vault::VaultSettings> ChangeSettings(vault::Vault& vault, const SettingsChange& change,
+                                            const std::string& by, int64_t now) {
+  nlohmann::json asked = nlohmann::json::object();
+  if (change.soft_delete) asked["soft_delete"] = *change.soft_delete;
+  if (change.soft_delete_days) asked["soft_delete_days"] = *change.soft_delete_days;
+  if (change.immutability) asked["immutability"] = *change.immutability;
+  if (change.prune_grace_seconds) asked["prune_grace_seconds"] = *change.prune_grace_seconds;
+  return Audited<vault::VaultSettings>(
+      vault, {"settings", {"vault"}, {{"asked", asked}}, ""}, true,
+      [&] { return ChangeVaultSettings(vault, change, by, now); },
+      [](const vault::VaultSettings& s) {
+        return nlohmann::json{{"version", s.version}};
+      });
 }
 
 }  // namespace cv::ops

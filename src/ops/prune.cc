@@ -9,6 +9,8 @@
 #include "core/schedule.h"
 #include "core/vault_layout.h"
 #include "env/clock.h"
+#include "ops/audit_trail.h"
+#include "ops/audit_verify.h"
 #include "ops/lease_holder.h"
 #include "ops/list.h"
 #include "vault/key_slots.h"
@@ -186,9 +188,18 @@ Result<PruneReport> RunPrune(vault::Vault& vault, const PruneOptions& o, bool le
   auto t0 = std::chrono::steady_clock::now();
   CV_RETURN_IF_ERROR(RequireAdmin(vault, "prune"));
   if (o.dry_run) return PlanPrune(vault, o);
-  CV_RETURN_IF_ERROR(RequireDeleteRight(vault));
+  // Intent first: a prune whose audit record cannot be written does nothing (not even take the lease).
+  auto trail = AuditTrail::For(vault, o.work_dir);
+  AuditEvent event{"prune", {o.policy.empty() ? std::string("all") : "policy " + o.policy}, {}, ""};
+  if (o.rules) event.details["rules"] = "from the command line";
+  CV_ASSIGN_OR_RETURN(AuditIntent intent, trail->Begin(event));
+  if (Status st = RequireDeleteRight(vault); !st.ok()) {
+    (void)trail->Finish(intent, st);
+    return st;
+  }
   std::optional<vault::Lease> lease;
-  if (!lease_held) {
+  auto take_lease = [&]() -> Status {
+    if (lease_held) return Status::OK();
     std::string holder = LeaseHolderDescription("prune") + " (" + vault.OpenedBy() + ")";
     // A prune killed on this host left its lease behind: take over at once rather than at its expiry.
     CV_RETURN_IF_ERROR(
@@ -197,6 +208,11 @@ Result<PruneReport> RunPrune(vault::Vault& vault, const PruneOptions& o, bool le
     CV_ASSIGN_OR_RETURN(vault::Lease l, vault::Lease::Acquire(vault.objects(), vault.keys(), "maintenance",
                                                               holder, kLeaseTtlSeconds, o.now));
     lease.emplace(std::move(l));
+    return Status::OK();
+  };
+  if (Status st = take_lease(); !st.ok()) {
+    (void)trail->Finish(intent, st);
+    return st;
   }
   int64_t renewed = o.now;
   auto keep_alive = [&]() -> Status {
@@ -270,6 +286,20 @@ Result<PruneReport> RunPrune(vault::Vault& vault, const PruneOptions& o, bool le
     return report;
   };
   Result<PruneReport> r = run();
+  nlohmann::json outcome = nlohmann::json::object();
+  if (r.ok()) {
+    outcome = {{"forgotten", r->forgotten},
+               {"purged", r->purged},
+               {"deleted_objects", r->gc.deleted_objects},
+               {"deleted_bytes", r->gc.deleted_bytes}};
+  }
+  if (Status st = trail->Finish(intent, r.status(), outcome); !st.ok() && r.ok())
+    r->gc.notes.push_back("audit: the outcome record was not written: " + st.ToString());
+  // A checkpoint of every writer's head after each prune (CloudTrail's digests): a tail removed later shows.
+  if (r.ok() && trail->enabled()) {
+    if (auto cp = WriteAuditCheckpointNow(vault, "prune by " + vault.OpenedBy(), env::UnixNow()); !cp.ok())
+      r->gc.notes.push_back("audit: no checkpoint written: " + cp.status().ToString());
+  }
   if (lease) (void)lease->Release();
   if (r.ok()) r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/vault_layout.h"
+#include "ops/audit_trail.h"
 #include "ops/node_session.h"
 #include "ops/restore_check.h"
 #include "ops/restore_commit.h"
@@ -25,11 +26,9 @@ Result<BackupRecord> ResolveBackup(vault::Vault& vault, const std::string& id_or
 
 // The steps, in order: source (restore_source), token plan (restore_tokens), plan (restore_plan), check
 // (restore_check), live schema (restore_schema), write (restore_write), import and cleanup (restore_commit).
-Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, const RestoreOptions& o) {
-  // A write-only key reads no backup: refused before any plan, directory or node is touched.
-  CV_RETURN_IF_ERROR(vault.RequireReader("restore"));
-  // Another cluster shape: streamed with sstableloader from a staging dir, no local node involved.
-  if (o.mode == "load" && o.target_dir.empty()) return RunLoadRestore(config, vault, o);
+namespace {
+
+Result<RestoreReport> RestoreSteps(const Config& config, vault::Vault& vault, const RestoreOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
   pipeline::CpuStages cpu(RestoreStageNames());
   const bool to_dir = !o.target_dir.empty();
@@ -104,6 +103,28 @@ Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, cons
   report.cpu_seconds = 0;
   for (const auto& line : report.cpu_stages) report.cpu_seconds += line.seconds;
   return report;
+}
+
+}  // namespace
+
+Result<RestoreReport> RunRestore(const Config& config, vault::Vault& vault, const RestoreOptions& o) {
+  // A write-only key reads no backup: refused before any plan, directory or node is touched.
+  CV_RETURN_IF_ERROR(vault.RequireReader("restore"));
+  // Reading backup content is audited (restore.start, restore.finish), but a restore identity may have no
+  // right to write to the store: a record that cannot be written is a warning, never a refused restore.
+  auto trail = AuditTrail::For(vault, config);
+  AuditEvent e{"restore.start",
+               {o.backup.empty() ? o.cluster_tag : o.backup},
+               {{"mode", o.target_dir.empty() ? o.mode : "to-dir"}, {"dry_run", o.dry_run}},
+               ""};
+  if (!o.from_node.empty()) e.details["from_node"] = o.from_node;
+  AuditIntent intent = BeginOrWarn(*trail, vault, e);
+  // Another cluster shape: streamed with sstableloader from a staging dir, no local node involved.
+  Result<RestoreReport> r = o.mode == "load" && o.target_dir.empty() ? RunLoadRestore(config, vault, o)
+                                                                     : RestoreSteps(config, vault, o);
+  FinishOrWarn(*trail, vault, intent, r.status(),
+               r.ok() ? nlohmann::json{{"backup_id", r->backup_id}} : nlohmann::json::object());
+  return r;
 }
 
 }  // namespace cv::ops

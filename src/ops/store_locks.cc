@@ -112,6 +112,15 @@ Result<StoreLockReport> ApplyStoreLocks(vault::Vault& vault, const std::vector<L
   CV_RETURN_IF_ERROR(vault.store().List("keys/", [&](const storage::ObjectInfo& o) { listed.push_back(o); }));
   CV_RETURN_IF_ERROR(
       vault.store().List("config-seal/", [&](const storage::ObjectInfo& o) { listed.push_back(o); }));
+  // The audit trail gets the vault's immutability when it is locked: its records and checkpoints (those
+  // written by this prune itself get theirs at the next one). One listing of each prefix.
+  if (immutability == "locked") {
+    for (std::string_view prefix : {layout::KindInfo(layout::ObjectKind::kAuditRecord).prefix,
+                                    layout::KindInfo(layout::ObjectKind::kAuditCheckpoint).prefix}) {
+      CV_RETURN_IF_ERROR(
+          vault.store().List(prefix, [&](const storage::ObjectInfo& o) { listed.push_back(o); }));
+    }
+  }
   for (const auto& o : listed) need(o.key, latest);
 
   CV_RETURN_IF_ERROR(env::EnsurePrivateDir(state_dir));

@@ -12,7 +12,9 @@
 #include <set>
 
 #include "core/vault_layout.h"
+#include "ops/audit_verify.h"
 #include "storage/forwarding_store.h"
+#include "vault/audit_log.h"
 #include "vault/catalog_test_util.h"
 #include "vault/vault_objects_test_util.h"
 
@@ -150,6 +152,35 @@ TEST_F(StoreLocksTest, GovernanceForUnlockedNothingForDisabledRefusalsNamed) {
   r = ApplyStoreLocks(*v, {LockedBackup{records_[1], 1798761600}}, "unlocked", state_);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->requests, 1u);
+}
+
+}  // namespace
+}  // namespace cv::ops
+
+namespace cv::ops {
+namespace {
+
+// Immutability `locked`: the audit trail's records and checkpoints get the latest lock of the vault too, so a
+// holder of raw delete rights cannot remove the history the store keeps; `unlocked` (governance) does not.
+TEST_F(StoreLocksTest, AuditObjectsAreLockedUntilTheLatestLockWhenImmutabilityIsLocked) {
+  auto v = OpenRecording();
+  LockRequests* rec = rec_.get();
+  vault::AuditLog log(v->objects(), "0123456789abcdef");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log.Append(nlohmann::json{{"op", "test"}}).ok());
+  auto cp = WriteAuditCheckpointNow(*v, "test", 1764979200);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+  const int64_t until = 1798761600;
+  auto r = ApplyStoreLocks(*v, {LockedBackup{records_[1], until}}, "unlocked", state_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(rec->asked.count(layout::AuditRecordKey("0123456789abcdef", 1)), 0u);
+  r = ApplyStoreLocks(*v, {LockedBackup{records_[1], until}}, "locked", state_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (const std::string& key : {layout::AuditRecordKey("0123456789abcdef", 1),
+                                 layout::AuditRecordKey("0123456789abcdef", 3), cp->key}) {
+    ASSERT_TRUE(rec->asked.count(key)) << key;
+    EXPECT_EQ(rec->asked[key].until, LockBucket(until)) << key;
+    EXPECT_EQ(rec->asked[key].mode, storage::LockMode::kCompliance) << key;
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/vault_layout.h"
+#include "ops/audit_trail.h"
 
 namespace cv::ops {
 
@@ -181,9 +182,9 @@ Result<std::vector<BackupRecord>> ListEveryRecord(vault::Vault& vault, VerifyRep
 
 }  // namespace
 
-Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, bool deep) {
-  // Deep verify opens every blob: a write-only key is turned away before anything is read.
-  if (deep) CV_RETURN_IF_ERROR(vault.RequireReader("verify --deep"));
+namespace {
+
+Result<VerifyReport> VerifyChecks(vault::Vault& vault, const std::string& backup, bool deep) {
   VerifyReport report;
   std::vector<BackupRecord> records;
   if (backup.empty()) {
@@ -212,6 +213,26 @@ Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, b
   }
   AddVaultProblems(vault, &report);
   return report;
+}
+
+}  // namespace
+
+Result<VerifyReport> RunVerify(vault::Vault& vault, const std::string& backup, bool deep) {
+  if (!deep) return VerifyChecks(vault, backup, deep);
+  // Deep verify opens every blob: a write-only key is turned away before anything is read.
+  CV_RETURN_IF_ERROR(vault.RequireReader("verify --deep"));
+  // It reads backup content: audited (a record that cannot be written is a warning).
+  auto trail = AuditTrail::For(vault);
+  Result<VerifyReport> r = VerifyChecks(vault, backup, deep);
+  AuditEvent e{"verify.deep", {backup.empty() ? std::string("all") : backup}, {}, ""};
+  if (r.ok()) {
+    e.details = {{"backups", r->backups.size()}, {"blobs", r->blobs}, {"problems", r->problems.size()}};
+  }
+  RecordOrWarn(*trail, vault, e,
+               r.ok() && !r->ok()
+                   ? Status::Corruption("verify --deep", std::to_string(r->problems.size()) + " problem(s)")
+                   : r.status());
+  return r;
 }
 
 }  // namespace cv::ops

@@ -456,6 +456,9 @@ TEST(ObjectKindTest, EveryKindsNamesAreValidObjectKeys) {
       case layout::Naming::kNameStamped:
         sample = layout::LockKey("maintenance", 1764079200, "0123456789abcdef");
         break;
+      case layout::Naming::kWriterSeq:
+        sample = layout::AuditRecordKey("0123456789abcdef", 7);
+        break;
       case layout::Naming::kNotAssigned:
         sample = std::string(k.prefix) + "x";
         break;

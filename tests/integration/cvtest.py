@@ -117,8 +117,14 @@ class Vault:
         return json.loads(self.run(*(list(args) + ["--json"]), **kw).stdout)
 
     def vault_files(self):
-        """Every object key in the vault (relative paths), to prove that a failed command wrote nothing."""
-        return all_files(self.vault_dir)
+        """Every object key in the vault (relative paths), to prove that a failed command wrote nothing. The
+        audit trail (audit/) is left out: a refused command writes its refusal there by design
+        (test_audit.py proves the trail); audit_files() lists it."""
+        return {k for k in all_files(self.vault_dir) if not k.startswith("audit/")}
+
+    def audit_files(self):
+        """The audit trail's records (audit/<writer>/<seq>), sorted."""
+        return sorted(k for k in all_files(self.vault_dir) if k.startswith("audit/"))
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)

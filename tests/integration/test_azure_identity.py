@@ -373,6 +373,25 @@ class AzureIdentityTest(unittest.TestCase):
         self.offline_round_trip("id-expiry2", azure, env, transfer=transfer)
         self.assertGreaterEqual(self.ts.count("entra", 200) - before, 4 + 1)
 
+    def test_audit_records_name_the_entra_identity_and_the_storage_request_ids(self):
+        # Issue 14: every audit record names the storage token's object id, tenant and app id (read from its
+        # claims) and Azure's x-ms-request-id of the operation; never the token or the client secret.
+        env = self.env(CV_TEST_SECRET=self.ts.client_secret)
+        vault = self.offline_round_trip(
+            "id-audit", self.entra_app(auth="client-secret", client_secret_env="CV_TEST_SECRET"), env)
+        recs = json.loads(self.run_cv(vault, "audit", "--json", env=env).stdout)
+        self.assertEqual([r["op"] for r in recs], ["backup.commit", "restore.start", "restore.finish", "verify.deep"])
+        for r in recs:
+            self.assertEqual(r["actor"], {"kind": "entra-oid", "id": "sp-" + self.ts.client_id,
+                                          "tenant": self.ts.tenant, "app_id": self.ts.client_id})
+        ids = recs[0]["client"]["request_ids"]
+        self.assertTrue(ids)
+        for rid in ids:
+            self.assertRegex(rid, r"^x-ms-request-id=[0-9a-f-]{36}$")
+        text = json.dumps(recs)
+        for secret in [self.ts.client_secret] + self.ts.issued:
+            self.assertNotIn(secret, text)
+
     def test_throttled_token_endpoint_is_waited_out(self):
         vault, _ = self.vault("id-throttle", self.entra_app(auth="client-secret"))
         env = self.env(AZURE_CLIENT_SECRET=self.ts.client_secret)

@@ -1,5 +1,11 @@
 #include "backends/azure/authorizer.h"
 
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "crypto/crypto.h"
+#include "http/request_ids.h"
+
 namespace cv::backends::azure {
 
 Status SharedKeyAuthorizer::Authorize(RequestToSign& r) {
@@ -31,7 +37,27 @@ std::string SasAuthorizer::CheckHint(std::string_view account) const {
 Status BearerAuthorizer::Authorize(RequestToSign& r) {
   CV_ASSIGN_OR_RETURN(identity::AccessToken token, credential_->GetToken(scope_));
   r.headers.push_back({"Authorization", "Bearer " + token.token});
+  if (size_t h = std::hash<std::string>{}(token.token); noted_.exchange(h) != h) NoteTokenClaims(token.token);
   return Status::OK();
+}
+
+void NoteTokenClaims(std::string_view token) {
+  const size_t a = token.find('.'), b = a == std::string_view::npos ? a : token.find('.', a + 1);
+  if (b == std::string_view::npos || b - a - 1 > 16384) return;
+  std::string payload(token.substr(a + 1, b - a - 1));
+  for (char& c : payload) c = c == '-' ? '+' : c == '_' ? '/' : c;  // base64url to base64
+  while (payload.size() % 4 != 0) payload.push_back('=');
+  auto bytes = crypto::Base64Decode(payload);
+  if (!bytes.ok()) return;
+  auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  if (!j.is_object()) return;
+  auto text = [&](const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  http::CallerIdentity who{text("oid"), text("appid"), text("tid")};
+  if (who.app_id.empty()) who.app_id = text("azp");  // v2.0 tokens name the client azp
+  if (!who.object_id.empty() || !who.app_id.empty()) http::NoteCallerIdentity(who);
 }
 
 bool BearerAuthorizer::Invalidate(const std::vector<http::Header>& sent_headers) {

@@ -8,6 +8,7 @@
 // Each says, for messages about a refused request, what the operator should check — never a value.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -77,6 +78,12 @@ class BearerAuthorizer final : public Authorizer {
  private:
   std::unique_ptr<identity::CachedCredential> credential_;
   std::string scope_;
+  std::atomic<size_t> noted_{0};  // std::hash of the last token whose claims were noted (audit attribution)
 };
+
+// The object id, app id and tenant in an Entra access token's payload, noted for the audit trail
+// (http/request_ids.h). Attribution only: the service verifies the token, this reads it. A token that is not
+// a JWT notes nothing.
+void NoteTokenClaims(std::string_view token);
 
 }  // namespace cv::backends::azure

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "backends/azure/authorizer.h"
 #include "backends/azure/identity/chained_credential.h"
+#include "crypto/crypto.h"
+#include "http/request_ids.h"
 
 namespace cv::backends::azure {
 namespace {
@@ -199,6 +202,36 @@ TEST(Authorizers, SasIsSentOverHttpsOrToLoopbackOnly) {
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("only sent over https"), std::string::npos);
   EXPECT_EQ(refused.status().ToString().find("SUPERSECRET"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cv::backends::azure
+
+namespace cv::backends::azure {
+namespace {
+
+std::string B64Url(const std::string& s) {
+  std::string b = crypto::Base64Encode(crypto::AsBytes(s));
+  for (char& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!b.empty() && b.back() == '=') b.pop_back();
+  return b;
+}
+
+// The audit trail names the Entra identity of the storage token (http/request_ids.h): its oid, app id and
+// tenant, read from the JWT's payload (unsigned here: attribution, not authentication).
+TEST(TokenClaims, ObjectIdAppIdAndTenantAreNotedAndANonJwtNotesNothing) {
+  NoteTokenClaims("header." +
+                  B64Url(R"({"oid":"11111111-2222-3333-4444-555555555555","appid":"app-1",)"
+                         R"("tid":"tenant-9","aud":"https://storage.azure.com"})") +
+                  ".signature");
+  auto who = http::LastCallerIdentity();
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->object_id, "11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(who->app_id, "app-1");
+  EXPECT_EQ(who->tenant_id, "tenant-9");
+  NoteTokenClaims("not-a-jwt");
+  NoteTokenClaims("a." + B64Url("[1,2]") + ".c");
+  EXPECT_EQ(http::LastCallerIdentity()->object_id, "11111111-2222-3333-4444-555555555555");
 }
 
 }  // namespace
