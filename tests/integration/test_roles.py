@@ -96,6 +96,12 @@ def tree(root):
     return out
 
 
+
+def without_audit(listing):
+    """A listing without the audit trail: every refused command appends its refusal there by design
+    (test_audit.py checks those records), and "nothing changed" means nothing else did."""
+    return {k: v for k, v in listing.items() if "/audit/" not in "/" + k}
+
 class RoleRows:
     """The rows both stores share. Subclasses set up `self.admin` (admin key, every store right), `self.node`
     (writer key file, the backup identity's store rights) and `listing()` (every object with its ETag and
@@ -316,7 +322,7 @@ class AzuriteSasRolesTest(RoleRows, unittest.TestCase):
                 out[b.find("Name").text] = (props.find("Etag").text, props.find("Content-Length").text)
             marker = root.findtext("NextMarker") or ""
             if not marker:
-                return out
+                return without_audit(out)
 
     def raw_delete(self, name):
         return self.http("DELETE", "/" + urllib.parse.quote(name), self.node_sas)
@@ -441,7 +447,7 @@ class VersitygwPolicyRolesTest(RoleRows, unittest.TestCase):
                 out[c.findtext(ns + "Key")] = (c.findtext(ns + "ETag"), c.findtext(ns + "Size"))
             token = root.findtext(ns + "NextContinuationToken")
             if not token:
-                return out
+                return without_audit(out)
 
     def raw_delete(self, name):
         status, _, body = self.gw.request("DELETE", "/%s/%s" % (self.BUCKET, name), access=self.NODE)
