@@ -18,6 +18,9 @@ struct StoreSettings {
   std::string config_path;                   // for messages: "cassvault.yaml: key 'vault.azure.auth' ..."
   std::map<std::string, std::string> azure;  // vault.azure.* (scalars)
   std::map<std::string, std::string> s3;     // vault.s3.*
+  // vault.key_vault.* (scalars): the Azure Key Vault key that wraps the vault's keys; validated by
+  // ops/key_vault.cc. Empty when not configured.
+  std::map<std::string, std::string> key_vault;
   // vault.tls
   std::string ca_file;        // extra PEM bundle to trust (a private CA, an emulator's test CA)
   bool insecure_tls = false;  // DANGER: no certificate verification; warned about loudly

@@ -113,6 +113,9 @@ Status ParseStoreSettings(const YAML::Node& vault, const std::string& p, backend
   }
   if (vault["azure"]) CV_RETURN_IF_ERROR(CopyScalars(vault["azure"], p, "vault.azure", &s->azure));
   if (vault["s3"]) CV_RETURN_IF_ERROR(CopyScalars(vault["s3"], p, "vault.s3", &s->s3));
+  if (vault["key_vault"]) {
+    CV_RETURN_IF_ERROR(CopyScalars(vault["key_vault"], p, "vault.key_vault", &s->key_vault));
+  }
   return Status::OK();
 }
 
@@ -269,7 +272,7 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
     return KeyError(p, "vault",
                     "missing; say where backups go, e.g. vault: {url: file:///var/backups/cassvault}");
   CV_RETURN_IF_ERROR(
-      CheckKeys(vault, p, "vault", {"url", "key_file", "passphrase_env", "tls", "transfer", "azure", "s3"}));
+      CheckKeys(vault, p, "vault", {"url", "key_file", "passphrase_env", "tls", "transfer", "azure", "s3", "key_vault"}));
   if (!vault["url"]) return KeyError(p, "vault.url", "missing; e.g. file:///var/backups/cassvault");
   CV_ASSIGN_OR_RETURN(c->vault_url, GetString(vault["url"], p, "vault.url"));
   if (vault["key_file"]) {

@@ -101,6 +101,7 @@ vault:
   tls: {ca_file: /etc/ssl/test-ca.pem}
   transfer: {max_connections: 12, max_bandwidth: 50MiB, max_attempts: 4}
   azure: {auth: managed-identity, client_id: 11111111-2222-3333-4444-555555555555}
+  key_vault: {url: "https://kv1.vault.azure.net", key: cv-kek, api_version: "2025-07-01"}
 node: {cassandra_yaml: /x}
 )"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -111,6 +112,8 @@ node: {cassandra_yaml: /x}
   EXPECT_EQ(c->store.max_attempts, 4);
   EXPECT_EQ(c->store.azure.at("auth"), "managed-identity");
   EXPECT_TRUE(c->store.s3.empty());
+  EXPECT_EQ(c->store.key_vault.at("api_version"), "2025-07-01");
+  EXPECT_EQ(c->store.key_vault.at("key"), "cv-kek");
 
   auto rate = LoadConfig(
       Write("vault: {url: file:///v, transfer: {max_bandwidth: fast}}\nnode: {cassandra_yaml: /x}\n"));
@@ -119,6 +122,10 @@ node: {cassandra_yaml: /x}
   auto nested = LoadConfig(Write("vault: {url: file:///v, s3: {region: [a]}}\nnode: {cassandra_yaml: /x}\n"));
   ASSERT_FALSE(nested.ok());
   EXPECT_NE(nested.status().message().find("'vault.s3.region'"), std::string::npos);
+  nested =
+      LoadConfig(Write("vault: {url: file:///v, key_vault: {key: {a: b}}}\nnode: {cassandra_yaml: /x}\n"));
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.status().message().find("'vault.key_vault.key'"), std::string::npos);
 }
 
 TEST(ConfigTest, ByteRates) {

@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "crypto/key_slot.h"
 #include "http/http_client.h"
+#include "ops/doctor_key_vault.h"
 #include "vault/vault.h"
 
 namespace cv::ops {
@@ -235,6 +236,8 @@ DoctorReport RunDoctor(const Config& config, std::unique_ptr<storage::ObjectStor
       check.Failed("vault key", v.status(), /*storage_op=*/false);
     }
   }
+  // Key Vault (vault.key_vault): its own identity rights, reported beside the store's.
+  for (DoctorCheck& c : CheckKeyVault(config)) check.Add(c.name, c.outcome, c.detail, c.status);
   return report;
 }
 

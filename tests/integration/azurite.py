@@ -36,9 +36,10 @@ KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr
 class TestPki:
     """A test CA, a TLS server certificate for 127.0.0.1/localhost signed by it, and a self-signed client
     certificate (certificate + RSA key in one PEM, the form Azure SDKs take), written under `directory`.
-    Made with Python's cryptography package (Debian's python3-cryptography)."""
+    Made with Python's cryptography package (Debian's python3-cryptography). `dns_names`: more names for the
+    server certificate (keyvault_standin.py is reached through a proxy by a vault.azure.net name)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, dns_names=()):
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
@@ -73,7 +74,8 @@ class TestPki:
         server_key = key()
         server = (builder(name("127.0.0.1"), ca.subject, server_key.public_key())
                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                              x509.DNSName("localhost")]), critical=False)
+                                                              x509.DNSName("localhost")] +
+                                                             [x509.DNSName(n) for n in dns_names]), critical=False)
                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                   .sign(ca_key, hashes.SHA256()))
         client_key = key()

@@ -15,7 +15,7 @@ token's issuer, audience and lifetime but not its signature.
 
 What it checks, as the real services do:
 - Entra ID  POST /{tenant}/oauth2/v2.0/token, form-encoded: grant_type=client_credentials, the known
-  client_id, scope=https://storage.azure.com/.default, and one proof: client_secret (must match), or
+  client_id, scope=https://storage.azure.com/.default (or https://vault.azure.net/.default), and one proof: client_secret (must match), or
   client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer with client_assertion =
   an RS256 JWT signed by the registered certificate (x5t#S256 names it; aud = this token URL; iss = sub =
   client_id; nbf/exp in range; jti never seen before) or = the federated token (workload identity).
@@ -30,7 +30,8 @@ What it checks, as the real services do:
   with X-IDENTITY-HEADER = the configured secret; success {access_token, expires_on (string), resource,
   token_type, client_id}.
 
-Tokens it mints are JWTs with iss https://sts.windows.net/{tenant}/, aud https://storage.azure.com, iat,
+Tokens it mints are JWTs with iss https://sts.windows.net/{tenant}/, aud https://storage.azure.com (or
+https://vault.azure.net for Key Vault's scope / resource, for keyvault_standin.py), iat,
 nbf, exp, oid, tid, appid — signed with a stand-in HMAC key nobody checks. Every token issued is kept in
 `issued` so that tests can prove none leaks into cassvault's output.
 """
@@ -53,6 +54,14 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 STORAGE_RESOURCE = "https://storage.azure.com/"
+# Azure Key Vault (keyvault_standin.py): tokens for this scope carry aud https://vault.azure.net.
+KEYVAULT_SCOPE = "https://vault.azure.net/.default"
+KEYVAULT_RESOURCES = ("https://vault.azure.net", "https://vault.azure.net/")
+# What each scope or v1 resource yields as the token's audience.
+AUDIENCES = {STORAGE_SCOPE: "https://storage.azure.com", STORAGE_RESOURCE: "https://storage.azure.com",
+             KEYVAULT_SCOPE: "https://vault.azure.net", KEYVAULT_RESOURCES[0]: "https://vault.azure.net",
+             KEYVAULT_RESOURCES[1]: "https://vault.azure.net"}
+SIGNING_KEY = b"token-server stand-in key"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
@@ -135,15 +144,15 @@ class TokenServer:
             return sum(1 for k, o in self.requests if k == kind and (outcome is None or o == outcome))
 
     # ---- tokens --------------------------------------------------------------------------------
-    def mint(self, oid):
+    def mint(self, oid, aud="https://storage.azure.com"):
         now = int(time.time())
         exp = now + (self.jwt_lifetime if self.jwt_lifetime is not None else self.lifetime)
         header = {"typ": "JWT", "alg": "HS256", "kid": "stand-in"}
-        claims = {"aud": "https://storage.azure.com", "iss": "https://sts.windows.net/%s/" % self.tenant,
+        claims = {"aud": aud, "iss": "https://sts.windows.net/%s/" % self.tenant,
                   "iat": now, "nbf": now - 1, "exp": exp, "oid": oid, "tid": self.tenant,
                   "appid": self.client_id, "sub": oid, "ver": "1.0"}
         signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
-        sig = hmac.new(b"token-server stand-in key", signing_input.encode(), hashlib.sha256).digest()
+        sig = hmac.new(SIGNING_KEY, signing_input.encode(), hashlib.sha256).digest()
         token = signing_input + "." + b64url(sig)
         with self.lock:
             self.issued.append(token)
@@ -257,7 +266,7 @@ def _handler(ts):
             if form.get("client_id") != ts.client_id:
                 return _aad_error(400, "unauthorized_client", "AADSTS700016: Application with identifier '%s' "
                                   "was not found in the directory." % form.get("client_id"))
-            if form.get("scope") != STORAGE_SCOPE:
+            if form.get("scope") not in (STORAGE_SCOPE, KEYVAULT_SCOPE):
                 return _aad_error(400, "invalid_scope", "AADSTS70011: The provided value for the input "
                                   "parameter 'scope' is not valid.")
             if "client_secret" in form:
@@ -277,7 +286,7 @@ def _handler(ts):
                 return _aad_error(401, "invalid_client", "AADSTS7000218: The request body must contain the "
                                   "following parameter: 'client_assertion' or 'client_secret'.")
             return 200, {"token_type": "Bearer", "expires_in": ts.lifetime, "ext_expires_in": ts.lifetime,
-                         "access_token": ts.mint("sp-" + ts.client_id)}
+                         "access_token": ts.mint("sp-" + ts.client_id, AUDIENCES[form["scope"]])}
 
         def do_GET(self):
             url = urllib.parse.urlsplit(self.path)
@@ -311,16 +320,16 @@ def _handler(ts):
                 return 400, {"error": "invalid_request", "error_description": "Required metadata header not specified"}
             if q.get("api-version") != "2018-02-01":
                 return 400, {"error": "invalid_request", "error_description": "Invalid or missing api-version"}
-            if q.get("resource") != STORAGE_RESOURCE:
+            if q.get("resource") not in (STORAGE_RESOURCE,) + KEYVAULT_RESOURCES:
                 return 400, {"error": "invalid_resource", "error_description": "AADSTS500011: The resource "
                              "principal named %s was not found in the tenant." % q.get("resource")}
             cid, err = self.pick_identity(q, "msi_res_id", "object_id")
             if err:
                 return 400, {"error": "invalid_request", "error_description": err}
             now = int(time.time())
-            return 200, {"access_token": ts.mint("mi-" + cid), "client_id": cid,
+            return 200, {"access_token": ts.mint("mi-" + cid, AUDIENCES[q["resource"]]), "client_id": cid,
                          "expires_in": str(ts.lifetime), "expires_on": str(now + ts.lifetime),
-                         "ext_expires_in": str(ts.lifetime), "not_before": str(now), "resource": STORAGE_RESOURCE,
+                         "ext_expires_in": str(ts.lifetime), "not_before": str(now), "resource": q["resource"],
                          "token_type": "Bearer"}
 
         def app_service(self, q):
@@ -328,12 +337,12 @@ def _handler(ts):
                 return 401, {"statusCode": 401, "message": "Unauthorized request: X-IDENTITY-HEADER missing or wrong"}
             if q.get("api-version") != "2019-08-01":
                 return 400, {"statusCode": 400, "message": "Invalid api-version"}
-            if q.get("resource") != STORAGE_RESOURCE:
+            if q.get("resource") not in (STORAGE_RESOURCE,) + KEYVAULT_RESOURCES:
                 return 400, {"statusCode": 400, "message": "Invalid resource"}
             cid, err = self.pick_identity(q, "mi_res_id", "principal_id")
             if err:
                 return 400, {"statusCode": 400, "message": err}
-            return 200, {"access_token": ts.mint("app-" + cid), "expires_on": str(int(time.time()) + ts.lifetime),
-                         "resource": STORAGE_RESOURCE, "token_type": "Bearer", "client_id": cid}
+            return 200, {"access_token": ts.mint("app-" + cid, AUDIENCES[q["resource"]]),
+                         "expires_on": str(int(time.time()) + ts.lifetime), "resource": q["resource"], "token_type": "Bearer", "client_id": cid}
 
     return Handler
