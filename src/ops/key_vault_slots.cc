@@ -2,21 +2,29 @@
 
 #include <cctype>
 
+#include "ops/key_vault.h"
 #include "vault/key_slots.h"
 
 namespace cv::ops {
 
 Result<ConfiguredKeyVault> OpenConfiguredKeyVault(const Config& config) {
-  (void)config;
-  // Until the Key Vault client is linked in, no vault.key_vault section exists to configure.
-  return Status::NotFound("vault.key_vault", "is not configured");
+  CV_ASSIGN_OR_RETURN(KeyVaultSettings s, KeyVaultSettingsFromConfig(config));  // NotFound: not configured
+  Result<std::unique_ptr<crypto::KeyWrapper>> w = OpenKeyVaultWrapper(config);
+  if (!w.ok()) {
+    // Configured but not usable: never mistaken for "not configured" (which skips Key Vault silently).
+    if (w.status().IsNotFound()) return Status::InvalidArgument("vault.key_vault", w.status().message());
+    return w.status();
+  }
+  return ConfiguredKeyVault{std::move(*w), KeyVaultKidPrefix(s.url, s.key)};
 }
 
 std::string KeyVaultKidPrefix(std::string_view vault_url, std::string_view key_name) {
   std::string url(vault_url);
   while (!url.empty() && url.back() == '/') url.pop_back();
-  // Scheme and host are case-insensitive; Key Vault answers kids with a lowercase host.
+  // Scheme and host are case-insensitive and :443 is https's own port: one spelling, as the Key Vault
+  // client keeps it and Key Vault writes kids.
   for (char& c : url) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (url.size() > 4 && url.ends_with(":443") && url.starts_with("https://")) url.resize(url.size() - 4);
   return url + "/keys/" + std::string(key_name) + "/";
 }
 
