@@ -62,6 +62,17 @@ Result<ops::ConfiguredKeyVault> RequireKeyVault(const ops::Config& cfg, const st
   return kv.status().Annotate(what);
 }
 
+// Key-slot changes are an admin's: when the admin's key is at hand without a prompt (vault.key_file, or the
+// passphrase variable set), the vault is opened with it, not with a Key Vault slot that may hold a lesser
+// role (Key Vault then only wraps); otherwise as every command opens it, Key Vault first.
+Result<std::unique_ptr<vault::Vault>> OpenForKeyChange(const ops::Config& cfg,
+                                                       const Result<ops::ConfiguredKeyVault>& kv) {
+  const char* pass = std::getenv(cfg.passphrase_env.c_str());
+  bool recovery_at_hand = !cfg.key_file.empty() || (pass != nullptr && *pass != '\0');
+  if (recovery_at_hand) return ops::OpenVault(cfg, Status::NotFound("vault.key_vault", "not used to unlock"));
+  return ops::OpenVault(cfg, kv);
+}
+
 void AddGenerateFile(CLI::App* key, GlobalFlags& g) {
   auto* gen =
       key->add_subcommand("generate-file", "write a new random key file (mode 0600, never overwrites)");
@@ -107,7 +118,7 @@ void AddAdd(CLI::App* key, GlobalFlags& g) {
     if (*key_vault) {
       auto kv = RequireKeyVault(*cfg, "key add --key-vault");
       if (!kv.ok()) return void(g.exit_code = Fail(kv.status()));
-      auto v = ops::OpenVault(*cfg, kv);
+      auto v = OpenForKeyChange(*cfg, kv);
       if (!v.ok()) return void(g.exit_code = Fail(v.status()));
       WarnVaultProblems(**v);
       id = ops::AddKeyVaultSlot(**v, *kv->wrapper, ParseRole(*role));
@@ -116,7 +127,7 @@ void AddAdd(CLI::App* key, GlobalFlags& g) {
       if (!params.ok()) return void(g.exit_code = Fail(params.status()));
       auto secret = flags->Load();
       if (!secret.ok()) return void(g.exit_code = Fail(secret.status()));
-      auto v = ops::OpenVault(*cfg);
+      auto v = OpenForKeyChange(*cfg, ops::OpenConfiguredKeyVault(*cfg));
       if (!v.ok()) return void(g.exit_code = Fail(v.status()));
       WarnVaultProblems(**v);
       id = ops::AddSecretSlot(**v, *secret, *params, ParseRole(*role));
@@ -186,7 +197,7 @@ void AddRemove(CLI::App* key, GlobalFlags& g) {
   rm->callback([&g, slot] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
-    auto v = ops::OpenVault(*cfg);
+    auto v = OpenForKeyChange(*cfg, ops::OpenConfiguredKeyVault(*cfg));
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     WarnVaultProblems(**v);
     Status st = ops::RemoveSlot(**v, *slot);
@@ -217,14 +228,14 @@ void AddRotate(CLI::App* key, GlobalFlags& g) {
       if (!params.ok()) return void(g.exit_code = Fail(params.status()));
       auto secret = flags->Load();
       if (!secret.ok()) return void(g.exit_code = Fail(secret.status()));
-      auto v = ops::OpenVault(*cfg);
+      auto v = OpenForKeyChange(*cfg, ops::OpenConfiguredKeyVault(*cfg));
       if (!v.ok()) return void(g.exit_code = Fail(v.status()));
       WarnVaultProblems(**v);
       r = ops::RotateSecretSlot(**v, *slot, *secret, *params);
     } else {
       auto kv = RequireKeyVault(*cfg, "key rotate --slot " + *slot);
       if (!kv.ok()) return void(g.exit_code = Fail(kv.status()));
-      auto v = ops::OpenVault(*cfg, kv);
+      auto v = OpenForKeyChange(*cfg, kv);
       if (!v.ok()) return void(g.exit_code = Fail(v.status()));
       WarnVaultProblems(**v);
       r = ops::RotateKeyVaultSlot(**v, *kv->wrapper, *slot);
