@@ -12,9 +12,11 @@ before, between and after the rotations) restores bit for bit; the slot unwraps 
 never the newest; a removed slot opens nothing, and the error says so; Key Vault unreachable or refusing
 → the recovery slot (the passphrase) opens the vault with a warning naming why, and without a recovery key
 the error names both; removing the last reader slot (and the last admin slot) is refused, changing nothing.
-Every command's output is searched for the client secret, every token and every wrapped/unwrapped value.
+Every command's output is searched for the client secret, every token and every wrapped/unwrapped value,
+and every vault object for the passphrase, tokens and every KEK Key Vault unwrapped.
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -90,6 +92,18 @@ class KeyVaultSlotsTest(unittest.TestCase):
             for what, text in self.outputs:
                 for s in secrets:
                     self.assertNotIn(s, text, "%s printed a secret, a token or a Key Vault value" % what)
+            # No KEK Key Vault unwrapped (32 bytes; the 256-byte values are the wrapped ones, which slots hold)
+            # and no passphrase or token is in any vault object, raw or encoded.
+            keks = [v for v in self.kv.seen_values if len(v) == 32]
+            needles = [RECOVERY.encode(), self.ts.client_secret.encode()] + [t.encode() for t in self.ts.issued]
+            for k in keks:
+                needles += [k, k.hex().encode(), base64.urlsafe_b64encode(k).rstrip(b"="),
+                            base64.b64encode(k).rstrip(b"=")]
+            for rel in self.vault.vault_files() if os.path.isdir(self.vault.vault_dir) else []:
+                with open(os.path.join(self.vault.vault_dir, rel), "rb") as f:
+                    data = f.read()
+                for n in needles:
+                    self.assertNotIn(n, data, "vault object %s holds a secret in clear" % rel)
         finally:
             if not self.kv_stopped:
                 self.kv.stop()
@@ -194,6 +208,7 @@ class KeyVaultSlotsTest(unittest.TestCase):
         self.kv.disable_version(self.kid1)
         self.kv.disable_version(kid2)
         self.assertEqual([b["tag"] for b in self.cvj("list")], ["before", "between", "after"])
+        self.assertTrue([v for v in self.kv.seen_values if len(v) == 32], "no KEK seen: tearDown's grep is void")
 
     def test_a_removed_slot_opens_nothing(self):
         self.init_with_key_vault_slot()
