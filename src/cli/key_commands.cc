@@ -234,7 +234,16 @@ void AddRotate(CLI::App* key, GlobalFlags& g) {
       r = ops::RotateSecretSlot(**v, *slot, *secret, *params);
     } else {
       auto kv = RequireKeyVault(*cfg, "key rotate --slot " + *slot);
-      if (!kv.ok()) return void(g.exit_code = Fail(kv.status()));
+      if (!kv.ok()) {
+        return void(g.exit_code =
+                        Fail(kv.status().code() == StatusCode::kInvalidArgument
+                                 ? Status::InvalidArgument(
+                                       kv.status().message(),
+                                       "a passphrase or key file slot is rotated with --new-key-file "
+                                       "PATH or --new-passphrase-env VAR; a Key Vault slot needs "
+                                       "vault.key_vault")
+                                 : kv.status()));
+      }
       auto v = OpenForKeyChange(*cfg, kv);
       if (!v.ok()) return void(g.exit_code = Fail(v.status()));
       WarnVaultProblems(**v);
