@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/vault_layout.h"
+#include "vault/crash_point.h"
 #include "vault/key_slots.h"
 
 namespace cv::ops {
@@ -172,6 +173,7 @@ Result<RotateResult> RotateKeyVaultSlot(vault::Vault& v, crypto::KeyWrapper& wra
   // in between leaves both, each opening the vault.
   // audit: key.rotate
   CV_ASSIGN_OR_RETURN(r.new_slot, v.AddKeyVaultSlot(wrapper, old.info.role));
+  vault::CrashPoint("key-rotate-added");  // tests: killed here, both slots remain and each opens
   CV_RETURN_IF_ERROR(v.DeleteKeySlot(slot_id).Annotate(subject + ": new slot " + r.new_slot +
                                                        " was added and opens; deleting the old slot failed"));
   return r;
@@ -198,6 +200,7 @@ Result<RotateResult> RotateSecretSlot(vault::Vault& v, const std::string& slot_i
     (void)v.DeleteKeySlot(new_slot);  // best effort: a slot that does not open helps nobody
     return proof.Annotate(subject + ": the new slot did not open and was removed again");
   }
+  vault::CrashPoint("key-rotate-added");
   CV_RETURN_IF_ERROR(v.DeleteKeySlot(slot_id).Annotate(subject + ": new slot " + new_slot +
                                                        " was added and opens; deleting the old slot failed"));
   return RotateResult{slot_id, new_slot, "", "", false};

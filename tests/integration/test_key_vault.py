@@ -118,11 +118,14 @@ class KeyVaultSlotsTest(unittest.TestCase):
             env["CASSVAULT_PASSPHRASE"] = RECOVERY
         return env
 
-    def cv(self, *args, recovery=False, admin=False, check=True, expect=0):
+    def cv(self, *args, recovery=False, admin=False, check=True, expect=0, crash_at=None):
         """`cassvault ARGS` with Key Vault configured; `recovery`: the passphrase is available too; `admin`:
         the admin's config (no vault.key_vault) and passphrase."""
+        env = self.env(recovery or admin, admin)
+        if crash_at:
+            env["CASSVAULT_TEST_CRASH_AT"] = crash_at
         proc = subprocess.run([BIN] + [str(a) for a in args], capture_output=True, text=True,
-                              env=self.env(recovery or admin, admin), stdin=subprocess.DEVNULL, timeout=600)
+                              env=env, stdin=subprocess.DEVNULL, timeout=600)
         self.outputs.append((" ".join(args), proc.stdout + proc.stderr))
         if check:
             self.assertEqual(proc.returncode, expect, "cassvault %s\n%s%s" % (" ".join(args), proc.stdout,
@@ -209,6 +212,26 @@ class KeyVaultSlotsTest(unittest.TestCase):
         self.kv.disable_version(kid2)
         self.assertEqual([b["tag"] for b in self.cvj("list")], ["before", "between", "after"])
         self.assertTrue([v for v in self.kv.seen_values if len(v) == 32], "no KEK seen: tearDown's grep is void")
+
+    def test_a_rotation_killed_midway_leaves_both_slots_and_each_opens(self):
+        slot = self.init_with_key_vault_slot()
+        self.place("nb", "legacy_nb_clust")
+        b1, src1 = self.backup("b1")
+        kid2 = self.kv.rotate(KEY)
+        self.cv("key", "rotate", "--slot", slot, crash_at="key-rotate-added", expect=-9)  # SIGKILL
+        kinds = {i: s.get("kid") for i, s in self.slots().items() if s["kind"] == "azure-key-vault"}
+        self.assertEqual(sorted(kinds.values()), sorted([self.kid1, kid2]))
+        new = [i for i, k in kinds.items() if k == kid2][0]
+        # Each opens on its own: the old one with the new version disabled, the new one with the old disabled.
+        for disabled, opener in ((kid2, slot), (self.kid1, new)):
+            with self.subTest(disabled=disabled):
+                self.kv.disable_version(disabled)
+                listed = self.slots()
+                self.assertTrue(listed[opener]["opened"], listed)
+                self.kv.disable_version(disabled, enabled=True)
+        # What the killed rotation did not do, done by hand: the old slot removed; the backup still restores.
+        self.cv("key", "remove", slot, recovery=True)
+        self.assertEqual(self.restore(b1), src1)
 
     def test_a_removed_slot_opens_nothing(self):
         self.init_with_key_vault_slot()
