@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "core/result.h"
+#include "crypto/key_slot.h"
 #include "ops/config.h"
 #include "ops/run_lock.h"
 #include "vault/vault.h"
@@ -22,6 +23,10 @@ void LogEvent(const GlobalFlags& g, const std::string& op, nlohmann::json fields
 // Control characters escaped: record fields come from whoever holds a key.
 std::string Printable(std::string_view s);
 void WarnVaultProblems(const vault::Vault& v);
+// scrypt parameters for --kdf-cost (InvalidArgument outside the allowed range).
+Result<crypto::ScryptParams> KdfParams(int cost);
+// A new slot never takes a key file that looks typed: HKDF does not stretch it like scrypt would.
+Status RefuseWeakKeyFile(const crypto::KeySecret& s, const std::string& path);
 
 // daemon_commands.cc
 // The node's run lock for a command: fails naming the holder (exit 7), or with `wait`, says once on stderr
@@ -36,6 +41,8 @@ void AddPolicyCommands(CLI::App& app, GlobalFlags& g);  // policy set|remove|lis
 std::string ChangedBy(const vault::Vault& v);
 // retention_commands.cc
 void AddRetentionCommands(CLI::App& app, GlobalFlags& g);  // forget, undelete, retain, lock, settings
+// key_commands.cc
+void AddKeyCommands(CLI::App& app, GlobalFlags& g);  // key generate-file|list|add|remove|rotate
 // prune_commands.cc
 void AddPruneCommands(CLI::App& app, GlobalFlags& g);  // prune
 // audit_commands.cc

@@ -112,8 +112,6 @@ void WarnVaultProblems(const vault::Vault& v) {
     std::cerr << "cassvault: warning: " << Printable(p.object) << ": " << Printable(p.problem) << "\n";
 }
 
-namespace {
-
 Result<crypto::ScryptParams> KdfParams(int cost) {
   if (cost < crypto::kMinKdfCost || cost > crypto::kMaxKdfCost) {
     return Status::InvalidArgument("--kdf-cost " + std::to_string(cost),
@@ -130,6 +128,8 @@ Status RefuseWeakKeyFile(const crypto::KeySecret& s, const std::string& path) {
                                  "holds printable text that is not base64: a passphrase in a file is not a "
                                  "key. Use `cassvault key generate-file PATH`, or a passphrase slot");
 }
+
+namespace {
 
 void PrintRecordLine(const BackupRecord& r) {
   std::cout << r.backup_id << "  tag=" << Printable(r.tag) << "  node=" << Printable(r.address)
@@ -726,132 +726,6 @@ void AddVerify(CLI::App& app, GlobalFlags& g) {
   });
 }
 
-// --- key ----------------------------------------------------------------------------------------
-// Slots are added, listed and made; removing one (and rotating the master key) belongs to the key
-// management issue. The new secret never comes from argv: a key file path, or a variable's name.
-void AddKey(CLI::App& app, GlobalFlags& g) {
-  auto* key = app.add_subcommand("key", "manage the vault's key slots");
-  key->require_subcommand(1);
-
-  auto* gen =
-      key->add_subcommand("generate-file", "write a new random key file (mode 0600, never overwrites)");
-  auto gen_path = std::make_shared<std::string>();
-  gen->add_option("PATH", *gen_path, "where to write it (must not exist)")->required();
-  gen->callback([&g, gen_path] {
-    Status st = crypto::WriteNewKeyFile(*gen_path);
-    if (!st.ok()) return void(g.exit_code = Fail(st));
-    if (g.json) {
-      std::cout << json{{"key_file", *gen_path}}.dump() << "\n";
-    } else {
-      std::cout << "wrote key file " << *gen_path
-                << " (32 random bytes, mode 0600); keep a copy offline: without a key the vault is lost\n";
-    }
-  });
-
-  auto* add =
-      key->add_subcommand("add", "add a key slot: another passphrase or key file that opens the vault");
-  auto add_file = std::make_shared<std::string>();
-  auto add_env = std::make_shared<std::string>();
-  auto cost = std::make_shared<int>(crypto::kDefaultKdfCost);
-  auto* file_opt = add->add_option("--new-key-file", *add_file, "the key file the new slot opens with");
-  auto* env_opt = add->add_option("--new-passphrase-env", *add_env,
-                                  "name of the environment variable holding the new passphrase");
-  file_opt->excludes(env_opt);
-  add->add_option("--kdf-cost", *cost, "passphrase slot: log2 of scrypt's work N*p, 15..20 (default 17)");
-  auto role = std::make_shared<std::string>();
-  add->add_option("--role", *role,
-                  "format 2: what the new slot may do: writer (back up, list, fast verify), reader (also "
-                  "restore, deep verify) or admin (everything). Default: the role of the key used now")
-      ->check(CLI::IsMember({"writer", "reader", "admin"}));
-  add->callback([&g, add_file, add_env, cost, role] {
-    if (add_file->empty() == add_env->empty()) {
-      return void(g.exit_code = Fail(Status::InvalidArgument(
-                      "key add", "give exactly one of --new-key-file PATH or --new-passphrase-env VAR")));
-    }
-    auto params = KdfParams(*cost);
-    if (!params.ok()) return void(g.exit_code = Fail(params.status()));
-    Result<crypto::KeySecret> secret = Status::Internal("key add", "no secret");
-    if (!add_file->empty()) {
-      secret = crypto::LoadKeyFile(*add_file);
-      if (secret.ok()) {
-        if (Status weak = RefuseWeakKeyFile(*secret, *add_file); !weak.ok())
-          return void(g.exit_code = Fail(weak));
-      }
-    } else {
-      const char* pass = std::getenv(add_env->c_str());
-      if (pass == nullptr || *pass == '\0') {
-        secret =
-            Status::InvalidArgument("--new-passphrase-env " + *add_env, "the variable is not set or empty");
-      } else {
-        secret = crypto::PassphraseSecret(pass);
-      }
-    }
-    if (!secret.ok()) return void(g.exit_code = Fail(secret.status()));
-    auto cfg = Load(g);
-    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
-    auto v = ops::OpenVault(*cfg);
-    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
-    WarnVaultProblems(**v);
-    const crypto::KeyBundle* bundle = (*v)->keys().bundle();
-    if (bundle == nullptr && !role->empty()) {
-      return void(
-          g.exit_code = Fail(Status::InvalidArgument(
-              "--role", "a format 1 vault has one key that does everything: its slots have no role")));
-    }
-    crypto::KeyRole new_role = bundle ? bundle->role() : crypto::KeyRole::kAdmin;
-    if (*role == "writer") new_role = crypto::KeyRole::kWriter;
-    if (*role == "reader") new_role = crypto::KeyRole::kReader;
-    if (*role == "admin") new_role = crypto::KeyRole::kAdmin;
-    auto id = (*v)->AddKeySlot(*secret, *params, new_role);
-    if (!id.ok()) return void(g.exit_code = Fail(id.status().Annotate("key add")));
-    if (g.json) {
-      std::cout << json{{"slot", *id}}.dump() << "\n";
-    } else {
-      std::cout << "added key slot " << *id << "\n";
-    }
-  });
-
-  auto* list = key->add_subcommand("list", "list the key slots (kind and cost; no secret)");
-  list->callback([&g] {
-    auto cfg = Load(g);
-    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
-    auto v = ops::OpenVault(*cfg);
-    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
-    auto slots = (*v)->ListKeySlots();
-    if (!slots.ok()) return void(g.exit_code = Fail(slots.status()));
-    json a = json::array();
-    for (const auto& s : *slots) {
-      json j = {{"key", s.key}};
-      if (s.info.ok()) {
-        bool pass = s.info->kind == crypto::KeySlotKind::kPassphrase;
-        j["kind"] = pass ? "passphrase" : "keyfile";
-        j["format"] = s.info->version;
-        if (s.info->version >= 2) j["role"] = std::string(crypto::KeyRoleName(s.info->role));
-        if (pass) j["log2_n"] = s.info->scrypt.log2_n, j["r"] = s.info->scrypt.r, j["p"] = s.info->scrypt.p;
-      } else {
-        j["problem"] = s.info.status().ToString();
-      }
-      a.push_back(j);
-    }
-    if (g.json) {
-      std::cout << a.dump() << "\n";
-      return;
-    }
-    for (const auto& j : a) {
-      std::cout << Printable(j["key"].get<std::string>()) << "  ";
-      if (j.contains("problem")) {
-        std::cout << "NOT A VALID SLOT: " << Printable(j["problem"].get<std::string>()) << "\n";
-      } else if (j["kind"] == "passphrase") {
-        std::cout << "passphrase  scrypt log2_n=" << j["log2_n"] << " r=" << j["r"] << " p=" << j["p"];
-      } else {
-        std::cout << "keyfile";
-      }
-      if (j.contains("role")) std::cout << "  role=" << j["role"].get<std::string>();
-      if (!j.contains("problem")) std::cout << "\n";
-    }
-  });
-}
-
 }  // namespace
 
 int ExitCodeFor(const Status& st) { return ExitFor(st.code()); }
@@ -921,7 +795,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddRestore(app, g);
   AddClusterMap(app, g);
   AddVerify(app, g);
-  AddKey(app, g);
+  AddKeyCommands(app, g);
   AddPolicyCommands(app, g);
   AddRetentionCommands(app, g);
   AddPruneCommands(app, g);

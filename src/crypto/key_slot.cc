@@ -28,6 +28,14 @@
 //                                    AAD = "cassvault/v2/keyslot <vault id> <slot id> <role>"
 // so a slot opens only in its own vault, under its own id, as the role it says it is.
 //
+// A version 2 Azure Key Vault slot has no "kdf"; instead
+//     "kind": "azure-key-vault",
+//     "kid": "https://NAME.vault.azure.net/keys/KEY/VERSION",   the exact key version that wrapped
+//     "alg": "RSA-OAEP-256",
+//     "wrapped_kek": "<base64url, unpadded>"   the 32-byte KEK, RSA-OAEP-256-wrapped by that key version
+// and "sealed_bundle" as above under that KEK, with the same AAD. The KEK is random per slot; it is unwrapped
+// by Key Vault with exactly the recorded kid, never "the latest version".
+//
 // Readers ignore members they do not know, so later versions can add some without breaking older readers;
 // a version above 2 is NotSupported. Every other deviation is Corruption naming the slot.
 #include "crypto/key_slot.h"
@@ -44,6 +52,9 @@ constexpr size_t kMaxSealedBundle = size_t{16} * 1024;
 constexpr size_t kSaltSize = 16;
 constexpr std::string_view kKindPassphrase = "passphrase";
 constexpr std::string_view kKindKeyFile = "keyfile";
+constexpr std::string_view kKindKeyVault = "azure-key-vault";
+constexpr size_t kMaxWrappedKek = 1024;  // RSA up to 8192 bits
+constexpr size_t kMaxKidSize = 512;
 constexpr std::string_view kKdfScrypt = "scrypt";
 constexpr std::string_view kKdfHkdf = "hkdf-sha256";
 constexpr std::string_view kKeyFileKekInfo = "cassvault keyslot kek v1";
@@ -53,6 +64,25 @@ constexpr size_t kKekSize = 32;
 constexpr size_t kSealedMasterKeySize = MasterKey::kSize + Aead::kOverhead;
 
 using Json = nlohmann::json;
+
+// Key Vault speaks base64url without padding (RFC 4648 §5); the slot stores the KEK as Key Vault returned it.
+std::string Base64UrlEncode(ByteView b) {
+  std::string s = Base64Encode(b);
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return s;
+}
+Result<Bytes> Base64UrlDecode(std::string_view text) {
+  std::string s(text);
+  for (char& c : s) {
+    if (c == '+' || c == '/' || c == '=')
+      return Status::InvalidArgument("base64url text", "holds '+', '/' or '='");
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  if (s.size() % 4 == 1) return Status::InvalidArgument("base64url text", "has an impossible length");
+  while (s.size() % 4 != 0) s.push_back('=');
+  return Base64Decode(s);
+}
 
 bool ValidSlotId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -118,9 +148,10 @@ class SlotReader {
     return static_cast<int>(value);
   }
 
-  Result<Bytes> Base64(const Json& obj, const char* name, size_t min_size, size_t max_size) const {
+  Result<Bytes> Base64(const Json& obj, const char* name, size_t min_size, size_t max_size,
+                       bool url = false) const {
     CV_ASSIGN_OR_RETURN(std::string text, String(obj, name));
-    Result<Bytes> b = Base64Decode(text);
+    Result<Bytes> b = url ? Base64UrlDecode(text) : Base64Decode(text);
     if (!b.ok()) return Malformed(std::string("\"") + name + "\": " + b.status().message());
     if (b->size() < min_size || b->size() > max_size) {
       return Malformed(std::string("\"") + name + "\" holds " + std::to_string(b->size()) +
@@ -142,8 +173,32 @@ struct ParsedSlot {
   KeySlotKind kind = KeySlotKind::kPassphrase;
   ScryptParams scrypt;
   Bytes salt;
-  Bytes sealed;  // the master key (version 1) or the key bundle (version 2)
+  Bytes sealed;            // the master key (version 1) or the key bundle (version 2)
+  WrappedKey wrapped_kek;  // Key Vault slots
 };
+
+Result<KeyRole> ParseRole(const SlotReader& r, const Json& doc) {
+  CV_ASSIGN_OR_RETURN(std::string role, r.String(doc, "role"));
+  if (role == KeyRoleName(KeyRole::kWriter)) return KeyRole::kWriter;
+  if (role == KeyRoleName(KeyRole::kReader)) return KeyRole::kReader;
+  if (role == KeyRoleName(KeyRole::kAdmin)) return KeyRole::kAdmin;
+  return r.Malformed("\"role\" is not writer, reader or admin");
+}
+
+// The members of a Key Vault slot (version 2 only): kid, alg, wrapped KEK, role, sealed bundle.
+Status ParseKeyVaultSlot(const SlotReader& r, const Json& doc, ParsedSlot* slot) {
+  if (slot->version != kSlotVersionBundle) return r.Malformed("an Azure Key Vault slot must be version 2");
+  CV_ASSIGN_OR_RETURN(slot->wrapped_kek.kid, r.String(doc, "kid"));
+  if (slot->wrapped_kek.kid.size() > kMaxKidSize || !ValidVersionedKid(slot->wrapped_kek.kid))
+    return r.Malformed("\"kid\" is not a versioned Key Vault key id (https://HOST/keys/NAME/VERSION)");
+  CV_ASSIGN_OR_RETURN(slot->wrapped_kek.alg, r.String(doc, "alg"));
+  if (slot->wrapped_kek.alg != kKeyVaultAlg)
+    return r.Malformed("\"alg\" is not " + std::string(kKeyVaultAlg));
+  CV_ASSIGN_OR_RETURN(slot->wrapped_kek.wrapped, r.Base64(doc, "wrapped_kek", 16, kMaxWrappedKek, true));
+  CV_ASSIGN_OR_RETURN(slot->role, ParseRole(r, doc));
+  CV_ASSIGN_OR_RETURN(slot->sealed, r.Base64(doc, "sealed_bundle", Aead::kOverhead + 1, kMaxSealedBundle));
+  return Status::OK();
+}
 
 Result<ParsedSlot> ParseSlot(std::string_view slot_json) {
   Json doc = Json::parse(slot_json.begin(), slot_json.end(), nullptr, /*allow_exceptions=*/false);
@@ -177,11 +232,15 @@ Result<ParsedSlot> ParseSlot(std::string_view slot_json) {
     slot.kind = KeySlotKind::kPassphrase;
   } else if (kind == kKindKeyFile) {
     slot.kind = KeySlotKind::kKeyFile;
+  } else if (kind == kKindKeyVault) {
+    slot.kind = KeySlotKind::kKeyVault;
+    CV_RETURN_IF_ERROR(ParseKeyVaultSlot(r, doc, &slot));
+    return slot;
   } else {
-    // Likely a slot kind added by a later cassvault (a cloud key vault, say), not damage.
+    // Likely a slot kind added by a later cassvault, not damage.
     return Status::NotSupported(r.subject(),
-                                "has a kind this cassvault does not know (it knows \"passphrase\" "
-                                "and \"keyfile\"); upgrade cassvault");
+                                "has a kind this cassvault does not know (it knows \"passphrase\", "
+                                "\"keyfile\" and \"azure-key-vault\"); upgrade cassvault");
   }
 
   CV_ASSIGN_OR_RETURN(const Json* kdf, r.Member(doc, "kdf"));
@@ -202,16 +261,7 @@ Result<ParsedSlot> ParseSlot(std::string_view slot_json) {
                         r.Base64(doc, "sealed_master_key", kSealedMasterKeySize, kSealedMasterKeySize));
     return slot;
   }
-  CV_ASSIGN_OR_RETURN(std::string role, r.String(doc, "role"));
-  if (role == KeyRoleName(KeyRole::kWriter)) {
-    slot.role = KeyRole::kWriter;
-  } else if (role == KeyRoleName(KeyRole::kReader)) {
-    slot.role = KeyRole::kReader;
-  } else if (role == KeyRoleName(KeyRole::kAdmin)) {
-    slot.role = KeyRole::kAdmin;
-  } else {
-    return r.Malformed("\"role\" is not writer, reader or admin");
-  }
+  CV_ASSIGN_OR_RETURN(slot.role, ParseRole(r, doc));
   CV_ASSIGN_OR_RETURN(slot.sealed, r.Base64(doc, "sealed_bundle", Aead::kOverhead + 1, kMaxSealedBundle));
   return slot;
 }
@@ -262,6 +312,8 @@ Result<NewKek> DeriveNewKek(const KeySecret& secret, std::string_view slot_id, c
   }
   NewKek k;
   k.subject = "key slot " + std::string(slot_id);
+  if (secret.kind == KeySlotKind::kKeyVault)
+    return Status::InvalidArgument(k.subject, "a Key Vault slot is made with WrapKeyBundleWithKeyVault");
   if (secret.secret.size() == 0) {
     return Status::InvalidArgument(k.subject, secret.kind == KeySlotKind::kPassphrase
                                                   ? "the passphrase is empty"
@@ -346,6 +398,8 @@ Result<KeySlotInfo> InspectKeySlot(std::string_view slot_json) {
   info.role = slot.role;
   info.kind = slot.kind;
   info.scrypt = slot.scrypt;
+  info.kid = slot.wrapped_kek.kid;
+  info.alg = slot.wrapped_kek.alg;
   if (slot.kind == KeySlotKind::kPassphrase) {
     // The same caps Scrypt() applies, checked before any work: a slot over them is damaged or hostile.
     if (ScryptWork(slot.scrypt) > kScryptMaxWork ||
@@ -367,6 +421,8 @@ namespace {
 // The slot's KEK from `secret`; the errors every unwrap reports the same way.
 Result<SecretBytes> SlotKek(const ParsedSlot& slot, const KeySecret& secret) {
   const std::string subject = "key slot " + slot.id;
+  if (slot.kind == KeySlotKind::kKeyVault)
+    return Status::InvalidArgument(subject, "is an Azure Key Vault slot; only Key Vault opens it");
   if (slot.kind != secret.kind) {
     return Status::InvalidArgument(subject, slot.kind == KeySlotKind::kPassphrase
                                                 ? "is a passphrase slot; a key file cannot open it"
@@ -424,6 +480,127 @@ Result<KeyBundle> UnwrapKeyBundle(std::string_view slot_json, const KeySecret& s
     return Status::Corruption("key slot " + slot.id, "says it is a " + std::string(KeyRoleName(slot.role)) +
                                                          " key but holds a " +
                                                          std::string(KeyRoleName(bundle->role())) + " key");
+  }
+  return bundle;
+}
+
+// ---- Azure Key Vault slots ----
+
+std::string_view KeySlotKindName(KeySlotKind k) {
+  switch (k) {
+    case KeySlotKind::kPassphrase:
+      return kKindPassphrase;
+    case KeySlotKind::kKeyFile:
+      return kKindKeyFile;
+    case KeySlotKind::kKeyVault:
+      return kKindKeyVault;
+  }
+  return "unknown";
+}
+
+bool ValidVersionedKid(std::string_view kid) {
+  constexpr std::string_view kScheme = "https://";
+  if (kid.substr(0, kScheme.size()) != kScheme) return false;
+  std::string_view rest = kid.substr(kScheme.size());
+  size_t slash = rest.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return false;
+  for (char c : rest.substr(0, slash)) {  // a host name (and port): no user info, query or fragment
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '-' || c == ':';
+    if (!ok) return false;
+  }
+  rest = rest.substr(slash + 1);
+  if (rest.substr(0, 5) != "keys/") return false;
+  rest = rest.substr(5);
+  size_t mid = rest.find('/');
+  if (mid == 0 || mid == std::string_view::npos || mid + 1 == rest.size()) return false;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    char c = rest[i];
+    if (i == mid) continue;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::string> WrapKeyBundleWithKeyVault(const KeyBundle& bundle, KeyWrapper& wrapper,
+                                              std::string_view kid, std::string_view slot_id,
+                                              std::string_view vault_id) {
+  if (!ValidSlotId(slot_id)) {
+    return Status::InvalidArgument("key slot id", "must be 1-64 characters of [A-Za-z0-9_-]");
+  }
+  const std::string subject = "key slot " + std::string(slot_id);
+  if (kid.size() > kMaxKidSize || !ValidVersionedKid(kid)) {
+    return Status::InvalidArgument(subject + " (" + wrapper.Name() + ")",
+                                   "the key id is not a versioned Key Vault key id "
+                                   "(https://NAME.vault.azure.net/keys/KEY/VERSION)");
+  }
+  SecretBytes kek(kKekSize);
+  CV_RETURN_IF_ERROR(RandomBytes({kek.data(), kek.size()}));
+  Result<WrappedKey> w = wrapper.Wrap(kid, kek.view());
+  if (!w.ok()) return w.status().Annotate(subject);
+  // The slot must record what really wrapped: a wrapper answering for another version would leave a slot
+  // that unwraps with the wrong key.
+  if (w->kid != kid || w->alg != kKeyVaultAlg) {
+    return Status::Internal(subject, wrapper.Name() + " wrapped with " + w->kid + " " + w->alg + ", not " +
+                                         std::string(kid) + " " + std::string(kKeyVaultAlg));
+  }
+  if (w->wrapped.size() < 16 || w->wrapped.size() > kMaxWrappedKek) {
+    return Status::Internal(subject, wrapper.Name() + " returned a wrapped key of " +
+                                         std::to_string(w->wrapped.size()) + " bytes");
+  }
+  const KeyRole role = bundle.role();
+  Bytes sealed;
+  CV_RETURN_IF_ERROR(
+      Aead(kek.view())
+          .Seal(bundle.Serialize().view(), AsBytes(BundleSlotAad(vault_id, slot_id, role)), &sealed));
+  nlohmann::ordered_json doc;
+  doc["version"] = kSlotVersionBundle;
+  doc["id"] = slot_id;
+  doc["kind"] = kKindKeyVault;
+  doc["role"] = KeyRoleName(role);
+  doc["kid"] = w->kid;
+  doc["alg"] = w->alg;
+  doc["wrapped_kek"] = Base64UrlEncode(w->wrapped);
+  doc["sealed_bundle"] = Base64Encode(sealed);
+  try {
+    return doc.dump(2) + "\n";
+  } catch (const nlohmann::json::exception& e) {  // only invalid UTF-8 throws; the kid was checked ASCII
+    return Status::Internal(subject, std::string("JSON encoding failed: ") + e.what());
+  }
+}
+
+Result<KeyBundle> UnwrapKeyBundleWithKeyVault(std::string_view slot_json, KeyWrapper& wrapper,
+                                              std::string_view vault_id) {
+  CV_ASSIGN_OR_RETURN(ParsedSlot slot, ParseSlotNoThrow(slot_json));
+  const std::string subject = "key slot " + slot.id;
+  if (slot.kind != KeySlotKind::kKeyVault) {
+    return Status::InvalidArgument(
+        subject, "is a " + std::string(KeySlotKindName(slot.kind)) + " slot, not an Azure Key Vault slot");
+  }
+  // Exactly the recorded version: the slot's KEK was wrapped by it, and no other version may stand in.
+  Result<SecretBytes> kek = wrapper.Unwrap(slot.wrapped_kek);
+  if (!kek.ok()) return kek.status().Annotate(subject);
+  if (kek->size() != kKekSize) {
+    return Status::Corruption(subject, wrapper.Name() + " unwrapped " + std::to_string(kek->size()) +
+                                           " bytes, not a " + std::to_string(kKekSize) + "-byte KEK");
+  }
+  SecretBytes raw(slot.sealed.size() - Aead::kOverhead);
+  Status open =
+      Aead(kek->view())
+          .Open(slot.sealed, AsBytes(BundleSlotAad(vault_id, slot.id, slot.role)), {raw.data(), raw.size()});
+  if (!open.ok()) {
+    // Key Vault unwrapped, so the key is right: the sealed bundle is not this slot's in this vault.
+    return Status::Corruption(subject, "the key unwrapped by " + slot.wrapped_kek.kid +
+                                           " does not open the sealed bundle: the slot was damaged, or "
+                                           "copied from another slot or vault");
+  }
+  Result<KeyBundle> bundle = KeyBundle::Parse(raw.view());
+  if (!bundle.ok()) return bundle.status().Annotate(subject);
+  if (bundle->role() != slot.role) {
+    return Status::Corruption(subject, "says it is a " + std::string(KeyRoleName(slot.role)) +
+                                           " key but holds a " + std::string(KeyRoleName(bundle->role())) +
+                                           " key");
   }
   return bundle;
 }

@@ -4,7 +4,8 @@
 // never rewrites data). From it, HKDF derives the data key (AEAD for every object) and the id key
 // (HMAC-SHA256 that names blobs). A key slot is a small JSON document stored in the vault under
 // keys/<slot-id>: the master key sealed by a key-encryption key (KEK) that comes from a passphrase
-// (scrypt) or a key file (HKDF over the file's random bytes). Format: docs/vault-format.md.
+// (scrypt) or a key file (HKDF over the file's random bytes), or (format v2) a random KEK wrapped by a key
+// held in Azure Key Vault (key_wrapper.h). Format: docs/vault-format.md.
 #pragma once
 
 #include <string>
@@ -13,6 +14,7 @@
 #include "core/result.h"
 #include "crypto/crypto.h"
 #include "crypto/key_bundle.h"
+#include "crypto/key_wrapper.h"
 
 namespace cv::crypto {
 
@@ -30,7 +32,9 @@ class MasterKey {
   SecretBytes raw_, data_key_, id_key_;
 };
 
-enum class KeySlotKind { kPassphrase, kKeyFile };
+// kKeyVault: format v2 only; no KeySecret is of this kind (a KeyWrapper opens it).
+enum class KeySlotKind { kPassphrase, kKeyFile, kKeyVault };
+std::string_view KeySlotKindName(KeySlotKind k);  // "passphrase", "keyfile", "azure-key-vault"
 
 // What unlocks a slot. The secret is held in memory only, never logged.
 struct KeySecret {
@@ -49,7 +53,9 @@ struct KeySlotInfo {
   KeyRole role = KeyRole::kAdmin;  // version 2 only
   KeySlotKind kind = KeySlotKind::kPassphrase;
   ScryptParams scrypt;  // passphrase slots only
-  uint64_t work = 0;    // scrypt N*r*p; 0 for key file slots (one HKDF)
+  uint64_t work = 0;    // scrypt N*r*p; 0 for key file and Key Vault slots
+  std::string kid;      // Key Vault slots: the full versioned key id that wrapped the KEK
+  std::string alg;      // Key Vault slots: "RSA-OAEP-256"
 };
 // Corruption or NotSupported as UnwrapMasterKey would report them, including scrypt parameters over the caps.
 Result<KeySlotInfo> InspectKeySlot(std::string_view slot_json);
@@ -75,5 +81,21 @@ Result<std::string> WrapKeyBundle(const KeyBundle& bundle, const KeySecret& secr
                                   std::string_view vault_id, const ScryptParams& params = {});
 Result<KeyBundle> UnwrapKeyBundle(std::string_view slot_json, const KeySecret& secret,
                                   std::string_view vault_id);
+
+// Format v2, Key Vault: the bundle sealed (same AAD as above) under a fresh random 32-byte KEK, and the KEK
+// wrapped by `wrapper` with exactly `kid` (RSA-OAEP-256). The slot records the kid, the algorithm and the
+// wrapped KEK (base64url). InvalidArgument for a kid that is not https://HOST/keys/NAME/VERSION; Internal
+// when the wrapper answers for another kid or algorithm than asked.
+Result<std::string> WrapKeyBundleWithKeyVault(const KeyBundle& bundle, KeyWrapper& wrapper,
+                                              std::string_view kid, std::string_view slot_id,
+                                              std::string_view vault_id);
+// Unwraps the KEK with exactly the recorded kid, then opens the bundle. The wrapper's errors
+// (PermissionDenied, Unavailable) come back annotated with the slot; a KEK that does not open the bundle is
+// Corruption (the slot was damaged or its parts swapped); InvalidArgument for a slot of another kind.
+Result<KeyBundle> UnwrapKeyBundleWithKeyVault(std::string_view slot_json, KeyWrapper& wrapper,
+                                              std::string_view vault_id);
+// "https://HOST/keys/NAME/VERSION" with a non-empty NAME and VERSION of [A-Za-z0-9-]: what a slot may record.
+bool ValidVersionedKid(std::string_view kid);
+inline constexpr std::string_view kKeyVaultAlg = "RSA-OAEP-256";
 
 }  // namespace cv::crypto

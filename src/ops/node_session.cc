@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 
 #include "backends/registry.h"
@@ -123,9 +124,17 @@ Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config,
 }
 
 Result<std::unique_ptr<vault::Vault>> OpenVault(const Config& config) {
+  return OpenVault(config, OpenConfiguredKeyVault(config));
+}
+
+Result<std::unique_ptr<vault::Vault>> OpenVault(const Config& config, const Result<ConfiguredKeyVault>& kv) {
   CV_ASSIGN_OR_RETURN(auto store, backends::OpenStore(config.vault_url, config.store, false));
-  CV_ASSIGN_OR_RETURN(crypto::KeySecret secret, LoadKeySecret(config, false));
-  return vault::Vault::Open(std::move(store), secret);
+  if (!kv.ok() && kv.status().IsNotFound()) {  // no vault.key_vault: the key file or passphrase, as always
+    CV_ASSIGN_OR_RETURN(crypto::KeySecret secret, LoadKeySecret(config, false));
+    return vault::Vault::Open(std::move(store), secret);
+  }
+  return OpenVaultWithKeyVault(
+      std::move(store), kv, [&config] { return LoadKeySecret(config, false); }, std::cerr);
 }
 
 Status CheckTag(const std::string& tag) {

@@ -9,6 +9,7 @@
 #include "cassandra/node_config.h"
 #include "cassandra/node_tool.h"
 #include "ops/config.h"
+#include "ops/key_vault_slots.h"
 #include "vault/vault.h"
 
 namespace cv::ops {
@@ -34,8 +35,12 @@ CqlTarget ResolveCqlTarget(const Config& config, const cassandra::NodeConfig& no
 Result<std::unique_ptr<cassandra::CqlSession>> ConnectCql(const Config& config,
                                                           const cassandra::NodeConfig& node);
 
-// Opens the vault the config names, unlocking it with the configured key. Messages say what to do.
+// Opens the vault the config names, unlocking it with the configured key. Messages say what to do. With
+// vault.key_vault configured, its Key Vault slots are tried first and the key file / passphrase is the
+// recovery key, used (with a warning on stderr naming why) when Key Vault fails (ops/key_vault_slots.h).
 Result<std::unique_ptr<vault::Vault>> OpenVault(const Config& config);
+// The same with a Key Vault already opened (key commands use it again): NotFound = not configured.
+Result<std::unique_ptr<vault::Vault>> OpenVault(const Config& config, const Result<ConfiguredKeyVault>& kv);
 
 // Tags name snapshot directories: Cassandra allows [\w-]+.
 Status CheckTag(const std::string& tag);

@@ -23,10 +23,12 @@ struct Candidate {
   uint64_t work = 0;
 };
 
-// The slots of the secret's kind and the vault's format version, cheapest first, at most kMaxSlotsTried.
-// *kind_seen: whether any slot of the secret's kind exists (for the message when none opens).
-Result<std::vector<Candidate>> Candidates(storage::ObjectStore& store, const crypto::KeySecret& secret,
-                                          int version, std::vector<VaultProblem>* problems, bool* kind_seen) {
+// The slots of `kind` and the vault's format version, cheapest first, at most kMaxSlotsTried. Key Vault
+// slots only when their kid starts with `kid_prefix`. *kind_seen: whether any slot of the kind exists (for
+// the message when none opens).
+Result<std::vector<Candidate>> Candidates(storage::ObjectStore& store, crypto::KeySlotKind kind, int version,
+                                          std::vector<VaultProblem>* problems, bool* kind_seen,
+                                          const std::string& kid_prefix = "") {
   std::vector<storage::ObjectInfo> slots;
   CV_RETURN_IF_ERROR(ListKind(store, ObjectKind::kKeySlot, &slots));
   if (slots.size() > kMaxSlotsRead) {
@@ -57,7 +59,13 @@ Result<std::vector<Candidate>> Candidates(storage::ObjectStore& store, const cry
         problems->push_back({s.key, info.status().ToString()});
       continue;
     }
-    if (info->kind != secret.kind) continue;
+    if (info->kind != kind) continue;
+    if (kind == crypto::KeySlotKind::kKeyVault && info->kid.compare(0, kid_prefix.size(), kid_prefix) != 0) {
+      // Written by whoever can write the store: a slot naming another key is never sent to it.
+      problems->push_back(
+          {s.key, "names the key " + info->kid + ", not the configured " + kid_prefix + "...; skipped"});
+      continue;
+    }
     if (info->version != version) {
       problems->push_back({s.key, "is a format v" + std::to_string(info->version) + " slot in a v" +
                                       std::to_string(version) + " vault; skipped"});
@@ -103,7 +111,7 @@ Result<Key> TryCandidates(storage::ObjectStore& store, const crypto::KeySecret& 
                           std::vector<VaultProblem>* problems, std::string* slot_id, Unwrap unwrap) {
   bool kind_seen = false;
   CV_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
-                      Candidates(store, secret, version, problems, &kind_seen));
+                      Candidates(store, secret.kind, version, problems, &kind_seen));
   for (const auto& c : candidates) {
     Result<Key> key = unwrap(c.doc);
     if (key.ok()) {
@@ -149,6 +157,63 @@ Result<std::string> AddKeySlotV2(storage::ObjectStore& store, const crypto::KeyB
   CV_ASSIGN_OR_RETURN(std::string slot, crypto::WrapKeyBundle(cut, secret, slot_id, vault_id, params));
   CV_RETURN_IF_ERROR(store.Put(layout::KeySlotKey(slot_id), crypto::AsBytes(slot)));
   return slot_id;
+}
+
+Result<crypto::KeyBundle> UnlockKeyBundleWithKeyVault(
+    storage::ObjectStore& store, crypto::KeyWrapper& wrapper, const std::string& kid_prefix,
+    const std::string& vault_id, std::vector<VaultProblem>* problems, std::string* slot_id) {
+  bool kind_seen = false;
+  CV_ASSIGN_OR_RETURN(std::vector<Candidate> candidates,
+                      Candidates(store, crypto::KeySlotKind::kKeyVault, 2, problems, &kind_seen, kid_prefix));
+  if (candidates.empty()) {
+    return Status::NotFound("vault " + store.Describe(),
+                            "has no Azure Key Vault slot for " + wrapper.Name() +
+                                " (add one with `cassvault key add --key-vault`)");
+  }
+  Status first_refusal;
+  for (const auto& c : candidates) {
+    Result<crypto::KeyBundle> bundle = crypto::UnwrapKeyBundleWithKeyVault(c.doc, wrapper, vault_id);
+    if (bundle.ok()) {
+      if (slot_id) *slot_id = layout::ParseKeySlotKey(c.key).value_or("");
+      return bundle;
+    }
+    const Status& st = bundle.status();
+    // Unreachable or throttled past the retries: the next slot would fare no better.
+    if (st.code() == StatusCode::kUnavailable || st.code() == StatusCode::kDeadlineExceeded ||
+        st.code() == StatusCode::kResourceExhausted || st.code() == StatusCode::kUnauthenticated)
+      return st;
+    if (st.IsCorruption() || st.code() == StatusCode::kNotSupported)
+      problems->push_back({c.key, st.ToString()});
+    if (first_refusal.ok()) first_refusal = st;
+  }
+  return Status::PermissionDenied(
+      "vault " + store.Describe(),
+      "no Azure Key Vault slot opens with " + wrapper.Name() + " (first: " + first_refusal.ToString() + ")");
+}
+
+Result<std::string> AddKeyVaultSlot(storage::ObjectStore& store, const crypto::KeyBundle& bundle,
+                                    crypto::KeyRole role, const std::string& vault_id,
+                                    crypto::KeyWrapper& wrapper, const std::string& kid) {
+  CV_ASSIGN_OR_RETURN(crypto::KeyBundle cut, bundle.ForRole(role));
+  CV_ASSIGN_OR_RETURN(std::string slot_id, RandomHex(8));
+  CV_ASSIGN_OR_RETURN(std::string slot,
+                      crypto::WrapKeyBundleWithKeyVault(cut, wrapper, kid, slot_id, vault_id));
+  CV_RETURN_IF_ERROR(store.Put(layout::KeySlotKey(slot_id), crypto::AsBytes(slot)));
+  return slot_id;
+}
+
+Result<std::string> ReadKeySlot(storage::ObjectStore& store, const std::string& slot_id) {
+  if (!layout::ParseKeySlotKey(layout::KeySlotKey(slot_id)))
+    return Status::InvalidArgument("key slot '" + slot_id + "'",
+                                   "is not a key slot id (see `cassvault key list`)");
+  const std::string key = layout::KeySlotKey(slot_id);
+  auto info = store.Stat(key);
+  if (info.status().IsNotFound())
+    return Status::NotFound("key slot " + slot_id, "is not in the vault (see `cassvault key list`)");
+  CV_RETURN_IF_ERROR(info.status());
+  std::vector<uint8_t> doc;
+  CV_RETURN_IF_ERROR(ReadBounded(store, ObjectKind::kKeySlot, key, info->size, &doc));
+  return std::string(doc.begin(), doc.end());
 }
 
 Result<std::vector<SlotListing>> ListKeySlots(storage::ObjectStore& store) {

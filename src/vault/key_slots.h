@@ -1,5 +1,6 @@
 // src/vault/key_slots.h — the vault's key slots (keys/<slot id>): each wraps, under a passphrase or a key
-// file, the one master key (format v1) or the key bundle of one role (v2) (crypto/key_slot.h;
+// file, the one master key (format v1) or the key bundle of one role (v2), or (v2) under a KEK that an Azure
+// Key Vault key wraps (crypto/key_slot.h;
 // docs/vault-format.md, "Key slots").
 //
 // Anyone who can write the store can add a slot, so unlocking reads every slot document (bounded) and
@@ -37,6 +38,21 @@ Result<crypto::MasterKey> UnlockMasterKey(storage::ObjectStore& store, const cry
 Result<crypto::KeyBundle> UnlockKeyBundle(storage::ObjectStore& store, const crypto::KeySecret& secret,
                                           const std::string& vault_id, std::vector<VaultProblem>* problems,
                                           std::string* slot_id = nullptr);
+
+// Format v2, Key Vault: the key bundle from the first Key Vault slot `wrapper` opens. Only slots whose kid
+// starts with `kid_prefix` (the configured key, "https://NAME.vault.azure.net/keys/KEY/") are tried; others
+// are skipped as problems, so a slot written into the store never sends a request to another key or host.
+// NotFound when there is no such slot; the wrapper's Unavailable / Unauthenticated at once (the next slot
+// would fare no better); else PermissionDenied naming the first refusal.
+Result<crypto::KeyBundle> UnlockKeyBundleWithKeyVault(
+    storage::ObjectStore& store, crypto::KeyWrapper& wrapper, const std::string& kid_prefix,
+    const std::string& vault_id, std::vector<VaultProblem>* problems, std::string* slot_id = nullptr);
+// Writes a new v2 Key Vault slot wrapping `bundle` cut down to `role`, wrapped with exactly `kid`.
+Result<std::string> AddKeyVaultSlot(storage::ObjectStore& store, const crypto::KeyBundle& bundle,
+                                    crypto::KeyRole role, const std::string& vault_id,
+                                    crypto::KeyWrapper& wrapper, const std::string& kid);
+// The document of keys/<slot_id> (bounded). InvalidArgument for an id no slot can have, NotFound if absent.
+Result<std::string> ReadKeySlot(storage::ObjectStore& store, const std::string& slot_id);
 
 // Writes a new v2 slot wrapping `bundle` cut down to `role` (InvalidArgument if `bundle` holds less).
 Result<std::string> AddKeySlotV2(storage::ObjectStore& store, const crypto::KeyBundle& bundle,

@@ -1,5 +1,6 @@
 #include "vault/vault.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -62,6 +63,23 @@ Result<std::unique_ptr<Vault>> Vault::Init(std::unique_ptr<storage::ObjectStore>
 
 Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore> store,
                                            const crypto::KeySecret& secret) {
+  Unlocker unlock;
+  unlock.v2 = [&secret](storage::ObjectStore& s, const std::string& vault_id,
+                        std::vector<VaultProblem>* problems, std::string* slot_id) {
+    return UnlockKeyBundle(s, secret, vault_id, problems, slot_id);
+  };
+  unlock.v1_secret = [&secret]() -> Result<crypto::KeySecret> {
+    crypto::KeySecret copy;
+    copy.kind = secret.kind;
+    copy.secret = crypto::SecretBytes(secret.secret.view());
+    copy.weak_text_key_file = secret.weak_text_key_file;
+    return copy;
+  };
+  return Open(std::move(store), unlock);
+}
+
+Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore> store,
+                                           const Unlocker& unlock) {
   std::vector<uint8_t> raw;
   Status st = ReadBounded(*store, ObjectKind::kConfig, layout::kConfig, std::nullopt, &raw);
   if (st.IsNotFound()) {
@@ -76,11 +94,11 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<storage::ObjectStore>
   std::unique_ptr<Vault> v;
   std::string slot_id;
   if (config.version == 1) {
+    CV_ASSIGN_OR_RETURN(crypto::KeySecret secret, unlock.v1_secret());
     CV_ASSIGN_OR_RETURN(crypto::MasterKey key, UnlockMasterKey(*store, secret, &problems, &slot_id));
     v.reset(new Vault(std::move(store), VaultKeys::V1(config.vault_id, std::move(key))));
   } else {
-    CV_ASSIGN_OR_RETURN(crypto::KeyBundle bundle,
-                        UnlockKeyBundle(*store, secret, config.vault_id, &problems, &slot_id));
+    CV_ASSIGN_OR_RETURN(crypto::KeyBundle bundle, unlock.v2(*store, config.vault_id, &problems, &slot_id));
     CV_RETURN_IF_ERROR(CheckConfigSignature(config, bundle, subject));
     v.reset(new Vault(std::move(store), VaultKeys::V2(config.vault_id, std::move(bundle))));
   }
@@ -113,6 +131,43 @@ Result<std::string> Vault::AddKeySlot(const crypto::KeySecret& secret, const cry
                                       crypto::KeyRole role) {
   if (const crypto::MasterKey* m = keys_.master()) return vault::AddKeySlot(*store_, *m, secret, params);
   return AddKeySlotV2(*store_, *keys_.bundle(), role, vault_id(), secret, params);
+}
+
+Result<std::string> Vault::AddKeyVaultSlot(crypto::KeyWrapper& wrapper, crypto::KeyRole role) {
+  const crypto::KeyBundle* bundle = keys_.bundle();
+  if (bundle == nullptr) {
+    return Status::FailedPrecondition(
+        "vault " + store_->Describe(),
+        "is format 1: Azure Key Vault slots need format 2 (a format 1 vault has one "
+        "master key and no roles); nothing was changed");
+  }
+  Result<std::string> kid = wrapper.CurrentKid();
+  if (!kid.ok()) return kid.status().Annotate(wrapper.Name());
+  CV_ASSIGN_OR_RETURN(crypto::KeyBundle cut, bundle->ForRole(role));
+  CV_ASSIGN_OR_RETURN(std::string slot_id,
+                      vault::AddKeyVaultSlot(*store_, cut, role, vault_id(), wrapper, *kid));
+  // Proof before anyone relies on it: read back what the store holds and open it through Key Vault.
+  Status proof = [&]() -> Status {
+    CV_ASSIGN_OR_RETURN(std::string doc, ReadKeySlot(*store_, slot_id));
+    CV_ASSIGN_OR_RETURN(crypto::KeyBundle back,
+                        crypto::UnwrapKeyBundleWithKeyVault(doc, wrapper, vault_id()));
+    crypto::SecretBytes a = back.Serialize(), b = cut.Serialize();
+    if (a.size() != b.size() || !std::equal(a.data(), a.data() + a.size(), b.data()))
+      return Status::Internal("key slot " + slot_id,
+                              "opened through Key Vault to other keys than it was given");
+    return Status::OK();
+  }();
+  if (!proof.ok()) {
+    (void)store_->Delete(layout::KeySlotKey(slot_id));  // best effort: a slot that does not open helps nobody
+    return proof.Annotate("new key slot " + slot_id + " did not open and was removed again");
+  }
+  return slot_id;
+}
+
+Status Vault::DeleteKeySlot(const std::string& slot_id) {
+  if (!layout::ParseKeySlotKey(layout::KeySlotKey(slot_id)))
+    return Status::InvalidArgument("key slot '" + slot_id + "'", "is not a key slot id");
+  return store_->Delete(layout::KeySlotKey(slot_id));
 }
 
 Status Vault::UsePartition(std::string node_id) {

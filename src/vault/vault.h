@@ -19,6 +19,7 @@
 // LoadIndex except through AddToIndex, which locks). BlobCodec is per thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,18 @@ class Vault {
   // NotFound if the store holds no vault; PermissionDenied if no key slot opens with `secret`.
   static Result<std::unique_ptr<Vault>> Open(std::unique_ptr<storage::ObjectStore> store,
                                              const crypto::KeySecret& secret);
+  // How Open unlocks, chosen by the caller (ops: Key Vault slots first, then the recovery key file or
+  // passphrase). Only the function of the vault's format is called, once, after the config was read.
+  struct Unlocker {
+    // Format v2: the bundle of the slot that opened, and its id in *slot_id; problems met on the way.
+    std::function<Result<crypto::KeyBundle>(storage::ObjectStore&, const std::string& vault_id,
+                                            std::vector<VaultProblem>* problems, std::string* slot_id)>
+        v2;
+    // Format v1: the secret (a v1 vault has no Key Vault slots).
+    std::function<Result<crypto::KeySecret>()> v1_secret;
+  };
+  static Result<std::unique_ptr<Vault>> Open(std::unique_ptr<storage::ObjectStore> store,
+                                             const Unlocker& unlock);
 
   storage::ObjectStore& store() { return *store_; }
   const std::string& vault_id() const { return keys_.vault_id(); }
@@ -148,6 +161,12 @@ class Vault {
   // `role`'s keys; InvalidArgument if this vault was opened with a key of a lesser role. v1 has no roles.
   Result<std::string> AddKeySlot(const crypto::KeySecret& secret, const crypto::ScryptParams& params = {},
                                  crypto::KeyRole role = crypto::KeyRole::kAdmin);
+  // Format v2: adds a slot for `role` whose KEK `wrapper`'s newest key version (CurrentKid) wraps, then
+  // proves it opens (unwraps it through `wrapper` and compares the bundle); a slot that does not is deleted
+  // again and the error returned. FailedPrecondition for a format v1 vault.
+  Result<std::string> AddKeyVaultSlot(crypto::KeyWrapper& wrapper, crypto::KeyRole role);
+  // Deletes keys/<slot_id>, nothing else: callers check first that the vault stays openable (ops/key_ops.h).
+  Status DeleteKeySlot(const std::string& slot_id);
   using SlotListing = vault::SlotListing;
   Result<std::vector<SlotListing>> ListKeySlots() { return vault::ListKeySlots(*store_); }
 
