@@ -95,4 +95,28 @@ void RecordOrWarn(AuditTrail& trail, vault::Vault& v, const AuditEvent& e, const
 // The host key writer ids are made from: /etc/machine-id, else the host name.
 std::string AuditHostKey();
 
+inline Status StatusOf(const Status& s) { return s; }
+template <typename T>
+Status StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+// A governance change (key slots, policies, approvals): intent first, and not made at all when the trail
+// cannot record it; then its outcome, refusals included. `run` returns a Status or a Result; `describe`
+// (optional) turns a successful result into details for the outcome record (the new slot's id, ...).
+template <typename Fn, typename Describe>
+auto AuditedChange(vault::Vault& v, const AuditEvent& e, Fn run, Describe describe) -> decltype(run()) {
+  auto trail = AuditTrail::For(v);
+  Result<AuditIntent> intent = trail->Begin(e);
+  if (!intent.ok()) return intent.status();
+  auto r = run();
+  const Status st = StatusOf(r);
+  FinishOrWarn(*trail, v, *intent, st, st.ok() ? describe(r) : nlohmann::json::object());
+  return r;
+}
+template <typename Fn>
+auto AuditedChange(vault::Vault& v, const AuditEvent& e, Fn run) -> decltype(run()) {
+  return AuditedChange(v, e, std::move(run), [](const auto&) { return nlohmann::json::object(); });
+}
+
 }  // namespace cv::ops

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/vault_layout.h"
+#include "ops/audit_trail.h"
 #include "vault/crash_point.h"
 #include "vault/key_slots.h"
 
@@ -24,6 +25,14 @@ Status RequireAdmin(const vault::Vault& v, const std::string& what) {
                                             std::string(crypto::KeyRoleName(b->role())) +
                                             " key. Nothing was changed");
 }
+
+// For audit records: a format 1 vault's one key does everything.
+std::string RoleName(const vault::Vault& v, KeyRole r) {
+  return v.keys().bundle() == nullptr ? "all" : std::string(crypto::KeyRoleName(r));
+}
+
+nlohmann::json NewSlotDetails(const Result<std::string>& slot) { return {{"new_slot", *slot}}; }
+nlohmann::json RotatedDetails(const Result<RotateResult>& r) { return {{"new_slot", r->new_slot}}; }
 
 KeyRole DefaultRole(const vault::Vault& v) {
   const crypto::KeyBundle* b = v.keys().bundle();
@@ -132,24 +141,30 @@ Result<std::string> AddSecretSlot(vault::Vault& v, const crypto::KeySecret& secr
     return Status::InvalidArgument(
         "--role", "a format 1 vault has one key that does everything: its slots have no role");
   }
-  // audit: key.add
-  return v.AddKeySlot(secret, params, role.value_or(DefaultRole(v)));
+  const KeyRole r = role.value_or(DefaultRole(v));
+  return AuditedChange(
+      v, {"key.add", {}, {{"kind", "secret"}, {"role", RoleName(v, r)}}, ""},
+      [&] { return v.AddKeySlot(secret, params, r); }, NewSlotDetails);
 }
 
 Result<std::string> AddKeyVaultSlot(vault::Vault& v, crypto::KeyWrapper& wrapper,
                                     std::optional<KeyRole> role) {
-  // audit: key.add
-  return v.AddKeyVaultSlot(wrapper, role.value_or(DefaultRole(v)));
+  const KeyRole r = role.value_or(DefaultRole(v));
+  return AuditedChange(
+      v, {"key.add", {}, {{"kind", "azure-key-vault"}, {"role", RoleName(v, r)}}, ""},
+      [&] { return v.AddKeyVaultSlot(wrapper, r); }, NewSlotDetails);
 }
 
 Status RemoveSlot(vault::Vault& v, const std::string& slot_id) {
   CV_RETURN_IF_ERROR(RequireAdmin(v, "key remove " + slot_id));
-  // Exists (NotFound names the slot otherwise); a damaged or foreign object under keys/ may be removed too.
-  CV_RETURN_IF_ERROR(vault::ReadKeySlot(v.store(), slot_id).status());
-  CV_RETURN_IF_ERROR(CheckRemovable(v, slot_id));
-  // approval: key.remove slot=<id>
-  // audit: key.remove
-  return v.DeleteKeySlot(slot_id);
+  // Audited from here: an admin's refused removal is worth a record too.
+  return AuditedChange(v, {"key.remove", {slot_id}, {}, ""}, [&]() -> Status {
+    // Exists (NotFound names the slot otherwise); a damaged or foreign object under keys/ may be removed too.
+    CV_RETURN_IF_ERROR(vault::ReadKeySlot(v.store(), slot_id).status());
+    CV_RETURN_IF_ERROR(CheckRemovable(v, slot_id));
+    // approval: key.remove slot=<id>
+    return v.DeleteKeySlot(slot_id);
+  });
 }
 
 Result<RotateResult> RotateKeyVaultSlot(vault::Vault& v, crypto::KeyWrapper& wrapper,
@@ -171,12 +186,17 @@ Result<RotateResult> RotateKeyVaultSlot(vault::Vault& v, crypto::KeyWrapper& wra
   }
   // The new slot first, proven to open through Key Vault (AddKeyVaultSlot), then the old one goes: a kill
   // in between leaves both, each opening the vault.
-  // audit: key.rotate
-  CV_ASSIGN_OR_RETURN(r.new_slot, v.AddKeyVaultSlot(wrapper, old.info.role));
-  vault::CrashPoint("key-rotate-added");  // tests: killed here, both slots remain and each opens
-  CV_RETURN_IF_ERROR(v.DeleteKeySlot(slot_id).Annotate(subject + ": new slot " + r.new_slot +
-                                                       " was added and opens; deleting the old slot failed"));
-  return r;
+  AuditEvent e{"key.rotate", {slot_id, old.info.kid, *newest}, {{"kind", "azure-key-vault"}}, ""};
+  return AuditedChange(
+      v, e,
+      [&]() -> Result<RotateResult> {
+        CV_ASSIGN_OR_RETURN(r.new_slot, v.AddKeyVaultSlot(wrapper, old.info.role));
+        vault::CrashPoint("key-rotate-added");  // tests: killed here, both slots remain and each opens
+        CV_RETURN_IF_ERROR(v.DeleteKeySlot(slot_id).Annotate(
+            subject + ": new slot " + r.new_slot + " was added and opens; deleting the old slot failed"));
+        return r;
+      },
+      RotatedDetails);
 }
 
 Result<RotateResult> RotateSecretSlot(vault::Vault& v, const std::string& slot_id,
@@ -194,16 +214,20 @@ Result<RotateResult> RotateSecretSlot(vault::Vault& v, const std::string& slot_i
     return Status::FailedPrecondition(subject, "is a format v" + std::to_string(old.info.version) +
                                                    " slot in a v" + std::to_string(v.format()) + " vault");
   }
-  // audit: key.rotate
-  CV_ASSIGN_OR_RETURN(std::string new_slot, v.AddKeySlot(new_secret, params, old.info.role));
-  if (Status proof = ProveSecretSlot(v, new_slot, new_secret, old.info.role); !proof.ok()) {
-    (void)v.DeleteKeySlot(new_slot);  // best effort: a slot that does not open helps nobody
-    return proof.Annotate(subject + ": the new slot did not open and was removed again");
-  }
-  vault::CrashPoint("key-rotate-added");
-  CV_RETURN_IF_ERROR(v.DeleteKeySlot(slot_id).Annotate(subject + ": new slot " + new_slot +
-                                                       " was added and opens; deleting the old slot failed"));
-  return RotateResult{slot_id, new_slot, "", "", false};
+  return AuditedChange(
+      v, {"key.rotate", {slot_id}, {{"kind", "secret"}}, ""},
+      [&]() -> Result<RotateResult> {
+        CV_ASSIGN_OR_RETURN(std::string new_slot, v.AddKeySlot(new_secret, params, old.info.role));
+        if (Status proof = ProveSecretSlot(v, new_slot, new_secret, old.info.role); !proof.ok()) {
+          (void)v.DeleteKeySlot(new_slot);  // best effort: a slot that does not open helps nobody
+          return proof.Annotate(subject + ": the new slot did not open and was removed again");
+        }
+        vault::CrashPoint("key-rotate-added");
+        CV_RETURN_IF_ERROR(v.DeleteKeySlot(slot_id).Annotate(
+            subject + ": new slot " + new_slot + " was added and opens; deleting the old slot failed"));
+        return RotateResult{slot_id, new_slot, "", "", false};
+      },
+      RotatedDetails);
 }
 
 }  // namespace cv::ops

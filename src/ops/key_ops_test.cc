@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -13,6 +14,7 @@
 #include "crypto/fake_key_wrapper.h"
 #include "ops/key_vault_slots.h"
 #include "storage/forwarding_store.h"
+#include "vault/audit_log.h"
 #include "vault/testing.h"
 
 namespace cv::ops {
@@ -193,6 +195,41 @@ TEST_F(KeyOpsTest, RotatingAfterTheKeyRotatedTwiceWrapsWithTheNewestVersionAndRe
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->unchanged);
   EXPECT_EQ(SlotObjects().size(), 2u);
+}
+
+// Every key change is in the audit trail: intent first, then the outcome naming the slots; a refusal too.
+TEST_F(KeyOpsTest, KeyChangesAreAuditedIntentFirstWithTheSlotsTheyTouched) {
+  auto v = Open("admin");
+  auto added = AddKeyVaultSlot(*v, kv_, KeyRole::kReader);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  kv_.NewVersion();
+  auto rotated = RotateKeyVaultSlot(*v, kv_, *added);
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  Status refused = RemoveSlot(*v, admin_slot_);  // the last admin slot: refused
+  ASSERT_FALSE(refused.ok());
+  ASSERT_TRUE(RemoveSlot(*v, rotated->new_slot).ok());
+
+  std::map<std::string, std::vector<storage::ObjectInfo>> by_writer;
+  std::vector<std::string> strays;
+  ASSERT_TRUE(vault::AuditLog::ListAll(v->objects(), &by_writer, &strays).ok());
+  ASSERT_EQ(by_writer.size(), 1u);
+  std::vector<std::string> seen;
+  for (const auto& o : by_writer.begin()->second) {
+    auto e = vault::AuditLog::Read(v->objects(), o.key);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    const auto& r = e->record;
+    seen.push_back(r["op"].get<std::string>() + " " + r["outcome"]["status"].get<std::string>());
+    if (r["op"] == "key.rotate" && r["outcome"]["status"] == "ok") {
+      EXPECT_EQ(r["details"]["new_slot"], rotated->new_slot);
+      EXPECT_EQ(r["targets"][0], *added);
+    }
+    if (r["op"] == "key.add" && r["outcome"]["status"] == "ok") {
+      EXPECT_EQ(r["details"]["new_slot"], *added);
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"key.add started", "key.add ok", "key.rotate started",
+                                            "key.rotate ok", "key.remove started", "key.remove refused",
+                                            "key.remove started", "key.remove ok"}));
 }
 
 TEST_F(KeyOpsTest, ARotationThatCannotDeleteTheOldSlotLeavesBothAndEachOpens) {
