@@ -38,5 +38,7 @@ std::string ChangedBy(const vault::Vault& v);
 void AddRetentionCommands(CLI::App& app, GlobalFlags& g);  // forget, undelete, retain, lock, settings
 // prune_commands.cc
 void AddPruneCommands(CLI::App& app, GlobalFlags& g);  // prune
+// approval_commands.cc
+void AddApprovalCommands(CLI::App& app, GlobalFlags& g);  // guardian generate-key|add|list|remove, approve
 
 }  // namespace cv::cli

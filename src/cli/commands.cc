@@ -911,6 +911,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddPolicyCommands(app, g);
   AddRetentionCommands(app, g);
   AddPruneCommands(app, g);
+  AddApprovalCommands(app, g);
   AddDaemonCommands(app, g);
 }
 
