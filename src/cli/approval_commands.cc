@@ -111,20 +111,21 @@ void AddAdd(CLI::App* guardian, GlobalFlags& g) {
     auto added = ops::AddGuardian(**v, *gd, ChangedBy(**v), UnixNow());
     WarnVaultProblems(**v);
     if (!added.ok()) return void(g.exit_code = Fail(added.status()));
-    LogEvent(g, "gd.add", {{"gd", added->id}, {"name", added->name}});
+    LogEvent(g, "guardian.add", {{"guardian", added->id}, {"name", added->name}});
     if (g.json) {
       std::cout << GuardianJson(*added).dump() << "\n";
     } else {
-      std::cout << "gd " << added->id << " (" << Printable(added->name) << ", " << added->alg
-                << ") registered; destructive operations now need a gd's approval\n";
+      std::cout << "guardian " << added->id << " (" << Printable(added->name) << ", " << added->alg
+                << ") registered; destructive operations now need a guardian's approval\n";
     }
   });
 }
 
-void AddRemove(CLI::App* gd, GlobalFlags& g) {
-  auto* cmd = gd->add_subcommand("remove", "unregister a gd (admin key and an approval of a gd: gd.remove)");
+void AddRemove(CLI::App* guardian, GlobalFlags& g) {
+  auto* cmd = guardian->add_subcommand(
+      "remove", "unregister a guardian (admin key and an approval of a guardian: guardian.remove)");
   auto which = std::make_shared<std::string>();
-  cmd->add_option("GUARDIAN", *which, "the gd's id or name")->required();
+  cmd->add_option("GUARDIAN", *which, "the guardian's id or name")->required();
   cmd->callback([&g, which] {
     auto v = OpenVaultOf(g);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
