@@ -52,7 +52,8 @@ class VaultSettingsStore {
   VaultSettingsStore(ObjectTable& objects, const VaultKeys& keys, ProblemLog& problems);
 
   // The newest valid version (defaults, version 0, when none was set). One LIST of settings/vault/ and a GET
-  // per version read, newest first, until one verifies; the ones that do not are named in problems.
+  // per version (whether a version counts depends on the one before it: the two-person rule), plus a GET
+  // per approval a guarded version names; the ones that do not count are named in problems.
   Result<VaultSettings> Current();
   // Every valid version, oldest first (a guarded change without its approval is not valid).
   Result<std::vector<VaultSettings>> History();
