@@ -27,13 +27,22 @@ Result<std::unique_ptr<vault::Vault>> OpenVaultOf(const GlobalFlags& g) {
   return ops::OpenVault(cfg);
 }
 
-// The Key Vault signing key (`sign`, PS256) of a guardian. The Key Vault client is built behind the
-// crypto::RemoteSigner seam; this build has none wired yet.
-Result<std::unique_ptr<vault::ApprovalSigner>> OpenKeyVaultGuardian(const GlobalFlags& g,
-                                                                    const std::string& name) {
+// The Key Vault key `key_name` (its `sign`, PS256) behind the crypto::RemoteSigner seam. The Key Vault
+// client comes with ops/key_vault.h (`ops::OpenKeyVaultSigner(cfg, key_name)`), wired here at merge; until
+// then this build has none.
+Result<std::unique_ptr<crypto::RemoteSigner>> OpenRemoteSigner(const GlobalFlags& g,
+                                                               const std::string& key_name) {
   (void)g;
-  return Status::NotSupported("--guardian-key-vault " + name,
-                              "this build has no Azure Key Vault client; sign with --guardian-key FILE");
+  return Status::NotSupported("Azure Key Vault key " + key_name,
+                              "this build has no Azure Key Vault client; use an Ed25519 guardian key file");
+}
+
+// The key name in a versioned kid: https://NAME.vault.azure.net/keys/KEY/VERSION -> KEY.
+std::string KeyNameOf(const std::string& kid) {
+  const size_t at = kid.find("/keys/");
+  if (at == std::string::npos) return kid;
+  const std::string rest = kid.substr(at + 6);
+  return rest.substr(0, rest.find('/'));
 }
 
 json GuardianJson(const vault::Guardian& x) {
@@ -87,19 +96,35 @@ void AddAdd(CLI::App* guardian, GlobalFlags& g) {
       "add",
       "register a guardian (admin key; with guardians already registered, an approval of one of them)");
   struct Flags {
-    std::string public_key, name;
+    std::string public_key, name, key_vault;
   };
   auto f = std::make_shared<Flags>();
+  cmd->add_option(
+         "--key-vault", f->key_vault,
+         "a Key Vault RSA key version as the guardian: its versioned kid; its public key is recorded")
+      ->type_name("KID");
   cmd->add_option("--public-key", f->public_key,
                   "a file holding the guardian's public key, or the key itself (base64: an Ed25519 key "
                   "from `guardian generate-key`, or a Key Vault RSA key's DER public key)")
-      ->required()
+
       ->type_name("FILE_OR_B64");
   cmd->add_option("--name", f->name, "a name for messages (default guardian-<id>)")->type_name("NAME");
   cmd->callback([&g, f] {
-    auto text = PublicKeyText(f->public_key);
-    if (!text.ok()) return void(g.exit_code = Fail(text.status()));
-    auto gd = vault::GuardianFromPublicKey(*text, f->name);
+    if (f->public_key.empty() == f->key_vault.empty()) {
+      return void(
+          g.exit_code = Fail(Status::InvalidArgument(
+              "guardian add", "give the guardian's key: --public-key FILE_OR_B64 or --key-vault KID")));
+    }
+    Result<vault::Guardian> gd = Status::Internal("guardian add", "no key");
+    if (!f->key_vault.empty()) {
+      auto remote = OpenRemoteSigner(g, KeyNameOf(f->key_vault));
+      if (!remote.ok()) return void(g.exit_code = Fail(remote.status()));
+      gd = ops::GuardianFromKeyVault(**remote, f->key_vault, f->name);
+    } else {
+      auto text = PublicKeyText(f->public_key);
+      if (!text.ok()) return void(g.exit_code = Fail(text.status()));
+      gd = vault::GuardianFromPublicKey(*text, f->name);
+    }
     if (!gd.ok()) return void(g.exit_code = Fail(gd.status()));
     if (gd->name.empty()) gd->name = "guardian-" + gd->id;
     if (!layout::IsValidObjectName(gd->name)) {
@@ -182,9 +207,9 @@ void AddApprove(CLI::App& app, GlobalFlags& g) {
       ->type_name("DUR");
   auto* kf =
       cmd->add_option("--guardian-key", f->key_file, "the guardian's Ed25519 key file")->type_name("FILE");
-  auto* kv =
-      cmd->add_option("--guardian-key-vault", f->key_vault, "the guardian's Key Vault key (signs PS256)")
-          ->type_name("NAME");
+  auto* kv = cmd->add_option("--guardian-key-vault", f->key_vault,
+                             "the registered Key Vault guardian (name, id or kid) whose key signs (PS256)")
+                 ->type_name("NAME");
   kf->excludes(kv);
   cmd->add_option("--reason", f->reason, "why (kept in the approval)")->type_name("TEXT");
   cmd->callback([&g, f] {
@@ -197,11 +222,26 @@ void AddApprove(CLI::App& app, GlobalFlags& g) {
           g.exit_code = Fail(Status::InvalidArgument(
               "approve", "give the guardian's key: --guardian-key FILE or --guardian-key-vault NAME")));
     }
-    auto signer =
-        f->key_file.empty() ? OpenKeyVaultGuardian(g, f->key_vault) : vault::OpenGuardianKeyFile(f->key_file);
-    if (!signer.ok()) return void(g.exit_code = Fail(signer.status()));
+    Result<std::unique_ptr<vault::ApprovalSigner>> signer = Status::Internal("approve", "no signer");
+    if (!f->key_file.empty()) {
+      signer = vault::OpenGuardianKeyFile(f->key_file);
+      if (!signer.ok()) return void(g.exit_code = Fail(signer.status()));
+    }
     auto v = OpenVaultOf(g);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    if (!f->key_vault.empty()) {
+      // The registered Key Vault guardian (name, id or kid) says which key and version signs.
+      auto all = ops::ListGuardians(**v);
+      if (!all.ok()) return void(g.exit_code = Fail(all.status()));
+      std::string kid = f->key_vault;
+      for (const auto& x : *all) {
+        if (x.name == f->key_vault || x.id == f->key_vault) kid = x.kid;
+      }
+      auto remote = OpenRemoteSigner(g, KeyNameOf(kid));
+      if (!remote.ok()) return void(g.exit_code = Fail(remote.status()));
+      signer = ops::KeyVaultApprovalSigner(**v, f->key_vault, std::move(remote).value());
+      if (!signer.ok()) return void(g.exit_code = Fail(signer.status()));
+    }
     const int64_t now = UnixNow();
     auto a = ops::Approve(**v, *op, now + *dur, f->reason, **signer, now);
     WarnVaultProblems(**v);

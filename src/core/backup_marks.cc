@@ -47,7 +47,9 @@ std::optional<size_t> Longest(const std::vector<Entry>& all, const std::vector<s
   for (size_t i : idx) {
     const Entry& e = all[i];
     if (e.op != Op::kLock || !e.approval.empty()) continue;
-    if (reset && Before(all, i, *reset)) continue;
+    // Only a lock decided strictly before the reset is overridden: one in the same second (mark objects of
+    // one second list in random order) still counts, so an ambiguous order keeps the longer lock.
+    if (reset && e.at < all[*reset].at) continue;
     if (!best || e.until > all[*best].until) best = i;
   }
   return best;

@@ -196,3 +196,22 @@ TEST(BackupMarksApprovalTest, ApprovalIdRoundTripsAndOnlyOnLockOrForget) {
 
 }  // namespace
 }  // namespace cv::marks
+
+namespace cv::marks {
+namespace {
+
+TEST(BackupMarksApprovalTest, APlainLockInTheSameSecondAsAnApprovedUnlockStillCounts) {
+  // Mark objects of one second list in random order: whichever comes first, the lock holds.
+  for (bool lock_first : {true, false}) {
+    State s;
+    Entry unlock = E(Op::kLock, kA, 600, 0);
+    unlock.approval = "20261206T170000Z-00112233aabbccdd";
+    Entry lock = E(Op::kLock, kA, 600, 9000);
+    s.Add(lock_first ? lock : unlock);
+    s.Add(lock_first ? unlock : lock);
+    EXPECT_EQ(s.Of(kA, "t").locked_until, 9000) << lock_first;
+  }
+}
+
+}  // namespace
+}  // namespace cv::marks

@@ -126,4 +126,32 @@ Result<std::vector<vault::Guardian>> ListGuardians(vault::Vault& v) {
   return s.guardians;
 }
 
+Result<vault::Guardian> GuardianFromKeyVault(crypto::RemoteSigner& signer, const std::string& kid,
+                                             const std::string& name) {
+  CV_ASSIGN_OR_RETURN(crypto::Bytes der, signer.PublicKeyDer(kid));
+  auto g = vault::GuardianFromPublicKey(crypto::Base64Encode(der), name);
+  if (!g.ok() || g->alg != vault::kGuardianPs256) {
+    return Status::InvalidArgument(
+        signer.Name() + " key " + kid,
+        "is not an RSA key of 2048 bits or more; a Key Vault guardian signs PS256");
+  }
+  g->kid = kid;
+  return g;
+}
+
+Result<std::unique_ptr<vault::ApprovalSigner>> KeyVaultApprovalSigner(
+    vault::Vault& v, const std::string& which, std::unique_ptr<crypto::RemoteSigner> signer) {
+  CV_ASSIGN_OR_RETURN(std::vector<vault::Guardian> all, ListGuardians(v));
+  std::string names;
+  for (const vault::Guardian& g : all) {
+    if (g.alg != vault::kGuardianPs256) continue;
+    if (g.name == which || g.id == which || g.kid == which)
+      return vault::RemoteApprovalSigner(std::move(signer), g);
+    names += (names.empty() ? "" : ", ") + g.name + " (" + g.kid + ")";
+  }
+  return Status::NotFound(
+      "Key Vault guardian " + which,
+      "is not registered (Key Vault guardians: " + (names.empty() ? std::string("none") : names) + ")");
+}
+
 }  // namespace cv::ops

@@ -39,4 +39,14 @@ Result<vault::Guardian> RemoveGuardian(vault::Vault& v, const std::string& which
                                        int64_t now);
 Result<std::vector<vault::Guardian>> ListGuardians(vault::Vault& v);
 
+// A Key Vault key as a guardian (PS256): its version `kid`'s DER public key, recorded at registration
+// (InvalidArgument unless it is an RSA key of 2048 bits or more). `name` as for AddGuardian.
+Result<vault::Guardian> GuardianFromKeyVault(crypto::RemoteSigner& signer, const std::string& kid,
+                                             const std::string& name);
+// The signer of `approve --guardian-key-vault WHICH`: the registered PS256 guardian named WHICH (name, id or
+// kid), signing through `signer` (the Key Vault client behind crypto::RemoteSigner). NotFound naming the
+// Key Vault guardians there are.
+Result<std::unique_ptr<vault::ApprovalSigner>> KeyVaultApprovalSigner(
+    vault::Vault& v, const std::string& which, std::unique_ptr<crypto::RemoteSigner> signer);
+
 }  // namespace cv::ops

@@ -66,14 +66,19 @@ class KeyFileSigner final : public ApprovalSigner {
 
 class KeyVaultSigner final : public ApprovalSigner {
  public:
-  KeyVaultSigner(std::unique_ptr<crypto::RemoteSigner> s, crypto::Bytes der)
-      : signer_(std::move(s)), der_(std::move(der)) {}
+  KeyVaultSigner(std::unique_ptr<crypto::RemoteSigner> s, crypto::Bytes der, std::string kid)
+      : signer_(std::move(s)), der_(std::move(der)), kid_(std::move(kid)) {}
   std::string alg() const override { return std::string(kGuardianPs256); }
   crypto::Bytes public_key() const override { return der_; }
   Result<crypto::Bytes> Sign(crypto::ByteView message) override {
     CV_ASSIGN_OR_RETURN(crypto::RemoteSignature sig, signer_->SignDigest(crypto::Sha256(message)));
     if (sig.alg != kGuardianPs256)
       return Status::Internal(signer_->Name(), "signed with " + sig.alg + ", not PS256");
+    if (!kid_.empty() && sig.kid != kid_) {
+      return Status::FailedPrecondition(
+          signer_->Name(), "signed with key version " + sig.kid + ", but the guardian registered is " + kid_ +
+                               "; register the new version (`cassvault guardian add`) to approve with it");
+    }
     return sig.signature;
   }
   std::string Name() const override { return signer_->Name(); }
@@ -81,6 +86,7 @@ class KeyVaultSigner final : public ApprovalSigner {
  private:
   std::unique_ptr<crypto::RemoteSigner> signer_;
   crypto::Bytes der_;
+  std::string kid_;
 };
 
 }  // namespace
@@ -144,8 +150,9 @@ Result<std::unique_ptr<ApprovalSigner>> OpenGuardianKeyFile(const std::string& p
 }
 
 std::unique_ptr<ApprovalSigner> RemoteApprovalSigner(std::unique_ptr<crypto::RemoteSigner> signer,
-                                                     crypto::Bytes public_der) {
-  return std::make_unique<KeyVaultSigner>(std::move(signer), std::move(public_der));
+                                                     const Guardian& g) {
+  auto der = crypto::Base64Decode(g.public_key);
+  return std::make_unique<KeyVaultSigner>(std::move(signer), der.ok() ? *der : crypto::Bytes{}, g.kid);
 }
 
 }  // namespace cv::vault

@@ -53,8 +53,9 @@ class ApprovalSigner {
 // An Ed25519 guardian key file (a key file of exactly 32 bytes: `cassvault guardian generate-key`); refused
 // when group or others may read it.
 Result<std::unique_ptr<ApprovalSigner>> OpenGuardianKeyFile(const std::string& path);
-// A Key Vault key's `sign` (PS256): `public_der` is the DER public key of the key version it signs with.
+// A Key Vault key's `sign` (PS256) for the registered guardian `g` (its DER public key and kid): a signature
+// made by another key version than `g.kid` is refused (Internal naming both), since it would not verify.
 std::unique_ptr<ApprovalSigner> RemoteApprovalSigner(std::unique_ptr<crypto::RemoteSigner> signer,
-                                                     crypto::Bytes public_der);
+                                                     const Guardian& g);
 
 }  // namespace cv::vault
