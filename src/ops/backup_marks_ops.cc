@@ -70,11 +70,13 @@ Result<std::string> ApproveShortening(vault::Vault& vault, const approval::Opera
                                                           "lock is ever shortened. Nothing written");
   }
   if (settings.guardians.empty()) {
-    return Status::FailedPrecondition(
-        op.Canonical(), current +
-                            "; a lock is shortened or removed only with a guardian's approval, and this "
-                            "vault has no guardian (`cassvault guardian add`, docs/approvals.md). "
-                            "Nothing written");
+    auto until = op.params.find("until");
+    const std::string change = until == op.params.end() ? "removed" : "shortened to " + until->second;
+    return Status::FailedPrecondition(op.Canonical(),
+                                      current + "; a lock cannot be " + change +
+                                          " without a guardian's approval, and this vault has "
+                                          "no guardian (`cassvault guardian add`, "
+                                          "docs/approvals.md). Nothing written");
   }
   return RequireApproval(vault, op, now);
 }
