@@ -47,5 +47,7 @@ void AddKeyCommands(CLI::App& app, GlobalFlags& g);  // key generate-file|list|a
 void AddPruneCommands(CLI::App& app, GlobalFlags& g);  // prune
 // audit_commands.cc
 void AddAuditCommands(CLI::App& app, GlobalFlags& g);  // audit [--verify], audit checkpoint
+// approval_commands.cc
+void AddApprovalCommands(CLI::App& app, GlobalFlags& g);  // guardian generate-key|add|list|remove, approve
 
 }  // namespace cv::cli

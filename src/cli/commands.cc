@@ -800,6 +800,7 @@ void RegisterCommands(CLI::App& app, GlobalFlags& g) {
   AddRetentionCommands(app, g);
   AddPruneCommands(app, g);
   AddAuditCommands(app, g);
+  AddApprovalCommands(app, g);
   AddDaemonCommands(app, g);
 }
 

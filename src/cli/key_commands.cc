@@ -8,6 +8,7 @@
 
 #include "cli/cli_common.h"
 #include "crypto/key_slot.h"
+#include "env/clock.h"
 #include "ops/key_ops.h"
 #include "ops/key_vault_slots.h"
 #include "ops/node_session.h"
@@ -200,7 +201,7 @@ void AddRemove(CLI::App* key, GlobalFlags& g) {
     auto v = OpenForKeyChange(*cfg, ops::OpenConfiguredKeyVault(*cfg));
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     WarnVaultProblems(**v);
-    Status st = ops::RemoveSlot(**v, *slot);
+    Status st = ops::RemoveSlot(**v, *slot, env::UnixNow());
     if (!st.ok()) return void(g.exit_code = Fail(st));
     if (g.json) {
       std::cout << json{{"removed", *slot}}.dump() << "\n";

@@ -15,6 +15,7 @@
 #include "env/clock.h"
 #include "ops/node_session.h"
 #include "ops/policy_file.h"
+#include "ops/policy_ops.h"
 #include "vault/policy_store.h"
 
 namespace cv::cli {
@@ -113,7 +114,7 @@ void AddSet(CLI::App* policy, GlobalFlags& g) {
     if (!p.ok()) return void(g.exit_code = Fail(p.status()));
     auto v = OpenForPolicies(g);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
-    auto pv = (*v)->policies().Set(p->name, policy::PolicyToJson(*p), ChangedBy(**v), UnixNow());
+    auto pv = ops::SetPolicy(**v, *p, ChangedBy(**v), UnixNow());
     WarnVaultProblems(**v);
     if (!pv.ok()) return void(g.exit_code = Fail(pv.status().Annotate("policy set")));
     LogEvent(g, "policy_set", {{"policy", pv->name}, {"version", pv->version}, {"set_by", pv->set_by}});

@@ -115,7 +115,7 @@ void AddRetain(CLI::App& app, GlobalFlags& g) {
 void AddLock(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand("lock",
                                  "lock a backup, tag or policy until a date (admin key): forget and "
-                                 "prune refuse it until then; a lock is never shortened");
+                                 "prune refuse it until then; shortened only with a guardian's approval");
   auto t = std::make_shared<Target>();
   auto until = std::make_shared<std::string>();
   auto policy = std::make_shared<std::string>();
@@ -143,6 +143,48 @@ void AddLock(CLI::App& app, GlobalFlags& g) {
   });
 }
 
+void AddUnlock(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("unlock",
+                                 "end a lock of a backup, tag or policy now (admin key and a guardian's "
+                                 "approval; never while immutability is locked)");
+  auto t = std::make_shared<Target>();
+  auto policy = std::make_shared<std::string>();
+  AddTargetArgs(cmd, *t, false);
+  cmd->add_option("--policy", *policy, "end the policy's lock")->type_name("NAME");
+  cmd->callback([&g, t, policy] {
+    if (t->what.empty() == policy->empty()) {
+      return void(g.exit_code =
+                      Fail(Status::InvalidArgument("unlock", "name either BACKUP|TAG or --policy NAME")));
+    }
+    auto v = OpenVaultOf(g);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    auto out = ops::Unlock(**v, t->what, t->node, *policy, ChangedBy(**v), UnixNow());
+    WarnVaultProblems(**v);
+    if (!out.ok()) return void(g.exit_code = Fail(out.status()));
+    if (!policy->empty() && !g.json) {
+      std::cout << "policy " << *policy << " unlocked\n";
+      return;
+    }
+    Report(g, "unlock", *out, "unlocked");
+  });
+}
+
+void AddPurge(CLI::App& app, GlobalFlags& g) {
+  auto* cmd = app.add_subcommand("purge",
+                                 "end the soft delete of deleted backups now, so the next prune purges them "
+                                 "(admin key and a guardian's approval)");
+  auto t = std::make_shared<Target>();
+  AddTargetArgs(cmd, *t);
+  cmd->callback([&g, t] {
+    auto v = OpenVaultOf(g);
+    if (!v.ok()) return void(g.exit_code = Fail(v.status()));
+    auto out = ops::PurgeEarly(**v, t->what, t->node, ChangedBy(**v), UnixNow());
+    WarnVaultProblems(**v);
+    if (!out.ok()) return void(g.exit_code = Fail(out.status()));
+    Report(g, "purge", *out, "soft delete ended; the next prune purges it");
+  });
+}
+
 json SettingsJson(const vault::VaultSettings& s) {
   return {{"soft_delete", s.soft_delete},
           {"soft_delete_days", s.soft_delete_days},
@@ -151,13 +193,17 @@ json SettingsJson(const vault::VaultSettings& s) {
           {"prune_grace_seconds", s.prune_grace_seconds},
           {"version", s.version},
           {"set_at", s.version ? layout::FormatTime(s.set_at) : ""},
-          {"set_by", s.set_by}};
+          {"set_by", s.set_by},
+          {"guardians", s.guardians.size()}};
 }
 
 void PrintSettings(const vault::VaultSettings& s) {
   std::cout << "soft delete:  " << s.soft_delete << " (" << s.soft_delete_days << " days)\n"
             << "immutability: " << s.immutability << "\n"
-            << "prune grace:  " << sched::FormatDuration(s.prune_grace_seconds) << "\n";
+            << "prune grace:  " << sched::FormatDuration(s.prune_grace_seconds) << "\n"
+            << "guardians:    " << s.guardians.size()
+            << (s.guardians.empty() ? " (the two-person rule is off)" : " (`cassvault guardian list`)")
+            << "\n";
   if (s.version == 0) {
     std::cout << "(defaults: never set)\n";
   } else {
@@ -214,6 +260,8 @@ void AddRetentionCommands(CLI::App& app, GlobalFlags& g) {
   AddUndelete(app, g);
   AddRetain(app, g);
   AddLock(app, g);
+  AddUnlock(app, g);
+  AddPurge(app, g);
   AddSettings(app, g);
 }
 

@@ -1,5 +1,6 @@
 #include "core/backup_marks.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -32,13 +33,53 @@ std::optional<size_t> Latest(const std::vector<Entry>& all, const std::vector<si
   return best;
 }
 
+// True if entry i comes before entry j: by `at`, then input order.
+bool Before(const std::vector<Entry>& all, size_t i, size_t j) {
+  return all[i].at < all[j].at || (all[i].at == all[j].at && i < j);
+}
+
+// The lock entry that decides among `idx`: the latest approved lock entry resets the lock to its own date
+// (it was allowed to lower it); from there on the lock is the MAX of it and every plain lock entry not
+// before it. Without an approved entry: the MAX of all.
 std::optional<size_t> Longest(const std::vector<Entry>& all, const std::vector<size_t>& idx) {
-  std::optional<size_t> best;
+  std::optional<size_t> reset =
+      Latest(all, idx, [](const Entry& e) { return e.op == Op::kLock && !e.approval.empty(); });
+  std::optional<size_t> best = reset;
   for (size_t i : idx) {
-    if (all[i].op != Op::kLock) continue;
-    if (!best || all[i].until > all[*best].until) best = i;
+    const Entry& e = all[i];
+    if (e.op != Op::kLock || !e.approval.empty()) continue;
+    // Only a lock decided strictly before the reset is overridden: one in the same second (mark objects of
+    // one second list in random order) still counts, so an ambiguous order keeps the longer lock.
+    if (reset && e.at < all[*reset].at) continue;
+    if (!best || e.until > all[*best].until) best = i;
   }
   return best;
+}
+
+struct Deletion {
+  size_t last = 0;  // the deciding forget
+  int64_t purge_after = 0;
+};
+
+// Forget and undelete in time order: the latest decides whether the backup is deleted. A forget of a backup
+// that is deleted already never brings its purge date closer (MAX), unless it carries an approval.
+std::optional<Deletion> DeletionOf(const std::vector<Entry>& all, const std::vector<size_t>& idx) {
+  std::vector<size_t> order;
+  for (size_t i : idx) {
+    if (all[i].op == Op::kForget || all[i].op == Op::kUndelete) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return Before(all, a, b); });
+  std::optional<Deletion> d;
+  for (size_t i : order) {
+    const Entry& e = all[i];
+    if (e.op == Op::kUndelete) {
+      d.reset();
+      continue;
+    }
+    const int64_t purge = (!d || !e.approval.empty()) ? e.until : std::max(d->purge_after, e.until);
+    d = Deletion{i, purge};
+  }
+  return d;
 }
 
 }  // namespace
@@ -49,6 +90,7 @@ std::string MarkObjectToJson(const MarkObject& m) {
   json entries = json::array();
   for (const Entry& e : m.entries) {
     json j = {{"op", OpName(e.op)}, {"at", e.at}, {"until", e.until}, {"reason", e.reason}, {"by", e.by}};
+    if (!e.approval.empty()) j["approval"] = e.approval;
     if (e.policy.empty()) {
       j["backup"] = e.backup_id;
     } else {
@@ -79,6 +121,9 @@ Result<MarkObject> MarkObjectFromJson(std::string_view text, std::string_view su
       e.by = je.at("by").get<std::string>();
       if (je.contains("backup")) e.backup_id = je.at("backup").get<std::string>();
       if (je.contains("policy")) e.policy = je.at("policy").get<std::string>();
+      if (je.contains("approval")) e.approval = je.at("approval").get<std::string>();
+      if (!e.approval.empty() && e.op != Op::kLock && e.op != Op::kForget)
+        return Status::Corruption(subject, "holds an approval on a mark that is neither a lock nor a forget");
       if (e.backup_id.empty() == e.policy.empty())
         return Status::Corruption(subject,
                                   "holds a backup mark naming neither or both a backup and a policy");
@@ -112,13 +157,11 @@ BackupState State::Of(std::string_view backup_id, std::string_view tag) const {
   BackupState s;
   if (auto it = by_backup_.find(backup_id); it != by_backup_.end()) {
     const auto& idx = it->second;
-    auto del =
-        Latest(entries_, idx, [](const Entry& e) { return e.op == Op::kForget || e.op == Op::kUndelete; });
-    if (del && entries_[*del].op == Op::kForget) {
-      const Entry& e = entries_[*del];
+    if (auto del = DeletionOf(entries_, idx)) {
+      const Entry& e = entries_[del->last];
       s.deleted = true;
       s.deleted_at = e.at;
-      s.purge_after = e.until;
+      s.purge_after = del->purge_after;
       s.reason = e.reason;
       s.by = e.by;
     }
@@ -156,12 +199,25 @@ int64_t State::PolicyLock(std::string_view policy) const {
   return l ? entries_[*l].until : 0;
 }
 
+void State::CompactLock(const std::vector<size_t>& idx, std::vector<Entry>* out) const {
+  auto l = Longest(entries_, idx);
+  if (!l) return;
+  // An approved reset stays, so the deciding lock still folds to the same date after it.
+  auto reset = Latest(entries_, idx, [](const Entry& e) { return e.op == Op::kLock && !e.approval.empty(); });
+  if (reset && *reset != *l) out->push_back(entries_[*reset]);
+  out->push_back(entries_[*l]);
+}
+
 std::vector<Entry> State::Compact() const {
   std::vector<Entry> out;
   for (const auto& [backup, idx] : by_backup_) {
-    auto del =
-        Latest(entries_, idx, [](const Entry& e) { return e.op == Op::kForget || e.op == Op::kUndelete; });
-    if (del && entries_[*del].op == Op::kForget) out.push_back(entries_[*del]);
+    if (auto del = DeletionOf(entries_, idx)) {
+      Entry e = entries_[del->last];
+      // The run's purge date, as one entry: the approval stays only where it decided the date.
+      if (e.until != del->purge_after) e.approval.clear();
+      e.until = del->purge_after;
+      out.push_back(std::move(e));
+    }
     std::optional<size_t> purged;
     for (size_t i : idx) {
       if (entries_[i].op == Op::kPurged && (!purged || entries_[i].at < entries_[*purged].at)) purged = i;
@@ -169,11 +225,9 @@ std::vector<Entry> State::Compact() const {
     if (purged) out.push_back(entries_[*purged]);
     if (auto r = Latest(entries_, idx, [](const Entry& e) { return e.op == Op::kRetain; }))
       out.push_back(entries_[*r]);
-    if (auto l = Longest(entries_, idx)) out.push_back(entries_[*l]);
+    CompactLock(idx, &out);
   }
-  for (const auto& [policy, idx] : by_policy_) {
-    if (auto l = Longest(entries_, idx)) out.push_back(entries_[*l]);
-  }
+  for (const auto& [policy, idx] : by_policy_) CompactLock(idx, &out);
   return out;
 }
 

@@ -5,7 +5,10 @@
 //
 // Marks are append-only decisions, so two admins never overwrite each other: the fold decides. A lock is
 // the MAXIMUM of every lock entry, so a later, shorter lock cannot shorten it: by construction, not by a
-// check someone could skip.
+// check someone could skip. The one exception is the two-person rule (docs/approvals.md): an entry carrying
+// a guardian approval's id may lower a lock (or a soft-deleted backup's purge date). The vault re-verifies
+// that approval whenever it reads marks and clears the id of an entry whose approval does not verify, so
+// here an approval id on an entry means "verified".
 #pragma once
 
 #include <cstdint>
@@ -29,6 +32,9 @@ struct Entry {
   int64_t at = 0;          // when decided
   int64_t until = 0;       // kRetain/kLock: the date; kForget: purge_after (soft delete end)
   std::string reason, by;  // "retention: no rule keeps it" / "forget by hand"; who
+  // The guardian approval (vault/approvals.h) that allows this entry to lower a lock (kLock; until 0 =
+  // unlock) or a purge date (kForget); empty for every ordinary entry.
+  std::string approval = {};
 };
 
 struct MarkObject {
@@ -52,7 +58,9 @@ struct BackupState {
 };
 
 // Folds entries: deleted = latest (by `at`, then input order) of forget/undelete; purged sticky; retain =
-// latest kRetain; lock = MAX of kLock entries (a lock can never be shortened by construction).
+// latest kRetain; lock = MAX of kLock entries (a lock can never be shortened by construction) since the
+// latest approved lock entry, which resets it to its own date. A forget of a backup already deleted never
+// brings its purge date closer unless it carries an approval.
 class State {
  public:
   void Add(const Entry& e);
@@ -63,7 +71,12 @@ class State {
   std::vector<Entry> Compact() const;
   size_t size() const { return entries_.size(); }
 
+  // Every entry added, in input order (the vault re-verifies the approvals among them).
+  const std::vector<Entry>& entries() const { return entries_; }
+
  private:
+  void CompactLock(const std::vector<size_t>& idx, std::vector<Entry>* out) const;
+
   std::vector<Entry> entries_;                                         // input order
   std::map<std::string, std::vector<size_t>, std::less<>> by_backup_;  // indexes into entries_
   std::map<std::string, std::vector<size_t>, std::less<>> by_policy_;

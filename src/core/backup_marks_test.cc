@@ -114,3 +114,104 @@ TEST(BackupMarksTest, JsonRoundTripAndRejects) {
 
 }  // namespace
 }  // namespace cv::marks
+
+namespace cv::marks {
+namespace {
+
+Entry Approved(Entry e, std::string approval = "20261206T170000Z-00112233aabbccdd") {
+  e.approval = std::move(approval);
+  return e;
+}
+
+TEST(BackupMarksApprovalTest, OnlyAnApprovedLockEntryLowersALock) {
+  State s;
+  s.Add(E(Op::kLock, kA, 100, 5000));
+  s.Add(E(Op::kLock, kA, 200, 1000));  // plain: cannot shorten
+  EXPECT_EQ(s.Of(kA, "t").locked_until, 5000);
+  s.Add(Approved(E(Op::kLock, kA, 300, 2000)));
+  EXPECT_EQ(s.Of(kA, "t").locked_until, 2000);
+  // A plain lock after the approved one still only lengthens it.
+  s.Add(E(Op::kLock, kA, 400, 1500));
+  EXPECT_EQ(s.Of(kA, "t").locked_until, 2000);
+  s.Add(E(Op::kLock, kA, 500, 3000));
+  EXPECT_EQ(s.Of(kA, "t").locked_until, 3000);
+  // An approved unlock (until 0) ends it; an older plain lock read later does not bring it back.
+  s.Add(Approved(E(Op::kLock, kA, 600, 0)));
+  s.Add(E(Op::kLock, kA, 550, 9000));
+  EXPECT_EQ(s.Of(kA, "t").locked_until, 0);
+  // Compaction keeps the same answer.
+  State c;
+  for (const Entry& e : s.Compact()) c.Add(e);
+  EXPECT_EQ(c.Of(kA, "t").locked_until, 0);
+}
+
+TEST(BackupMarksApprovalTest, CompactionKeepsTheApprovedResetUnderALaterLongerLock) {
+  State s;
+  s.Add(E(Op::kLock, kA, 100, 5000));
+  s.Add(Approved(E(Op::kLock, kA, 200, 1000)));
+  s.Add(E(Op::kLock, kA, 300, 2000));
+  EXPECT_EQ(s.Of(kA, "t").locked_until, 2000);
+  State c;
+  for (const Entry& e : s.Compact()) c.Add(e);
+  EXPECT_EQ(c.Of(kA, "t").locked_until, 2000);
+  EXPECT_EQ(c.size(), 2u);
+}
+
+TEST(BackupMarksApprovalTest, ApprovedPolicyLockReset) {
+  State s;
+  s.Add(E(Op::kLock, "", 100, 5000, "nightly"));
+  s.Add(E(Op::kLock, "", 200, 10, "nightly"));
+  EXPECT_EQ(s.PolicyLock("nightly"), 5000);
+  s.Add(Approved(E(Op::kLock, "", 300, 0, "nightly")));
+  EXPECT_EQ(s.PolicyLock("nightly"), 0);
+  EXPECT_EQ(s.Of(kA, "nightly-20261201T100000Z").locked_until, 0);
+}
+
+TEST(BackupMarksApprovalTest, APurgeDateComesCloserOnlyWithAnApproval) {
+  State s;
+  s.Add(E(Op::kForget, kA, 100, 10000));
+  s.Add(E(Op::kForget, kA, 200, 200));  // plain re-forget: the purge date stays
+  EXPECT_EQ(s.Of(kA, "t").purge_after, 10000);
+  s.Add(Approved(E(Op::kForget, kA, 300, 300)));
+  EXPECT_EQ(s.Of(kA, "t").purge_after, 300);
+  State c;
+  for (const Entry& e : s.Compact()) c.Add(e);
+  EXPECT_EQ(c.Of(kA, "t").purge_after, 300);
+  // After an undelete, a new forget starts a new deletion with its own date.
+  s.Add(E(Op::kUndelete, kA, 400));
+  s.Add(E(Op::kForget, kA, 500, 600));
+  EXPECT_EQ(s.Of(kA, "t").purge_after, 600);
+}
+
+TEST(BackupMarksApprovalTest, ApprovalIdRoundTripsAndOnlyOnLockOrForget) {
+  MarkObject m;
+  m.written_at = 1;
+  m.entries = {Approved(E(Op::kLock, kA, 100, 0))};
+  auto back = MarkObjectFromJson(MarkObjectToJson(m), "m");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->entries[0].approval, m.entries[0].approval);
+  m.entries = {Approved(E(Op::kRetain, kA, 100, 0))};
+  EXPECT_TRUE(MarkObjectFromJson(MarkObjectToJson(m), "m").status().IsCorruption());
+}
+
+}  // namespace
+}  // namespace cv::marks
+
+namespace cv::marks {
+namespace {
+
+TEST(BackupMarksApprovalTest, APlainLockInTheSameSecondAsAnApprovedUnlockStillCounts) {
+  // Mark objects of one second list in random order: whichever comes first, the lock holds.
+  for (bool lock_first : {true, false}) {
+    State s;
+    Entry unlock = E(Op::kLock, kA, 600, 0);
+    unlock.approval = "20261206T170000Z-00112233aabbccdd";
+    Entry lock = E(Op::kLock, kA, 600, 9000);
+    s.Add(lock_first ? lock : unlock);
+    s.Add(lock_first ? unlock : lock);
+    EXPECT_EQ(s.Of(kA, "t").locked_until, 9000) << lock_first;
+  }
+}
+
+}  // namespace
+}  // namespace cv::marks

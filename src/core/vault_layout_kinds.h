@@ -158,8 +158,10 @@ inline constexpr std::array<ObjectKindInfo, 24> kObjectKinds = {{
     // role writes and reads it; each names the SHA-256 of its writer's previous record's stored bytes.
     {ObjectKind::kAuditRecord, "audit record", "audit/", Naming::kWriterSeq, Sealing::kSealed, "", true,
      64 << 10, true, StrayNames::kReport, false},
-    {ObjectKind::kApproval, "approval", "approvals/", Naming::kNotAssigned, Sealing::kNotAssigned, "", true,
-     0, true, StrayNames::kIgnore, true},
+    // v2: a guardian's approval of one destructive operation (vault/approvals.h), signed by the guardian's
+    // key inside the seal; create-only, never deleted (marks that used one re-verify it when read).
+    {ObjectKind::kApproval, "approval", "approvals/", Naming::kStamped, Sealing::kSealed, "", true, 16 << 10,
+     true, StrayNames::kIgnore, false},
     // v2: a cluster's id, keyed by its Cassandra cluster name; create-only, minted at its first backup.
     {ObjectKind::kClusterAlias, "cluster alias", "clusters/", Naming::kAliasId, Sealing::kSealed, "", true,
      4 << 10, true, StrayNames::kIgnore, false},

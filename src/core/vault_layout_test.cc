@@ -180,10 +180,10 @@ TEST(VaultLayoutTest, KindTableHasOneRowPerKindAndV1NamesUnchanged) {
   EXPECT_TRUE(layout::IsNameOf(K::kReferenceSet, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
   EXPECT_FALSE(layout::IsNameOf(K::kReferenceSet, "refs/20251125T140000Z"));
   EXPECT_FALSE(layout::IsNameOf(K::kBackupRecord, layout::RefsKey("20251125T140000Z-0a0b0c0d")));
-  for (K reserved : {K::kApproval}) {
-    EXPECT_TRUE(layout::KindInfo(reserved).reserved);
-    EXPECT_FALSE(layout::IsNameOf(reserved, std::string(layout::KindInfo(reserved).prefix) + "x"));
-  }
+  // Approvals (issue 14): approvals/<stamp>-<16 hex>.
+  EXPECT_FALSE(layout::KindInfo(K::kApproval).reserved);
+  EXPECT_TRUE(layout::IsNameOf(K::kApproval, "approvals/20261206T170000Z-0011223344556677"));
+  EXPECT_FALSE(layout::IsNameOf(K::kApproval, "approvals/x"));
 }
 
 TEST(VaultLayoutTest, AuditNamesAreWriterAndTwelveDigitSeq) {

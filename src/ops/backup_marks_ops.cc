@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/vault_layout.h"
+#include "ops/approvals.h"
 #include "ops/audit_trail.h"
 #include "ops/list.h"
 
@@ -58,6 +59,28 @@ Result<Targets> Load(vault::Vault& vault, const std::string& what, const std::st
 Entry Make(Op op, const BackupRecord& r, int64_t at, int64_t until, std::string reason,
            const std::string& by) {
   return Entry{op, r.backup_id, "", at, until, std::move(reason), by};
+}
+
+// A lock is lowered only with a guardian's approval, and never while the vault's immutability is locked:
+// the marks' fold ignores a shorter lock that carries no approval, so without guardians there is no way.
+Result<std::string> ApproveShortening(vault::Vault& vault, const approval::Operation& op,
+                                      const std::string& current, int64_t now) {
+  CV_ASSIGN_OR_RETURN(vault::VaultSettings settings, vault.settings().Current());
+  if (settings.immutability == "locked") {
+    return Status::FailedPrecondition(op.Canonical(), current +
+                                                          "; the vault's immutability is locked, so no "
+                                                          "lock is ever shortened. Nothing written");
+  }
+  if (settings.guardians.empty()) {
+    auto until = op.params.find("until");
+    const std::string change = until == op.params.end() ? "removed" : "shortened to " + until->second;
+    return Status::FailedPrecondition(op.Canonical(),
+                                      current + "; a lock cannot be " + change +
+                                          " without a guardian's approval, and this vault has "
+                                          "no guardian (`cassvault guardian add`, "
+                                          "docs/approvals.md). Nothing written");
+  }
+  return RequireApproval(vault, op, now);
 }
 
 }  // namespace
@@ -206,25 +229,137 @@ static Result<MarkOutcome> LockMarks(vault::Vault& vault, const std::string& wha
     if (!layout::IsValidObjectName(policy))
       return Status::InvalidArgument("--policy " + policy, "must be 1-48 letters, digits, '_' or '-'");
     CV_ASSIGN_OR_RETURN(marks::State state, vault.marks().Load());
+    std::string approval_id;
     if (int64_t cur = state.PolicyLock(policy); cur > until) {
-      return Status::FailedPrecondition(subject, "policy " + policy + " is locked until " + Day(cur) +
-                                                     "; a lock cannot be shortened. Nothing written");
+      CV_ASSIGN_OR_RETURN(approval_id,
+                          ApproveShortening(vault, approval::PolicyLockShorten(policy, until),
+                                            "policy " + policy + " is locked until " + Day(cur), now));
     }
-    CV_RETURN_IF_ERROR(vault.marks().Append({Entry{Op::kLock, "", policy, now, until, "lock", by}}, now));
+    Entry e{Op::kLock, "", policy, now, until, approval_id.empty() ? "lock" : "lock shortened", by};
+    e.approval = approval_id;
+    out.approval_id = approval_id;
+    CV_RETURN_IF_ERROR(vault.marks().Append({e}, now));
     return out;
   }
   CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
+  std::string approval_id, shortened;
+  std::vector<std::string> ids;
   for (const BackupRecord& r : t.backups) {
     marks::BackupState s = t.state.Of(r.backup_id, r.tag);
-    if (s.locked_until > until) {
-      return Status::FailedPrecondition(
-          subject, LockText(r, s) + "; a lock cannot be shortened to " + Day(until) + ". Nothing written");
-    }
+    ids.push_back(r.backup_id);
+    if (s.locked_until > until && shortened.empty()) shortened = LockText(r, s);
   }
+  if (!shortened.empty()) {
+    CV_ASSIGN_OR_RETURN(approval_id,
+                        ApproveShortening(vault, approval::LockShorten(ids, until), shortened, now));
+  }
+  out.approval_id = approval_id;
   std::vector<Entry> entries;
   for (const BackupRecord& r : t.backups) {
-    entries.push_back(Make(Op::kLock, r, now, until, "lock", by));
+    Entry e = Make(Op::kLock, r, now, until, approval_id.empty() ? "lock" : "lock shortened", by);
+    e.approval = approval_id;
+    entries.push_back(std::move(e));
     out.backups.push_back(r);
+  }
+  CV_RETURN_IF_ERROR(vault.marks().Append(std::move(entries), now));
+  return out;
+}
+
+static Result<MarkOutcome> UnlockMarks(vault::Vault& vault, const std::string& what, const std::string& node,
+                                       const std::string& policy, const std::string& by, int64_t now) {
+  const std::string subject = "unlock " + (policy.empty() ? what : "policy " + policy);
+  CV_RETURN_IF_ERROR(RequireAdmin(vault, subject));
+  if (policy.empty() == what.empty()) {
+    return Status::InvalidArgument(subject, "name either a backup or tag, or --policy NAME");
+  }
+  MarkOutcome out;
+  if (!policy.empty()) {
+    if (!layout::IsValidObjectName(policy))
+      return Status::InvalidArgument("--policy " + policy, "must be 1-48 letters, digits, '_' or '-'");
+    CV_ASSIGN_OR_RETURN(marks::State state, vault.marks().Load());
+    const int64_t cur = state.PolicyLock(policy);
+    if (cur <= now) {
+      return Status::FailedPrecondition(subject, "policy " + policy + " is not locked; nothing written");
+    }
+    CV_ASSIGN_OR_RETURN(std::string id,
+                        ApproveShortening(vault, approval::PolicyLockRemove(policy),
+                                          "policy " + policy + " is locked until " + Day(cur), now));
+    Entry e{Op::kLock, "", policy, now, 0, "unlock", by};
+    e.approval = id;
+    out.approval_id = id;
+    CV_RETURN_IF_ERROR(vault.marks().Append({e}, now));
+    return out;
+  }
+  CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
+  std::vector<std::string> ids;
+  std::string current;
+  for (const BackupRecord& r : t.backups) {
+    marks::BackupState s = t.state.Of(r.backup_id, r.tag);
+    if (s.locked_until <= now) {
+      out.skipped.push_back(r.backup_id + ": not locked");
+      continue;
+    }
+    if (current.empty()) current = LockText(r, s);
+    ids.push_back(r.backup_id);
+    out.backups.push_back(r);
+  }
+  if (ids.empty())
+    return Status::FailedPrecondition(subject, "no backup it names is locked; nothing written");
+  CV_ASSIGN_OR_RETURN(std::string id, ApproveShortening(vault, approval::LockRemove(ids), current, now));
+  out.approval_id = id;
+  std::vector<Entry> entries;
+  for (const BackupRecord& r : out.backups) {
+    Entry e = Make(Op::kLock, r, now, 0, "unlock", by);
+    e.approval = id;
+    entries.push_back(std::move(e));
+  }
+  CV_RETURN_IF_ERROR(vault.marks().Append(std::move(entries), now));
+  return out;
+}
+
+static Result<MarkOutcome> PurgeEarlyMarks(vault::Vault& vault, const std::string& what,
+                                           const std::string& node, const std::string& by, int64_t now) {
+  const std::string subject = "purge " + what;
+  CV_RETURN_IF_ERROR(RequireAdmin(vault, subject));
+  CV_ASSIGN_OR_RETURN(Targets t, Load(vault, what, node));
+  MarkOutcome out;
+  out.until = now;
+  std::vector<std::string> ids;
+  for (const BackupRecord& r : t.backups) {
+    marks::BackupState s = t.state.Of(r.backup_id, r.tag);
+    if (s.locked_until > now)
+      return Status::FailedPrecondition(subject, LockText(r, s) + "; nothing written");
+    if (!s.deleted) {
+      return Status::FailedPrecondition(subject, "backup " + r.backup_id +
+                                                     " is not deleted; `cassvault "
+                                                     "forget` it first. Nothing written");
+    }
+    if (s.purged || s.purge_after <= now) {
+      out.skipped.push_back(r.backup_id +
+                            (s.purged ? ": purged already" : ": its soft delete is over already"));
+      continue;
+    }
+    ids.push_back(r.backup_id);
+    out.backups.push_back(r);
+  }
+  if (ids.empty()) {
+    return Status::FailedPrecondition(subject, "no backup it names waits in soft delete; nothing written");
+  }
+  CV_ASSIGN_OR_RETURN(vault::VaultSettings settings, vault.settings().Current());
+  if (settings.guardians.empty()) {
+    return Status::FailedPrecondition(subject,
+                                      "ending a soft delete early needs a guardian's approval, and "
+                                      "this vault has no guardian (`cassvault guardian add`, "
+                                      "docs/approvals.md). Nothing written");
+  }
+  CV_ASSIGN_OR_RETURN(std::string id, RequireApproval(vault, approval::PurgeEarly(ids), now));
+  out.approval_id = id;
+  std::vector<Entry> entries;
+  for (const BackupRecord& r : out.backups) {
+    marks::BackupState s = t.state.Of(r.backup_id, r.tag);
+    Entry e = Make(Op::kForget, r, now, now, s.reason.empty() ? "purge early" : s.reason, by);
+    e.approval = id;
+    entries.push_back(std::move(e));
   }
   CV_RETURN_IF_ERROR(vault.marks().Append(std::move(entries), now));
   return out;
@@ -246,7 +381,8 @@ Status CheckStoreEnforcesLocks(storage::ObjectStore& store) {
 static Result<vault::VaultSettings> ChangeVaultSettings(vault::Vault& vault, const SettingsChange& change,
                                                         const std::string& by, int64_t now) {
   CV_RETURN_IF_ERROR(RequireAdmin(vault, "settings"));
-  CV_ASSIGN_OR_RETURN(vault::VaultSettings next, vault.settings().Current());
+  CV_ASSIGN_OR_RETURN(const vault::VaultSettings current, vault.settings().Current());
+  vault::VaultSettings next = current;
   const std::string before = next.immutability;
   if (change.soft_delete) next.soft_delete = *change.soft_delete;
   if (change.soft_delete_days) next.soft_delete_days = *change.soft_delete_days;
@@ -255,6 +391,18 @@ static Result<vault::VaultSettings> ChangeVaultSettings(vault::Vault& vault, con
   CV_RETURN_IF_ERROR(vault::CheckSettings(next).Annotate("settings; nothing was written"));
   if (next.immutability != "disabled" && next.immutability != before) {
     CV_RETURN_IF_ERROR(CheckStoreEnforcesLocks(vault.store()));
+  }
+  // The two-person rule: turning soft delete off, or immutability from unlocked to disabled, needs a
+  // guardian's approval of exactly that change (one such change per command).
+  std::vector<approval::Operation> guarded = vault::GuardedChanges(current, next);
+  if (guarded.size() > 1) {
+    return Status::InvalidArgument("settings",
+                                   "turn soft delete off and immutability off in two commands, "
+                                   "each with its own approval. Nothing written");
+  }
+  next.approval.clear();
+  if (!guarded.empty()) {
+    CV_ASSIGN_OR_RETURN(next.approval, RequireApproval(vault, guarded[0], now));
   }
   return vault.settings().Set(next, by, now);
 }
@@ -327,6 +475,7 @@ Result<T> Audited(vault::Vault& v, const AuditEvent& e, bool intent_first, Fn ru
 nlohmann::json MarkDetails(const MarkOutcome& o) {
   nlohmann::json j = {{"backups", Ids(o)}, {"skipped", o.skipped.size()}};
   if (o.until) j["until"] = layout::FormatTime(o.until);
+  if (!o.approval_id.empty()) j["approval"] = o.approval_id;  // the guardian's approval that allowed it
   return j;
 }
 
@@ -374,8 +523,24 @@ Result<vault::VaultSettings> ChangeSettings(vault::Vault& vault, const SettingsC
       vault, {"settings", {"vault"}, {{"asked", asked}}, ""}, true,
       [&] { return ChangeVaultSettings(vault, change, by, now); },
       [](const vault::VaultSettings& s) {
-        return nlohmann::json{{"version", s.version}};
+        nlohmann::json j{{"version", s.version}};
+        if (!s.approval.empty()) j["approval"] = s.approval;
+        return j;
       });
+}
+
+Result<MarkOutcome> Unlock(vault::Vault& vault, const std::string& what, const std::string& node,
+                           const std::string& policy, const std::string& by, int64_t now) {
+  return Audited<MarkOutcome>(
+      vault, {"unlock", {policy.empty() ? what : "policy " + policy}, {{"node", node}}, ""}, true,
+      [&] { return UnlockMarks(vault, what, node, policy, by, now); }, MarkDetails);
+}
+
+Result<MarkOutcome> PurgeEarly(vault::Vault& vault, const std::string& what, const std::string& node,
+                               const std::string& by, int64_t now) {
+  return Audited<MarkOutcome>(
+      vault, {"purge.early", {what}, {{"node", node}}, ""}, true,
+      [&] { return PurgeEarlyMarks(vault, what, node, by, now); }, MarkDetails);
 }
 
 }  // namespace cv::ops

@@ -33,6 +33,7 @@ struct MarkOutcome {
   std::vector<BackupRecord> backups;  // the backups the new marks name (sorted by backup id)
   std::vector<std::string> skipped;   // "<id>: already deleted" ...: named, nothing written for them
   int64_t until = 0;                  // forget: purge after; retain/lock: the date
+  std::string approval_id;            // the guardian's approval that allowed a shortening or early purge
 };
 
 // `cassvault forget`: soft-deletes the backups `what` names. Refused (FailedPrecondition naming the lock, who
@@ -46,12 +47,25 @@ Result<MarkOutcome> Undelete(vault::Vault& vault, const std::string& what, const
 Result<MarkOutcome> Retain(vault::Vault& vault, const std::string& what, const std::string& node,
                            int64_t until, const std::string& by, int64_t now);
 // `cassvault lock --until`: `what` (backups) or `policy` (every backup of the policy's tags, also later
-// ones). A date before the current lock: FailedPrecondition naming the current lock (a lock is never
-// shortened).
+// ones). A date before the current lock shortens it only with a guardian's approval ("lock.shorten
+// backup=ID[,ID] until=DATE" / "lock.shorten policy=NAME until=DATE", ops/approvals.h: PermissionDenied
+// naming `cassvault approve` without one) and never while immutability is locked or without guardians
+// (FailedPrecondition naming the current lock).
 Result<MarkOutcome> Lock(vault::Vault& vault, const std::string& what, const std::string& node,
                          const std::string& policy, int64_t until, const std::string& by, int64_t now);
 
-// `cassvault settings`: the fields given change, the others keep their current values.
+// `cassvault unlock`: ends the locks of `what` or `policy` now; as a shortening (above), with the approval
+// "lock.remove backup=ID[,ID]" / "lock.remove policy=NAME". Backups not locked are skipped.
+Result<MarkOutcome> Unlock(vault::Vault& vault, const std::string& what, const std::string& node,
+                           const std::string& policy, const std::string& by, int64_t now);
+// `cassvault purge`: ends the soft delete of deleted backups now (the next prune purges them), with the
+// approval "purge.early backups=ID[,ID]"; without guardians, FailedPrecondition. A backup not deleted or
+// locked: FailedPrecondition, nothing written.
+Result<MarkOutcome> PurgeEarly(vault::Vault& vault, const std::string& what, const std::string& node,
+                               const std::string& by, int64_t now);
+
+// `cassvault settings`: the fields given change, the others keep their current values. Turning soft delete
+// off or immutability from unlocked to disabled needs a guardian's approval when guardians are registered.
 struct SettingsChange {
   std::optional<std::string> soft_delete, immutability;
   std::optional<int64_t> soft_delete_days, prune_grace_seconds;

@@ -1,8 +1,10 @@
 #include "ops/key_ops.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include "core/vault_layout.h"
+#include "ops/approvals.h"
 #include "ops/audit_trail.h"
 #include "vault/crash_point.h"
 #include "vault/key_slots.h"
@@ -155,14 +157,16 @@ Result<std::string> AddKeyVaultSlot(vault::Vault& v, crypto::KeyWrapper& wrapper
       [&] { return v.AddKeyVaultSlot(wrapper, r); }, NewSlotDetails);
 }
 
-Status RemoveSlot(vault::Vault& v, const std::string& slot_id) {
+Status RemoveSlot(vault::Vault& v, const std::string& slot_id, std::optional<int64_t> now) {
   CV_RETURN_IF_ERROR(RequireAdmin(v, "key remove " + slot_id));
   // Audited from here: an admin's refused removal is worth a record too.
   return AuditedChange(v, {"key.remove", {slot_id}, {}, ""}, [&]() -> Status {
     // Exists (NotFound names the slot otherwise); a damaged or foreign object under keys/ may be removed too.
     CV_RETURN_IF_ERROR(vault::ReadKeySlot(v.store(), slot_id).status());
     CV_RETURN_IF_ERROR(CheckRemovable(v, slot_id));
-    // approval: key.remove slot=<id>
+    // The two-person rule (opt-in: no guardian, no approval needed).
+    CV_RETURN_IF_ERROR(
+        RequireApproval(v, approval::KeyRemove(slot_id), now.value_or(std::time(nullptr))).status());
     return v.DeleteKeySlot(slot_id);
   });
 }

@@ -42,8 +42,10 @@ Result<std::string> AddKeyVaultSlot(vault::Vault& v, crypto::KeyWrapper& wrapper
                                     std::optional<crypto::KeyRole> role);
 
 // Deletes slot `slot_id`. Needs an admin key (format 2). FailedPrecondition, naming what to add first, when
-// the slot is the last that opens the vault, the last reader-capable one, or the last admin one.
-Status RemoveSlot(vault::Vault& v, const std::string& slot_id);
+// the slot is the last that opens the vault, the last reader-capable one, or the last admin one. With a
+// guardian registered it needs an approval of "key.remove slot=<id>" (two-person rule; PermissionDenied
+// naming the `cassvault approve` to run). `now` (default: the clock) checks the approval's expiry.
+Status RemoveSlot(vault::Vault& v, const std::string& slot_id, std::optional<int64_t> now = std::nullopt);
 
 struct RotateResult {
   std::string old_slot, new_slot;  // new_slot == old_slot when nothing changed

@@ -1,11 +1,15 @@
 #include "vault/backup_marks.h"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <set>
 
 #include "core/vault_layout.h"
 #include "crypto/crypto.h"
+#include "vault/approvals.h"
 #include "vault/signed_object.h"
+#include "vault/vault_settings.h"
 
 namespace cv::vault {
 
@@ -46,15 +50,47 @@ Result<marks::State> BackupMarks::Load() {
     read.emplace_back(o.key, std::move(m).value());
   }
   marks::State state;
-  for (const auto& [key, m] : read) {
+  std::optional<std::vector<Guardian>> guardians;  // read once, only when an entry carries an approval
+  for (auto& [key, m] : read) {
     if (superseded.contains(key)) {  // folded into a compaction already (killed before deleting it)
       last_superseded_.push_back(key);
       continue;
     }
     last_read_.push_back(key);
-    for (const marks::Entry& e : m.entries) state.Add(e);
+    for (marks::Entry& e : m.entries) {
+      // Only an approval that verifies now lets an entry lower a lock or a purge date (core/backup_marks.h);
+      // otherwise the entry counts as an ordinary one, which cannot.
+      if (!e.approval.empty()) {
+        if (!guardians) {
+          CV_ASSIGN_OR_RETURN(*guardians, EveryGuardian());
+        }
+        Status st = Approvals(objects_, keys_, problems_).CheckMark(e, *guardians);
+        if (!st.ok()) {
+          if (!IsObjectProblem(st) && st.code() != StatusCode::kFailedPrecondition) return st;
+          problems_.Add(key, "approval " + e.approval + " on a " + std::string(marks::OpName(e.op)) +
+                                 " mark ignored: " + st.message());
+          e.approval.clear();
+        }
+      }
+      state.Add(e);
+    }
   }
   return state;
+}
+
+Result<std::vector<Guardian>> BackupMarks::EveryGuardian() {
+  // Every guardian of any valid settings version: an approval stays valid for the mark it allowed after
+  // its guardian is replaced.
+  VaultSettingsStore settings(objects_, keys_, problems_);
+  CV_ASSIGN_OR_RETURN(std::vector<VaultSettings> history, settings.History());
+  std::vector<Guardian> out;
+  for (const VaultSettings& v : history) {
+    for (const Guardian& g : v.guardians) {
+      if (std::none_of(out.begin(), out.end(), [&](const Guardian& x) { return x.id == g.id; }))
+        out.push_back(g);
+    }
+  }
+  return out;
 }
 
 Status BackupMarks::Write(marks::MarkObject m, int64_t now, std::string* key) {

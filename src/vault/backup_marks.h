@@ -14,6 +14,7 @@
 
 #include "core/backup_marks.h"
 #include "core/result.h"
+#include "vault/guardian.h"
 #include "vault/object_table.h"
 #include "vault/problems.h"
 #include "vault/vault_keys.h"
@@ -27,7 +28,9 @@ class BackupMarks {
 
   // One LIST of marks/ and one GET per mark object. Objects that do not open or whose signature fails are
   // skipped and named in problems (never used), and so are the objects a valid object supersedes (a
-  // compaction killed before it deleted them). Every key role reads marks.
+  // compaction killed before it deleted them). Every key role reads marks. An entry's approval (a lock
+  // lowered, a purge date brought closer) is re-verified against the guardians here; one that does not
+  // verify is named in problems and its entry counts as an ordinary one.
   Result<marks::State> Load();
   // Admin only (PermissionDenied naming the key it needs, before anything is written): one new mark object
   // holding `entries`. InvalidArgument for an entry that would not read back (a malformed backup id).
@@ -41,6 +44,7 @@ class BackupMarks {
 
  private:
   Status CheckFormat() const;
+  Result<std::vector<Guardian>> EveryGuardian();
   Status Write(marks::MarkObject m, int64_t now, std::string* key);
 
   ObjectTable& objects_;

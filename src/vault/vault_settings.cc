@@ -1,8 +1,10 @@
 #include "vault/vault_settings.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/vault_layout.h"
+#include "vault/approvals.h"
 #include "vault/signed_object.h"
 
 namespace cv::vault {
@@ -25,6 +27,20 @@ std::string ToJson(const VaultSettings& s) {
             {"version", s.version},
             {"set_at", s.set_at},
             {"set_by", s.set_by}};
+  // Versions without guardians stay as they were, so older releases read them unchanged.
+  if (!s.guardians.empty()) {
+    json g = json::array();
+    for (const Guardian& x : s.guardians) {
+      g.push_back({{"id", x.id},
+                   {"name", x.name},
+                   {"alg", x.alg},
+                   {"public_key", x.public_key},
+                   {"kid", x.kid},
+                   {"added_at", x.added_at}});
+    }
+    j["guardians"] = g;
+  }
+  if (!s.approval.empty()) j["approval"] = s.approval;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -41,6 +57,23 @@ Result<VaultSettings> FromJson(std::string_view text, const std::string& subject
     s.version = j.at("version").get<uint32_t>();
     s.set_at = j.at("set_at").get<int64_t>();
     s.set_by = j.at("set_by").get<std::string>();
+    if (j.contains("guardians")) {
+      for (const json& jg : j.at("guardians")) {
+        Guardian g;
+        g.id = jg.at("id").get<std::string>();
+        g.name = jg.at("name").get<std::string>();
+        g.alg = jg.at("alg").get<std::string>();
+        g.public_key = jg.at("public_key").get<std::string>();
+        g.kid = jg.at("kid").get<std::string>();
+        g.added_at = jg.at("added_at").get<int64_t>();
+        // The id is derived, never trusted: a record whose id is not its key's would confuse approvals.
+        auto raw = crypto::Base64Decode(g.public_key);
+        if (!raw.ok() || GuardianId(g.alg, *raw) != g.id)
+          return Status::Corruption(subject, "holds a guardian whose id is not its public key's");
+        s.guardians.push_back(std::move(g));
+      }
+    }
+    if (j.contains("approval")) s.approval = j.at("approval").get<std::string>();
   } catch (const json::exception&) {
     return Status::Corruption(subject, "is not vault settings (a field is missing or of the wrong type)");
   }
@@ -48,7 +81,42 @@ Result<VaultSettings> FromJson(std::string_view text, const std::string& subject
   return s;
 }
 
+bool IsApprovalProblem(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kCorruption:
+    case StatusCode::kNotFound:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kInvalidArgument:
+      return true;
+    default:
+      return IsObjectProblem(st);
+  }
+}
+
+std::vector<std::string> Ids(const std::vector<Guardian>& gs) {
+  std::vector<std::string> out;
+  for (const Guardian& g : gs) out.push_back(g.id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
+
+std::vector<approval::Operation> GuardedChanges(const VaultSettings& prev, const VaultSettings& next) {
+  std::vector<approval::Operation> out;
+  if (prev.soft_delete != "disabled" && next.soft_delete == "disabled")
+    out.push_back(approval::SoftDeleteDisable());
+  if (prev.immutability == "unlocked" && next.immutability == "disabled")
+    out.push_back(approval::ImmutabilityDisable());
+  const std::vector<std::string> before = Ids(prev.guardians), after = Ids(next.guardians);
+  for (const std::string& id : after) {
+    if (!std::binary_search(before.begin(), before.end(), id)) out.push_back(approval::GuardianAdd(id));
+  }
+  for (const std::string& id : before) {
+    if (!std::binary_search(after.begin(), after.end(), id)) out.push_back(approval::GuardianRemove(id));
+  }
+  return out;
+}
 
 Status CheckSettings(const VaultSettings& s) {
   if (s.soft_delete != "disabled" && s.soft_delete != "enabled" && s.soft_delete != "always-on") {
@@ -63,6 +131,9 @@ Status CheckSettings(const VaultSettings& s) {
     return Status::InvalidArgument("immutability \"" + s.immutability + "\"",
                                    "must be disabled, unlocked or locked");
   }
+  std::vector<std::string> ids = Ids(s.guardians);
+  if (std::adjacent_find(ids.begin(), ids.end()) != ids.end())
+    return Status::InvalidArgument("guardians", "name one guardian twice");
   if (s.prune_grace_seconds < 60 || s.prune_grace_seconds > kMaxGrace) {
     return Status::InvalidArgument("prune grace " + std::to_string(s.prune_grace_seconds) + " s",
                                    "must be 60 s to 365 days, longer than any backup runs");
@@ -90,21 +161,36 @@ Result<VaultSettings> VaultSettingsStore::Read(const std::string& key, KnownSize
   return s;
 }
 
-Result<VaultSettings> VaultSettingsStore::Current() {
-  CV_RETURN_IF_ERROR(CheckFormat());
-  std::vector<storage::ObjectInfo> listed;
-  CV_RETURN_IF_ERROR(objects_.List(ObjectKind::kVaultSettings, &listed,
-                                   layout::NameVersionPrefix(ObjectKind::kVaultSettings, kName)));
-  // Newest first: the first version that verifies is current; a forged newer one is skipped, named.
-  for (auto it = listed.rbegin(); it != listed.rend(); ++it) {
-    auto n = layout::ParseNameVersionKey(ObjectKind::kVaultSettings, it->key);
-    if (!n || n->name != kName) continue;
-    auto s = Read(it->key, it->size);
-    if (s.ok()) return s;
-    if (!IsObjectProblem(s.status())) return s.status();
-    problems_.Add(it->key, "vault settings version skipped: " + s.status().message());
+Status VaultSettingsStore::CheckGuarded(const VaultSettings& prev, const VaultSettings& next) {
+  std::vector<approval::Operation> changes = GuardedChanges(prev, next);
+  if (changes.empty() || prev.guardians.empty()) return Status::OK();
+  if (changes.size() > 1) {
+    return Status::PermissionDenied("vault settings version " + std::to_string(next.version),
+                                    "makes more than one change the two-person rule guards at once");
   }
-  return VaultSettings{};
+  if (next.approval.empty()) {
+    return Status::PermissionDenied(
+        "vault settings version " + std::to_string(next.version),
+        "makes a guarded change ('" + changes[0].Canonical() + "') without a guardian's approval");
+  }
+  Approvals approvals(objects_, keys_, problems_);
+  Status st = approvals.Check(next.approval, changes[0], prev.guardians, next.set_at);
+  // The store or the network failing stops the read; an approval that is missing, forged, for something
+  // else or expired makes the version invalid.
+  if (!st.ok() && !IsApprovalProblem(st)) return st;
+  if (!st.ok()) {
+    return Status::PermissionDenied(
+        "vault settings version " + std::to_string(next.version),
+        "its approval of '" + changes[0].Canonical() + "' does not hold: " + st.message());
+  }
+  return Status::OK();
+}
+
+Result<VaultSettings> VaultSettingsStore::Current() {
+  // The whole history: whether a version counts depends on the guardians of the one before it.
+  CV_ASSIGN_OR_RETURN(std::vector<VaultSettings> history, History());
+  if (history.empty()) return VaultSettings{};
+  return history.back();
 }
 
 Result<std::vector<VaultSettings>> VaultSettingsStore::History() {
@@ -118,7 +204,16 @@ Result<std::vector<VaultSettings>> VaultSettingsStore::History() {
     if (!n || n->name != kName) continue;
     auto s = Read(o.key, o.size);
     if (s.ok()) {
-      out.push_back(std::move(s).value());
+      // A version counts only if it may follow the last one that counted (the two-person rule).
+      const VaultSettings prev = out.empty() ? VaultSettings{} : out.back();
+      Status st = CheckGuarded(prev, *s);
+      if (st.ok()) {
+        out.push_back(std::move(s).value());
+      } else if (st.code() == StatusCode::kPermissionDenied) {
+        problems_.Add(o.key, "vault settings version skipped: " + st.message(), true);
+      } else {
+        return st;
+      }
     } else if (IsObjectProblem(s.status())) {
       problems_.Add(o.key, "vault settings version skipped: " + s.status().message());
     } else {
@@ -171,6 +266,11 @@ Result<VaultSettings> VaultSettingsStore::Set(const VaultSettings& next, const s
     v.version = newest + 1;
     v.set_at = now;
     v.set_by = set_by;
+    std::sort(v.guardians.begin(), v.guardians.end(),
+              [](const Guardian& a, const Guardian& b) { return a.id < b.id; });
+    // What a reader would skip is never written: a guarded change needs its approval now.
+    CV_RETURN_IF_ERROR(CheckGuarded(history.empty() ? VaultSettings{} : history.back(), v)
+                           .Annotate("vault settings; nothing was written"));
     const std::string key = layout::NameVersionKey(ObjectKind::kVaultSettings, kName, v.version);
     Status st = PutSigned(objects_, ObjectKind::kVaultSettings, key, ToJson(v), "vault settings");
     if (st.ok()) return v;
