@@ -272,7 +272,8 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
     return KeyError(p, "vault",
                     "missing; say where backups go, e.g. vault: {url: file:///var/backups/cassvault}");
   CV_RETURN_IF_ERROR(
-      CheckKeys(vault, p, "vault", {"url", "key_file", "passphrase_env", "tls", "transfer", "azure", "s3", "key_vault"}));
+      CheckKeys(vault, p, "vault",
+                {"url", "key_file", "passphrase_env", "tls", "transfer", "azure", "s3", "key_vault"}));
   if (!vault["url"]) return KeyError(p, "vault.url", "missing; e.g. file:///var/backups/cassvault");
   CV_ASSIGN_OR_RETURN(c->vault_url, GetString(vault["url"], p, "vault.url"));
   if (vault["key_file"]) {
