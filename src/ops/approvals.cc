@@ -92,6 +92,13 @@ Result<vault::Approval> Approve(vault::Vault& v, const approval::Operation& op, 
   });
 }
 
+// The approval a guardian change used (none for the first guardian), for its audit record.
+nlohmann::json ApprovalDetails(const std::string& approval_id) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!approval_id.empty()) j["approval"] = approval_id;
+  return j;
+}
+
 Result<vault::Guardian> AddGuardian(vault::Vault& v, vault::Guardian g, const std::string& by, int64_t now) {
   CV_RETURN_IF_ERROR(NeedsAdmin(v, "guardian add"));
   CV_ASSIGN_OR_RETURN(vault::VaultSettings s, v.settings().Current());
@@ -101,13 +108,16 @@ Result<vault::Guardian> AddGuardian(vault::Vault& v, vault::Guardian g, const st
     if (x.name == g.name)
       return Status::AlreadyExists("guardian name " + g.name, "is taken by guardian " + x.id);
   }
-  return AuditedChange(v, {"guardian.add", {g.id, g.name}, {}, ""}, [&]() -> Result<vault::Guardian> {
-    CV_ASSIGN_OR_RETURN(s.approval, RequireApproval(v, approval::GuardianAdd(g.id), now));
-    g.added_at = now;
-    s.guardians.push_back(g);
-    CV_RETURN_IF_ERROR(v.settings().Set(s, by, now).status());
-    return g;
-  });
+  return AuditedChange(
+      v, {"guardian.add", {g.id, g.name}, {}, ""},
+      [&]() -> Result<vault::Guardian> {
+        CV_ASSIGN_OR_RETURN(s.approval, RequireApproval(v, approval::GuardianAdd(g.id), now));
+        g.added_at = now;
+        s.guardians.push_back(g);
+        CV_RETURN_IF_ERROR(v.settings().Set(s, by, now).status());
+        return g;
+      },
+      [&](const Result<vault::Guardian>&) { return ApprovalDetails(s.approval); });
 }
 
 Result<vault::Guardian> RemoveGuardian(vault::Vault& v, const std::string& which, const std::string& by,
@@ -123,12 +133,14 @@ Result<vault::Guardian> RemoveGuardian(vault::Vault& v, const std::string& which
   }
   vault::Guardian gone = *it;
   return AuditedChange(
-      v, {"guardian.remove", {gone.id, gone.name}, {}, ""}, [&]() -> Result<vault::Guardian> {
+      v, {"guardian.remove", {gone.id, gone.name}, {}, ""},
+      [&]() -> Result<vault::Guardian> {
         CV_ASSIGN_OR_RETURN(s.approval, RequireApproval(v, approval::GuardianRemove(gone.id), now));
         s.guardians.erase(it);
         CV_RETURN_IF_ERROR(v.settings().Set(s, by, now).status());
         return gone;
-      });
+      },
+      [&](const Result<vault::Guardian>&) { return ApprovalDetails(s.approval); });
 }
 
 Result<std::vector<vault::Guardian>> ListGuardians(vault::Vault& v) {

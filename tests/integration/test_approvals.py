@@ -103,7 +103,25 @@ class ApprovalsTest(unittest.TestCase):
         self.refused(args, operation, "the approval of it has expired (%s expired at" % old["approval"])
         ok = self.approve(operation)
         self.assertEqual((ok["operation"], ok["guardian"]), (operation, self.guardian["id"]))
-        return self.cv(*args)
+        out = self.cv(*args)
+        self.audited(operation, ok["approval"])
+        return out
+
+    def audited(self, operation, approval_id):
+        """The audit trail holds the approval, the operation done with it (naming it), and before that the
+        three refusals, each naming why."""
+        records = json.loads(self.cv("audit", "--json").stdout)
+        approvals = [r for r in records if r["op"] == "approval" and r["outcome"]["status"] == "ok"]
+        self.assertIn(approval_id, [r["details"].get("approval") for r in approvals])
+        self.assertIn(operation, [r["targets"][0] for r in approvals])
+        done = [r for r in records
+                if r["outcome"]["status"] == "ok" and r["details"].get("approval") == approval_id and
+                r["op"] != "approval"]
+        self.assertEqual(len(done), 1, [r["op"] for r in records])
+        refused = [r for r in records if r["op"] == done[0]["op"] and r["outcome"]["status"] == "refused"]
+        self.assertGreaterEqual(len(refused), 3, [(r["op"], r["outcome"]) for r in records])
+        for r in refused[-3:]:
+            self.assertIn("'%s': needs a guardian's approval" % operation, r["outcome"]["message"])
 
     def test_opt_in_without_guardians(self):
         self.assertIn("no guardians: the two-person rule is off", self.cv("guardian", "list").stdout)
