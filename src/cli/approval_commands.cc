@@ -23,11 +23,6 @@ namespace {
 using env::UnixNow;
 using nlohmann::json;
 
-Result<std::unique_ptr<vault::Vault>> OpenVaultOf(const GlobalFlags& g) {
-  CV_ASSIGN_OR_RETURN(ops::Config cfg, Load(g));
-  return ops::OpenVault(cfg);
-}
-
 // The Key Vault key `key_name` (its `sign`, PS256) behind the crypto::RemoteSigner seam. The Key Vault
 // client comes with ops/key_vault.h (`ops::OpenKeyVaultSigner(cfg, key_name)`), wired here at merge; until
 // then this build has none.

@@ -17,6 +17,8 @@
 namespace cv::cli {
 
 Result<ops::Config> Load(const GlobalFlags& g);
+// The configured vault, opened with the configured key (Load, then ops::OpenVault).
+Result<std::unique_ptr<vault::Vault>> OpenVaultOf(const GlobalFlags& g);
 bool Interactive(const GlobalFlags& g);
 // Off a terminal, one JSON log line for a finished operation on stderr.
 void LogEvent(const GlobalFlags& g, const std::string& op, nlohmann::json fields);

@@ -70,6 +70,11 @@ Result<ops::Config> Load(const GlobalFlags& g) {
   return config;
 }
 
+Result<std::unique_ptr<vault::Vault>> OpenVaultOf(const GlobalFlags& g) {
+  CV_ASSIGN_OR_RETURN(ops::Config cfg, Load(g));
+  return ops::OpenVault(cfg);
+}
+
 bool Interactive(const GlobalFlags& g) { return !g.json && ::isatty(STDERR_FILENO); }
 
 // Off a terminal (cron, systemd, CI) each finished operation leaves one JSON log line on stderr, for

@@ -80,8 +80,7 @@ void PrintNextRuns(const json& runs) {
 }
 
 Result<std::unique_ptr<vault::Vault>> OpenForPolicies(const GlobalFlags& g) {
-  CV_ASSIGN_OR_RETURN(ops::Config cfg, Load(g));
-  CV_ASSIGN_OR_RETURN(std::unique_ptr<vault::Vault> v, ops::OpenVault(cfg));
+  CV_ASSIGN_OR_RETURN(std::unique_ptr<vault::Vault> v, OpenVaultOf(g));
   CV_RETURN_IF_ERROR(NeedsV2(*v));
   return v;
 }

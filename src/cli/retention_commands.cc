@@ -18,11 +18,6 @@ namespace {
 using env::UnixNow;
 using nlohmann::json;
 
-Result<std::unique_ptr<vault::Vault>> OpenVaultOf(const GlobalFlags& g) {
-  CV_ASSIGN_OR_RETURN(ops::Config cfg, Load(g));
-  return ops::OpenVault(cfg);
-}
-
 // The outcome of forget/undelete/retain/lock: one line per backup the new marks name.
 void Report(const GlobalFlags& g, const std::string& op, const ops::MarkOutcome& out,
             const std::string& verb) {
