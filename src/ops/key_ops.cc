@@ -160,14 +160,20 @@ Result<std::string> AddKeyVaultSlot(vault::Vault& v, crypto::KeyWrapper& wrapper
 Status RemoveSlot(vault::Vault& v, const std::string& slot_id, std::optional<int64_t> now) {
   CV_RETURN_IF_ERROR(RequireAdmin(v, "key remove " + slot_id));
   // Audited from here: an admin's refused removal is worth a record too.
-  return AuditedChange(v, {"key.remove", {slot_id}, {}, ""}, [&]() -> Status {
+  std::string approval_id;
+  auto remove = [&]() -> Status {
     // Exists (NotFound names the slot otherwise); a damaged or foreign object under keys/ may be removed too.
     CV_RETURN_IF_ERROR(vault::ReadKeySlot(v.store(), slot_id).status());
     CV_RETURN_IF_ERROR(CheckRemovable(v, slot_id));
     // The two-person rule (opt-in: no guardian, no approval needed).
-    CV_RETURN_IF_ERROR(
-        RequireApproval(v, approval::KeyRemove(slot_id), now.value_or(std::time(nullptr))).status());
+    CV_ASSIGN_OR_RETURN(approval_id,
+                        RequireApproval(v, approval::KeyRemove(slot_id), now.value_or(std::time(nullptr))));
     return v.DeleteKeySlot(slot_id);
+  };
+  return AuditedChange(v, {"key.remove", {slot_id}, {}, ""}, remove, [&](const Status&) {
+    nlohmann::json j = nlohmann::json::object();
+    if (!approval_id.empty()) j["approval"] = approval_id;
+    return j;
   });
 }
 

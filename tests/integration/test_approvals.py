@@ -5,7 +5,8 @@ SSTable fixtures made by `backup --offline` (no Cassandra process is needed):
 - opt-in: with no guardian, `settings --soft-delete disabled` needs no approval; a lock is never shortened;
 - `guardian generate-key` writes a 0600 key file, never overwrites one, and prints the public key;
 - each guarded operation (soft delete off, immutability unlocked -> disabled, a lock shortened, a lock
-  removed, a soft delete ended early, a policy's retention lowered, a guardian added, a guardian removed) is
+  removed, a soft delete ended early, a policy's retention lowered, a guardian added, a guardian removed, a
+  key slot removed) is
   refused without an approval (exit 6, naming the exact `cassvault approve` command, the vault unchanged),
   refused with an approval of another operation and with an expired one (exit 6, named as such, the vault
   unchanged but for the approvals), and done with a valid one;
@@ -234,6 +235,16 @@ class ApprovalsTest(unittest.TestCase):
         op = re.search(r"'(retention\.lower policy=nightly version=[0-9a-f]{64})'", p.stderr).group(1)
         self.guarded(["policy", "set", f], op)
         self.assertEqual(self.cvj("policy", "show", "nightly")["policy"]["retention"]["keep_daily"], 3)
+
+    def test_key_slot_removal_guarded(self):
+        spare = os.path.join(self.work, "spare.key")
+        self.cv("key", "generate-file", spare)
+        slot = self.cvj("key", "add", "--new-key-file", spare)["slot"]
+        self.guardian = self.add_guardian()
+        out = json.loads(self.guarded(["key", "remove", slot, "--json"], "key.remove slot=%s" % slot).stdout)
+        self.assertEqual(out["removed"], slot)
+        self.assertNotIn(slot, [s["id"] for s in self.cvj("key", "list")])
+        self.assertFalse(os.path.exists(os.path.join(self.vault.vault_dir, "keys", slot)))
 
     def test_guardian_add_and_remove_guarded(self):
         self.guardian = self.add_guardian()
