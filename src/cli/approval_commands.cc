@@ -55,7 +55,7 @@ Result<std::string> PublicKeyText(const std::string& arg) {
   ss << in.rdbuf();
   std::string text = ss.str();
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  if (text.size() > 64 * 1024)
+  if (text.size() > size_t{64} * 1024)
     return Status::InvalidArgument("--public-key " + arg, "is not a public key file");
   return text;
 }

@@ -43,4 +43,20 @@ inline uint32_t U32Value(const nlohmann::json& j, std::string_view key, uint32_t
   return static_cast<uint32_t>(v);
 }
 
+// Non-throwing reads for documents a weaker key may have written (audit records): a missing or ill-typed
+// field gives `fallback`, never an exception or undefined behaviour. `j` must be an object.
+inline int64_t IntOr(const nlohmann::json& j, std::string_view key, int64_t fallback) {
+  auto it = j.find(std::string(key));
+  if (it == j.end()) return fallback;
+  if (it->is_number_unsigned())
+    return it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+               ? fallback
+               : static_cast<int64_t>(it->get<uint64_t>());
+  return it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+inline std::string StringOr(const nlohmann::json& j, std::string_view key, const std::string& fallback) {
+  auto it = j.find(std::string(key));
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 }  // namespace cv::json_int

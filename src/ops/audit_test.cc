@@ -93,6 +93,7 @@ TEST_F(AuditTest, FindsTheHeadWithoutAListingInLogarithmicRequests) {
 TEST_F(AuditTest, ConcurrentWritersOnOneHostKeepOneLinearChain) {
   auto v = Open();
   std::vector<std::thread> threads;
+  threads.reserve(6);
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       vault::AuditLog log(v->objects(), kWriter);
@@ -158,6 +159,31 @@ TEST_F(AuditTest, VerifyNamesARechainedReorderByAWriterKey) {
   auto f = Findings(*w);
   EXPECT_NE(std::find(f.begin(), f.end(), "reordered " + Key(2)), f.end());
   EXPECT_NE(std::find(f.begin(), f.end(), "reordered " + Key(3)), f.end());
+}
+
+// A writer key seals whatever it likes: a record whose fields have the wrong types (a float seq, a number
+// for the writer, an array for the time) is named, never a crash or undefined behaviour, in `audit` and in
+// `audit --verify`.
+TEST_F(AuditTest, RecordsWithIllTypedFieldsAreNamedNotFatal) {
+  auto v = Open();
+  AppendN(*v, 2);
+  auto w = Open("writer");
+  const json forged[] = {
+      json{{"seq", 3.3e125}, {"writer", kWriter}, {"time", 1}, {"op", "x"}},
+      json{{"seq", 3}, {"writer", 42}, {"time", 1}, {"op", "x"}},
+      json{{"seq", 3}, {"writer", kWriter}, {"time", json::array()}, {"op", 7}, {"host", 1.5}},
+  };
+  for (const json& rec : forged) {
+    auto sealed = w->keys().Seal(layout::ObjectKind::kAuditRecord, Key(3), crypto::AsBytes(rec.dump()));
+    ASSERT_TRUE(sealed.ok());
+    fs::remove(root() / Key(3));
+    std::ofstream(root() / Key(3), std::ios::binary)
+        .write(reinterpret_cast<const char*>(sealed->data()), static_cast<std::streamsize>(sealed->size()));
+    std::vector<std::string> skipped;
+    auto all = ReadAuditRecords(*w, AuditQuery{.since = 0, .node = "h", .op = "x"}, &skipped);
+    ASSERT_TRUE(all.ok()) << all.status().ToString();
+    EXPECT_FALSE(Findings(*w).empty()) << rec.dump();
+  }
 }
 
 TEST_F(AuditTest, ACheckpointCatchesARemovedTailAndAWholeWriterRemoved) {

@@ -103,8 +103,8 @@ AuditTrail::AuditTrail(vault::Vault& v, std::string cache_file)
 }
 
 const std::string& AuditTrail::writer() const {
-  static const std::string none;
-  return log_ ? log_->writer() : none;
+  static const std::string kNone;
+  return log_ ? log_->writer() : kNone;
 }
 
 json AuditTrail::Base(const AuditEvent& e, uint64_t request_mark) const {

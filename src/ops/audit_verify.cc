@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/json_int.h"
 #include "core/vault_layout.h"
 
 namespace cv::ops {
@@ -189,17 +190,17 @@ Result<std::vector<vault::AuditEntry>> ReadAuditRecords(vault::Vault& v, const A
         continue;
       }
       const json& r = e->record;
-      if (r.value("time", int64_t{0}) < q.since) continue;
-      if (!q.node.empty() && r.value("host", std::string()) != q.node && w != q.node) continue;
+      if (json_int::IntOr(r, "time", 0) < q.since) continue;
+      if (!q.node.empty() && json_int::StringOr(r, "host", "") != q.node && w != q.node) continue;
       if (!q.op.empty()) {
-        const std::string op = r.value("op", std::string());
+        const std::string op = json_int::StringOr(r, "op", "");
         if (op != q.op && op.rfind(q.op + ".", 0) != 0) continue;
       }
       out.push_back(std::move(e).value());
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.record.value("time", int64_t{0}) < b.record.value("time", int64_t{0});
+    return json_int::IntOr(a.record, "time", 0) < json_int::IntOr(b.record, "time", 0);
   });
   return out;
 }

@@ -4,6 +4,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "core/json_int.h"
 #include "core/vault_layout.h"
 
 namespace cv::vault {
@@ -97,11 +98,11 @@ Result<Approval> Approvals::ReadKey(const std::string& key, KnownSize size,
     j = json::parse(body);
     a.vault_id = j.at("vault").get<std::string>();
     a.operation = j.at("operation").get<std::string>();
-    a.created = j.at("created").get<int64_t>();
-    a.expires = j.at("expires").get<int64_t>();
+    a.created = json_int::At(j, "created");
+    a.expires = json_int::At(j, "expires");
     a.guardian = j.at("guardian").get<std::string>();
     a.reason = j.at("reason").get<std::string>();
-  } catch (const json::exception&) {
+  } catch (const std::exception&) {  // json::exception, or json_int's invalid_argument
     return Status::Corruption(subject, "is not an approval (a field is missing or of the wrong type)");
   }
   a.id = IdOf(key);

@@ -284,10 +284,11 @@ TEST_F(ApprovalsTest, MarkApprovalReverifiedWhenMarksAreRead) {
   auto admin = Open();
   Ed25519Signer guardian, attacker;
   Register(*admin, guardian.AsGuardian("sec"));
-  ASSERT_TRUE(
-      admin->marks()
-          .Append({marks::Entry{marks::Op::kLock, kBackup, "", kNow, kNow + 86400 * 30, "lock", "a"}}, kNow)
-          .ok());
+  ASSERT_TRUE(admin->marks()
+                  .Append({marks::Entry{marks::Op::kLock, kBackup, "", kNow, kNow + int64_t{86400} * 30,
+                                        "lock", "a"}},
+                          kNow)
+                  .ok());
   ProblemLog problems;
   Approvals approvals(admin->objects(), admin->keys(), problems);
   // A forged approval id, then one of another backup's lock, then the right one.
@@ -302,7 +303,7 @@ TEST_F(ApprovalsTest, MarkApprovalReverifiedWhenMarksAreRead) {
   }
   auto state = Open("writer")->marks().Load();
   ASSERT_TRUE(state.ok());
-  EXPECT_EQ(state->Of(kBackup, "t").locked_until, kNow + 86400 * 30);
+  EXPECT_EQ(state->Of(kBackup, "t").locked_until, kNow + int64_t{86400} * 30);
   auto good = approvals.Create(approval::LockRemove({kBackup}), kNow + 3600, "", guardian, kNow);
   ASSERT_TRUE(good.ok());
   marks::Entry e{marks::Op::kLock, kBackup, "", kNow + 20, 0, "unlock", "a"};
@@ -315,7 +316,7 @@ TEST_F(ApprovalsTest, MarkApprovalReverifiedWhenMarksAreRead) {
   std::filesystem::remove(root() / "approvals" / good->id);
   state = Open("writer")->marks().Load();
   ASSERT_TRUE(state.ok());
-  EXPECT_EQ(state->Of(kBackup, "t").locked_until, kNow + 86400 * 30);
+  EXPECT_EQ(state->Of(kBackup, "t").locked_until, kNow + int64_t{86400} * 30);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/json_int.h"
 #include "vault/key_slots.h"
 #include "vault/signed_object.h"
 
@@ -49,19 +50,20 @@ Result<AuditCheckpoint> ReadAuditCheckpoint(ObjectTable& objects, std::string_vi
   json j = json::parse(payload, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::Corruption(subject, "is not an audit checkpoint");
   try {
-    c.written_at = j.at("written_at").get<int64_t>();
+    c.written_at = json_int::At(j, "written_at");
     c.by = j.value("by", "");
     if (j.contains("prev") && j["prev"].is_object()) {
       c.prev_key = j["prev"].at("key").get<std::string>();
       c.prev_hash = j["prev"].at("hash").get<std::string>();
     }
     for (const auto& [w, h] : j.at("heads").items()) {
-      AuditHead head{h.at("seq").get<uint64_t>(), h.at("hash").get<std::string>()};
+      AuditHead head{static_cast<uint64_t>(std::max<int64_t>(0, json_int::At(h, "seq"))),
+                     h.at("hash").get<std::string>()};
       if (!layout::IsValidNodeId(w) || head.seq == 0 || !IsHex64(head.hash))
         return Status::Corruption(subject, "names a malformed head for writer " + w);
       c.heads[w] = head;
     }
-  } catch (const json::exception&) {
+  } catch (const std::exception&) {  // json::exception, or json_int's invalid_argument
     return Status::Corruption(subject,
                               "is not an audit checkpoint (a field is missing or of the wrong type)");
   }

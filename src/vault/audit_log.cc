@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/json_int.h"
 #include "crypto/crypto.h"
 
 namespace cv::vault {
@@ -86,7 +87,8 @@ Result<AuditEntry> AuditLog::Open(ObjectTable& objects, std::string_view key,
   e.record = json::parse(plain.begin(), plain.end(), nullptr, false);
   if (e.record.is_discarded() || !e.record.is_object())
     return Status::Corruption(subject, "is not an audit record (not a JSON object)");
-  if (e.record.value("seq", uint64_t{0}) != e.seq || e.record.value("writer", std::string()) != e.writer)
+  if (json_int::IntOr(e.record, "seq", -1) != static_cast<int64_t>(e.seq) ||
+      json_int::StringOr(e.record, "writer", "") != e.writer)
     return Status::Corruption(subject, "holds another record than its name says (writer or seq differ)");
   return e;
 }
@@ -138,7 +140,7 @@ Result<AuditHead> AuditLog::FindHead(std::optional<AuditHead> known) {
 Result<AuditEntry> AuditLog::Append(json record, std::optional<AuditHead> known) {
   CV_RETURN_IF_ERROR(CheckFormat(objects_));
   if (!record.is_object()) return Status::Internal("audit record", "is not a JSON object");
-  CV_ASSIGN_OR_RETURN(AuditHead head, FindHead(known));
+  CV_ASSIGN_OR_RETURN(AuditHead head, FindHead(std::move(known)));
   for (int step = 0; step < kMaxRaceSteps; ++step) {
     AuditEntry e;
     e.writer = writer_;

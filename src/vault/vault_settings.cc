@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/json_int.h"
 #include "core/vault_layout.h"
 #include "vault/approvals.h"
 #include "vault/signed_object.h"
@@ -51,11 +52,11 @@ Result<VaultSettings> FromJson(std::string_view text, const std::string& subject
   VaultSettings s;
   try {
     s.soft_delete = j.at("soft_delete").get<std::string>();
-    s.soft_delete_days = j.at("soft_delete_days").get<int64_t>();
+    s.soft_delete_days = json_int::At(j, "soft_delete_days");
     s.immutability = j.at("immutability").get<std::string>();
-    s.prune_grace_seconds = j.at("prune_grace_seconds").get<int64_t>();
-    s.version = j.at("version").get<uint32_t>();
-    s.set_at = j.at("set_at").get<int64_t>();
+    s.prune_grace_seconds = json_int::At(j, "prune_grace_seconds");
+    s.version = json_int::U32Value(j, "version", 0);
+    s.set_at = json_int::At(j, "set_at");
     s.set_by = j.at("set_by").get<std::string>();
     if (j.contains("guardians")) {
       for (const json& jg : j.at("guardians")) {
@@ -65,7 +66,7 @@ Result<VaultSettings> FromJson(std::string_view text, const std::string& subject
         g.alg = jg.at("alg").get<std::string>();
         g.public_key = jg.at("public_key").get<std::string>();
         g.kid = jg.at("kid").get<std::string>();
-        g.added_at = jg.at("added_at").get<int64_t>();
+        g.added_at = json_int::At(jg, "added_at");
         // The id is derived, never trusted: a record whose id is not its key's would confuse approvals.
         auto raw = crypto::Base64Decode(g.public_key);
         if (!raw.ok() || GuardianId(g.alg, *raw) != g.id)
@@ -74,7 +75,7 @@ Result<VaultSettings> FromJson(std::string_view text, const std::string& subject
       }
     }
     if (j.contains("approval")) s.approval = j.at("approval").get<std::string>();
-  } catch (const json::exception&) {
+  } catch (const std::exception&) {  // json::exception, or json_int's invalid_argument
     return Status::Corruption(subject, "is not vault settings (a field is missing or of the wrong type)");
   }
   if (Status st = CheckSettings(s); !st.ok()) return Status::Corruption(subject, st.message());
@@ -95,6 +96,7 @@ bool IsApprovalProblem(const Status& st) {
 
 std::vector<std::string> Ids(const std::vector<Guardian>& gs) {
   std::vector<std::string> out;
+  out.reserve(gs.size());
   for (const Guardian& g : gs) out.push_back(g.id);
   std::sort(out.begin(), out.end());
   return out;

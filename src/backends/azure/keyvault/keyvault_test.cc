@@ -75,8 +75,8 @@ TEST(KeyVaultBase64, UrlOutBothIn) {
   std::string enc = Base64UrlEncode(bytes);
   EXPECT_EQ(enc.find_first_of("+/="), std::string::npos) << enc;
   EXPECT_EQ(enc, "-__-IGJpbmFyeT8AAQ");
-  for (std::string text : {enc, std::string("+//+IGJpbmFyeT8AAQ"), std::string("+//+IGJpbmFyeT8AAQ=="),
-                           std::string("-__-IGJpbmFyeT8AAQ==")}) {
+  for (const std::string& text : {enc, std::string("+//+IGJpbmFyeT8AAQ"), std::string("+//+IGJpbmFyeT8AAQ=="),
+                                  std::string("-__-IGJpbmFyeT8AAQ==")}) {
     auto d = Base64AnyDecode(text, "t");
     ASSERT_TRUE(d.ok()) << text;
     EXPECT_EQ(std::string(d->begin(), d->end()), raw) << text;
