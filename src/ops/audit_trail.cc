@@ -94,7 +94,7 @@ std::unique_ptr<AuditTrail> AuditTrail::For(vault::Vault& v, const std::string& 
 }
 
 AuditTrail::AuditTrail(vault::Vault& v, std::string cache_file)
-    : vault_(v), cache_file_(std::move(cache_file)), created_mark_(http::RequestIdMark()) {
+    : cache_file_(std::move(cache_file)), created_mark_(http::RequestIdMark()) {
   if (v.format() >= 2) {
     auto writer = vault::AuditWriterId(v.keys(), AuditHostKey(), RoleOf(v));
     if (writer.ok()) log_ = std::make_unique<vault::AuditLog>(v.objects(), *writer);

@@ -76,7 +76,6 @@ class AuditTrail {
   Result<vault::AuditEntry> Append(nlohmann::json record);
   nlohmann::json Base(const AuditEvent& e, uint64_t request_mark) const;
 
-  vault::Vault& vault_;
   std::unique_ptr<vault::AuditLog> log_;
   std::string cache_file_;  // "" without a cache
   nlohmann::json who_;
