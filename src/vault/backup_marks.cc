@@ -61,8 +61,9 @@ Result<marks::State> BackupMarks::Load() {
       // Only an approval that verifies now lets an entry lower a lock or a purge date (core/backup_marks.h);
       // otherwise the entry counts as an ordinary one, which cannot.
       if (!e.approval.empty()) {
-        if (!guardians) {
-          CV_ASSIGN_OR_RETURN(*guardians, EveryGuardian());
+        if (!guardians) {  // (assigning through * into an empty optional would write into no object)
+          CV_ASSIGN_OR_RETURN(auto every, EveryGuardian());
+          guardians = std::move(every);
         }
         Status st = Approvals(objects_, keys_, problems_).CheckMark(e, *guardians);
         if (!st.ok()) {
