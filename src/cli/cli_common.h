@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "core/result.h"
 #include "crypto/key_slot.h"
+#include "env/process_priority.h"
 #include "ops/config.h"
 #include "ops/run_lock.h"
 #include "vault/vault.h"
@@ -20,6 +21,11 @@ Result<ops::Config> Load(const GlobalFlags& g);
 // The configured vault, opened with the configured key (Load, then ops::OpenVault).
 Result<std::unique_ptr<vault::Vault>> OpenVaultOf(const GlobalFlags& g);
 bool Interactive(const GlobalFlags& g);
+// The `--priority background|normal` flag of the commands that do a node's heavy work.
+void AddPriorityFlag(CLI::App* cmd, GlobalFlags& g, const char* default_from);
+// Sets this process (every thread, and what it starts later) to --priority, else `configured`
+// (ops::PacingSettings). A refused I/O class is a warning; a refused CPU priority an error.
+Status ApplyPriority(const GlobalFlags& g, env::Priority configured);
 // Off a terminal, one JSON log line for a finished operation on stderr.
 void LogEvent(const GlobalFlags& g, const std::string& op, nlohmann::json fields);
 // Control characters escaped: record fields come from whoever holds a key.

@@ -112,6 +112,23 @@ std::string Printable(std::string_view s) {
 }
 
 // Objects the vault skipped because they did not check out: one warning line each, on stderr.
+void AddPriorityFlag(CLI::App* cmd, GlobalFlags& g, const char* default_from) {
+  cmd->add_option("--priority", g.priority,
+                  std::string("background (nice 19, idle I/O class: Cassandra first) or normal; default: ") +
+                      default_from)
+      ->check(CLI::IsMember({"background", "normal"}));
+}
+
+Status ApplyPriority(const GlobalFlags& g, env::Priority configured) {
+  env::Priority p = configured;
+  if (!g.priority.empty()) {
+    CV_ASSIGN_OR_RETURN(p, env::ParsePriority(g.priority, "--priority"));
+  }
+  CV_ASSIGN_OR_RETURN(env::PriorityApplied applied, env::ApplyProcessPriority(p));
+  if (!applied.io_note.empty()) std::cerr << "cassvault: warning: priority: " << applied.io_note << "\n";
+  return Status::OK();
+}
+
 void WarnVaultProblems(const vault::Vault& v) {
   for (const auto& p : v.Problems())
     std::cerr << "cassvault: warning: " << Printable(p.object) << ": " << Printable(p.problem) << "\n";
@@ -285,9 +302,12 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
   for (const char* other : {"--tag", "--keyspace", "--exclude", "--offline"}) policy_opt->excludes(other);
   cmd->add_flag("--wait", *wait,
                 "when another cassvault is backing up this node, wait for it (default: fail, exit 7)");
+  AddPriorityFlag(cmd, g, "backup.priority (background)");
   cmd->callback([&g, o, policy, wait] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    if (Status st = ApplyPriority(g, cfg->pacing.backup_priority); !st.ok())
+      return void(g.exit_code = Fail(st));
     // One backup at a time per node, with the daemon too (ops/run_lock.h).
     auto lock = TakeRunLock(*cfg, policy->empty() ? "backup" : "backup --policy " + *policy, *wait);
     if (!lock.ok()) return void(g.exit_code = Fail(lock.status().Annotate("backup")));
@@ -577,6 +597,7 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
   cmd->add_option("--load-hosts", o->load_hosts,
                   "load: contact points of the target cluster (default load.hosts)")
       ->delimiter(',');
+  AddPriorityFlag(cmd, g, "restore.priority (normal: a restore is the emergency)");
   cmd->callback([&g, o, staging_max] {
     // Exactly one of --backup and --cluster-tag: a usage error (exit 2) before anything is read.
     if (o->backup.empty() == o->cluster_tag.empty())
@@ -589,6 +610,8 @@ void AddRestore(CLI::App& app, GlobalFlags& g) {
                       "of a tag: use --backup TAG")));
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    if (Status st = ApplyPriority(g, cfg->pacing.restore_priority); !st.ok())
+      return void(g.exit_code = Fail(st));
     if (!staging_max->empty()) {
       auto b = ops::ParseByteRate(*staging_max);
       if (!b.ok() || *b == 0)
@@ -697,9 +720,12 @@ void AddVerify(CLI::App& app, GlobalFlags& g) {
   auto deep = std::make_shared<bool>(false);
   cmd->add_option("--backup", *backup, "backup id or tag (default: all)");
   cmd->add_flag("--deep", *deep, "read and check every byte");
+  AddPriorityFlag(cmd, g, "backup.priority (background)");
   cmd->callback([&g, backup, deep] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    if (Status st = ApplyPriority(g, cfg->pacing.backup_priority); !st.ok())
+      return void(g.exit_code = Fail(st));
     auto v = ops::OpenVault(*cfg);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     auto r = ops::RunVerify(**v, *backup, *deep);

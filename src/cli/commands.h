@@ -22,6 +22,7 @@ struct GlobalFlags {
   std::string config;
   bool json = false;
   std::string max_bandwidth;  // overrides vault.transfer.max_bandwidth
+  std::string priority;       // --priority: overrides backup.priority / restore.priority for this run
   int exit_code = 0;
 };
 

@@ -110,7 +110,14 @@ void AddDaemon(CLI::App& app, GlobalFlags& g) {
                 "the maintenance role (admin key, one host): hold the maintenance lease and run `maintain` "
                 "every daemon.maintenance_interval; no backups");
   cmd->add_flag("--once", o->once, "run what is due now (with its jitter and retries), then exit");
+  AddPriorityFlag(cmd, g, "backup.priority (background)");
   cmd->callback([&g, o] {
+    // The daemon's work is backups and maintenance: the whole process runs at backup.priority, read once
+    // here (a changed priority takes a restart, like the unit's own Nice=).
+    auto cfg = Load(g);
+    if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status().Annotate("daemon")));
+    if (Status st = ApplyPriority(g, cfg->pacing.backup_priority); !st.ok())
+      return void(g.exit_code = Fail(st));
     static ops::DaemonControl control;
     g_control = &control;
     InstallHandlers(true);

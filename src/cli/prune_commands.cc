@@ -158,11 +158,14 @@ void AddPruneCommands(CLI::App& app, GlobalFlags& g) {
   cmd->add_option("--max-age", f->max_age, "remove what is older than this (floors and locks still keep)");
   cmd->add_option("--time-zone", f->zone, "IANA zone of the calendar periods (default UTC)");
   cmd->add_option("--policy", f->policy, "only this policy's tags");
+  AddPriorityFlag(cmd, g, "backup.priority (background)");
   cmd->callback([&g, f] {
     auto rules = RulesOf(*f);
     if (!rules.ok()) return void(g.exit_code = Fail(rules.status().Annotate("prune")));
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    if (Status st = ApplyPriority(g, cfg->pacing.backup_priority); !st.ok())
+      return void(g.exit_code = Fail(st));
     auto v = ops::OpenVault(*cfg);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     ops::PruneOptions o;

@@ -13,8 +13,8 @@
 #include <mutex>
 #include <new>
 
-#include "http/rate_limiter.h"
 #include "http/request_ids.h"
+#include "pipeline/rate_limiter.h"
 
 namespace cv::http {
 namespace {
@@ -66,7 +66,7 @@ struct Transfer {
   curl_off_t last_down = 0, last_up = 0;
   std::chrono::seconds stall_timeout{0};
   bool stalled = false;
-  RateLimiter* limiter = nullptr;  // shared bandwidth budget, or null
+  pipeline::RateLimiter* limiter = nullptr;  // shared bandwidth budget, or null
 
   bool IsError() const { return status >= 300; }
   uint64_t Limit() const { return IsError() ? kMaxErrorBody : max_body; }
@@ -305,7 +305,7 @@ struct Client::Pool {
 
 Client::Client(ClientOptions options) : options_(std::move(options)), pool_(std::make_unique<Pool>()) {
   pool_->max_idle = options_.max_idle_handles;
-  if (options_.max_bandwidth > 0) limiter_ = std::make_unique<RateLimiter>(options_.max_bandwidth);
+  if (options_.max_bandwidth > 0) limiter_ = std::make_unique<pipeline::RateLimiter>(options_.max_bandwidth);
 }
 
 Client::~Client() = default;

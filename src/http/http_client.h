@@ -85,7 +85,11 @@ struct ClientOptions {
   uint64_t max_bandwidth = 0;
 };
 
+}  // namespace cv::http
+namespace cv::pipeline {
 class RateLimiter;
+}  // namespace cv::pipeline
+namespace cv::http {
 
 class Client {
  public:
@@ -104,7 +108,7 @@ class Client {
   struct Pool;
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;
-  std::unique_ptr<RateLimiter> limiter_;  // null when unlimited
+  std::unique_ptr<pipeline::RateLimiter> limiter_;  // null when unlimited
 };
 
 // Requests this process has sent through any Client (each attempt of a retried request counts), and how

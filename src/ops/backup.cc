@@ -222,6 +222,10 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   so.parallelism = config.parallelism > 0 ? config.parallelism : pipeline::DefaultParallelism();
   so.zstd_level = config.zstd_level;
   so.cpu = &cpu;
+  pipeline::CpuBudget cpu_budget(config.pacing.max_cpu);
+  pipeline::RateLimiter read_rate(config.pacing.max_read_rate);
+  if (config.pacing.max_cpu > 0) so.cpu_budget = &cpu_budget;
+  if (config.pacing.max_read_rate > 0) so.read_rate = &read_rate;
   CV_ASSIGN_OR_RETURN(StoreFilesResult stored,
                       StoreTableFiles(tables, vault, session, cache.get(), progress, so));
   progress.Finish();

@@ -89,8 +89,9 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
   }
 
   vault::CodecPool codecs(vault, o.zstd_level);
-  pipeline::BufferPool buffers(static_cast<size_t>(o.parallelism) * 2 + 2, o.part_size);
-  pipeline::TaskGroup group(o.parallelism, static_cast<size_t>(o.parallelism) * 2);
+  const int workers = o.cpu_budget ? o.cpu_budget->CapWorkers(o.parallelism) : o.parallelism;
+  pipeline::BufferPool buffers(static_cast<size_t>(workers) * 2 + 2, o.part_size);
+  pipeline::TaskGroup group(workers, static_cast<size_t>(workers) * 2);
   std::vector<std::pair<FileKey, std::pair<size_t, size_t>>> read_files;  // for the cache, after commit
 
   for (size_t t = 0; t < tables.size() && !group.failed(); ++t) {
@@ -135,6 +136,8 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
         break;
       }
       int fd = *opened;
+      // Read-ahead only. Never POSIX_FADV_DONTNEED: snapshot files are hard links of live SSTables, and
+      // dropping their pages would evict what Cassandra itself is serving reads from.
       ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
       reading.reset();
       entry.blobs.resize(parts);
@@ -143,6 +146,8 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
       for (size_t p = 0; p < parts && !group.failed(); ++p) {
         std::vector<uint8_t> buf = buffers.Acquire();
         size_t want = static_cast<size_t>(std::min<uint64_t>(o.part_size, f.size - offset)), got = 0;
+        if (o.read_rate) o.read_rate->Take(want);
+        if (o.cpu_budget) o.cpu_budget->Pace();
         reading.emplace(o.cpu, kStageRead);
         st = ReadFully(fd, buf.data(), want, offset, f.abs_path, &got);
         reading.reset();
@@ -175,6 +180,7 @@ Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles
           storing.reset();
           progress.AddBytes(part.size());
           buffers.Release(std::move(buf));
+          if (o.cpu_budget) o.cpu_budget->Pace();
           if (!id.ok()) return id.status();
           *slot = *id;
           if (stored) *new_flag = 1;

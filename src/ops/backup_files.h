@@ -10,7 +10,9 @@
 #include "core/manifest.h"
 #include "ops/file_cache.h"
 #include "ops/progress.h"
+#include "pipeline/cpu_budget.h"
 #include "pipeline/cpu_stages.h"
+#include "pipeline/rate_limiter.h"
 #include "vault/backup_session.h"
 
 namespace cv::ops {
@@ -45,6 +47,10 @@ struct StoreFilesOptions {
   int zstd_level = 1;  // the default: see docs/config.md (backup.zstd_level)
   size_t part_size = 4u << 20;
   pipeline::CpuStages* cpu = nullptr;  // optional: counted by BackupStage
+  // backup.max_cpu and backup.max_read_rate: both optional. Workers pace themselves between parts, and the
+  // reader takes each part's bytes from the read budget before it reads them.
+  pipeline::CpuBudget* cpu_budget = nullptr;
+  pipeline::RateLimiter* read_rate = nullptr;
 };
 
 Result<StoreFilesResult> StoreTableFiles(const std::vector<cassandra::TableFiles>& tables,

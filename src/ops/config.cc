@@ -264,9 +264,42 @@ Status ParseDaemon(const YAML::Node& d, const std::string& p, DaemonSettings* ou
   return Status::OK();
 }
 
+Result<env::Priority> GetPriority(const YAML::Node& node, const std::string& path, const std::string& key) {
+  std::string text = node.IsScalar() ? node.as<std::string>() : "";
+  auto p = env::ParsePriority(text, key);
+  if (!p.ok()) {
+    return KeyError(path, key,
+                    "'" + text + "' is not a priority: use background (Cassandra first) or normal");
+  }
+  return p;
+}
+
+// backup.priority, backup.max_cpu, backup.max_read_rate.
+Status ParseBackupPacing(const YAML::Node& b, const std::string& p, PacingSettings* out) {
+  if (b["priority"]) {
+    CV_ASSIGN_OR_RETURN(out->backup_priority, GetPriority(b["priority"], p, "backup.priority"));
+  }
+  if (const YAML::Node cpu = b["max_cpu"]) {
+    double v = 0;
+    // A budget below a tenth of a core would turn a backup into days; the scheduler's background priority
+    // already yields to Cassandra, so a tiny cap buys nothing.
+    if (!cpu.IsScalar() || !YAML::convert<double>::decode(cpu, v) || !(v >= 0.1 && v <= 1024)) {
+      return KeyError(
+          p, "backup.max_cpu",
+          "expected a number of cores between 0.1 and 1024, e.g. 0.5 (leave it out for no limit)");
+    }
+    out->max_cpu = v;
+  }
+  if (b["max_read_rate"]) {
+    CV_ASSIGN_OR_RETURN(out->max_read_rate, GetByteRate(b["max_read_rate"], p, "backup.max_read_rate"));
+  }
+  return Status::OK();
+}
+
 Status ParseConfig(const YAML::Node& root, Config* c) {
   const std::string& p = c->path;
-  CV_RETURN_IF_ERROR(CheckKeys(root, p, "", {"vault", "node", "backup", "load", "daemon", "cache_dir"}));
+  CV_RETURN_IF_ERROR(
+      CheckKeys(root, p, "", {"vault", "node", "backup", "restore", "load", "daemon", "cache_dir"}));
   const YAML::Node vault = root["vault"];
   if (!vault)
     return KeyError(p, "vault",
@@ -331,12 +364,20 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
     }
   }
   if (const YAML::Node b = root["backup"]) {
-    CV_RETURN_IF_ERROR(CheckKeys(b, p, "backup", {"parallelism", "zstd_level"}));
+    CV_RETURN_IF_ERROR(
+        CheckKeys(b, p, "backup", {"parallelism", "zstd_level", "priority", "max_cpu", "max_read_rate"}));
     if (b["parallelism"]) {
       CV_ASSIGN_OR_RETURN(c->parallelism, GetInt(b["parallelism"], p, "backup.parallelism", 0, 256));
     }
     if (b["zstd_level"]) {
       CV_ASSIGN_OR_RETURN(c->zstd_level, GetInt(b["zstd_level"], p, "backup.zstd_level", 1, 19));
+    }
+    CV_RETURN_IF_ERROR(ParseBackupPacing(b, p, &c->pacing));
+  }
+  if (const YAML::Node r = root["restore"]) {
+    CV_RETURN_IF_ERROR(CheckKeys(r, p, "restore", {"priority"}));
+    if (r["priority"]) {
+      CV_ASSIGN_OR_RETURN(c->pacing.restore_priority, GetPriority(r["priority"], p, "restore.priority"));
     }
   }
   if (const YAML::Node l = root["load"]) CV_RETURN_IF_ERROR(ParseLoad(l, p, &c->load));

@@ -9,6 +9,7 @@
 #include "cassandra/node_tool.h"
 #include "core/result.h"
 #include "crypto/key_slot.h"
+#include "env/process_priority.h"
 
 namespace cv::ops {
 
@@ -29,6 +30,15 @@ struct DaemonSettings {
   int poll_interval_seconds = 60;           // how often the vault's policies are re-read (>= 5)
   std::vector<std::string> policy_files;    // node-local policy files, used instead of the vault's
   int maintenance_interval_seconds = 3600;  // --maintenance: how often it runs (>= 60)
+};
+
+// How much of the node cassvault may take from Cassandra (docs/operations.md "Running beside Cassandra").
+struct PacingSettings {
+  env::Priority backup_priority =
+      env::Priority::kBackground;                           // backup.priority: backup, verify, prune, daemon
+  env::Priority restore_priority = env::Priority::kNormal;  // restore.priority: a restore is the emergency
+  double max_cpu = 0;          // backup.max_cpu: cores the backup's process may use on average; 0 = unlimited
+  uint64_t max_read_rate = 0;  // backup.max_read_rate: bytes/s read from the node's disks; 0 = unlimited
 };
 
 struct Config {
@@ -53,6 +63,7 @@ struct Config {
   std::string cache_dir;  // default: $XDG_CACHE_HOME or ~/.cache, + /cassvault
   int parallelism = 0;    // 0: one worker per core
   int zstd_level = 1;     // the default: see docs/config.md (backup.zstd_level)
+  PacingSettings pacing;  // backup.priority, backup.max_cpu, backup.max_read_rate, restore.priority
   DaemonSettings daemon;  // daemon.*
 };
 

@@ -172,6 +172,53 @@ node:
   EXPECT_FALSE(d->cql_tls);
 }
 
+TEST(ConfigTest, PacingDefaultsToBackgroundForBackupsAndNormalForRestores) {
+  auto d = LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x}\n"));
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->pacing.backup_priority, env::Priority::kBackground);
+  EXPECT_EQ(d->pacing.restore_priority, env::Priority::kNormal);
+  EXPECT_EQ(d->pacing.max_cpu, 0.0);
+  EXPECT_EQ(d->pacing.max_read_rate, 0u);
+
+  auto c = LoadConfig(Write(R"(
+vault: {url: file:///v}
+node: {cassandra_yaml: /x}
+backup: {priority: normal, max_cpu: 0.5, max_read_rate: 40MiB}
+restore: {priority: background}
+)"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pacing.backup_priority, env::Priority::kNormal);
+  EXPECT_EQ(c->pacing.restore_priority, env::Priority::kBackground);
+  EXPECT_DOUBLE_EQ(c->pacing.max_cpu, 0.5);
+  EXPECT_EQ(c->pacing.max_read_rate, 40u << 20);
+}
+
+TEST(ConfigTest, PacingErrorsNameTheKeyAndWhatToWrite) {
+  struct Case {
+    const char* backup;
+    const char* key;
+    const char* says;
+  };
+  for (const Case& k :
+       {Case{"{priority: idle}", "'backup.priority'", "use background (Cassandra first) or normal"},
+        Case{"{priority: [background]}", "'backup.priority'", "is not a priority"},
+        Case{"{max_cpu: half}", "'backup.max_cpu'", "between 0.1 and 1024, e.g. 0.5"},
+        Case{"{max_cpu: 0}", "'backup.max_cpu'", "leave it out for no limit"},
+        Case{"{max_cpu: -1}", "'backup.max_cpu'", "number of cores"},
+        Case{"{max_read_rate: fast}", "'backup.max_read_rate'", "such as 50MiB"},
+        Case{"{max_cpus: 1}", "'backup.max_cpus'", "unknown key"}}) {
+    auto r = LoadConfig(Write(std::string("vault: {url: file:///v}\nnode: {cassandra_yaml: /x}\nbackup: ") +
+                              k.backup + "\n"));
+    ASSERT_FALSE(r.ok()) << k.backup;
+    EXPECT_NE(r.status().message().find(k.key), std::string::npos) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(k.says), std::string::npos) << r.status().ToString();
+  }
+  auto r =
+      LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x}\nrestore: {priority: low}\n"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("'restore.priority'"), std::string::npos) << r.status().ToString();
+}
+
 TEST(ConfigTest, PasswordsNeverOnACommandLine) {
   for (const char* flag : {"-pw", "--password", "--password=x"}) {
     auto c = LoadConfig(

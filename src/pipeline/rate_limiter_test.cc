@@ -1,11 +1,11 @@
-#include "http/rate_limiter.h"
+#include "pipeline/rate_limiter.h"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
 
-namespace cv::http {
+namespace cv::pipeline {
 namespace {
 
 using std::chrono::milliseconds;
@@ -54,4 +54,4 @@ TEST(RateLimiterTest, ZeroMeansUnlimited) {
 }
 
 }  // namespace
-}  // namespace cv::http
+}  // namespace cv::pipeline

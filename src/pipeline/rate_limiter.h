@@ -1,5 +1,6 @@
-// src/http/rate_limiter.h — one bandwidth budget shared by every transfer of a client
-// (`vault.transfer.max_bandwidth`), so that a backup does not starve the node's own traffic.
+// src/pipeline/rate_limiter.h — one byte-rate budget shared by every thread that moves bytes
+// (`vault.transfer.max_bandwidth` over all transfers, `backup.max_read_rate` over the local reads), so that
+// a backup does not starve the node's own traffic or disk.
 //
 // A virtual-clock token bucket: each chunk reserves the next slot of `bytes / rate` seconds and the
 // caller sleeps until its slot begins. Slots are handed out under a mutex, so N parallel uploads share
@@ -11,7 +12,7 @@
 #include <cstdint>
 #include <mutex>
 
-namespace cv::http {
+namespace cv::pipeline {
 
 class RateLimiter {
  public:
@@ -31,4 +32,4 @@ class RateLimiter {
   Clock::time_point next_free_{};  // guarded by mu_
 };
 
-}  // namespace cv::http
+}  // namespace cv::pipeline

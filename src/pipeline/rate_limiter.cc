@@ -1,8 +1,8 @@
-#include "http/rate_limiter.h"
+#include "pipeline/rate_limiter.h"
 
 #include <thread>
 
-namespace cv::http {
+namespace cv::pipeline {
 
 RateLimiter::RateLimiter(uint64_t bytes_per_second, std::chrono::milliseconds burst)
     : rate_(bytes_per_second), burst_(std::chrono::duration_cast<Clock::duration>(burst)) {}
@@ -22,4 +22,4 @@ void RateLimiter::Take(uint64_t bytes) {
   std::this_thread::sleep_until(start);
 }
 
-}  // namespace cv::http
+}  // namespace cv::pipeline
