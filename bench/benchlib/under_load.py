@@ -136,6 +136,34 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def kill_descendants(except_pid=None):
+    """SIGTERM every process below this one (by pid, from /proc), but except_pid (and its own children)."""
+    children = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(pid))
+    todo, found = [os.getpid()], []
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c == except_pid:
+                continue
+            found.append(c)
+            todo.append(c)
+    for pid in found:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    if found:
+        log("under-load: stopped %d leftover process(es) of an interrupted run" % len(found))
+
+
 RESTIC_SCRIPT = """\
 # One restic run against the live node: snapshot, back up the snapshot dirs, clear the snapshot (also on failure).
 nodetool=$1 jmx=$2 tag=$3 data=$4 repo=$5 list=$6
@@ -344,6 +372,16 @@ class UnderLoad:
 
     # --- all of it ----------------------------------------------------------------------------------------
     def main(self):
+        # Ctrl-C and SIGTERM: first every process below this one (while the tree is intact: subprocess.run
+        # kills only GNU time, which would orphan the tool it runs), then the finally below stops the load
+        # client and takes the node down (Cassandra is daemonised by the rig, not below us).
+        def on_signal(_sig, _frame):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            kill_descendants(except_pid=self.load_proc.pid if self.load_proc else None)
+            raise KeyboardInterrupt()
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
         started = time.monotonic()
         require_tools(["restic", "/usr/bin/time", "taskset"])
         preflight()                      # medusa, cqlsh, the rig's ports free

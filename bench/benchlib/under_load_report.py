@@ -11,6 +11,8 @@ TITLES = {
     "medusa": "medusa backup --mode full, fresh storage",
     "cassvault_normal": "cassvault full, backup.priority normal",
 }
+SHORT = {"idle": "idle", "cassvault_full": "cassvault\nfull", "cassvault_nochange": "cassvault\nno change",
+         "restic": "restic", "medusa": "medusa", "cassvault_normal": "cassvault full\npriority normal"}
 COLORS = {"idle": "#7f7f7f", "cassvault_full": "#1f77b4", "cassvault_nochange": "#aec7e8", "restic": "#ff7f0e",
           "medusa": "#2ca02c", "cassvault_normal": "#9467bd"}
 
@@ -140,10 +142,11 @@ def chart(doc, png_path):
         if idle:
             ax.axhline(idle, color="#7f7f7f", lw=0.8, ls="--")
         ax.set_xticks(range(len(conds)))
-        ax.set_xticklabels([TITLES.get(c, c).replace(", ", ",\n") for c in conds], fontsize=7)
+        ax.set_xticklabels([SHORT.get(c, c) for c in conds], fontsize=8)
         ax.set_title(label, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
         ax.set_ylim(bottom=0)
+        ax.margins(y=0.1)
     fig.suptitle("Cassandra under a fixed CQL load (%g ops/s) while each tool backs up %.2f GB in a loop; "
                  "%d windows of %d s per condition (dots: windows, bars: medians)" % (
                      doc["rate"], doc["node_bytes"] / 1e9, doc["rounds"], doc["window_seconds"]), fontsize=9)
