@@ -99,6 +99,8 @@ def write(doc, md_path, png_path):
             doc["nochange_base"]["wall"], doc["nochange_base"]["cpu"]))
     add("- Order: round r runs the conditions rotated by r (idle in every round); %d s settle gap between windows."
         % doc["gap_seconds"])
+    add("- Medusa 0.31 runs its backup at `nice 19` and idle I/O priority by itself (medusa/backup_node.py); restic "
+        "and cassvault run at whatever priority their defaults give.")
     add("- restic's run is one script: `nodetool snapshot -t T` (all keyspaces), `restic backup "
         "--files-from-verbatim` of the snapshot dirs (restic's defaults), `nodetool clearsnapshot -t T`.")
     add("")
