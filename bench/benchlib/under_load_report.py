@@ -89,6 +89,8 @@ def write(doc, md_path, png_path):
         "(cql_load's per-second lines; percentiles from the merged 1 %% log-linear histogram). Errors are failed "
         "or timed-out requests (5 s timeout); shed ops were more than 10 s late when a slot freed (never sent)."
         % doc["window_seconds"])
+    add("- ops/s cannot exceed the fixed rate: a backup shows in it only when the node falls behind (then also as "
+        "shed ops); latency is the sensitive figure.")
     add("- A backup window runs its tool in a loop: a new run starts while the window is not over and is allowed "
         "to finish, so every second of the window has a backup running. Each run is timed as a whole process "
         "under `/usr/bin/time -v` (CPU = user + sys of the process and its children, nodetool JVMs included); "
