@@ -129,6 +129,15 @@ enabled = False
 """
 
 
+def cassvault_live_config(env, vault_dir, cache, extra=""):
+    """cassvault.yaml for a backup of the bench node in snapshot mode (nodetool + CQL), vault in vault_dir;
+    `extra` is appended as is (more top-level YAML)."""
+    return ("vault: {url: 'file://%s'}\nnode:\n  cassandra_yaml: '%s'\n"
+            "  nodetool: ['%s', -h, '127.0.0.1', -p, '%d']\n  cql: {host: '%s', port: %d}\n"
+            "cache_dir: '%s'\n%s" % (vault_dir, env["cassandra_yaml"], env["nodetool"], env["jmx_port"],
+                                     env["cql_host"], env["cql_port"], cache, extra))
+
+
 def node_bytes(data_dir):
     """Bytes of live SSTables on the node (snapshots and backups dirs excluded): what a backup covers."""
     total = 0
@@ -224,10 +233,7 @@ def measure(bench, rig, env, medusa, root, logp, manifest, notes):
                                           jmx_port=env["jmx_port"], storage=storage))
         cvdir = os.path.join(rdir, "cassvault")
         cvcfg = os.path.join(cvdir, "cassvault.yaml")
-        write_file(cvcfg, "vault: {url: 'file://%s/vault'}\nnode:\n  cassandra_yaml: '%s'\n"
-                          "  nodetool: ['%s', -h, '127.0.0.1', -p, '%d']\n  cql: {host: '%s', port: %d}\n"
-                          "cache_dir: '%s/cache'\n" % (cvdir, env["cassandra_yaml"], env["nodetool"], env["jmx_port"],
-                                                       env["cql_host"], env["cql_port"], cvdir))
+        write_file(cvcfg, cassvault_live_config(env, os.path.join(cvdir, "vault"), os.path.join(cvdir, "cache")))
         cv_env = dict(os.environ, CASSVAULT_PASSPHRASE=PASSPHRASE)
         cv = cassvault_binary()
         run([cv, "--config", cvcfg, "init"], "cassvault init (live node)", env=cv_env)
