@@ -113,9 +113,11 @@ std::string Printable(std::string_view s) {
 
 // Objects the vault skipped because they did not check out: one warning line each, on stderr.
 void AddPriorityFlag(CLI::App* cmd, GlobalFlags& g, const char* default_from) {
-  cmd->add_option("--priority", g.priority,
-                  std::string("background (nice 19, idle I/O class: Cassandra first) or normal; default: ") +
-                      default_from)
+  cmd->add_option(
+         "--priority", g.priority,
+         std::string(
+             "background (SCHED_IDLE, nice 19, idle I/O class: Cassandra first) or normal; default: ") +
+             default_from)
       ->check(CLI::IsMember({"background", "normal"}));
 }
 
@@ -125,7 +127,7 @@ Status ApplyPriority(const GlobalFlags& g, env::Priority configured) {
     CV_ASSIGN_OR_RETURN(p, env::ParsePriority(g.priority, "--priority"));
   }
   CV_ASSIGN_OR_RETURN(env::PriorityApplied applied, env::ApplyProcessPriority(p));
-  if (!applied.io_note.empty()) std::cerr << "cassvault: warning: priority: " << applied.io_note << "\n";
+  if (!applied.note.empty()) std::cerr << "cassvault: warning: priority: " << applied.note << "\n";
   return Status::OK();
 }
 

@@ -2,6 +2,7 @@
 #include "env/process_priority.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -59,9 +60,13 @@ Result<PriorityApplied> ApplyProcessPriority(Priority p) {
       if (errno == ESRCH) continue;  // the thread ended meanwhile
       return Status::IOError("priority", std::string("setpriority(nice 19): ") + std::strerror(errno));
     }
-    if (IoprioSet(tid, kIoprioClassIdle, 0) != 0 && errno != ESRCH && out.io_note.empty()) {
-      out.io_note = std::string("the idle I/O class was refused (") + std::strerror(errno) +
-                    "); reads keep the default I/O priority";
+    sched_param none{};
+    if (::sched_setscheduler(tid, SCHED_IDLE, &none) != 0 && errno != ESRCH && out.note.empty()) {
+      out.note = std::string("SCHED_IDLE was refused (") + std::strerror(errno) + "); nice 19 stays";
+    }
+    if (IoprioSet(tid, kIoprioClassIdle, 0) != 0 && errno != ESRCH && out.note.empty()) {
+      out.note = std::string("the idle I/O class was refused (") + std::strerror(errno) +
+                 "); reads keep the default I/O priority";
     }
     ++out.threads;
   }
@@ -80,8 +85,9 @@ Result<ThreadPriority> ReadThreadPriority(pid_t pid, pid_t tid) {
   std::string f;
   ThreadPriority out;
   for (int field = 3; fields >> f; ++field) {
-    if (field == 19) {
-      out.nice = static_cast<int>(std::strtol(f.c_str(), nullptr, 10));
+    if (field == 19) out.nice = static_cast<int>(std::strtol(f.c_str(), nullptr, 10));
+    if (field == 41) {
+      out.policy = static_cast<int>(std::strtol(f.c_str(), nullptr, 10));
       break;
     }
   }

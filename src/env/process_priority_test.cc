@@ -1,6 +1,7 @@
 #include "env/process_priority.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +56,7 @@ TEST(ProcessPriority, BackgroundSetsEveryThreadAndNewThreadsInheritIt) {
     auto p = ReadThreadPriority(child, tid);
     ASSERT_TRUE(p.ok()) << p.status().ToString();
     EXPECT_EQ(p->nice, kBackgroundNice) << "thread " << tid;
+    EXPECT_EQ(p->policy, SCHED_IDLE) << "thread " << tid;
     EXPECT_EQ(p->io_class, 3) << "thread " << tid;  // idle
   }
   ::kill(child, SIGKILL);
@@ -72,6 +74,7 @@ TEST(ProcessPriority, NormalChangesNothing) {
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->nice, before->nice);
   EXPECT_EQ(after->io_class, before->io_class);
+  EXPECT_EQ(after->policy, before->policy);
 }
 
 }  // namespace

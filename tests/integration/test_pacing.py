@@ -3,7 +3,7 @@
 while a real `cassvault backup --offline` runs (the legacy SSTables of Cassandra 3.0 to 5.0, laid out as a
 stopped node's data directory):
 
-- at the default priority every thread of the process is at nice 19 in the idle I/O class
+- at the default priority every thread of the process is under SCHED_IDLE at nice 19 in the idle I/O class
   (/proc/<pid>/task/<tid>/stat and ionice, which calls ioprio_get), the workers included; `--priority normal`
   and `backup.priority: normal` leave it at nice 0; the daemon runs at backup.priority;
 - `backup.max_cpu` holds the process's CPU time (its own report, and the kernel's rusage) to the budget;
@@ -28,11 +28,12 @@ from cvtest import Vault, all_files  # noqa: E402
 from rigtest import ROOT  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
+SCHED_IDLE = 5
 VERSIONS = ["ma", "mb", "mc", "md", "me", "na", "nb", "nc", "oa", "da"]
 
 
 def thread_priorities(pid):
-    """tid -> (nice, I/O class name) for every thread of pid, as the kernel reports them."""
+    """tid -> (nice, I/O class name, scheduling policy) for every thread of pid, as the kernel reports them."""
     out = {}
     try:
         tids = os.listdir("/proc/%d/task" % pid)
@@ -48,7 +49,8 @@ def thread_priorities(pid):
         if not io:
             continue  # the thread ended between the listing and the read
         fields = stat[stat.rindex(")") + 2:].split()
-        out[int(tid)] = (int(fields[16]), io.split(":")[0])  # field 19 of stat is the 17th after comm
+        # Fields 19 (nice) and 41 (policy: 5 is SCHED_IDLE) of stat are the 17th and 39th after comm.
+        out[int(tid)] = (int(fields[16]), io.split(":")[0], int(fields[38]))
     return out
 
 
@@ -87,20 +89,20 @@ class PacingTest(unittest.TestCase):
         self.configure("backup: {max_read_rate: %d}\n" % max(self.data_bytes // 4, 1))
         seen, _ = self.watch_backup("--tag", "bg")
         self.assertGreaterEqual(len(seen), 3, "expected the main thread and at least two workers: %s" % seen)
-        for tid, (nice, io) in seen.items():
-            self.assertEqual(nice, 19, "thread %d" % tid)
-            self.assertEqual(io, "idle", "thread %d" % tid)
+        for tid, (nice, io, policy) in seen.items():
+            self.assertEqual((nice, io, policy), (19, "idle", SCHED_IDLE), "thread %d" % tid)
 
     def test_normal_priority_from_the_config_and_from_the_flag(self):
         self.configure("backup: {priority: normal, max_read_rate: %d}\n" % max(self.data_bytes // 4, 1))
         seen, _ = self.watch_backup("--tag", "n1")
         self.assertGreaterEqual(len(seen), 3)
-        self.assertEqual({nice for nice, _ in seen.values()}, {0})
-        self.assertNotIn("idle", {io for _, io in seen.values()})
+        self.assertEqual({nice for nice, _, _ in seen.values()}, {0})
+        self.assertNotIn("idle", {io for _, io, _ in seen.values()})
+        self.assertEqual({policy for _, _, policy in seen.values()}, {0})
 
         self.configure("backup: {max_read_rate: %d}\n" % max(self.data_bytes // 4, 1))
         seen, _ = self.watch_backup("--tag", "n2", "--priority", "normal")
-        self.assertEqual({nice for nice, _ in seen.values()}, {0})
+        self.assertEqual({nice for nice, _, _ in seen.values()}, {0})
 
     def test_read_rate_holds_the_reads_to_the_budget(self):
         rate = max(self.data_bytes // 3, 1)  # about 3 s of reading
@@ -142,8 +144,8 @@ class PacingTest(unittest.TestCase):
                 seen = thread_priorities(proc.pid)
             self.assertIsNone(proc.poll(), proc.stderr.read() if proc.poll() is not None else "")
             self.assertTrue(seen)
-            for tid, (nice, io) in seen.items():
-                self.assertEqual((nice, io), (19, "idle"), "thread %d" % tid)
+            for tid, (nice, io, policy) in seen.items():
+                self.assertEqual((nice, io, policy), (19, "idle", SCHED_IDLE), "thread %d" % tid)
         finally:
             proc.terminate()
             proc.communicate(timeout=60)
