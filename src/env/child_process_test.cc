@@ -93,7 +93,7 @@ TEST(RunChildTest, CapturesOutputAndExitCode) {
 TEST(RunChildTest, ReportsCpuSecondsOfTheProgramAndWhatItReaped) {
   Result<ChildResult> r =
       RunChild({"sh", "-c",
-                "sh -c 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; times' > /dev/stdout; echo done"},
+                "sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; times' > /dev/stdout; echo done"},
                {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->exit_code, 0) << r->err;
