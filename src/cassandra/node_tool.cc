@@ -133,7 +133,10 @@ Result<ProcessResult> NodeTool::Run(const std::vector<std::string>& args) {
     o.timeout = settings_.import_timeout;
     o.timeout_setting = "node.import_timeout";
   }
-  return env::RunChild(Argv(args), o);
+  ++runs_;
+  Result<ProcessResult> r = env::RunChild(Argv(args), o);
+  if (r.ok()) cpu_seconds_ += r->cpu_seconds;
+  return r;
 }
 
 Status NodeTool::Flush(const std::vector<std::string>& keyspaces) {

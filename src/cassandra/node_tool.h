@@ -56,8 +56,15 @@ class NodeTool {
   std::vector<std::string> Argv(const std::vector<std::string>& args) const;
   Result<ProcessResult> Run(const std::vector<std::string>& args);
 
+  // What the nodetool processes this object ran cost: how many were started, and their user + system CPU
+  // seconds (a JVM start-up is about one). A call killed at its deadline is counted, its CPU time is not.
+  int runs() const { return runs_; }
+  double cpu_seconds() const { return cpu_seconds_; }
+
  private:
   NodeToolSettings settings_;
+  int runs_ = 0;
+  double cpu_seconds_ = 0;
 };
 
 }  // namespace cv::cassandra

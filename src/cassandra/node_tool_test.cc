@@ -105,6 +105,9 @@ TEST_F(NodeToolTest, BuildsArguments) {
             "-h 127.0.0.1 -p 7199 snapshot -t t2 -kt ks1.a,ks2.b\n"
             "-h 127.0.0.1 -p 7199 clearsnapshot -t t2\n"
             "-h 127.0.0.1 -p 7199 import -l -r ks1 a /restore/dir\n");
+  // Each call is one process, counted with its CPU time (what a backup reports as nodetool's share).
+  EXPECT_EQ(nt.runs(), 7);
+  EXPECT_GE(nt.cpu_seconds(), 0.0);
 }
 
 TEST_F(NodeToolTest, RejectsBadNames) {

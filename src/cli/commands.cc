@@ -329,6 +329,9 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
       j["cache_hits"] = r->cache_hits;
       j["seconds"] = r->seconds;
       j["cpu"] = CpuJson(r->cpu_stages, r->cpu_seconds, r->bytes_read);
+      j["snapshot_held_seconds"] = r->snapshot_held_seconds;
+      j["nodetool_runs"] = r->nodetool_runs;
+      j["nodetool_cpu_seconds"] = r->nodetool_cpu_seconds;
       j["requests"] = http::GlobalRetryCounters().attempts;
       j["retries"] = http::GlobalRetryCounters().retries;
       std::cout << j.dump() << "\n";
@@ -342,6 +345,10 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
                 << " files (" << ops::HumanBytes(rec.new_bytes) << "), stored "
                 << ops::HumanBytes(rec.stored_bytes) << "; read " << ops::HumanBytes(r->bytes_read) << ", "
                 << r->cache_hits << " files known unchanged\n";
+      if (r->nodetool_runs > 0) {
+        std::cout << "snapshot held " << r->snapshot_held_seconds << " s; nodetool ran " << r->nodetool_runs
+                  << "x, " << r->nodetool_cpu_seconds << " CPU-s\n";
+      }
     }
   });
 }

@@ -172,12 +172,19 @@ int ExitCode(int wstatus) {
   return -1;
 }
 
-Status Reap(pid_t pid, const std::string& who, int* exit_code) {
+// Waits for the guard. Its rusage (wait4) holds the guard's own CPU time plus that of the program and
+// what the program reaped: the kernel adds a reaped child's totals to its parent's at each level.
+Status Reap(pid_t pid, const std::string& who, int* exit_code, double* cpu_seconds = nullptr) {
   int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0) {
+  struct rusage ru {};
+  while (::wait4(pid, &wstatus, 0, &ru) < 0) {
     if (errno != EINTR) return Status::FromErrno(errno, who, "waitpid");
   }
   *exit_code = ExitCode(wstatus);
+  if (cpu_seconds != nullptr) {
+    auto secs = [](const struct timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+    *cpu_seconds = secs(ru.ru_utime) + secs(ru.ru_stime);
+  }
   return Status::OK();
 }
 
@@ -299,7 +306,7 @@ Result<ChildResult> RunChild(const std::vector<std::string>& argv, const ChildOp
     (void)Reap(pid, who, &ignored);
     return failure;
   }
-  CV_RETURN_IF_ERROR(Reap(pid, who, &result.exit_code));
+  CV_RETURN_IF_ERROR(Reap(pid, who, &result.exit_code, &result.cpu_seconds));
   return result;
 }
 

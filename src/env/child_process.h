@@ -23,6 +23,10 @@ struct ChildResult {
   int exit_code = 0;  // 128 + signal when killed by one (the shell's convention)
   std::string out;    // stdout
   std::string err;    // stderr
+  // User + system CPU time of the program and of every descendant it waited for (a script's JVM), as
+  // wait4 reports it for the guard process (the kernel folds in what each level reaped). What the
+  // program leaves running unreaped is not counted.
+  double cpu_seconds = 0;
 };
 
 struct ChildOptions {

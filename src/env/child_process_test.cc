@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -84,6 +85,30 @@ TEST(RunChildTest, CapturesOutputAndExitCode) {
   EXPECT_EQ(r->err, "err\n");
   EXPECT_TRUE(RunChild({"cassvault-no-such-program-xyz"}, {}).status().IsNotFound());
   EXPECT_EQ(RunChild({}, {}).status().code(), StatusCode::kInvalidArgument);
+}
+
+// nodetool is a shell script whose JVM may run as the script's child: the CPU time of a grandchild the
+// program waited for is counted. The grandchild reports its own user time (the shell's `times`), and
+// what RunChild reports covers at least that.
+TEST(RunChildTest, ReportsCpuSecondsOfTheProgramAndWhatItReaped) {
+  Result<ChildResult> r =
+      RunChild({"sh", "-c",
+                "sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; times' > /dev/stdout; echo done"},
+               {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->exit_code, 0) << r->err;
+  // `times` prints "XmY.YYYs XmZ.ZZZs" for the shell itself on its first line.
+  int minutes = 0;
+  double user = -1, sys = -1;
+  ASSERT_EQ(std::sscanf(r->out.c_str(), "%dm%lfs %*dm%lfs", &minutes, &user, &sys), 3) << r->out;
+  double grandchild = minutes * 60 + user + sys;
+  EXPECT_GT(grandchild, 0.0) << r->out;
+  EXPECT_GE(r->cpu_seconds + 0.011, grandchild) << r->out;  // `times` rounds to the millisecond (and up)
+  // A program that does nothing reports close to nothing, never a negative or garbage number.
+  Result<ChildResult> idle = RunChild({"true"}, {});
+  ASSERT_TRUE(idle.ok());
+  EXPECT_GE(idle->cpu_seconds, 0.0);
+  EXPECT_LT(idle->cpu_seconds, r->cpu_seconds);
 }
 
 // Running (a zombie waiting for a reaper that may never come, in a container, counts as gone).

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <iostream>
 #include <optional>
 #include <set>
 #include <string_view>
 
+#include "cassandra/snapshot_clear.h"
 #include "cassandra/snapshot_scan.h"
 #include "core/table_filter.h"
 #include "core/vault_layout.h"
@@ -27,23 +29,69 @@ namespace {
 
 using env::UnixNow;
 
-// Clears our snapshot when the backup ends, however it ends (no leaked snapshots).
+// Clears snapshot `tag`: by deleting its directories (no JVM; why that is a full clear on Cassandra 5.0:
+// cassandra/snapshot_clear.cc), or through `nodetool clearsnapshot` when configured so
+// (node.clear_snapshot: nodetool) or when the files cannot be removed here, with a warning that says why.
+Status ClearSnapshot(const Config& config, const std::vector<std::string>& data_dirs, cassandra::NodeTool& nt,
+                     const std::string& tag) {
+  if (config.clear_snapshot_with_nodetool) return nt.ClearSnapshot(tag);
+  cassandra::SnapshotDirs dirs;
+  Status st = cassandra::ClearSnapshotFiles(data_dirs, tag, &dirs);
+  if (st.ok() && dirs.behind_symlinks.empty()) return Status::OK();
+  if (st.code() == StatusCode::kInvalidArgument) return st;  // a bad tag: nodetool would refuse it too
+  std::string why;
+  if (!st.ok()) {
+    why = st.ToString();
+    if (st.code() == StatusCode::kPermissionDenied) {
+      why +=
+          " (cassvault does not run as the owner of Cassandra's files: run it as the Cassandra account, "
+          "or set node.clear_snapshot: nodetool to go straight to nodetool)";
+    } else if (st.message().find("ead-only file system") != std::string::npos) {
+      why +=
+          " (under systemd's ProtectSystem=strict, add the data directories to the unit's ReadWritePaths, "
+          "or set node.clear_snapshot: nodetool to go straight to nodetool)";
+    }
+  } else {
+    why = "it lies behind a symlink (" + dirs.behind_symlinks.front() +
+          "), which the file clear does not follow";
+  }
+  std::cerr << "cassvault: warning: snapshot " << tag
+            << " cleared with nodetool clearsnapshot (one more JVM): " << why << "\n";
+  return nt.ClearSnapshot(tag);
+}
+
+// Clears our snapshot as soon as the backup has stored its files (Release), or when the backup ends
+// however it ends (no leaked snapshot), and measures how long the snapshot pinned its SSTables.
 class SnapshotGuard {
  public:
-  SnapshotGuard(cassandra::NodeTool& nt, std::string tag) : nt_(nt), tag_(std::move(tag)) {}
+  SnapshotGuard(const Config& config, const std::vector<std::string>& data_dirs, cassandra::NodeTool& nt,
+                std::string tag)
+      : config_(config), data_dirs_(data_dirs), nt_(nt), tag_(std::move(tag)) {}
   ~SnapshotGuard() {
-    if (armed_) (void)nt_.ClearSnapshot(tag_);
+    if (armed_) (void)ClearSnapshot(config_, data_dirs_, nt_, tag_);
   }
-  void Arm() { armed_ = true; }
+  // Just before `nodetool snapshot`: from here on, a snapshot may exist.
+  void Arm() {
+    armed_ = true;
+    armed_at_ = std::chrono::steady_clock::now();
+  }
   Status Release() {
+    if (!armed_) return Status::OK();
     armed_ = false;
-    return nt_.ClearSnapshot(tag_);
+    Status st = ClearSnapshot(config_, data_dirs_, nt_, tag_);
+    held_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - armed_at_).count();
+    return st;
   }
+  double held_seconds() const { return held_seconds_; }
 
  private:
+  const Config& config_;
+  const std::vector<std::string>& data_dirs_;
   cassandra::NodeTool& nt_;
   std::string tag_;
   bool armed_ = false;
+  std::chrono::steady_clock::time_point armed_at_;
+  double held_seconds_ = 0;
 };
 
 // The system keyspaces that have files on disk: core/table_filter.cc's list also has the virtual ones
@@ -129,8 +177,12 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
     if (scan_filter.MayMatchKeyspace(ks)) selected.push_back(ks);
   }
   if (selected.empty()) return Status::NotFound("--keyspace", "selects no keyspace on this node");
-  // A snapshot with our tag can only be left over from an interrupted run of this same slot.
-  (void)nodetool.ClearSnapshot(m->tag);
+  // A snapshot with our tag can only be left over from an interrupted run of this same slot: looked for
+  // on disk, and cleared without a JVM when there is one.
+  if (auto left = cassandra::FindSnapshotDirs(node.data_file_directories, m->tag);
+      !left.ok() || !left->found.empty() || !left->behind_symlinks.empty()) {
+    (void)ClearSnapshot(config, node.data_file_directories, nodetool, m->tag);
+  }
   guard.Arm();
   CV_RETURN_IF_ERROR(nodetool.Snapshot(m->tag, selected, {}));
   CV_ASSIGN_OR_RETURN(auto tables, cassandra::ScanSnapshot(node.data_file_directories, m->tag, scan_filter));
@@ -189,7 +241,7 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   CV_ASSIGN_OR_RETURN(TableFilter scan_filter, TableFilter::Make(scan_includes, o.excludes));
 
   cassandra::NodeTool nodetool(config.nodetool);
-  SnapshotGuard guard(nodetool, m.tag);
+  SnapshotGuard guard(config, node.data_file_directories, nodetool, m.tag);
   CV_ASSIGN_OR_RETURN(auto tables, o.offline
                                        ? ScanStoppedNode(config, node, scan_filter)
                                        : SnapshotAndScan(config, node, o, scan_filter, nodetool, guard, &m));
@@ -229,6 +281,10 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   CV_ASSIGN_OR_RETURN(StoreFilesResult stored,
                       StoreTableFiles(tables, vault, session, cache.get(), progress, so));
   progress.Finish();
+  // The files are stored: the snapshot has done its job. Cleared now rather than after the commit, so it
+  // pins SSTables that compaction replaces no longer than it must. A failed clear does not stop a good
+  // backup from committing; it is reported after the commit.
+  Status cleared = o.offline ? Status::OK() : guard.Release();
 
   m.tables = std::move(stored.tables);
   m.finished = UnixNow();
@@ -255,20 +311,24 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
                            {"mode", m.mode},
                            {"files", report.record.files},
                            {"bytes", report.record.bytes},
-                           {"new_bytes", report.record.new_bytes}},
+                           {"new_bytes", report.record.new_bytes},
+                           {"snapshot_held_seconds", guard.held_seconds()},
+                           {"nodetool_cpu_seconds", nodetool.cpu_seconds()}},
                           ""},
                Status::OK());
   if (cache) {
     pipeline::CpuStages::Scope timed(&cpu, kStageFileCache);
     (void)cache->Flush();
   }
-  if (!o.offline)
-    CV_RETURN_IF_ERROR(guard.Release().Annotate("backup committed, but clearing snapshot " + m.tag));
+  CV_RETURN_IF_ERROR(cleared.Annotate("backup committed, but clearing snapshot " + m.tag));
   report.new_components = std::move(stored.new_components);
   report.files_read = stored.files_read;
   report.bytes_read = stored.bytes_read;
   report.cache_hits = stored.cache_hits;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.snapshot_held_seconds = guard.held_seconds();
+  report.nodetool_runs = nodetool.runs();
+  report.nodetool_cpu_seconds = nodetool.cpu_seconds();
   report.cpu_stages = cpu.Report();
   for (const auto& line : report.cpu_stages) report.cpu_seconds += line.seconds;
   return report;

@@ -34,6 +34,13 @@ struct BackupReport {
   // their sum is cpu_seconds, the process's CPU time over the same span.
   std::vector<pipeline::CpuStages::Line> cpu_stages;
   double cpu_seconds = 0;
+  // Snapshot mode: how long the snapshot existed (from just before `nodetool snapshot` to its clear, which
+  // comes right after the files are stored): SSTables compaction replaces meanwhile stay on disk. And the
+  // nodetool processes the backup started (one, the snapshot, unless a clear had to fall back to
+  // nodetool) with their CPU time, which the node pays (a JVM start-up is about a CPU-second).
+  double snapshot_held_seconds = 0;
+  int nodetool_runs = 0;
+  double nodetool_cpu_seconds = 0;
 };
 
 Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const BackupOptions& options);

@@ -321,11 +321,18 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
   if (!node) return KeyError(p, "node", "missing; name at least node.cassandra_yaml");
   CV_RETURN_IF_ERROR(CheckKeys(node, p, "node",
                                {"cassandra_yaml", "nodetool", "nodetool_timeout", "snapshot_timeout",
-                                "import_timeout", "jmx", "cql"}));
+                                "import_timeout", "jmx", "cql", "clear_snapshot"}));
   if (!node["cassandra_yaml"])
     return KeyError(p, "node.cassandra_yaml", "missing; the path of the node's cassandra.yaml");
   CV_ASSIGN_OR_RETURN(c->cassandra_yaml, GetString(node["cassandra_yaml"], p, "node.cassandra_yaml"));
   CV_RETURN_IF_ERROR(ParseNodeTool(node, p, &c->nodetool));
+  if (node["clear_snapshot"]) {
+    CV_ASSIGN_OR_RETURN(std::string how, GetString(node["clear_snapshot"], p, "node.clear_snapshot"));
+    if (how != "files" && how != "nodetool") {
+      return KeyError(p, "node.clear_snapshot", "'" + how + "' is not one of: files, nodetool");
+    }
+    c->clear_snapshot_with_nodetool = how == "nodetool";
+  }
   if (const YAML::Node cql = node["cql"]) {
     CV_RETURN_IF_ERROR(CheckKeys(cql, p, "node.cql", {"host", "port", "credentials_file", "tls"}));
     if (cql["host"]) {

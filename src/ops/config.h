@@ -51,9 +51,13 @@ struct Config {
   // node
   std::string cassandra_yaml;
   cassandra::NodeToolSettings nodetool;  // node.nodetool (command), node.*_timeout, node.jmx
-  std::string cql_host;                  // default: the yaml's rpc_address, else 127.0.0.1
-  int cql_port = 0;                      // default: the yaml's native_transport_port
-  std::string cql_credentials_file;      // "username=...\npassword=..." (mode 0600); never argv
+  // node.clear_snapshot: `files` (default: delete the snapshot's directories, no JVM) or `nodetool`
+  // (`nodetool clearsnapshot`: one more JVM per backup; for Cassandra versions that keep snapshots in
+  // memory).
+  bool clear_snapshot_with_nodetool = false;
+  std::string cql_host;              // default: the yaml's rpc_address, else 127.0.0.1
+  int cql_port = 0;                  // default: the yaml's native_transport_port
+  std::string cql_credentials_file;  // "username=...\npassword=..." (mode 0600); never argv
   // node.cql.tls: CQL over TLS, the server verified against ca_file; a client certificate is optional.
   bool cql_tls = false;
   std::string cql_tls_ca_file, cql_tls_cert_file, cql_tls_key_file;

@@ -219,6 +219,20 @@ TEST(ConfigTest, PacingErrorsNameTheKeyAndWhatToWrite) {
   EXPECT_NE(r.status().message().find("'restore.priority'"), std::string::npos) << r.status().ToString();
 }
 
+TEST(ConfigTest, ClearSnapshotIsFilesOrNodetool) {
+  auto d = LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x}\n"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->clear_snapshot_with_nodetool);  // default: files, no JVM
+  auto n =
+      LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, clear_snapshot: nodetool}\n"));
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_TRUE(n->clear_snapshot_with_nodetool);
+  auto bad = LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, clear_snapshot: jmx}\n"));
+  ASSERT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("node.clear_snapshot"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("files, nodetool"), std::string::npos) << bad.status().message();
+}
+
 TEST(ConfigTest, PasswordsNeverOnACommandLine) {
   for (const char* flag : {"-pw", "--password", "--password=x"}) {
     auto c = LoadConfig(

@@ -414,7 +414,8 @@ class LiveNodeTest(unittest.TestCase):
             time.sleep(0.05)
         self.assertFalse(alive(hung), "the hung child %d survived" % hung)
         calls = read_text(log).splitlines()
-        self.assertEqual(calls[-1], "clearsnapshot -t hung")  # the snapshot is still cleared
+        # The snapshot is cleared on disk, without another nodetool (test_snapshot_lifecycle.py proves the clear).
+        self.assertFalse(any(c.startswith("clearsnapshot") for c in calls), calls)
         self.assertTrue(any(c.startswith("snapshot -t hung") for c in calls), calls)
         child = read_env_dump(envdump)
         for name, value in SECRETS.items():

@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Issue 16, one JVM per backup: a snapshot backup on a real Cassandra 5.0 node starts nodetool once
+(`snapshot`, which flushes), clears its snapshot by deleting the snapshot's directories (no JVM), on success
+and on failure, and a nodetool that hangs is killed at node.snapshot_timeout with the snapshot still cleared.
+
+    /usr/bin/python3 tests/integration/test_snapshot_lifecycle.py [-v]
+
+Every nodetool call goes through a wrapper script (node.nodetool) that logs its arguments, then runs the
+rig's nodetool: the log is what the backup started. Cassandra's own view of the snapshots is read back with
+`nodetool listsnapshots` and `system_views.snapshots` after each clear.
+"""
+
+import glob
+import os
+import stat
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cvtest import Vault  # noqa: E402
+from rigtest import close_sessions, cql, nodetool, rig, rig_env  # noqa: E402
+
+KS = "cv_snaplife"
+ROWS = 200
+
+
+def write_script(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, stat.S_IRWXU)
+
+
+def process_group_members(pgid):
+    """Pids of live (not zombie) processes in process group pgid."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                line = f.read()
+        except OSError:
+            continue
+        fields = line[line.rfind(")") + 2:].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            out.append(int(entry))
+    return out
+
+
+class SnapshotLifecycleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        rig("down")
+        rig("up", "--nodes", 1)
+        cls.env = rig_env(1)
+        cls.dir = tempfile.mkdtemp(prefix="cv-snaplife-")
+        cls.log = os.path.join(cls.dir, "nodetool.log")
+        real = cls.env["nodetool"]
+        # Logs argv, then becomes the real nodetool: the log has one line per nodetool process started.
+        cls.logging = os.path.join(cls.dir, "nodetool-logging")
+        write_script(cls.logging, '#!/bin/sh\necho "$*" >> %s\nexec %s "$@"\n' % (cls.log, real))
+        # Runs the real nodetool, then hangs after a snapshot (a JMX call that never answers, as seen from
+        # cassvault); writes its process group id first.
+        cls.pgid_file = os.path.join(cls.dir, "hang.pgid")
+        cls.hanging = os.path.join(cls.dir, "nodetool-hanging")
+        write_script(cls.hanging,
+                     '#!/bin/sh\necho "$*" >> %s\nps -o pgid= $$ | tr -d " " > %s\n%s "$@" || exit $?\n'
+                     'case "$*" in *" snapshot "*) sleep 3600 ;; esac\n' % (cls.log, cls.pgid_file, real))
+        cql("CREATE KEYSPACE %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}" % KS)
+        cql("CREATE TABLE %s.t (id int PRIMARY KEY, v text)" % KS)
+
+    @classmethod
+    def tearDownClass(cls):
+        close_sessions()
+        rig("down")
+
+    def vault(self, wrapper, node_extra=""):
+        """A fresh vault whose config runs `wrapper` as nodetool; node_extra is more of the node: section."""
+        v = Vault(self.env["cassandra_yaml"], [wrapper, "-h", self.env["jmx_host"], "-p", str(self.env["jmx_port"])],
+                  cql_host=self.env["cql_host"], cql_port=int(self.env["cql_port"]),
+                  workdir=tempfile.mkdtemp(prefix="v-", dir=self.dir))
+        if node_extra:
+            with open(v.config) as f:
+                text = f.read()
+            with open(v.config, "w") as f:
+                f.write(text.replace("cache_dir:", node_extra + "cache_dir:", 1))
+        v.run("init")
+        if os.path.exists(self.log):
+            os.unlink(self.log)
+        return v
+
+    def nodetool_calls(self):
+        """The nodetool subcommands the wrapper saw, in order."""
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log) as f:
+            return [next(a for a in line.split() if a.isalpha() and a not in ("h", "p")) for line in f]
+
+    def snapshot_dirs(self, tag):
+        return [p for d in self.env["data_dirs"] for p in glob.glob(os.path.join(d, "*", "*", "snapshots", tag))]
+
+    def assertSnapshotGone(self, tag):
+        self.assertEqual(self.snapshot_dirs(tag), [], "snapshot directories left on disk")
+        # Cassandra's own view: both read the data directories (SnapshotManager.loadSnapshots), no cache.
+        self.assertNotIn(tag, nodetool(1, "listsnapshots"))
+        self.assertEqual([r for r in cql("SELECT name FROM system_views.snapshots") if r.name == tag], [])
+
+    def live_data_files(self):
+        return [p for d in self.env["data_dirs"] for p in glob.glob(os.path.join(d, KS, "t-*", "*-Data.db"))]
+
+    def test_10_one_nodetool_run_flushes_and_the_snapshot_is_cleared(self):
+        v = self.vault(self.logging)
+        # Written just before the backup and never flushed by hand: only in the memtable.
+        for i in range(ROWS):
+            cql("INSERT INTO %s.t (id, v) VALUES (%d, 'fresh-%d')" % (KS, i, i))
+        self.assertEqual(self.live_data_files(), [], "the rows must not be on disk yet")
+        report = v.json("backup", "--tag", "life-one")
+        self.assertEqual(self.nodetool_calls(), ["snapshot"])
+        self.assertEqual(report["nodetool_runs"], 1)
+        self.assertGreater(report["nodetool_cpu_seconds"], 0)
+        self.assertGreater(report["snapshot_held_seconds"], 0)
+        self.assertLessEqual(report["snapshot_held_seconds"], report["seconds"])
+        # The snapshot's flush put the rows into an SSTable, which the backup stored.
+        self.assertTrue(any(c.startswith(KS + ".t/") and c.endswith("-Data.db") for c in report["new_components"]),
+                        report["new_components"])
+        self.assertSnapshotGone("life-one")
+        # The audit record of the commit carries the hold time and nodetool's CPU time.
+        commit = [r for r in v.json("audit") if r["op"] == "backup.commit"]
+        self.assertEqual(len(commit), 1)
+        self.assertEqual(commit[0]["details"]["snapshot_held_seconds"], report["snapshot_held_seconds"])
+        self.assertEqual(commit[0]["details"]["nodetool_cpu_seconds"], report["nodetool_cpu_seconds"])
+        # Read back through CQL after a restore of the emptied table.
+        cql("TRUNCATE %s.t" % KS)
+        self.assertEqual(cql("SELECT id FROM %s.t" % KS), [])
+        v.json("restore", "--backup", "life-one", "--mode", "live", "--keyspace", KS + ".t")
+        rows = {r.id: r.v for r in cql("SELECT id, v FROM %s.t" % KS)}
+        self.assertEqual(rows, {i: "fresh-%d" % i for i in range(ROWS)})
+
+    def test_20_leftover_cleared_without_a_jvm_and_a_failed_backup_still_clears(self):
+        v = self.vault(self.logging)
+        # A leftover of an interrupted run with the same tag (made outside cassvault).
+        nodetool(1, "snapshot", "-t", "life-fail", KS)
+        self.assertNotEqual(self.snapshot_dirs("life-fail"), [])
+        # The vault's packs/ becomes a file: the backup fails storing its first pack, after the snapshot.
+        with open(os.path.join(v.vault_dir, "packs"), "w") as f:
+            f.write("not a directory")
+        proc = v.run("backup", "--tag", "life-fail", check=False)
+        self.assertNotEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("packs", proc.stderr)
+        # The leftover was cleared on disk (else `snapshot` would have failed "already exists"), the
+        # backup's own snapshot after the failure, and neither started a JVM.
+        self.assertEqual(self.nodetool_calls(), ["snapshot"], proc.stderr)
+        self.assertNotIn("warning", proc.stderr)
+        self.assertSnapshotGone("life-fail")
+
+    def test_30_hanging_nodetool_killed_at_snapshot_timeout_and_snapshot_cleared(self):
+        v = self.vault(self.hanging, node_extra="  snapshot_timeout: 5\n")
+        proc = v.run("backup", "--tag", "life-hang", check=False, timeout=300)
+        self.assertNotEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("node.snapshot_timeout", proc.stderr)
+        self.assertIn("killed with its process group", proc.stderr)
+        with open(self.pgid_file) as f:
+            pgid = int(f.read().strip())
+        self.assertEqual(process_group_members(pgid), [], "the wrapper's process group must be gone")
+        self.assertEqual(self.nodetool_calls(), ["snapshot"])
+        self.assertSnapshotGone("life-hang")
+
+
+if __name__ == "__main__":
+    unittest.main()
