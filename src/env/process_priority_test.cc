@@ -38,6 +38,7 @@ TEST(ProcessPriority, BackgroundSetsEveryThreadAndNewThreadsInheritIt) {
       (void)!::read(hold[0], &c, 1);
     };
     std::vector<std::thread> threads;
+    threads.reserve(3);
     for (int i = 0; i < 2; ++i) threads.emplace_back(wait_for_parent);
     auto applied = ApplyProcessPriority(Priority::kBackground);
     if (!applied.ok() || applied->threads < 3) ::_exit(2);
