@@ -317,6 +317,7 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     if (!policy->empty()) return void(g.exit_code = BackupPolicyNow(g, *cfg, **v, *policy));
     o->show_progress = Interactive(g);
+    o->warn = [](const std::string& w) { std::cerr << "cassvault: warning: " << Printable(w) << "\n"; };
     auto r = ops::RunBackup(*cfg, **v, *o);
     WarnVaultProblems(**v);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("backup")));
@@ -527,9 +528,12 @@ void AddList(CLI::App& app, GlobalFlags& g) {
 void AddMaintain(CLI::App& app, GlobalFlags& g) {
   auto* cmd = app.add_subcommand(
       "maintain", "vault housekeeping any key that lists may run: consolidate the catalog (for a fast list)");
+  AddPriorityFlag(cmd, g, "backup.priority (background)");
   cmd->callback([&g] {
     auto cfg = Load(g);
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status()));
+    if (Status st = ApplyPriority(g, cfg->pacing.backup_priority); !st.ok())
+      return void(g.exit_code = Fail(st));
     auto v = ops::OpenVault(*cfg);
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     auto r = ops::RunMaintain(**v);

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "cli/cli_common.h"
@@ -118,12 +120,20 @@ void AddDaemon(CLI::App& app, GlobalFlags& g) {
     if (!cfg.ok()) return void(g.exit_code = Fail(cfg.status().Annotate("daemon")));
     if (Status st = ApplyPriority(g, cfg->pacing.backup_priority); !st.ok())
       return void(g.exit_code = Fail(st));
+    // That config is the daemon's first; a SIGHUP reads the file again.
+    auto first = std::make_shared<std::optional<ops::Config>>(std::move(cfg).value());
+    auto load_config = [&g, first]() -> Result<ops::Config> {
+      if (!first->has_value()) return Load(g);
+      ops::Config c = std::move(**first);
+      first->reset();
+      return c;
+    };
     static ops::DaemonControl control;
     g_control = &control;
     InstallHandlers(true);
     // One JSON line per event on stderr, terminal or not: the journal keeps them.
     auto log = [](const json& line) { std::cerr << line.dump() << std::endl; };
-    Status st = ops::RunDaemon([&g] { return Load(g); }, *o, control, log);
+    Status st = ops::RunDaemon(load_config, *o, control, log);
     if (!st.ok()) g.exit_code = Fail(st.Annotate("daemon"));
   });
 }
@@ -354,6 +364,7 @@ int BackupPolicyNow(GlobalFlags& g, const ops::Config& config, vault::Vault& v, 
   auto run = ops::SlotRun::Begin(v.runs(), np->policy, np->version, *slot, node, now, &write_error);
   if (!write_error.ok()) std::cerr << "cassvault: warning: run record: " << write_error.ToString() << "\n";
   ops::AttemptResult r = ops::AttemptPolicySlot(config, v, np->policy, *slot, node, &g_interrupted);
+  for (const std::string& w : r.warnings) std::cerr << "cassvault: warning: " << Printable(w) << "\n";
   if (run.ok()) {
     if (Status st = run->Finish(r, 1, UnixNow()); !st.ok())
       std::cerr << "cassvault: warning: run record: " << st.ToString() << "\n";

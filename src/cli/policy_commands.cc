@@ -135,7 +135,7 @@ void AddRemove(CLI::App* policy, GlobalFlags& g) {
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     auto cur = CurrentPolicy(**v, *name);
     if (!cur.ok()) return void(g.exit_code = Fail(cur.status()));
-    auto pv = (*v)->policies().Remove(*name, ChangedBy(**v), UnixNow());
+    auto pv = ops::RemovePolicy(**v, *name, ChangedBy(**v), UnixNow());
     WarnVaultProblems(**v);
     if (!pv.ok()) return void(g.exit_code = Fail(pv.status().Annotate("policy remove")));
     if (g.json) {

@@ -29,6 +29,7 @@ Status Status::FromErrno(int err, std::string_view subject, std::string_view wha
       return ResourceExhausted(subject, detail);
     case EACCES:
     case EPERM:
+    case EROFS:  // the write is refused, as for a missing permission; strerror names which
       return PermissionDenied(subject, detail);
     default:
       return IOError(subject, detail);

@@ -30,9 +30,8 @@ int IoprioSet(pid_t tid, int cls, int level) {
 Result<Priority> ParsePriority(const std::string& text, const std::string& setting) {
   if (text == "background") return Priority::kBackground;
   if (text == "normal") return Priority::kNormal;
-  return Status::InvalidArgument(setting, "'" + text +
-                                              "' is not a priority: use background (nice 19, idle I/O class: "
-                                              "Cassandra first) or normal");
+  return Status::InvalidArgument(
+      setting, "'" + text + "' is not a priority: use background (Cassandra first) or normal");
 }
 
 const char* PriorityName(Priority p) { return p == Priority::kBackground ? "background" : "normal"; }

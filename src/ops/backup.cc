@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <iostream>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -33,7 +33,7 @@ using env::UnixNow;
 // cassandra/snapshot_clear.cc), or through `nodetool clearsnapshot` when configured so
 // (node.clear_snapshot: nodetool) or when the files cannot be removed here, with a warning that says why.
 Status ClearSnapshot(const Config& config, const std::vector<std::string>& data_dirs, cassandra::NodeTool& nt,
-                     const std::string& tag) {
+                     const std::string& tag, const std::function<void(const std::string&)>& warn) {
   if (config.clear_snapshot_with_nodetool) return nt.ClearSnapshot(tag);
   cassandra::SnapshotDirs dirs;
   Status st = cassandra::ClearSnapshotFiles(data_dirs, tag, &dirs);
@@ -42,21 +42,18 @@ Status ClearSnapshot(const Config& config, const std::vector<std::string>& data_
   std::string why;
   if (!st.ok()) {
     why = st.ToString();
+    // Permission denied or a read-only file system (core/status.cc maps both to kPermissionDenied).
     if (st.code() == StatusCode::kPermissionDenied) {
       why +=
-          " (cassvault does not run as the owner of Cassandra's files: run it as the Cassandra account, "
-          "or set node.clear_snapshot: nodetool to go straight to nodetool)";
-    } else if (st.message().find("ead-only file system") != std::string::npos) {
-      why +=
-          " (under systemd's ProtectSystem=strict, add the data directories to the unit's ReadWritePaths, "
-          "or set node.clear_snapshot: nodetool to go straight to nodetool)";
+          " (run cassvault as the owner of Cassandra's files; under systemd's ProtectSystem=strict, list the "
+          "data directories in the unit's ReadWritePaths; or set node.clear_snapshot: nodetool to go "
+          "straight to nodetool)";
     }
   } else {
     why = "it lies behind a symlink (" + dirs.behind_symlinks.front() +
           "), which the file clear does not follow";
   }
-  std::cerr << "cassvault: warning: snapshot " << tag
-            << " cleared with nodetool clearsnapshot (one more JVM): " << why << "\n";
+  if (warn) warn("snapshot " + tag + " cleared with nodetool clearsnapshot (one more JVM): " + why);
   return nt.ClearSnapshot(tag);
 }
 
@@ -65,10 +62,10 @@ Status ClearSnapshot(const Config& config, const std::vector<std::string>& data_
 class SnapshotGuard {
  public:
   SnapshotGuard(const Config& config, const std::vector<std::string>& data_dirs, cassandra::NodeTool& nt,
-                std::string tag)
-      : config_(config), data_dirs_(data_dirs), nt_(nt), tag_(std::move(tag)) {}
+                std::string tag, const std::function<void(const std::string&)>& warn)
+      : config_(config), data_dirs_(data_dirs), nt_(nt), tag_(std::move(tag)), warn_(warn) {}
   ~SnapshotGuard() {
-    if (armed_) (void)ClearSnapshot(config_, data_dirs_, nt_, tag_);
+    if (armed_) (void)ClearSnapshot(config_, data_dirs_, nt_, tag_, warn_);
   }
   // Just before `nodetool snapshot`: from here on, a snapshot may exist.
   void Arm() {
@@ -78,7 +75,7 @@ class SnapshotGuard {
   Status Release() {
     if (!armed_) return Status::OK();
     armed_ = false;
-    Status st = ClearSnapshot(config_, data_dirs_, nt_, tag_);
+    Status st = ClearSnapshot(config_, data_dirs_, nt_, tag_, warn_);
     held_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - armed_at_).count();
     return st;
   }
@@ -89,6 +86,7 @@ class SnapshotGuard {
   const std::vector<std::string>& data_dirs_;
   cassandra::NodeTool& nt_;
   std::string tag_;
+  const std::function<void(const std::string&)>& warn_;
   bool armed_ = false;
   std::chrono::steady_clock::time_point armed_at_;
   double held_seconds_ = 0;
@@ -181,7 +179,7 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
   // on disk, and cleared without a JVM when there is one.
   if (auto left = cassandra::FindSnapshotDirs(node.data_file_directories, m->tag);
       !left.ok() || !left->found.empty() || !left->behind_symlinks.empty()) {
-    (void)ClearSnapshot(config, node.data_file_directories, nodetool, m->tag);
+    (void)ClearSnapshot(config, node.data_file_directories, nodetool, m->tag, o.warn);
   }
   guard.Arm();
   CV_RETURN_IF_ERROR(nodetool.Snapshot(m->tag, selected, {}));
@@ -241,7 +239,7 @@ Result<BackupReport> RunBackup(const Config& config, vault::Vault& vault, const 
   CV_ASSIGN_OR_RETURN(TableFilter scan_filter, TableFilter::Make(scan_includes, o.excludes));
 
   cassandra::NodeTool nodetool(config.nodetool);
-  SnapshotGuard guard(config, node.data_file_directories, nodetool, m.tag);
+  SnapshotGuard guard(config, node.data_file_directories, nodetool, m.tag, o.warn);
   CV_ASSIGN_OR_RETURN(auto tables, o.offline
                                        ? ScanStoppedNode(config, node, scan_filter)
                                        : SnapshotAndScan(config, node, o, scan_filter, nodetool, guard, &m));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct BackupOptions {
   // again just before the commit, so a cancelled backup is never committed. What it stored before that
   // stays as packs no record names, which the next backup of the node adopts. Cancelled("backup", ...).
   const std::atomic<bool>* cancel = nullptr;
+  // Called with what the operator should hear about but that does not fail the backup (e.g. its snapshot
+  // was cleared through nodetool, and why). The CLI prints it; the daemon logs it. Unset: dropped.
+  std::function<void(const std::string&)> warn;
 };
 
 struct BackupReport {

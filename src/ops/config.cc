@@ -266,12 +266,7 @@ Status ParseDaemon(const YAML::Node& d, const std::string& p, DaemonSettings* ou
 
 Result<env::Priority> GetPriority(const YAML::Node& node, const std::string& path, const std::string& key) {
   std::string text = node.IsScalar() ? node.as<std::string>() : "";
-  auto p = env::ParsePriority(text, key);
-  if (!p.ok()) {
-    return KeyError(path, key,
-                    "'" + text + "' is not a priority: use background (Cassandra first) or normal");
-  }
-  return p;
+  return env::ParsePriority(text, path + ": key '" + key + "'");  // named as KeyError names a key
 }
 
 // backup.priority, backup.max_cpu, backup.max_read_rate.

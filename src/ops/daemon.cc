@@ -340,6 +340,7 @@ void Daemon::Attempt(Live& l) {
   AttemptResult r = AttemptPolicySlot(config_, *vault_, l.policy, p.slot, node_, &control_.stop);
   ++p.attempts;
   LogNewProblems();
+  for (const std::string& w : r.warnings) Log("warn", "backup", {{"policy", l.policy.name}, {"warning", w}});
   if (r.state == "failed" && r.record.backup_id.empty()) {
     if (auto next = NextAttempt(UnixNow(), p.attempts, p.deadline)) {
       Log("warn", "attempt",

@@ -40,4 +40,13 @@ Result<vault::PolicyVersion> SetPolicy(vault::Vault& v, const policy::Policy& p,
   });
 }
 
+Result<vault::PolicyVersion> RemovePolicy(vault::Vault& v, const std::string& name, const std::string& by,
+                                          int64_t now) {
+  return AuditedChange(
+      v, {"policy.remove", {name}, {}, ""}, [&] { return v.policies().Remove(name, by, now); },
+      [](const Result<vault::PolicyVersion>& pv) {
+        return nlohmann::json{{"version", pv->version}};
+      });
+}
+
 }  // namespace cv::ops

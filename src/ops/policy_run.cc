@@ -90,6 +90,7 @@ AttemptResult AttemptPolicySlot(const Config& config, vault::Vault& vault, const
   o.includes = policy.keyspaces;
   o.excludes = policy.exclude;
   o.cancel = cancel;
+  o.warn = [&out](const std::string& w) { out.warnings.push_back(w); };
   auto r = RunBackup(config, vault, o);
   if (!r.ok()) {
     out.state = r.status().code() == StatusCode::kCancelled ? "abandoned" : "failed";

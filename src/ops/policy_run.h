@@ -8,6 +8,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/manifest.h"
 #include "core/policy.h"
@@ -32,6 +33,7 @@ struct AttemptResult {
   BackupRecord record;
   bool verified = false;  // after_success: verify ran and found the backup complete
   double seconds = 0;
+  std::vector<std::string> warnings;  // BackupOptions::warn's, for the caller to show or log
 };
 
 // One attempt of the slot. Never commits a partial backup: a cancel stops it before the commit.

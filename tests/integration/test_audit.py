@@ -84,6 +84,11 @@ class AuditTest(unittest.TestCase):
         self.cv("settings", "--soft-delete-days", "7")
         p = self.cv("forget", "a2", check=False)  # refused: a2 is locked; the refusal is recorded
         self.assertEqual(p.returncode, 7, p.stderr)
+        policy = os.path.join(self.work, "nightly.yaml")
+        with open(policy, "w") as f:
+            f.write("name: nightly\nschedule: {cron: '@daily'}\n")
+        self.cv("policy", "set", policy)
+        self.cv("policy", "remove", "nightly")
         self.cv("prune", "--keep-last", "1")
 
         recs = self.records()
@@ -98,6 +103,8 @@ class AuditTest(unittest.TestCase):
             ("lock", "started"), ("lock", "ok"),
             ("settings", "started"), ("settings", "ok"),
             ("forget", "started"), ("forget", "refused"),
+            ("policy.set", "started"), ("policy.set", "ok"),
+            ("policy.remove", "started"), ("policy.remove", "ok"),
             ("prune", "started"), ("prune", "ok"),
         ])
         a1 = [r for r in recs if r["op"] == "backup.commit"][0]["targets"][0]
@@ -105,7 +112,9 @@ class AuditTest(unittest.TestCase):
         self.assertEqual([r["details"]["backup_id"] for r in recs if r["op"] == "restore.finish"], [a1])
         self.assertEqual(recs[6]["details"]["backups"], [a1])  # forget's outcome names the backup ids
         self.assertIn("locked until", recs[15]["outcome"]["message"])
-        self.assertEqual(recs[17]["intent"], recs[16]["seq"])
+        self.assertEqual([r["targets"] for r in recs if r["op"] == "policy.remove"], [["nightly"], ["nightly"]])
+        self.assertEqual(recs[19]["details"]["version"], 2)  # the removal is the policy's second version
+        self.assertEqual(recs[21]["intent"], recs[20]["seq"])
         host = socket.gethostname()
         for r in recs:
             self.assertEqual((r["key_slot"], r["role"], r["host"], r["user"]), (admin_slot, "admin", host, "root"))
