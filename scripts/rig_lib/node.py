@@ -8,6 +8,7 @@ import struct
 import subprocess
 import time
 
+from .proc import thread_stats
 from .common import CQL_PORT, JMX_HOST, STORAGE_PORT, jmx_port, node_address, rig_dir, tail, wait_until
 
 
@@ -247,18 +248,7 @@ def _alive(pid):
     shows a zombie while the shutdown hooks (drain, flush) still run and the ports are still bound.
     A process that has fully exited but is not reaped yet has only zombie (or dead) threads left.
     """
-    try:
-        tasks = os.listdir("/proc/%d/task" % pid)
-    except OSError:
-        return False
-    for tid in tasks:
-        try:
-            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
-                    return True
-        except (OSError, IndexError):
-            continue
-    return False
+    return any(fields and fields[0] not in ("Z", "X") for fields in thread_stats(pid).values())
 
 
 def _signal(pid, sig):

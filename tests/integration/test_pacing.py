@@ -25,6 +25,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cvtest import Vault, all_files  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from rig_lib.proc import thread_stats  # noqa: E402
 from rigtest import ROOT  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "legacy-sstables")
@@ -35,22 +38,15 @@ VERSIONS = ["ma", "mb", "mc", "md", "me", "na", "nb", "nc", "oa", "da"]
 def thread_priorities(pid):
     """tid -> (nice, I/O class name, scheduling policy) for every thread of pid, as the kernel reports them."""
     out = {}
-    try:
-        tids = os.listdir("/proc/%d/task" % pid)
-    except FileNotFoundError:
-        return out
-    for tid in tids:
+    for tid, fields in thread_stats(pid).items():
         try:
-            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
-                stat = f.read()
-            io = subprocess.run(["ionice", "-p", tid], capture_output=True, text=True).stdout.strip()
-        except (FileNotFoundError, ProcessLookupError):
+            io = subprocess.run(["ionice", "-p", str(tid)], capture_output=True, text=True).stdout.strip()
+        except FileNotFoundError:
             continue
         if not io:
             continue  # the thread ended between the listing and the read
-        fields = stat[stat.rindex(")") + 2:].split()
-        # Fields 19 (nice) and 41 (policy: 5 is SCHED_IDLE) of stat are the 17th and 39th after comm.
-        out[int(tid)] = (int(fields[16]), io.split(":")[0], int(fields[38]))
+        # Fields 19 (nice) and 41 (policy: 5 is SCHED_IDLE) of stat (rig_lib/proc.py: index = field - 3).
+        out[tid] = (int(fields[16]), io.split(":")[0], int(fields[38]))
     return out
 
 
