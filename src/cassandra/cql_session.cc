@@ -300,6 +300,11 @@ Result<std::unique_ptr<CqlSession>> CqlSession::Connect(const CqlOptions& option
   cass_cluster_set_whitelist_filtering_n(c, addresses.data(), addresses.size());
   cass_cluster_set_connect_timeout(c, static_cast<unsigned>(std::max(1, options.connect_timeout_ms)));
   cass_cluster_set_request_timeout(c, static_cast<unsigned>(std::max(1, options.request_timeout_ms)));
+  // The driver's schema metadata (every system_schema table, read at connect and again on each schema
+  // event) and its token map are work the node does for nothing here: cassvault asks for what it needs
+  // (DESCRIBE, system.local) and talks to this one host only. A backup runs beside production traffic.
+  cass_cluster_set_use_schema(c, cass_false);
+  cass_cluster_set_token_aware_routing(c, cass_false);
   if (options.tls) CV_RETURN_IF_ERROR(ConfigureTls(c, options, impl->subject));
   if (!options.username.empty()) {
     cass_cluster_set_credentials_n(c, options.username.data(), options.username.size(),
