@@ -15,7 +15,17 @@ Per window of --window-seconds (aligned to a whole second), one condition:
   restic              `nodetool snapshot -t T`, `restic backup` of the snapshot dirs into a fresh repo
                       (defaults, as benchlib/tools.py runs it), `nodetool clearsnapshot -t T`: one timed script
   medusa              `medusa backup --mode full` (its own snapshot + upload) to fresh local storage
+  spin_idle           the control: two CPU spinners (`yes`) under SCHED_IDLE at nice 19, 5 s each, in a loop:
+                      what any use of the CPU the node leaves idle costs its latency on this machine, whatever
+                      the program (a backup cannot do better than this at the same CPU use)
   cassvault_normal    (--cassvault-normal) cassvault_full with `backup: {priority: normal}` in its config
+Diagnostic conditions, chosen with --conditions (they separate what a backup does to the node):
+  cassvault_tmpfs     cassvault_full with the vault on /dev/shm: no vault writes to the node's disk
+  cassvault_cpu05     cassvault_full with `backup: {max_cpu: 0.5}`
+  snapshot_only       `nodetool snapshot -t T` and the snapshot dirs deleted, as cassvault clears them: the
+                      flush and hard links of a backup, without reading or storing anything
+  hash_idle           two `sha256sum` of the node's SSTables (page cache, memory bandwidth) under SCHED_IDLE at
+                      nice 19 and the idle I/O class
 The tool loop starts a new run while the window is not over; a run that starts before the end finishes, so
 every second of a backup window has a backup running (its load figures cover exactly the window). Fresh
 vaults and repositories are copies of one empty vault/repo made at set-up (cheap, no scrypt/KDF in the
@@ -26,6 +36,7 @@ every condition (idle included) is interleaved with every other. Between windows
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -40,7 +51,11 @@ from .medusa import (MEDUSA_INI, BenchRig, cassvault_live_config, medusa_bin, me
                      setup_node)
 from .tools import PASSPHRASE
 
-CONDITIONS = ["idle", "cassvault_full", "cassvault_nochange", "restic", "medusa"]
+CONDITIONS = ["idle", "cassvault_full", "cassvault_nochange", "restic", "medusa", "spin_idle"]
+EXTRA_CONDITIONS = ["cassvault_normal", "cassvault_tmpfs", "cassvault_cpu05", "snapshot_only", "hash_idle"]
+CV_EXTRA = {"cassvault_full": "", "cassvault_tmpfs": "", "cassvault_normal": "backup: {priority: normal}\n",
+            "cassvault_cpu05": "backup: {max_cpu: 0.5}\n"}
+TMPFS = "/dev/shm"
 LOAD_CPU = "1"               # taskset -c: the load client's core
 CALIBRATE_INFLIGHT = 64
 RATE_FRACTION = 0.6
@@ -110,6 +125,17 @@ def window_figures(seconds, t0, t1):
                 p50_ms=percentile(hist, 0.5), p99_ms=percentile(hist, 0.99), p999_ms=percentile(hist, 0.999))
 
 
+def timeline(seconds, t0, t1):
+    """[t, ops, p50 ms, p99 ms] of every second of a window: where in a backup the node stalls."""
+    out = []
+    for t in range(t0, t1):
+        d = seconds.get(t) or {"ops": 0, "hist": []}
+        hist = {b: n for b, n in d["hist"]}
+        p50, p99 = percentile(hist, 0.5), percentile(hist, 0.99)
+        out.append([t, d["ops"], None if p50 is None else round(p50, 2), None if p99 is None else round(p99, 2)])
+    return out
+
+
 def find_key(doc, key):
     """The first value of `key` anywhere in a JSON document (cassvault's report nests some figures)."""
     if isinstance(doc, dict):
@@ -164,6 +190,12 @@ def kill_descendants(except_pid=None):
         log("under-load: stopped %d leftover process(es) of an interrupted run" % len(found))
 
 
+SNAPSHOT_ONLY_SCRIPT = """\
+nodetool=$1 jmx=$2 tag=$3 data=$4
+"$nodetool" -h 127.0.0.1 -p "$jmx" snapshot -t "$tag" >/dev/null || exit 1
+find "$data" -type d -path "*/snapshots/$tag" -prune -exec rm -rf {} +
+"""
+
 RESTIC_SCRIPT = """\
 # One restic run against the live node: snapshot, back up the snapshot dirs, clear the snapshot (also on failure).
 nodetool=$1 jmx=$2 tag=$3 data=$4 repo=$5 list=$6
@@ -183,10 +215,21 @@ class UnderLoad:
         self.window = args.window_seconds
         self.rounds = args.windows
         self.work = args.work_dir or os.path.join(cache_dir(), "bench-work-under-load")
-        self.conditions = list(CONDITIONS) + (["cassvault_normal"] if args.cassvault_normal else [])
+        if args.conditions:
+            self.conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
+            unknown = [c for c in self.conditions if c not in CONDITIONS + EXTRA_CONDITIONS]
+            if unknown or "idle" not in self.conditions:
+                raise BenchError("--conditions: %s; choose from %s (idle is required: every ratio is to it)" % (
+                    "unknown " + ", ".join(unknown) if unknown else "no idle",
+                    ", ".join(CONDITIONS + EXTRA_CONDITIONS)))
+        else:
+            self.conditions = list(CONDITIONS)
+        if args.cassvault_normal and "cassvault_normal" not in self.conditions:
+            self.conditions.append("cassvault_normal")
         self.load_proc = None
         self.windows = []        # one dict per window
         self.notes = []
+        self.nochange_base = dict(wall=0.0, cpu=0.0)
 
     # --- processes ------------------------------------------------------------------------------------
     def start_load(self, rate):
@@ -240,9 +283,9 @@ class UnderLoad:
             out = self.cql("calibrate", "--inflight", str(CALIBRATE_INFLIGHT), "--seconds", "15",
                            what="cql_load calibrate")
             self.calibration = json.loads(out.strip().splitlines()[-1])["calibrate"]
-            self.rate = round(RATE_FRACTION * self.calibration["ops_per_s"])
+            self.rate = round(self.args.load_fraction * self.calibration["ops_per_s"])
             log("under-load: calibrated max %.0f ops/s -> rate %d ops/s (%d %%)" % (
-                self.calibration["ops_per_s"], self.rate, RATE_FRACTION * 100))
+                self.calibration["ops_per_s"], self.rate, self.args.load_fraction * 100))
         # Empty vault and repo templates: copies of them are the fresh vaults/repos of every run.
         self.cv_env = dict(os.environ, CASSVAULT_PASSPHRASE=PASSPHRASE)
         tpl = os.path.join(self.work, "templates")
@@ -257,8 +300,23 @@ class UnderLoad:
         write_file(self.restic_script, RESTIC_SCRIPT)
         self.medusa = medusa_bin()
         self.m_env = dict(os.environ, PATH=os.path.dirname(env["nodetool"]) + ":" + os.environ.get("PATH", ""))
-        if self.args.cassvault_normal:
+        if "cassvault_normal" in self.conditions:
             self.check_normal_priority(tpl)
+
+    def settle_compactions(self, rig, limit=600):
+        """Loading 1 GB of SSTables and populating the load table leave compactions queued for minutes; windows
+        measured meanwhile show the compactions, not the tools. Waits (the load running) until none is pending."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < limit:
+            out = rig.nodetool("compactionstats")
+            # 5.0: "pending tasks   N", then a table of the running ones headed "id  compaction type ...".
+            m = re.search(r"^pending tasks:?\s+(\d+)", out, re.M)
+            if m and int(m.group(1)) == 0 and "compaction type" not in out.lower():
+                log("under-load: no compaction pending after %.0f s" % (time.monotonic() - t0))
+                return
+            time.sleep(5)
+        self.notes.append("compactions were still pending %d s after set-up; the windows started anyway" % limit)
+        log("under-load: warning: " + self.notes[-1])
 
     def cv_config(self, d, vault, extra=""):
         cfg = os.path.join(d, "cassvault.yaml")
@@ -295,10 +353,12 @@ class UnderLoad:
         os.makedirs(d)
         tag = "%s-%s" % (os.path.basename(rdir), i)
         out = os.path.join(d, "stdout")
-        if cond in ("cassvault_full", "cassvault_normal"):
-            shutil.copytree(self.cv_template, os.path.join(d, "vault"))
-            extra = "backup: {priority: normal}\n" if cond == "cassvault_normal" else ""
-            cfg = self.cv_config(d, os.path.join(d, "vault"), extra)
+        if cond in CV_EXTRA:
+            vault = os.path.join(TMPFS, "cassvault-under-load-vault") if cond == "cassvault_tmpfs" else \
+                os.path.join(d, "vault")
+            rmtree(vault)
+            shutil.copytree(self.cv_template, vault)
+            cfg = self.cv_config(d, vault, CV_EXTRA[cond])
             cmd, env = [self.cv, "--config", cfg, "--json", "backup", "--tag", tag], self.cv_env
         elif cond == "cassvault_nochange":
             cmd, env = [self.cv, "--config", self.nochange_cfg, "--json", "backup", "--tag", tag], self.cv_env
@@ -308,6 +368,17 @@ class UnderLoad:
             env = dict(self.restic_env, RESTIC_CACHE_DIR=os.path.join(d, "cache"))
             cmd = ["sh", self.restic_script, self.env["nodetool"], str(self.env["jmx_port"]), tag, self.env["data1"],
                    repo, os.path.join(d, "paths.txt")]
+        elif cond == "snapshot_only":
+            cmd, env = ["sh", "-c", SNAPSHOT_ONLY_SCRIPT, "snapshot_only", self.env["nodetool"],
+                        str(self.env["jmx_port"]), tag, self.env["data1"]], os.environ
+        elif cond == "spin_idle":
+            cmd, env = ["chrt", "-i", "0", "nice", "-n", "19", "sh", "-c",
+                        "timeout 5 yes >/dev/null & timeout 5 yes >/dev/null & wait"], os.environ
+        elif cond == "hash_idle":
+            cmd, env = ["chrt", "-i", "0", "nice", "-n", "19", "ionice", "-c3", "sh", "-c",
+                        "find \"$1\" -name '*-Data.db' -not -path '*/snapshots/*' -print0 | "
+                        "xargs -0 -n 8 -P 2 sha256sum >/dev/null 2>&1; exit 0",  # compaction deletes files
+                        "hash_idle", self.env["data1"]], os.environ
         elif cond == "medusa":
             ini = os.path.join(d, "medusa.ini")
             write_file(ini, MEDUSA_INI.format(yaml=self.env["cassandra_yaml"], nodetool=self.env["nodetool"],
@@ -352,7 +423,8 @@ class UnderLoad:
         time.sleep(max(0.0, t1 + 1.5 - time.time()))
         self.check_load()
         fig = window_figures(read_seconds(self.load_out), t0, t1)
-        w = dict(round=rnd, index=idx, condition=cond, t0=t0, t1=t1, runs=runs, **fig)
+        w = dict(round=rnd, index=idx, condition=cond, t0=t0, t1=t1, runs=runs,
+                 timeline=timeline(read_seconds(self.load_out), t0, t1), **fig)
         self.windows.append(w)
         durs = ", ".join("%.1f" % r["wall"] for r in runs)
         log("  w%02d r%d %-18s %7.1f ops/s  p50 %6.2f  p99 %7.2f  p99.9 %7.2f ms  err %d shed %d%s" % (
@@ -406,7 +478,9 @@ class UnderLoad:
             self.start_load(self.rate)
             time.sleep(10)               # the load reaches its steady state before anything is measured
             self.check_load()
-            self.prepare_nochange()
+            self.settle_compactions(rig)
+            if "cassvault_nochange" in self.conditions:
+                self.prepare_nochange()
             idx = 0
             for rnd in range(self.rounds):
                 order = self.conditions[rnd % len(self.conditions):] + self.conditions[:rnd % len(self.conditions)]
@@ -471,9 +545,10 @@ class UnderLoad:
         for cond, p in per.items():
             p["throughput_ratio"] = ratio(p["ops_per_s"], base["ops_per_s"])
             p["p99_ratio"] = ratio(p["p99_ms"], base["p99_ms"])
-        speedup = ratio(per["restic"]["run_wall"], per["cassvault_full"]["run_wall"])
-        cv = per["cassvault_full"]
-        nt = per["cassvault_nochange"]["nodetool_cpu_seconds"]
+        missing = dict(run_wall=None, throughput_ratio=None, p99_ratio=None, nodetool_cpu_seconds=None)
+        cv = per.get("cassvault_full", missing)
+        speedup = ratio(per.get("restic", missing)["run_wall"], cv["run_wall"])
+        nt = per.get("cassvault_nochange", missing)["nodetool_cpu_seconds"]
         bars = [
             dict(bar="cassvault full backup (default settings) keeps >= 95 % of idle ops/s",
                  value=cv["throughput_ratio"], unit="x idle", target=BAR_THROUGHPUT,
@@ -502,14 +577,16 @@ class UnderLoad:
         except OSError:
             pass
         a = self.args
-        flags = "--under-load --size-gb %g --window-seconds %d --windows %d%s%s%s" % (
+        flags = "--under-load --size-gb %g --window-seconds %d --windows %d%s%s%s%s" % (
             self.size, self.window, self.rounds, " --rate %g" % a.rate if a.rate else "",
-            " --rows %d" % a.rows if a.rows != 200000 else "", " --cassvault-normal" if a.cassvault_normal else "")
+            " --rows %d" % a.rows if a.rows != 200000 else "", " --cassvault-normal" if a.cassvault_normal else "",
+            " --conditions " + a.conditions if a.conditions else "") + (
+            " --load-fraction %g" % a.load_fraction if a.load_fraction != RATE_FRACTION and not a.rate else "")
         return dict(
             date=time.strftime("%Y-%m-%d"), started=time.strftime("%Y-%m-%dT%H:%M:%S%z"), elapsed_seconds=elapsed,
             command="bench/run " + flags, window_seconds=self.window, rounds=self.rounds,
             conditions=self.conditions, rate=self.rate, rate_source="--rate" if a.rate else
-            "%d %% of the calibrated max" % (RATE_FRACTION * 100), calibration=self.calibration,
+            "%d %% of the calibrated max" % (a.load_fraction * 100), calibration=self.calibration,
             populate=self.populate, node_bytes=self.node_bytes, load_cmd=self.load_cmd, load_cpu=LOAD_CPU,
             dataset=dict(dir=dataset, bytes=manifest["base"]["bytes"], files=manifest["base"]["files"],
                          tables=len(manifest["base"]["tables"])),

@@ -10,15 +10,28 @@ TITLES = {
     "restic": "restic (snapshot + backup), fresh repo",
     "medusa": "medusa backup --mode full, fresh storage",
     "cassvault_normal": "cassvault full, backup.priority normal",
+    "cassvault_tmpfs": "cassvault full, vault on tmpfs",
+    "cassvault_cpu05": "cassvault full, backup.max_cpu 0.5",
+    "snapshot_only": "nodetool snapshot + delete, nothing read",
+    "spin_idle": "two CPU spinners, SCHED_IDLE nice 19",
+    "hash_idle": "two sha256sum of the SSTables, SCHED_IDLE nice 19",
 }
 SHORT = {"idle": "idle", "cassvault_full": "cassvault\nfull", "cassvault_nochange": "cassvault\nno change",
-         "restic": "restic", "medusa": "medusa", "cassvault_normal": "cassvault full\npriority normal"}
+         "restic": "restic", "medusa": "medusa", "cassvault_normal": "cassvault full\npriority normal",
+         "cassvault_tmpfs": "cassvault full\ntmpfs vault", "cassvault_cpu05": "cassvault full\nmax_cpu 0.5",
+         "snapshot_only": "snapshot\nonly", "spin_idle": "spinners\nSCHED_IDLE", "hash_idle": "sha256sum\nSCHED_IDLE"}
 COLORS = {"idle": "#7f7f7f", "cassvault_full": "#1f77b4", "cassvault_nochange": "#aec7e8", "restic": "#ff7f0e",
-          "medusa": "#2ca02c", "cassvault_normal": "#9467bd"}
+          "medusa": "#2ca02c", "cassvault_normal": "#9467bd",
+          "cassvault_tmpfs": "#17becf", "cassvault_cpu05": "#bcbd22", "snapshot_only": "#d62728",
+          "spin_idle": "#8c564b", "hash_idle": "#e377c2"}
 
 
 def f(x, fmt="%.2f"):
     return "—" if x is None else fmt % x
+
+
+def ratio_of(a, b):
+    return a / b if a is not None and b else None
 
 
 def verdict(ok):
@@ -49,6 +62,17 @@ def write(doc, md_path, png_path):
         add("| %s | %s %s | %s | %s |" % (b["bar"], f(b["value"]), b["unit"] if b["value"] is not None else "",
                                           b["target"], verdict(b["ok"])))
     add("")
+    spin = doc["per_condition"].get("spin_idle")
+    cv = doc["per_condition"].get("cassvault_full")
+    if spin and spin.get("p99_ratio"):
+        add("**The control** (`spin_idle`: two CPU spinners under SCHED_IDLE at nice 19, using only the CPU the "
+            "node leaves idle): p99 %s× idle, ops/s %s× idle. That is the floor of what any use of the idle CPU "
+            "costs the node's p99 on this machine, whatever the program%s." % (
+                f(spin["p99_ratio"]), f(spin["throughput_ratio"], "%.3f"),
+                "; cassvault's full backup: %s× idle, %s× the control" % (
+                    f(cv["p99_ratio"]), f(ratio_of(cv["p99_ms"], spin["p99_ms"])))
+                if cv and cv.get("p99_ratio") else ""))
+        add("")
     n = doc["idle_noise"]
     add("**Idle-vs-idle noise** (%d idle windows): ops/s max/min %s, p99 max/min %s. A ratio against idle "
         "inside this spread is not a measured effect." % (n["windows"], f(n["ops_max_min"], "%.3f"),
