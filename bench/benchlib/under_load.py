@@ -24,6 +24,8 @@ Diagnostic conditions, chosen with --conditions (they separate what a backup doe
   cassvault_cpu05     cassvault_full with `backup: {max_cpu: 0.5}`
   snapshot_only       `nodetool snapshot -t T` and the snapshot dirs deleted, as cassvault clears them: the
                       flush and hard links of a backup, without reading or storing anything
+  snapshot_noflush    snapshot_only with `snapshot -sf`: the hard links without the flush
+  jvm_only            `nodetool version`: one nodetool JVM start and JMX connection, nothing else
   hash_idle           two `sha256sum` of the node's SSTables (page cache, memory bandwidth) under SCHED_IDLE at
                       nice 19 and the idle I/O class
 The tool loop starts a new run while the window is not over; a run that starts before the end finishes, so
@@ -52,7 +54,8 @@ from .medusa import (MEDUSA_INI, BenchRig, cassvault_live_config, medusa_bin, me
 from .tools import PASSPHRASE
 
 CONDITIONS = ["idle", "cassvault_full", "cassvault_nochange", "restic", "medusa", "spin_idle"]
-EXTRA_CONDITIONS = ["cassvault_normal", "cassvault_tmpfs", "cassvault_cpu05", "snapshot_only", "hash_idle"]
+EXTRA_CONDITIONS = ["cassvault_normal", "cassvault_tmpfs", "cassvault_cpu05", "snapshot_only", "snapshot_noflush",
+                    "jvm_only", "hash_idle"]
 CV_EXTRA = {"cassvault_full": "", "cassvault_tmpfs": "", "cassvault_normal": "backup: {priority: normal}\n",
             "cassvault_cpu05": "backup: {max_cpu: 0.5}\n"}
 TMPFS = "/dev/shm"
@@ -192,7 +195,7 @@ def kill_descendants(except_pid=None):
 
 SNAPSHOT_ONLY_SCRIPT = """\
 nodetool=$1 jmx=$2 tag=$3 data=$4
-"$nodetool" -h 127.0.0.1 -p "$jmx" snapshot -t "$tag" >/dev/null || exit 1
+"$nodetool" -h 127.0.0.1 -p "$jmx" snapshot $5 -t "$tag" >/dev/null || exit 1
 find "$data" -type d -path "*/snapshots/$tag" -prune -exec rm -rf {} +
 """
 
@@ -348,44 +351,59 @@ class UnderLoad:
         log("  base backup %.1f s, cpu %.1f s" % (t.wall, t.cpu))
 
     # --- one tool run -----------------------------------------------------------------------------------
+    # Each condition's command for one run in directory d: (argv, environment).
+    def cmd_cassvault(self, cond, d, tag):
+        vault = os.path.join(TMPFS, "cassvault-under-load-vault") if cond == "cassvault_tmpfs" else \
+            os.path.join(d, "vault")
+        rmtree(vault)
+        shutil.copytree(self.cv_template, vault)
+        cfg = self.cv_config(d, vault, CV_EXTRA[cond])
+        return [self.cv, "--config", cfg, "--json", "backup", "--tag", tag], self.cv_env
+
+    def cmd_cassvault_nochange(self, _cond, _d, tag):
+        return [self.cv, "--config", self.nochange_cfg, "--json", "backup", "--tag", tag], self.cv_env
+
+    def cmd_restic(self, _cond, d, tag):
+        repo = os.path.join(d, "repo")
+        shutil.copytree(self.restic_template, repo)
+        env = dict(self.restic_env, RESTIC_CACHE_DIR=os.path.join(d, "cache"))
+        return ["sh", self.restic_script, self.env["nodetool"], str(self.env["jmx_port"]), tag, self.env["data1"],
+                repo, os.path.join(d, "paths.txt")], env
+
+    def cmd_medusa(self, _cond, d, tag):
+        ini = os.path.join(d, "medusa.ini")
+        write_file(ini, MEDUSA_INI.format(yaml=self.env["cassandra_yaml"], nodetool=self.env["nodetool"],
+                                          jmx_port=self.env["jmx_port"], storage=os.path.join(d, "storage")))
+        return [self.medusa, "--config-file", ini, "backup", "--backup-name", tag, "--mode", "full"], self.m_env
+
+    def cmd_snapshot(self, cond, _d, tag):
+        flags = "-sf" if cond == "snapshot_noflush" else ""
+        return ["sh", "-c", SNAPSHOT_ONLY_SCRIPT, cond, self.env["nodetool"], str(self.env["jmx_port"]), tag,
+                self.env["data1"], flags], os.environ
+
+    def cmd_jvm_only(self, _cond, _d, _tag):
+        return [self.env["nodetool"], "-h", "127.0.0.1", "-p", str(self.env["jmx_port"]), "version"], os.environ
+
+    def cmd_spin_idle(self, _cond, _d, _tag):
+        return ["chrt", "-i", "0", "nice", "-n", "19", "sh", "-c",
+                "timeout 5 yes >/dev/null & timeout 5 yes >/dev/null & wait"], os.environ
+
+    def cmd_hash_idle(self, _cond, _d, _tag):
+        return ["chrt", "-i", "0", "nice", "-n", "19", "ionice", "-c3", "sh", "-c",
+                "find \"$1\" -name '*-Data.db' -not -path '*/snapshots/*' -print0 | "
+                "xargs -0 -n 8 -P 2 sha256sum >/dev/null 2>&1; exit 0",  # compaction deletes files
+                "hash_idle", self.env["data1"]], os.environ
+
+    COMMANDS = dict(dict.fromkeys(CV_EXTRA, cmd_cassvault), cassvault_nochange=cmd_cassvault_nochange,
+                    restic=cmd_restic, medusa=cmd_medusa, snapshot_only=cmd_snapshot, snapshot_noflush=cmd_snapshot,
+                    jvm_only=cmd_jvm_only, spin_idle=cmd_spin_idle, hash_idle=cmd_hash_idle)
+
     def tool_run(self, cond, rdir, i):
         d = os.path.join(rdir, "run%d" % i)
         os.makedirs(d)
         tag = "%s-%s" % (os.path.basename(rdir), i)
         out = os.path.join(d, "stdout")
-        if cond in CV_EXTRA:
-            vault = os.path.join(TMPFS, "cassvault-under-load-vault") if cond == "cassvault_tmpfs" else \
-                os.path.join(d, "vault")
-            rmtree(vault)
-            shutil.copytree(self.cv_template, vault)
-            cfg = self.cv_config(d, vault, CV_EXTRA[cond])
-            cmd, env = [self.cv, "--config", cfg, "--json", "backup", "--tag", tag], self.cv_env
-        elif cond == "cassvault_nochange":
-            cmd, env = [self.cv, "--config", self.nochange_cfg, "--json", "backup", "--tag", tag], self.cv_env
-        elif cond == "restic":
-            repo = os.path.join(d, "repo")
-            shutil.copytree(self.restic_template, repo)
-            env = dict(self.restic_env, RESTIC_CACHE_DIR=os.path.join(d, "cache"))
-            cmd = ["sh", self.restic_script, self.env["nodetool"], str(self.env["jmx_port"]), tag, self.env["data1"],
-                   repo, os.path.join(d, "paths.txt")]
-        elif cond == "snapshot_only":
-            cmd, env = ["sh", "-c", SNAPSHOT_ONLY_SCRIPT, "snapshot_only", self.env["nodetool"],
-                        str(self.env["jmx_port"]), tag, self.env["data1"]], os.environ
-        elif cond == "spin_idle":
-            cmd, env = ["chrt", "-i", "0", "nice", "-n", "19", "sh", "-c",
-                        "timeout 5 yes >/dev/null & timeout 5 yes >/dev/null & wait"], os.environ
-        elif cond == "hash_idle":
-            cmd, env = ["chrt", "-i", "0", "nice", "-n", "19", "ionice", "-c3", "sh", "-c",
-                        "find \"$1\" -name '*-Data.db' -not -path '*/snapshots/*' -print0 | "
-                        "xargs -0 -n 8 -P 2 sha256sum >/dev/null 2>&1; exit 0",  # compaction deletes files
-                        "hash_idle", self.env["data1"]], os.environ
-        elif cond == "medusa":
-            ini = os.path.join(d, "medusa.ini")
-            write_file(ini, MEDUSA_INI.format(yaml=self.env["cassandra_yaml"], nodetool=self.env["nodetool"],
-                                              jmx_port=self.env["jmx_port"], storage=os.path.join(d, "storage")))
-            cmd, env = [self.medusa, "--config-file", ini, "backup", "--backup-name", tag, "--mode", "full"], self.m_env
-        else:
-            raise BenchError("unknown condition " + cond)
+        cmd, env = self.COMMANDS[cond](self, cond, d, tag)
         self.commands.setdefault(cond, cmd)
         start = time.time()
         t = timed(cmd, "%s run" % cond, env=env, log_path=self.logp, stdout_path=out, timeout=3600)

@@ -65,7 +65,7 @@ void RunList(GlobalFlags& g, const AuditFlags& f) {
   std::vector<std::string> skipped;
   auto records = ops::ReadAuditRecords(**v, q, &skipped);
   if (!records.ok()) return void(g.exit_code = Fail(records.status().Annotate("audit")));
-  for (const auto& s : skipped) std::cerr << "cassvault: warning: skipped " << Printable(s) << "\n";
+  for (const auto& s : skipped) Warn("skipped " + s);
   if (g.json) {
     json out = json::array();
     for (const auto& e : *records) {

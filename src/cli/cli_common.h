@@ -30,6 +30,8 @@ Status ApplyPriority(const GlobalFlags& g, env::Priority configured);
 void LogEvent(const GlobalFlags& g, const std::string& op, nlohmann::json fields);
 // Control characters escaped: record fields come from whoever holds a key.
 std::string Printable(std::string_view s);
+// "cassvault: warning: <what>" on stderr, control characters escaped (Printable).
+void Warn(std::string_view what);
 void WarnVaultProblems(const vault::Vault& v);
 // scrypt parameters for --kdf-cost (InvalidArgument outside the allowed range).
 Result<crypto::ScryptParams> KdfParams(int cost);

@@ -111,7 +111,8 @@ std::string Printable(std::string_view s) {
   return out;
 }
 
-// Objects the vault skipped because they did not check out: one warning line each, on stderr.
+void Warn(std::string_view what) { std::cerr << "cassvault: warning: " << Printable(what) << "\n"; }
+
 void AddPriorityFlag(CLI::App* cmd, GlobalFlags& g, const char* default_from) {
   cmd->add_option(
          "--priority", g.priority,
@@ -127,13 +128,13 @@ Status ApplyPriority(const GlobalFlags& g, env::Priority configured) {
     CV_ASSIGN_OR_RETURN(p, env::ParsePriority(g.priority, "--priority"));
   }
   CV_ASSIGN_OR_RETURN(env::PriorityApplied applied, env::ApplyProcessPriority(p));
-  if (!applied.note.empty()) std::cerr << "cassvault: warning: priority: " << applied.note << "\n";
+  if (!applied.note.empty()) Warn("priority: " + applied.note);
   return Status::OK();
 }
 
+// Objects the vault skipped because they did not check out: one warning line each, on stderr.
 void WarnVaultProblems(const vault::Vault& v) {
-  for (const auto& p : v.Problems())
-    std::cerr << "cassvault: warning: " << Printable(p.object) << ": " << Printable(p.problem) << "\n";
+  for (const auto& p : v.Problems()) Warn(p.object + ": " + p.problem);
 }
 
 Result<crypto::ScryptParams> KdfParams(int cost) {
@@ -317,7 +318,7 @@ void AddBackup(CLI::App& app, GlobalFlags& g) {
     if (!v.ok()) return void(g.exit_code = Fail(v.status()));
     if (!policy->empty()) return void(g.exit_code = BackupPolicyNow(g, *cfg, **v, *policy));
     o->show_progress = Interactive(g);
-    o->warn = [](const std::string& w) { std::cerr << "cassvault: warning: " << Printable(w) << "\n"; };
+    o->warn = [](const std::string& w) { Warn(w); };
     auto r = ops::RunBackup(*cfg, **v, *o);
     WarnVaultProblems(**v);
     if (!r.ok()) return void(g.exit_code = Fail(r.status().Annotate("backup")));
@@ -496,8 +497,7 @@ void AddList(CLI::App& app, GlobalFlags& g) {
       if (notes.ok() && !notes->empty()) {
         summary = ops::SummariseCluster(list, &*notes);
       } else if (!notes.ok() && notes.status().code() != StatusCode::kNotSupported) {
-        std::cerr << "cassvault: warning: run records not read (" << Printable(notes.status().ToString())
-                  << "); completeness shown without them\n";
+        Warn("run records not read (" + notes.status().ToString() + "); completeness shown without them");
       }
       if (g.json) {
         json a = json::array();

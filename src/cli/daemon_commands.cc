@@ -322,8 +322,7 @@ void AddStatus(CLI::App& app, GlobalFlags& g) {
                 << j["next_tag"].get<std::string>() << ")\n";
       std::cout << "  failed runs in the last 24 h: " << j["failures_24h"] << "\n";
     }
-    if (!runs_problem.empty())
-      std::cerr << "cassvault: warning: run records: " << Printable(runs_problem) << "\n";
+    if (!runs_problem.empty()) Warn("run records: " + runs_problem);
   });
 }
 
@@ -362,12 +361,11 @@ int BackupPolicyNow(GlobalFlags& g, const ops::Config& config, vault::Vault& v, 
   InstallHandlers(false);
   Status write_error;
   auto run = ops::SlotRun::Begin(v.runs(), np->policy, np->version, *slot, node, now, &write_error);
-  if (!write_error.ok()) std::cerr << "cassvault: warning: run record: " << write_error.ToString() << "\n";
+  if (!write_error.ok()) Warn("run record: " + write_error.ToString());
   ops::AttemptResult r = ops::AttemptPolicySlot(config, v, np->policy, *slot, node, &g_interrupted);
-  for (const std::string& w : r.warnings) std::cerr << "cassvault: warning: " << Printable(w) << "\n";
+  for (const std::string& w : r.warnings) Warn(w);
   if (run.ok()) {
-    if (Status st = run->Finish(r, 1, UnixNow()); !st.ok())
-      std::cerr << "cassvault: warning: run record: " << st.ToString() << "\n";
+    if (Status st = run->Finish(r, 1, UnixNow()); !st.ok()) Warn("run record: " + st.ToString());
   }
   WarnVaultProblems(v);
   json j = {{"policy", name},

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 
+#include "backends/local/direct_write.h"
 #include "storage/object_key.h"
 #include "storage/read_bounds.h"
 
@@ -31,6 +32,18 @@ Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) 
     done += static_cast<size_t>(n);
   }
   return Status::OK();
+}
+
+// Through O_DIRECT when `fd` was opened with it (direct_write.h), else, or when the filesystem refuses a
+// direct write, through the page cache.
+Status WriteFile(int fd, std::span<const uint8_t> data, const std::string& path) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0 && (flags & O_DIRECT) != 0) {
+    Status st = WriteDirect(fd, data, path);
+    if (st.code() != StatusCode::kNotSupported) return st;
+    if (::fcntl(fd, F_SETFL, flags & ~O_DIRECT) != 0) return Status::FromErrno(errno, path, "fcntl");
+  }
+  return WriteAll(fd, data, path);
 }
 
 Status SyncDir(const std::string& dir) {
@@ -62,9 +75,14 @@ class LocalStore final : public storage::ObjectStore {
     fs::create_directories(dir, ec);
     if (ec) return Status::FromErrno(ec.value(), dir, "create directory");
     std::string tmp = dir + "/.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(tmp_counter++);
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const bool direct = data.size() >= kDirectWriteMin;
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (direct ? O_DIRECT : 0), 0600);
+    if (fd < 0 && direct && errno == EINVAL) {  // no O_DIRECT here (tmpfs); some kernels made the file first
+      ::unlink(tmp.c_str());
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
     if (fd < 0) return Status::FromErrno(errno, tmp, "create");
-    Status st = WriteAll(fd, data, tmp);
+    Status st = WriteFile(fd, data, tmp);
     if (st.ok() && ::fdatasync(fd) != 0) st = Status::FromErrno(errno, tmp, "fdatasync");
     ::close(fd);
     if (st.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
