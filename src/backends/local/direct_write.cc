@@ -36,7 +36,8 @@ Status WriteDirect(int fd, std::span<const uint8_t> data, const std::string& pat
     while (done < padded) {
       ssize_t w = ::pwrite(fd, bounce + done, padded - done, static_cast<off_t>(offset + done));
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0 && errno == EINVAL && offset == 0 && done == 0) return Status::NotSupported(path, "O_DIRECT write");
+      if (w < 0 && errno == EINVAL && offset == 0 && done == 0)
+        return Status::NotSupported(path, "O_DIRECT write");
       if (w < 0) return Status::FromErrno(errno, path, "write");
       done += static_cast<size_t>(w);
       // A short direct write (a full disk) that stops inside a block leaves nothing aligned to go on from.

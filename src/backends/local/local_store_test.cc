@@ -2,8 +2,8 @@
 // directory has — interrupted-Put leftovers, paths that could leave the root, a missing vault dir.
 #include "backends/local/local_store.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
