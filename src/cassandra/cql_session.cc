@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "cassandra/cql_text.h"
 
@@ -399,6 +400,21 @@ Result<std::vector<TableInfo>> CqlSession::ListTables(const std::string& keyspac
                      out.push_back({keyspace, GetString(row, "table_name"), UuidToHex(GetUuid(row, "id"))});
                    }));
   std::sort(out.begin(), out.end(), [](const TableInfo& a, const TableInfo& b) { return a.table < b.table; });
+  return out;
+}
+
+Result<std::vector<TableInfo>> CqlSession::ListTablesAndViews() {
+  std::vector<TableInfo> out;
+  for (const char* cql : {"SELECT keyspace_name, table_name, id FROM system_schema.tables",
+                          "SELECT keyspace_name, view_name AS table_name, id FROM system_schema.views"}) {
+    CV_RETURN_IF_ERROR(impl_->Query(cql, {}, [&](const CassRow* row) {
+      out.push_back(
+          {GetString(row, "keyspace_name"), GetString(row, "table_name"), UuidToHex(GetUuid(row, "id"))});
+    }));
+  }
+  std::sort(out.begin(), out.end(), [](const TableInfo& a, const TableInfo& b) {
+    return std::tie(a.keyspace, a.table) < std::tie(b.keyspace, b.table);
+  });
   return out;
 }
 

@@ -59,6 +59,9 @@ class CqlSession {
   Result<std::vector<std::string>> ListKeyspaces();
   Result<KeyspaceSchema> DescribeKeyspace(const std::string& keyspace);  // NotFound if absent
   Result<std::vector<TableInfo>> ListTables(const std::string& keyspace);
+  // Every table and materialized view of every keyspace (system_schema.tables and .views), sorted by
+  // keyspace then name: what a snapshot can name one by one.
+  Result<std::vector<TableInfo>> ListTablesAndViews();
   // Current id of a table, NotFound if it does not exist.
   Result<std::string> TableId(const std::string& keyspace, const std::string& table);
   // Runs one statement (DDL: waits for schema agreement).

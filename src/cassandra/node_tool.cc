@@ -178,6 +178,14 @@ Status NodeTool::Snapshot(const std::string& tag, const std::vector<std::string>
   return RunChecked(*this, "snapshot", args);
 }
 
+Status NodeTool::SnapshotTablesOrKeyspaces(const std::string& tag, const std::vector<std::string>& tables,
+                                           const std::vector<std::string>& keyspaces) {
+  size_t list_bytes = 0;
+  for (const std::string& t : tables) list_bytes += t.size() + 1;
+  if (list_bytes > kMaxSnapshotTableList) return Snapshot(tag, keyspaces, {});
+  return Snapshot(tag, {}, tables);
+}
+
 Status NodeTool::ClearSnapshot(const std::string& tag) {
   // An empty tag would need --all; refusing it keeps a bug from wiping every snapshot on the node.
   if (!IsTag(tag)) return Status::InvalidArgument("nodetool clearsnapshot", "bad tag '" + tag + "'");

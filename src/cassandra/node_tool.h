@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct JmxEndpoint {
 };
 Result<JmxEndpoint> JmxEndpointOf(const std::vector<std::string>& command);
 
+// The longest -kt list a snapshot passes. Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN); a node
+// with thousands of tables gets a snapshot of whole keyspaces instead (a larger flush, nothing missed).
+inline constexpr size_t kMaxSnapshotTableList = size_t{96} * 1024;
+
 class NodeTool {
  public:
   explicit NodeTool(std::vector<std::string> command) { settings_.command = std::move(command); }
@@ -48,6 +53,10 @@ class NodeTool {
   // `tables` as "ks.table" (uses -kt) or whole keyspaces (`keyspaces`); both empty = all.
   Status Snapshot(const std::string& tag, const std::vector<std::string>& keyspaces,
                   const std::vector<std::string>& tables);
+  // A backup's snapshot: exactly `tables` ("ks.table", with -kt), so that only they are flushed; or, when
+  // their list would not fit in one argument (kMaxSnapshotTableList), the whole `keyspaces` they are in.
+  Status SnapshotTablesOrKeyspaces(const std::string& tag, const std::vector<std::string>& tables,
+                                   const std::vector<std::string>& keyspaces);
   Status ClearSnapshot(const std::string& tag);
   // nodetool import <ks> <table> <dir>: moves the files in. Extra flags e.g. {"-l"}.
   Status Import(const std::string& keyspace, const std::string& table, const std::string& dir,

@@ -110,6 +110,19 @@ TEST_F(NodeToolTest, BuildsArguments) {
   EXPECT_GE(nt.cpu_seconds(), 0.0);
 }
 
+TEST_F(NodeToolTest, BackupSnapshotNamesItsTablesUnlessTheListIsTooLongForOneArgument) {
+  NodeTool nt({script_});
+  ASSERT_TRUE(nt.SnapshotTablesOrKeyspaces("b1", {"ks1.a", "system.local"}, {"ks1", "system"}).ok());
+  // 2,000 tables of 60-character names: past one argument's limit, so the two keyspaces are named instead.
+  std::vector<std::string> many;
+  many.reserve(2000);
+  for (int i = 0; i < 2000; ++i) many.push_back("ks1." + std::string(52, 't') + std::to_string(10000 + i));
+  ASSERT_TRUE(nt.SnapshotTablesOrKeyspaces("b2", many, {"ks1", "system"}).ok());
+  EXPECT_EQ(Args(),
+            "snapshot -t b1 -kt ks1.a,system.local\n"
+            "snapshot -t b2 ks1 system\n");
+}
+
 TEST_F(NodeToolTest, RejectsBadNames) {
   NodeTool nt({script_});
   EXPECT_EQ(nt.Snapshot("", {}, {}).code(), StatusCode::kInvalidArgument);

@@ -157,7 +157,7 @@ BackupRecord RecordFor(const Manifest& m, const StoreFilesResult& stored) {
 }
 
 // Snapshot mode: identity and keyspace DDL over CQL, then `nodetool snapshot` of the selected
-// keyspaces and a scan of the snapshot in every data directory. The guard clears the snapshot.
+// tables and a scan of the snapshot in every data directory. The guard clears the snapshot.
 Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
     const Config& config, const cassandra::NodeConfig& node, const BackupOptions& o,
     const TableFilter& scan_filter, cassandra::NodeTool& nodetool, SnapshotGuard& guard, Manifest* m) {
@@ -175,6 +175,15 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
     if (scan_filter.MayMatchKeyspace(ks)) selected.push_back(ks);
   }
   if (selected.empty()) return Status::NotFound("--keyspace", "selects no keyspace on this node");
+  // The snapshot names exactly the tables (and views) backed up, so it flushes only those. A whole-node
+  // backup takes system.local: a snapshot of the keyspace `system` would flush its twenty-odd tables on
+  // every backup, and feed the compactions their small SSTables set off, on a node serving traffic.
+  CV_ASSIGN_OR_RETURN(std::vector<cassandra::TableInfo> schema_tables, cql->ListTablesAndViews());
+  std::vector<std::string> snapshot_tables;
+  for (const auto& t : schema_tables) {
+    if (scan_filter.Matches(t.keyspace, t.table)) snapshot_tables.push_back(t.keyspace + "." + t.table);
+  }
+  if (snapshot_tables.empty()) return std::vector<cassandra::TableFiles>{};  // "no table matches", below
   // A snapshot with our tag can only be left over from an interrupted run of this same slot: looked for
   // on disk, and cleared without a JVM when there is one.
   if (auto left = cassandra::FindSnapshotDirs(node.data_file_directories, m->tag);
@@ -182,7 +191,7 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
     (void)ClearSnapshot(config, node.data_file_directories, nodetool, m->tag, o.warn);
   }
   guard.Arm();
-  CV_RETURN_IF_ERROR(nodetool.Snapshot(m->tag, selected, {}));
+  CV_RETURN_IF_ERROR(nodetool.SnapshotTablesOrKeyspaces(m->tag, snapshot_tables, selected));
   CV_ASSIGN_OR_RETURN(auto tables, cassandra::ScanSnapshot(node.data_file_directories, m->tag, scan_filter));
   std::set<std::string> user_keyspaces;
   for (const auto& t : tables) {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Issue 16, one JVM per backup: a snapshot backup on a real Cassandra 5.0 node starts nodetool once
-(`snapshot`, which flushes), clears its snapshot by deleting the snapshot's directories (no JVM), on success
+(`snapshot -kt` of exactly the tables it backs up, which flushes them), clears its snapshot by deleting the snapshot's directories (no JVM), on success
 and on failure, and a nodetool that hangs is killed at node.snapshot_timeout with the snapshot still cleared.
 
     /usr/bin/python3 tests/integration/test_snapshot_lifecycle.py [-v]
@@ -98,6 +98,24 @@ class SnapshotLifecycleTest(unittest.TestCase):
         with open(self.log) as f:
             return [next(a for a in line.split() if a.isalpha() and a not in ("h", "p")) for line in f]
 
+    def snapshot_tables(self):
+        """The set of tables the one logged `snapshot -kt LIST` named."""
+        with open(self.log) as f:
+            args = f.read().split()
+        self.assertIn("-kt", args, "the snapshot must name its tables")
+        return set(args[args.index("-kt") + 1].split(","))
+
+    def whole_node_tables(self):
+        """What a whole-node backup takes, read from the node's schema."""
+        system = {"system", "system_schema", "system_auth", "system_distributed", "system_traces",
+                  "system_views", "system_virtual_schema"}
+        rows = cql("SELECT keyspace_name, table_name FROM system_schema.tables")
+        tables = {"%s.%s" % (r.keyspace_name, r.table_name) for r in rows
+                  if r.keyspace_name not in system or r.keyspace_name in ("system_schema", "system_auth")}
+        self.assertIn("%s.t" % KS, tables)
+        self.assertNotIn("system.compaction_history", tables)
+        return tables | {"system.local"}
+
     def snapshot_dirs(self, tag):
         return [p for d in self.env["data_dirs"] for p in glob.glob(os.path.join(d, "*", "*", "snapshots", tag))]
 
@@ -118,6 +136,9 @@ class SnapshotLifecycleTest(unittest.TestCase):
         self.assertEqual(self.live_data_files(), [], "the rows must not be on disk yet")
         report = v.json("backup", "--tag", "life-one")
         self.assertEqual(self.nodetool_calls(), ["snapshot"])
+        # The snapshot names exactly the tables backed up, so it flushes only those: every user table,
+        # system_schema's, system_auth's, and system.local, not the rest of the keyspace `system`.
+        self.assertEqual(self.snapshot_tables(), self.whole_node_tables())
         self.assertEqual(report["nodetool_runs"], 1)
         self.assertGreater(report["nodetool_cpu_seconds"], 0)
         self.assertGreater(report["snapshot_held_seconds"], 0)

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <random>
 
-#include "backends/local/direct_write.h"
+#include "backends/local/direct_io.h"
 #include "storage/object_key.h"
 #include "storage/read_bounds.h"
 
@@ -34,14 +34,15 @@ Status WriteAll(int fd, std::span<const uint8_t> data, const std::string& path) 
   return Status::OK();
 }
 
-// Through O_DIRECT when `fd` was opened with it (direct_write.h), else, or when the filesystem refuses a
+// Through O_DIRECT when `fd` was opened with it (direct_io.h), else, or when the filesystem refuses a
 // direct write, through the page cache.
-Status WriteFile(int fd, std::span<const uint8_t> data, const std::string& path) {
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0 && (flags & O_DIRECT) != 0) {
+Status WriteFile(int fd, bool direct, std::span<const uint8_t> data, const std::string& path) {
+  if (direct) {
     Status st = WriteDirect(fd, data, path);
     if (st.code() != StatusCode::kNotSupported) return st;
-    if (::fcntl(fd, F_SETFL, flags & ~O_DIRECT) != 0) return Status::FromErrno(errno, path, "fcntl");
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) != 0)
+      return Status::FromErrno(errno, path, "fcntl");
   }
   return WriteAll(fd, data, path);
 }
@@ -57,9 +58,6 @@ Status SyncDir(const std::string& dir) {
 
 class LocalStore final : public storage::ObjectStore {
  public:
-  static constexpr uint64_t kDirectReadMin = 1 << 20;
-  static constexpr uint64_t kBlock = 4096;
-
   explicit LocalStore(std::string root) : root_(std::move(root)) {}
 
   std::string Describe() const override { return "file://" + root_; }
@@ -75,14 +73,15 @@ class LocalStore final : public storage::ObjectStore {
     fs::create_directories(dir, ec);
     if (ec) return Status::FromErrno(ec.value(), dir, "create directory");
     std::string tmp = dir + "/.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(tmp_counter++);
-    const bool direct = data.size() >= kDirectWriteMin;
+    bool direct = data.size() >= kDirectMin;
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (direct ? O_DIRECT : 0), 0600);
     if (fd < 0 && direct && errno == EINVAL) {  // no O_DIRECT here (tmpfs); some kernels made the file first
       ::unlink(tmp.c_str());
+      direct = false;
       fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     }
     if (fd < 0) return Status::FromErrno(errno, tmp, "create");
-    Status st = WriteFile(fd, data, tmp);
+    Status st = WriteFile(fd, direct, data, tmp);
     if (st.ok() && ::fdatasync(fd) != 0) st = Status::FromErrno(errno, tmp, "fdatasync");
     ::close(fd);
     if (st.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
@@ -177,7 +176,7 @@ class LocalStore final : public storage::ObjectStore {
   // whole 4 KiB blocks in a block-aligned window of `buf`; a filesystem without O_DIRECT reads as Get does.
   Result<std::span<const uint8_t>> GetView(std::string_view key, uint64_t offset, uint64_t length,
                                            std::vector<uint8_t>* buf) override {
-    if (length < kDirectReadMin) return ObjectStore::GetView(key, offset, length, buf);
+    if (length < kDirectMin) return ObjectStore::GetView(key, offset, length, buf);
     CV_RETURN_IF_ERROR(CheckObjectKey(key));
     const std::string subject = Describe() + "/" + std::string(key);
     uint64_t size = 0;
@@ -187,16 +186,16 @@ class LocalStore final : public storage::ObjectStore {
       ::close(fd);
       return storage::ShorterThanRange(subject, size);
     }
+    constexpr uint64_t kBlock = kDirectBlock;
     const uint64_t start = offset & ~(kBlock - 1);
     const uint64_t span = ((offset + length + kBlock - 1) & ~(kBlock - 1)) - start;
+    uint8_t* window = nullptr;
     try {
-      if (buf->size() < span + kBlock) buf->resize(span + kBlock);
+      window = AlignedWindow(buf, span);
     } catch (const std::bad_alloc&) {
       ::close(fd);
       return Status::ResourceExhausted(subject, "out of memory for " + std::to_string(span) + " bytes");
     }
-    auto addr = reinterpret_cast<uintptr_t>(buf->data());
-    uint8_t* window = buf->data() + ((kBlock - addr % kBlock) % kBlock);
     uint64_t done = 0;
     const uint64_t needed = offset + length - start;
     Status st;

@@ -3,7 +3,7 @@
 // Create-only atomic writes the POSIX way: write a temporary file beside the target, fsync it, then
 // link(2) it to the final name (link fails with EEXIST where rename would silently replace), fsync
 // the directory, unlink the temporary. A crash leaves at worst a `.tmp-*` file, which List ignores.
-// Objects of 1 MiB and more (packs) are written with O_DIRECT, past the page cache (direct_write.h).
+// Objects of 1 MiB and more (packs) are written with O_DIRECT, past the page cache (direct_io.h).
 //
 // A directory enforces no retention: ProbeLocks says so, SetLock is NotSupported, and cassvault's own rules
 // (signed locks, admin-only prune) are the only lock. ObjectInfo::modified is the file's mtime.

@@ -201,7 +201,7 @@ bool DirectIoWorksIn(const fs::path& dir) {
   return fd >= 0;
 }
 
-// A backup's packs go past the page cache (direct_write.h): the node's own cache is left to Cassandra.
+// A backup's packs go past the page cache (direct_io.h): the node's own cache is left to Cassandra.
 // Whatever the size (whole blocks, a partial last block, under the threshold), the bytes read back equal.
 TEST_F(LocalStoreTest, LargeObjectsAreWrittenPastThePageCache) {
   if (!DirectIoWorksIn(root_)) GTEST_SKIP() << root_ << " is on a filesystem without O_DIRECT";

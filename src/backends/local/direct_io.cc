@@ -1,4 +1,4 @@
-#include "backends/local/direct_write.h"
+#include "backends/local/direct_io.h"
 
 #include <unistd.h>
 
@@ -10,19 +10,22 @@
 namespace cv::backends {
 namespace {
 
-constexpr size_t kBlock = 4096;
-constexpr size_t kBounce = 1 << 20;  // a whole number of blocks
+constexpr uint64_t kBlock = kDirectBlock;
+constexpr uint64_t kBounce = 1 << 20;  // a whole number of blocks
 
-// One per thread: the store writes packs from several threads at once, each reusing its own buffer,
-// over-allocated by a block so that an aligned window of kBounce bytes fits.
+// One per thread: the store writes packs from several threads at once, each reusing its own buffer.
 uint8_t* BounceBuffer() {
   thread_local std::vector<uint8_t> buf;
-  if (buf.empty()) buf.resize(kBounce + kBlock);
-  const auto addr = reinterpret_cast<uintptr_t>(buf.data());
-  return buf.data() + ((kBlock - addr % kBlock) % kBlock);
+  return AlignedWindow(&buf, kBounce);
 }
 
 }  // namespace
+
+uint8_t* AlignedWindow(std::vector<uint8_t>* buf, uint64_t bytes) {
+  if (buf->size() < bytes + kBlock) buf->resize(bytes + kBlock);
+  const auto addr = reinterpret_cast<uintptr_t>(buf->data());
+  return buf->data() + ((kBlock - addr % kBlock) % kBlock);
+}
 
 Status WriteDirect(int fd, std::span<const uint8_t> data, const std::string& path) {
   uint8_t* bounce = BounceBuffer();
