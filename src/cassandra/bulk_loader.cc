@@ -145,8 +145,10 @@ Status RunBulkLoader(const BulkLoaderSettings& s, const env::SafeDir& private_di
   }
   std::vector<std::string> argv = s.java_command;
   argv.push_back("@" + private_dir.Join(name));
-  env::ChildOptions o{
-      .timeout = s.timeout, .timeout_setting = "load.timeout", .allow_env = env::kJavaEnvironment};
+  env::ChildOptions o{.timeout = s.timeout,
+                      .timeout_setting = "load.timeout",
+                      .allow_env = env::kJavaEnvironment,
+                      .set_env = {}};
   auto r = env::RunChild(argv, o);
   (void)private_dir.RemoveTree(name);
   if (!r.ok()) return r.status().Annotate(subject);

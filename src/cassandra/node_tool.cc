@@ -119,13 +119,24 @@ std::vector<std::string> NodeTool::Argv(const std::vector<std::string>& args) co
   return argv;
 }
 
+NodeTool::NodeTool(std::vector<std::string> command)
+    : NodeTool([&] {
+        NodeToolSettings s;
+        s.command = std::move(command);
+        return s;
+      }()) {}
+
+NodeTool::NodeTool(NodeToolSettings settings)
+    : settings_(std::move(settings)), class_cache_(settings_.class_cache_dir, settings_.command) {}
+
 Result<ProcessResult> NodeTool::Run(const std::vector<std::string>& args) {
   if (!settings_.jmx_password_file.empty()) {
     CV_RETURN_IF_ERROR(env::CheckPrivateFile(settings_.jmx_password_file, "node.jmx.password_file"));
   }
-  env::ChildOptions o{.timeout = settings_.timeout,
-                      .timeout_setting = "node.nodetool_timeout",
-                      .allow_env = env::kJavaEnvironment};
+  env::ChildOptions o;
+  o.timeout = settings_.timeout;
+  o.timeout_setting = "node.nodetool_timeout";
+  o.allow_env = env::kJavaEnvironment;
   if (!args.empty() && args[0] == "snapshot") {
     o.timeout = settings_.snapshot_timeout;
     o.timeout_setting = "node.snapshot_timeout";
@@ -133,8 +144,10 @@ Result<ProcessResult> NodeTool::Run(const std::vector<std::string>& args) {
     o.timeout = settings_.import_timeout;
     o.timeout_setting = "node.import_timeout";
   }
+  if (std::string java = class_cache_.Environment(); !java.empty()) o.set_env.push_back(std::move(java));
   ++runs_;
   Result<ProcessResult> r = env::RunChild(Argv(args), o);
+  class_cache_.AfterRun(r.ok() ? &*r : nullptr);
   if (r.ok()) cpu_seconds_ += r->cpu_seconds;
   return r;
 }

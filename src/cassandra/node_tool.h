@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cassandra/jvm_class_cache.h"
 #include "core/result.h"
 #include "env/child_process.h"
 
@@ -27,6 +28,9 @@ struct NodeToolSettings {
   // JMX authentication: `-u USER -pwf FILE` (FILE in JMX's "user password" format, mode 0600).
   std::string jmx_username;
   std::string jmx_password_file;
+  // Where nodetool's class-data-sharing archive is kept (jvm_class_cache.h); empty: none
+  // (node.nodetool_class_cache: false). Config sets it to <cache_dir>/jvm-classes.
+  std::string class_cache_dir;
 };
 
 // Where nodetool connects: `-h/--host` and `-p/--port` of the command (nodetool's defaults
@@ -43,8 +47,8 @@ inline constexpr size_t kMaxSnapshotTableList = size_t{96} * 1024;
 
 class NodeTool {
  public:
-  explicit NodeTool(std::vector<std::string> command) { settings_.command = std::move(command); }
-  explicit NodeTool(NodeToolSettings settings) : settings_(std::move(settings)) {}
+  explicit NodeTool(std::vector<std::string> command);
+  explicit NodeTool(NodeToolSettings settings);
 
   // Each returns Unavailable("nodetool <sub>", "<stderr tail>") when nodetool fails (node down, JMX
   // unreachable), NotFound when the program is missing, AlreadyExists when nodetool says so (a
@@ -72,6 +76,7 @@ class NodeTool {
 
  private:
   NodeToolSettings settings_;
+  JvmClassCache class_cache_;
   int runs_ = 0;
   double cpu_seconds_ = 0;
 };

@@ -227,6 +227,11 @@ Result<ChildResult> RunChild(const std::vector<std::string>& argv, const ChildOp
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_strings = AllowedEnvironment(environ, options.allow_env);
+  for (const std::string& set : options.set_env) {
+    const std::string prefix = set.substr(0, set.find('=') + 1);
+    std::erase_if(env_strings, [&](const std::string& e) { return e.starts_with(prefix); });
+    env_strings.push_back(set);
+  }
   std::vector<char*> envp;
   envp.reserve(env_strings.size() + 1);
   for (std::string& e : env_strings) envp.push_back(e.data());

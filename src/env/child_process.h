@@ -37,6 +37,8 @@ struct ChildOptions {
   // Variables passed on beyond kBaseEnvironment: exact names, or a prefix ending in '*' (usually one of
   // the lists below; whatever it views must outlive the RunChild call).
   std::span<const std::string_view> allow_env;
+  // Variables set for the child ("NAME=value"), replacing any passed on under the same name.
+  std::vector<std::string> set_env;
 };
 
 // The lists are constant arrays of views: nothing is allocated (or can throw) before main.

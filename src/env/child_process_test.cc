@@ -77,6 +77,19 @@ TEST(RunChildTest, ChildSeesNoSecretFromOurEnvironment) {
   ::unsetenv("AZURE_CONFIG_DIR");
 }
 
+TEST(RunChildTest, SetVariablesReplaceThePassedOnOnes) {
+  ::setenv("JAVA_TOOL_OPTIONS", "-Dfrom.us=1", 1);
+  ChildOptions o;
+  o.allow_env = kJavaEnvironment;
+  o.set_env = {"JAVA_TOOL_OPTIONS=-Dfrom.us=1 -Xshare:auto", "CV_EXTRA=x=y"};
+  Result<ChildResult> r = RunChild({"env"}, o);
+  ::unsetenv("JAVA_TOOL_OPTIONS");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->out.find("\nJAVA_TOOL_OPTIONS=-Dfrom.us=1 -Xshare:auto\n"), std::string::npos) << r->out;
+  EXPECT_EQ(r->out.find("JAVA_TOOL_OPTIONS=-Dfrom.us=1\n"), std::string::npos) << "passed on as well";
+  EXPECT_NE(r->out.find("CV_EXTRA=x=y\n"), std::string::npos);
+}
+
 TEST(RunChildTest, CapturesOutputAndExitCode) {
   Result<ChildResult> r = RunChild({"sh", "-c", "echo out; echo err >&2; exit 3"}, {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();

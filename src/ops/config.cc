@@ -316,7 +316,7 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
   if (!node) return KeyError(p, "node", "missing; name at least node.cassandra_yaml");
   CV_RETURN_IF_ERROR(CheckKeys(node, p, "node",
                                {"cassandra_yaml", "nodetool", "nodetool_timeout", "snapshot_timeout",
-                                "import_timeout", "jmx", "cql", "clear_snapshot"}));
+                                "import_timeout", "jmx", "cql", "clear_snapshot", "nodetool_class_cache"}));
   if (!node["cassandra_yaml"])
     return KeyError(p, "node.cassandra_yaml", "missing; the path of the node's cassandra.yaml");
   CV_ASSIGN_OR_RETURN(c->cassandra_yaml, GetString(node["cassandra_yaml"], p, "node.cassandra_yaml"));
@@ -388,6 +388,11 @@ Status ParseConfig(const YAML::Node& root, Config* c) {
   if (root["cache_dir"]) {
     CV_ASSIGN_OR_RETURN(c->cache_dir, GetString(root["cache_dir"], p, "cache_dir"));
   }
+  bool class_cache = true;
+  if (node["nodetool_class_cache"]) {
+    CV_ASSIGN_OR_RETURN(class_cache, GetBool(node["nodetool_class_cache"], p, "node.nodetool_class_cache"));
+  }
+  c->nodetool.class_cache_dir = class_cache ? c->cache_dir + "/jvm-classes" : "";
   return Status::OK();
 }
 

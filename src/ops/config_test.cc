@@ -233,6 +233,22 @@ TEST(ConfigTest, ClearSnapshotIsFilesOrNodetool) {
   EXPECT_NE(bad.status().message().find("files, nodetool"), std::string::npos) << bad.status().message();
 }
 
+TEST(ConfigTest, NodetoolClassCacheLivesInTheCacheDirUnlessTurnedOff) {
+  auto d =
+      LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x}\ncache_dir: /var/cache/cv\n"));
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->nodetool.class_cache_dir, "/var/cache/cv/jvm-classes");
+  auto off =
+      LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, nodetool_class_cache: false}\n"));
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->nodetool.class_cache_dir, "");
+  auto bad =
+      LoadConfig(Write("vault: {url: file:///v}\nnode: {cassandra_yaml: /x, nodetool_class_cache: often}\n"));
+  ASSERT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("node.nodetool_class_cache"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(ConfigTest, PasswordsNeverOnACommandLine) {
   for (const char* flag : {"-pw", "--password", "--password=x"}) {
     auto c = LoadConfig(

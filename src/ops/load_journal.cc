@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "core/stable_name.h"
+
 namespace cv::ops {
 namespace {
 
@@ -27,19 +29,8 @@ Status WriteAll(int fd, const std::string& text, const std::string& path) {
 
 }  // namespace
 
-std::string JournalKey(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 Result<LoadJournal> LoadJournal::Open(const env::SafeDir& dir, const std::string& identity, bool create) {
-  std::string name = "load-" + JournalKey(identity) + ".journal";
+  std::string name = "load-" + StableName(identity) + ".journal";
   LoadJournal j(dir, name, dir.Join(name));
   const std::string header = kHeader + identity + "\n";
   auto fd = dir.OpenFileForRead(name);

@@ -36,7 +36,4 @@ class LoadJournal {
   std::set<std::string> done_;
 };
 
-// FNV-1a 64 of `text` as 16 hex digits: a stable name, not a security boundary (the identity line decides).
-std::string JournalKey(const std::string& text);
-
 }  // namespace cv::ops

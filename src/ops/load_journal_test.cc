@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/stable_name.h"
+
 namespace cv::ops {
 namespace {
 
@@ -78,7 +80,7 @@ TEST_F(LoadJournalTest, ATornLastLineIsNotDoneAndForeignContentIsRefused) {
 }
 
 TEST_F(LoadJournalTest, ASymlinkedJournalIsNotFollowed) {
-  std::string name = "load-" + JournalKey("id2") + ".journal";
+  std::string name = "load-" + StableName("id2") + ".journal";
   fs::create_symlink("/etc/passwd", root_ / name);
   auto j = LoadJournal::Open(dir_, "id2");
   ASSERT_FALSE(j.ok());

@@ -13,6 +13,7 @@ rig's nodetool: the log is what the backup started. Cassandra's own view of the 
 import glob
 import os
 import stat
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -61,6 +62,11 @@ class SnapshotLifecycleTest(unittest.TestCase):
         # Logs argv, then becomes the real nodetool: the log has one line per nodetool process started.
         cls.logging = os.path.join(cls.dir, "nodetool-logging")
         write_script(cls.logging, '#!/bin/sh\necho "$*" >> %s\nexec %s "$@"\n' % (cls.log, real))
+        # Logs JAVA_TOOL_OPTIONS (one line per process) as well, then becomes the real nodetool.
+        cls.java_log = os.path.join(cls.dir, "java-options.log")
+        cls.java_logging = os.path.join(cls.dir, "nodetool-java-logging")
+        write_script(cls.java_logging, '#!/bin/sh\necho "$JAVA_TOOL_OPTIONS" >> %s\nexec %s "$@"\n'
+                     % (cls.java_log, cls.logging))
         # Runs the real nodetool, then hangs after a snapshot (a JMX call that never answers, as seen from
         # cassvault); writes its process group id first.
         cls.pgid_file = os.path.join(cls.dir, "hang.pgid")
@@ -158,6 +164,47 @@ class SnapshotLifecycleTest(unittest.TestCase):
         v.json("restore", "--backup", "life-one", "--mode", "live", "--keyspace", KS + ".t")
         rows = {r.id: r.v for r in cql("SELECT id, v FROM %s.t" % KS)}
         self.assertEqual(rows, {i: "fresh-%d" % i for i in range(ROWS)})
+
+    def java_options(self):
+        with open(self.java_log) as f:
+            return f.read().splitlines()
+
+    def archive_maps(self, archive):
+        """True if the real nodetool's JVM maps `archive`: with -Xshare:on a JVM that cannot, fails."""
+        proc = subprocess.run([self.env["nodetool"], "-h", self.env["jmx_host"], "-p", str(self.env["jmx_port"]),
+                               "version"], capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, JAVA_TOOL_OPTIONS="-XX:SharedArchiveFile=%s -Xshare:on" % archive))
+        return proc.returncode == 0 and "ReleaseVersion" in proc.stdout
+
+    def test_15_the_first_nodetool_writes_a_class_archive_the_next_ones_map(self):
+        v = self.vault(self.java_logging)
+        if os.path.exists(self.java_log):
+            os.unlink(self.java_log)
+        cache = os.path.join(v.dir, "cache", "jvm-classes")
+        first = v.json("backup", "--tag", "life-cds-1")
+        archives = glob.glob(os.path.join(cache, "nodetool-*.jsa"))
+        self.assertEqual(len(archives), 1, os.listdir(cache))
+        self.assertEqual(sorted(os.listdir(cache)), [os.path.basename(archives[0])], "no half-written archive left")
+        self.assertEqual(stat.S_IMODE(os.stat(cache).st_mode), 0o700)
+        self.assertTrue(self.archive_maps(archives[0]), "the archive the JVM wrote must be one it can map")
+        second = v.json("backup", "--tag", "life-cds-2")
+        opts = self.java_options()
+        self.assertEqual(len(opts), 2, opts)
+        self.assertIn("-XX:ArchiveClassesAtExit=" + archives[0] + ".tmp-", opts[0])
+        self.assertIn("-XX:SharedArchiveFile=" + archives[0], opts[1])
+        self.assertEqual((first["nodetool_runs"], second["nodetool_runs"]), (1, 1))
+        # Damaged (or left by another JDK): the JVM refuses it and says so, the backup goes on, the archive
+        # is removed, and the next backup writes a new one.
+        with open(archives[0], "r+b") as f:
+            f.seek(os.path.getsize(archives[0]) // 2)
+            f.write(b"\xff" * 64)
+        v.json("backup", "--tag", "life-cds-3")
+        self.assertEqual(os.listdir(cache), [])
+        v.json("backup", "--tag", "life-cds-4")
+        self.assertIn("-XX:ArchiveClassesAtExit=", self.java_options()[3])
+        self.assertTrue(self.archive_maps(archives[0]))
+        for tag in ("life-cds-1", "life-cds-2", "life-cds-3", "life-cds-4"):
+            self.assertSnapshotGone(tag)
 
     def test_20_leftover_cleared_without_a_jvm_and_a_failed_backup_still_clears(self):
         v = self.vault(self.logging)
