@@ -296,6 +296,13 @@ class UnderLoad:
         cfg = os.path.join(tpl, "cassvault.yaml")
         write_file(cfg, cassvault_live_config(env, self.cv_template, os.path.join(tpl, "cache")))
         run([self.cv, "--config", cfg, "init"], "cassvault init (template)", env=self.cv_env)
+        # nodetool's class archive, as a node's cassvault has it after its first backup (seed_class_archive).
+        warm = os.path.join(tpl, "class-archive")
+        shutil.copytree(self.cv_template, os.path.join(warm, "vault"))
+        run([self.cv, "--config", self.cv_config(warm, os.path.join(warm, "vault")), "backup", "--keyspace",
+             "system_schema", "--tag", "class-archive"], "cassvault backup (writes nodetool's class archive)",
+            env=self.cv_env)
+        self.class_archive_dir = os.path.join(warm, "cache", "jvm-classes")
         self.restic_template = os.path.join(tpl, "restic-repo")
         self.restic_env = dict(os.environ, RESTIC_PASSWORD=PASSPHRASE)
         run(["restic", "-r", self.restic_template, "init"], "restic init (template)", env=self.restic_env)
@@ -358,7 +365,17 @@ class UnderLoad:
         rmtree(vault)
         shutil.copytree(self.cv_template, vault)
         cfg = self.cv_config(d, vault, CV_EXTRA[cond])
+        self.seed_class_archive(d)
         return [self.cv, "--config", cfg, "--json", "backup", "--tag", tag], self.cv_env
+
+    def seed_class_archive(self, d):
+        """A node's cassvault keeps nodetool's class archive in its cache dir from one backup to the next
+        (src/cassandra/jvm_class_cache.h). A full-backup run starts from an empty cache dir, but with the
+        archive its predecessors would have left, written by the template's own first nodetool run."""
+        dst = os.path.join(d, "cache", "jvm-classes")
+        rmtree(dst)
+        shutil.copytree(self.class_archive_dir, dst)
+        os.chmod(dst, 0o700)
 
     def cmd_cassvault_nochange(self, _cond, _d, tag):
         return [self.cv, "--config", self.nochange_cfg, "--json", "backup", "--tag", tag], self.cv_env

@@ -6,8 +6,16 @@
 namespace cv::cassandra {
 namespace {
 
-// The useful end of nodetool's output: Java stack traces (after "-- StackTrace --") are dropped, then
-// the last few non-empty lines are kept.
+// Lines the JVM prints about itself, never about why nodetool failed: that it read JAVA_TOOL_OPTIONS (the
+// class archive's options, jvm_class_cache.h, on every run) and its class-sharing warnings.
+bool IsJvmNote(std::string_view line) {
+  return line.starts_with("Picked up JAVA_TOOL_OPTIONS:") || line.starts_with("Picked up _JAVA_OPTIONS:") ||
+         line.starts_with("Picked up JDK_JAVA_OPTIONS:") ||
+         line.find("][warning][cds") != std::string_view::npos;
+}
+
+// The useful end of nodetool's output: Java stack traces (after "-- StackTrace --") and the JVM's notes
+// are dropped, then the last few non-empty lines are kept.
 std::string OutputTail(const std::string& text) {
   std::string_view t = text;
   size_t trace = t.find("-- StackTrace --");
@@ -19,7 +27,7 @@ std::string OutputTail(const std::string& text) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
       line.remove_suffix(1);
     }
-    if (!line.empty()) lines.push_back(line);
+    if (!line.empty() && !IsJvmNote(line)) lines.push_back(line);
     if (nl == std::string_view::npos) break;
     t.remove_prefix(nl + 1);
   }

@@ -149,6 +149,25 @@ TEST_F(NodeToolTest, FailureKeepsTheMessageNotTheStackTrace) {
   EXPECT_TRUE(st.IsAlreadyExists()) << st.ToString();
 }
 
+TEST_F(NodeToolTest, TheJvmsOwnNotesDoNotHideTheMessage) {
+  // nodetool puts some errors on stdout; the JVM notes it read JAVA_TOOL_OPTIONS on stderr, every run.
+  const std::string noisy = dir_.path() + "/noisy";
+  testing::WriteFile(noisy,
+                     "#!/bin/sh\n"
+                     "echo 'Picked up JAVA_TOOL_OPTIONS: -XX:SharedArchiveFile=/c/a.jsa' >&2\n"
+                     "echo '[0.017s][warning][cds,dynamic] Unable to use shared archive.'\n"
+                     "echo 'nodetool: Unknown keyspace/cf pair (ks.gone)'\n"
+                     "echo \"See 'nodetool help' or 'nodetool help <command>'.\"\n"
+                     "exit 1\n");
+  std::filesystem::permissions(noisy, std::filesystem::perms::owner_all);
+  NodeTool nt({noisy});
+  Status st = nt.Snapshot("t1", {}, {"ks.gone"});
+  EXPECT_EQ(
+      st.message(),
+      "nodetool snapshot: exit code 1: nodetool: Unknown keyspace/cf pair (ks.gone) | See 'nodetool help' or "
+      "'nodetool help <command>'.");
+}
+
 TEST_F(NodeToolTest, MissingNodeTool) {
   NodeTool nt({dir_.path() + "/no-nodetool"});
   Status st = nt.Flush();

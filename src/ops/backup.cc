@@ -115,6 +115,26 @@ Status CheckNamedKeyspacesExist(const std::vector<std::string>& includes,
   return Status::OK();
 }
 
+// The tables and views a snapshot names, as "ks.table": those of the schema the filter selects. Naming
+// them one by one means the snapshot flushes only those. A whole-node backup takes system.local: a snapshot
+// of the keyspace `system` would flush its twenty-odd tables on every backup, and feed the compactions their
+// small SSTables set off, on a node serving traffic.
+Result<std::vector<std::string>> TablesToSnapshot(cassandra::CqlSession& cql, const TableFilter& filter) {
+  CV_ASSIGN_OR_RETURN(std::vector<cassandra::TableInfo> schema, cql.ListTablesAndViews());
+  std::vector<std::string> out;
+  for (const auto& t : schema) {
+    if (filter.Matches(t.keyspace, t.table)) out.push_back(t.keyspace + "." + t.table);
+  }
+  return out;
+}
+
+// nodetool refuses the whole list when one table or keyspace in it was dropped after it was read.
+bool DroppedSinceListed(const Status& snapshot) {
+  const std::string& m = snapshot.message();
+  return m.find("Unknown keyspace/cf pair") != std::string::npos ||
+         m.find("does not exist") != std::string::npos;
+}
+
 NodeInfo NodeInfoFromYaml(const cassandra::NodeConfig& node) {
   NodeInfo n;
   n.cluster_name = node.cluster_name;
@@ -175,14 +195,7 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
     if (scan_filter.MayMatchKeyspace(ks)) selected.push_back(ks);
   }
   if (selected.empty()) return Status::NotFound("--keyspace", "selects no keyspace on this node");
-  // The snapshot names exactly the tables (and views) backed up, so it flushes only those. A whole-node
-  // backup takes system.local: a snapshot of the keyspace `system` would flush its twenty-odd tables on
-  // every backup, and feed the compactions their small SSTables set off, on a node serving traffic.
-  CV_ASSIGN_OR_RETURN(std::vector<cassandra::TableInfo> schema_tables, cql->ListTablesAndViews());
-  std::vector<std::string> snapshot_tables;
-  for (const auto& t : schema_tables) {
-    if (scan_filter.Matches(t.keyspace, t.table)) snapshot_tables.push_back(t.keyspace + "." + t.table);
-  }
+  CV_ASSIGN_OR_RETURN(std::vector<std::string> snapshot_tables, TablesToSnapshot(*cql, scan_filter));
   if (snapshot_tables.empty()) return std::vector<cassandra::TableFiles>{};  // "no table matches", below
   // A snapshot with our tag can only be left over from an interrupted run of this same slot: looked for
   // on disk, and cleared without a JVM when there is one.
@@ -191,7 +204,13 @@ Result<std::vector<cassandra::TableFiles>> SnapshotAndScan(
     (void)ClearSnapshot(config, node.data_file_directories, nodetool, m->tag, o.warn);
   }
   guard.Arm();
-  CV_RETURN_IF_ERROR(nodetool.SnapshotTablesOrKeyspaces(m->tag, snapshot_tables, selected));
+  Status snapshot = nodetool.SnapshotTablesOrKeyspaces(m->tag, snapshot_tables, selected);
+  if (DroppedSinceListed(snapshot)) {  // read again, once; Cassandra checks every name before it snapshots
+    CV_ASSIGN_OR_RETURN(snapshot_tables, TablesToSnapshot(*cql, scan_filter));
+    if (snapshot_tables.empty()) return std::vector<cassandra::TableFiles>{};
+    snapshot = nodetool.SnapshotTablesOrKeyspaces(m->tag, snapshot_tables, selected);
+  }
+  CV_RETURN_IF_ERROR(snapshot);
   CV_ASSIGN_OR_RETURN(auto tables, cassandra::ScanSnapshot(node.data_file_directories, m->tag, scan_filter));
   std::set<std::string> user_keyspaces;
   for (const auto& t : tables) {

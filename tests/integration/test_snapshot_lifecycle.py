@@ -21,7 +21,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cvtest import Vault  # noqa: E402
-from rigtest import close_sessions, cql, nodetool, rig, rig_env  # noqa: E402
+from rigtest import RIG, close_sessions, cql, nodetool, rig, rig_env  # noqa: E402
 
 KS = "cv_snaplife"
 ROWS = 200
@@ -107,7 +107,13 @@ class SnapshotLifecycleTest(unittest.TestCase):
     def snapshot_tables(self):
         """The set of tables the one logged `snapshot -kt LIST` named."""
         with open(self.log) as f:
-            args = f.read().split()
+            self.assertEqual(len(f.read().splitlines()), 1)
+        return self.snapshot_tables_of_line(0)
+
+    def snapshot_tables_of_line(self, i):
+        """The set of tables the logged nodetool call i named with -kt."""
+        with open(self.log) as f:
+            args = f.read().splitlines()[i].split()
         self.assertIn("-kt", args, "the snapshot must name its tables")
         return set(args[args.index("-kt") + 1].split(","))
 
@@ -205,6 +211,27 @@ class SnapshotLifecycleTest(unittest.TestCase):
         self.assertTrue(self.archive_maps(archives[0]))
         for tag in ("life-cds-1", "life-cds-2", "life-cds-3", "life-cds-4"):
             self.assertSnapshotGone(tag)
+
+    def test_17_a_table_dropped_after_the_listing_is_listed_again_and_the_backup_goes_on(self):
+        cql("CREATE TABLE %s.doomed (id int PRIMARY KEY)" % KS)
+        cql("INSERT INTO %s.doomed (id) VALUES (1)" % KS)
+        # The first snapshot's wrapper drops the table just before the real nodetool names it: the race
+        # of a schema change between the backup's listing and its snapshot, made certain.
+        dropped = os.path.join(self.dir, "dropped")
+        dropping = os.path.join(self.dir, "nodetool-dropping")
+        write_script(dropping, '#!/bin/sh\ncase "$*" in *" snapshot "*) if [ ! -e %s ]; then touch %s; '
+                     '%s cqlsh 1 -e "DROP TABLE %s.doomed" >/dev/null 2>&1 || exit 99; fi ;; esac\nexec %s "$@"\n'
+                     % (dropped, dropped, RIG, KS, self.logging))
+        v = self.vault(dropping)
+        report = v.json("backup", "--tag", "life-drop")
+        # The first snapshot was refused as a whole ("Unknown keyspace/cf pair") and left nothing behind
+        # (else the second would find its tag taken); the second named the tables that are left.
+        self.assertEqual(self.nodetool_calls(), ["snapshot", "snapshot"])
+        self.assertEqual(report["nodetool_runs"], 2)
+        self.assertNotIn("%s.doomed" % KS, self.snapshot_tables_of_line(-1))
+        self.assertIn("%s.doomed" % KS, self.snapshot_tables_of_line(0))
+        self.assertTrue(any(c.startswith(KS + ".t/") for c in report["new_components"]), report["new_components"])
+        self.assertSnapshotGone("life-drop")
 
     def test_20_leftover_cleared_without_a_jvm_and_a_failed_backup_still_clears(self):
         v = self.vault(self.logging)
