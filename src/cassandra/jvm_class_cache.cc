@@ -54,7 +54,12 @@ std::string JvmClassCache::Environment() {
   writing_.clear();
   using_ = false;
   if (dir_.empty() || !PassableInOptions(dir_)) return "";
-  if (!env::EnsurePrivateDir(dir_).ok() || !OwnedAndClosed(dir_, true)) return "";
+  // The cache dir too: whoever can rename entries in it could swap the archive directory after the check.
+  const std::string parent = dir_.substr(0, dir_.find_last_of('/'));
+  if (!env::EnsurePrivateDir(dir_).ok() || !env::EnsurePrivateDir(parent).ok() ||
+      !OwnedAndClosed(dir_, true) || !OwnedAndClosed(parent, true)) {
+    return "";
+  }
   std::string option;
   using_ = OwnedAndClosed(archive_, false) && StartsLikeAnArchive(archive_);
   if (using_) {

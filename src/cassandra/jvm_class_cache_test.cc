@@ -143,6 +143,19 @@ TEST_F(JvmClassCacheTest, OnlyAnArchiveOfOursThatLooksLikeOneIsMapped) {
   EXPECT_TRUE(fs::exists(elsewhere)) << "the link is removed, never what it points to";
 }
 
+TEST_F(JvmClassCacheTest, OffWhenAnotherAccountOwnsTheCacheDir) {
+  // Whoever owns the cache dir could swap the archive directory in it after the checks.
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another account";
+  const std::string theirs = tmp_.path() + "/theirs";
+  ASSERT_EQ(::mkdir(theirs.c_str(), 0700), 0);
+  ASSERT_EQ(::chown(theirs.c_str(), 4242, 4242), 0);
+  JvmClassCache cache(theirs + "/jvm-classes", {"nodetool"});
+  EXPECT_EQ(cache.Environment(), "");
+  struct stat st {};
+  ASSERT_EQ(::stat(theirs.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 4242u) << "never taken over";
+}
+
 TEST_F(JvmClassCacheTest, KeepsTheCallersOwnOptionsFirst) {
   ::setenv("JAVA_TOOL_OPTIONS", "-Djavax.net.ssl.trustStore=/etc/jmx.ts", 1);
   JvmClassCache cache(dir_, {"nodetool"});
