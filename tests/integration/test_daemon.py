@@ -142,9 +142,20 @@ class DaemonTest(unittest.TestCase):
         cls.init = cls.admin[1].json("init", "--kdf-cost", "15", "--write-only", cls.writer_key)
         # The nodes' configs: the writer key, a 5 s poll, each node its own cache (run lock, state).
         cls.node = {}
+        # Node 2 runs two daemons at once in test_2, and the second must find the first's run lock held. A
+        # backup of this small table takes about a second, and a daemon busy with its vault poll when the
+        # slot starts can come later than that: node 2's nodetool waits 3 s first, so the lock is held
+        # long enough whatever the machine's load.
+        slow = os.path.join(cls.work, "nodetool-slow")
+        with open(slow, "w") as f:
+            f.write('#!/bin/sh\nsleep 3\nexec %s "$@"\n' % cls.env[2]["nodetool"])
+        os.chmod(slow, 0o700)
         for n in NODES:
-            v = Vault.for_rig_node(n, workdir=os.path.join(cls.work, "node%d" % n), url=url,
-                                   vault_yaml="  key_file: %s\n" % cls.writer_key)
+            e = cls.env[n]
+            nodetool = [slow if n == 2 else e["nodetool"], "-h", e["jmx_host"], "-p", str(e["jmx_port"])]
+            v = Vault(e["cassandra_yaml"], nodetool, cql_host=e["cql_host"], cql_port=int(e["cql_port"]),
+                      workdir=os.path.join(cls.work, "node%d" % n), url=url,
+                      vault_yaml="  key_file: %s\n" % cls.writer_key)
             with open(v.config, "a") as f:
                 f.write("daemon: {poll_interval: 5}\n")
             cls.node[n] = v

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Issue 16, one JVM per backup: a snapshot backup on a real Cassandra 5.0 node starts nodetool once
-(`snapshot -kt` of exactly the tables it backs up, which flushes them), clears its snapshot by deleting the snapshot's directories (no JVM), on success
-and on failure, and a nodetool that hangs is killed at node.snapshot_timeout with the snapshot still cleared.
+(`snapshot -kt` of exactly the tables it backs up, which flushes them), clears its snapshot by deleting the
+snapshot's directories (no JVM), on success and on failure, and a nodetool that hangs is killed at
+node.snapshot_timeout with the snapshot still cleared. nodetool's JVM maps the class archive its first run
+wrote; a table dropped between the backup's listing and its snapshot is listed again.
 
     /usr/bin/python3 tests/integration/test_snapshot_lifecycle.py [-v]
 
